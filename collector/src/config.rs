@@ -1,0 +1,56 @@
+//! Command-line configuration.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// A local Snowplow collector compatible with Snowplow Micro: validates events against Iglu
+/// schemas and exposes them through Micro's `/micro/*` API and a live view at `/micro/ui`.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "snowtrack-collector", version)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Port to listen on (0 picks a free port; the first stdout line tells which).
+    #[arg(long, default_value_t = 9090)]
+    pub port: u16,
+    /// Extra POST path accepted as tracker protocol v2, e.g. `/com.acme/track` (repeatable).
+    #[arg(long = "post-path", value_name = "PATH")]
+    pub post_paths: Vec<String>,
+    /// How many events (good and bad) to keep in memory; older ones are dropped.
+    #[arg(long, default_value_t = 10_000)]
+    pub max_events: usize,
+    /// Append every good event (Micro's GoodEvent JSON) to this NDJSON file.
+    #[arg(long, value_name = "FILE")]
+    pub good_out: Option<PathBuf>,
+    /// Append every bad event (Micro's BadEvent JSON) to this NDJSON file.
+    #[arg(long, value_name = "FILE")]
+    pub bad_out: Option<PathBuf>,
+    /// Directory of extra Iglu schemas in iglu-central layout (vendor/name/jsonschema/M-R-A); repeatable.
+    #[arg(long = "iglu", value_name = "DIR")]
+    pub iglu: Vec<PathBuf>,
+    /// Serve files from this directory for GET requests no other route handles (`index.html` for `/`).
+    #[arg(long = "static", value_name = "DIR")]
+    pub static_dir: Option<PathBuf>,
+    /// Name of the network user id cookie.
+    #[arg(long, default_value = "sp")]
+    pub cookie_name: String,
+    /// Set the cookie without `Secure` and with `SameSite=Lax` (for plain-HTTP pages on other hosts).
+    #[arg(long)]
+    pub cookie_insecure: bool,
+    /// Maximum request body size in bytes (larger bodies get 413).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub max_body: usize,
+    /// Do not print a summary line per event.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl Config {
+    /// The configuration with all defaults (as if run without arguments).
+    pub fn defaults() -> Config {
+        Config::parse_from(["snowtrack-collector"])
+    }
+}

@@ -1,0 +1,559 @@
+//! The JavaScript API (wasm32 only): `newTracker` and the tracker's methods, named as in
+//! @snowplow/browser-tracker. Input is validated here, once, into the core's typed values.
+//! Bad configuration or event input throws an `Error` naming the field; nothing else throws.
+
+use crate::core::config::{Config, Method, StateStorage};
+use crate::core::cookie::SameSite;
+use crate::core::event::{Event, ScreenView, SelfDescribingJson, StructEvent, Timestamp, TrackOptions};
+use crate::core::tracker::Tracker as CoreTracker;
+use crate::error::{Error, Result};
+use crate::web::runtime::{self, Callbacks, Runtime, Shared};
+use crate::web::{domain, env::WebEnv, page};
+use js_sys::{Array, Function, JSON, Reflect};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/** A self-describing JSON: an event body or an entity. */
+export interface SelfDescribingJson { schema: string; data: Record<string, unknown>; }
+/** A `timestamp` option: a number is the device timestamp (`dtm`); `{type: 'ttm'}` a true timestamp. */
+export type Timestamp = number | { type: 'ttm' | 'dtm'; value: number };
+/** Options every track call accepts. */
+export interface CommonEventProperties { context?: SelfDescribingJson[] | null; timestamp?: Timestamp | null; }
+/** `trackPageView` input. */
+export interface PageViewEvent extends CommonEventProperties { title?: string | null; }
+/** `trackScreenView` input. */
+export interface ScreenViewEvent extends CommonEventProperties { name: string; id?: string; type?: string; transitionType?: string; }
+/** `trackSelfDescribingEvent` input. */
+export interface SelfDescribingEvent extends CommonEventProperties { event: SelfDescribingJson; }
+/** `trackStructEvent` input. */
+export interface StructuredEvent extends CommonEventProperties { category: string; action: string; label?: string; property?: string; value?: number; }
+/** The `client_session` entity data. */
+export interface ClientSession {
+  userId: string; sessionId: string; eventIndex: number; sessionIndex: number;
+  previousSessionId: string | null; storageMechanism: 'COOKIE_1' | 'LOCAL_STORAGE';
+  firstEventId: string | null; firstEventTimestamp: string | null;
+}
+/** `newTracker` options; defaults as in @snowplow/browser-tracker unless noted. */
+export interface TrackerConfiguration {
+  appId?: string; platform?: string;
+  cookieName?: string; cookieDomain?: string; discoverRootDomain?: boolean;
+  cookieSameSite?: 'Strict' | 'Lax' | 'None';
+  /** Default: true on https pages, false on http (the JS tracker always defaults to true). */
+  cookieSecure?: boolean;
+  cookieLifetime?: number; sessionCookieTimeout?: number;
+  /** Inactivity (seconds) that ends a session while the page is visible; default sessionCookieTimeout. */
+  foregroundTimeout?: number;
+  /** Inactivity (seconds) that ends a session while the page is hidden; default sessionCookieTimeout. */
+  backgroundTimeout?: number;
+  stateStorageStrategy?: 'cookieAndLocalStorage' | 'cookie' | 'localStorage' | 'none';
+  eventMethod?: 'post' | 'get'; postPath?: string; encodeBase64?: boolean;
+  connectionTimeout?: number; bufferSize?: number; maxPostBytes?: number;
+  credentials?: 'include' | 'same-origin' | 'omit'; keepalive?: boolean;
+  /** Entities attached to every event; both on by default (the JS tracker has session off). */
+  contexts?: { session?: boolean; webPage?: boolean };
+  /** Called with the new client_session when a session starts. Alias: onSessionUpdateCallback. */
+  onSessionUpdate?: (session: ClientSession) => void;
+  /** Status codes always retried / never retried (400, 401, 403, 410, 422 are never retried unless listed in retryStatusCodes). */
+  retryStatusCodes?: number[]; dontRetryStatusCodes?: number[];
+  /** Backoff after a failed send: base (default 1000 ms), doubled per failure up to the max (default 60000 ms), with jitter. */
+  retryBaseDelay?: number; retryMaxDelay?: number;
+  /** Most events (default 100000) and bytes (default 64 MiB) queued; beyond them events are dropped and reported. */
+  maxQueueSize?: number; maxQueueBytes?: number;
+  /** A request was answered 2xx. */
+  onRequestSuccess?: (report: RequestReport) => void;
+  /** A request failed; `willRetry` false means its events were dropped (non-retryable status). */
+  onRequestFailure?: (report: RequestReport) => void;
+  /** The queue was full and an event was dropped. */
+  onEventDropped?: (report: { eventId: string; reason: string }) => void;
+}
+/** What onRequestSuccess / onRequestFailure receive. */
+export interface RequestReport { events: number; eventIds: string[]; status: number | null; willRetry?: boolean; }
+/** getDeliveryStats() counters. */
+export interface DeliveryStats { queued: number; inFlight: number; sent: number; failed: number; retried: number; dropped: number; }
+"#;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    fn console_warn(message: &str);
+}
+
+/// A JS `Error` for `err`.
+fn js_error(err: Error) -> JsError {
+    JsError::new(&err.to_string())
+}
+
+/// Typed reads of a plain JS options object, each error naming `prefix` + the field.
+struct Fields<'a> {
+    object: &'a JsValue,
+    prefix: &'a str,
+}
+
+impl Fields<'_> {
+    fn name(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    fn get(&self, key: &str) -> JsValue {
+        if !self.object.is_object() {
+            return JsValue::UNDEFINED;
+        }
+        Reflect::get(self.object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    fn present(&self, key: &str) -> Option<JsValue> {
+        Some(self.get(key)).filter(|v| !v.is_undefined() && !v.is_null())
+    }
+
+    fn string(&self, key: &str) -> Result<Option<String>> {
+        self.present(key)
+            .map(|v| v.as_string().ok_or_else(|| Error::config(self.name(key), "must be a string")))
+            .transpose()
+    }
+
+    fn boolean(&self, key: &str) -> Result<Option<bool>> {
+        self.present(key)
+            .map(|v| v.as_bool().ok_or_else(|| Error::config(self.name(key), "must be a boolean")))
+            .transpose()
+    }
+
+    fn number(&self, key: &str) -> Result<Option<f64>> {
+        self.present(key)
+            .map(|v| {
+                v.as_f64()
+                    .filter(|n| n.is_finite())
+                    .ok_or_else(|| Error::config(self.name(key), "must be a finite number"))
+            })
+            .transpose()
+    }
+
+    fn whole(&self, key: &str) -> Result<Option<i64>> {
+        match self.number(key)? {
+            Some(n) if n.fract() != 0.0 || !(0.0..=9.0e15).contains(&n) => {
+                Err(Error::config(self.name(key), "must be a non-negative whole number"))
+            }
+            n => Ok(n.map(|n| n as i64)),
+        }
+    }
+
+    fn function(&self, key: &str) -> Result<Option<Function>> {
+        self.present(key)
+            .map(|v| {
+                v.dyn_into::<Function>().map_err(|_| Error::config(self.name(key), "must be a function"))
+            })
+            .transpose()
+    }
+
+    fn enumerated<T>(
+        &self,
+        key: &str,
+        parse: impl Fn(&str) -> Option<T>,
+        allowed: &str,
+    ) -> Result<Option<T>> {
+        self.string(key)?
+            .map(|s| {
+                parse(&s).ok_or_else(|| Error::config(self.name(key), format!("must be one of {allowed}")))
+            })
+            .transpose()
+    }
+}
+
+/// Reads `newTracker`'s third argument into `config`; returns the callbacks.
+fn read_config(config: &mut Config, options: &JsValue) -> Result<Callbacks> {
+    if !options.is_undefined() && !options.is_null() && !options.is_object() {
+        return Err(Error::config("config", "must be an object"));
+    }
+    let f = Fields { object: options, prefix: "" };
+    let set = |slot: &mut String, v: Option<String>| {
+        if let Some(v) = v {
+            *slot = v;
+        }
+    };
+    set(&mut config.app_id, f.string("appId")?);
+    set(&mut config.platform, f.string("platform")?);
+    set(&mut config.cookie_name, f.string("cookieName")?);
+    set(&mut config.post_path, f.string("postPath")?);
+    set(&mut config.credentials, f.string("credentials")?);
+    config.cookie_domain = f.string("cookieDomain")?;
+    config.discover_root_domain = f.boolean("discoverRootDomain")?.unwrap_or(config.cookie_domain.is_none());
+    if let Some(v) = f.enumerated("cookieSameSite", SameSite::parse, "'Strict', 'Lax', 'None'")? {
+        config.cookie_same_site = v;
+    }
+    config.cookie_secure = f.boolean("cookieSecure")?;
+    if let Some(v) = f.whole("cookieLifetime")? {
+        config.cookie_lifetime_s = v;
+    }
+    if let Some(v) = f.whole("sessionCookieTimeout")? {
+        config.session_cookie_timeout_s = v;
+    }
+    config.foreground_timeout_s = f.whole("foregroundTimeout")?.unwrap_or(config.session_cookie_timeout_s);
+    config.background_timeout_s = f.whole("backgroundTimeout")?.unwrap_or(config.session_cookie_timeout_s);
+    let strategies = "'cookieAndLocalStorage', 'cookie', 'localStorage', 'none'";
+    if let Some(v) = f.enumerated("stateStorageStrategy", StateStorage::parse, strategies)? {
+        config.state_storage = v;
+    }
+    let method = |s: &str| match s.to_ascii_lowercase().as_str() {
+        "post" => Some(Method::Post),
+        "get" => Some(Method::Get),
+        _ => None,
+    };
+    if let Some(v) = f.enumerated("eventMethod", method, "'post', 'get'")? {
+        config.method = v;
+    }
+    config.encode_base64 = f.boolean("encodeBase64")?.unwrap_or(config.method == Method::Get);
+    if let Some(v) = f.whole("connectionTimeout")? {
+        config.connection_timeout_ms =
+            u32::try_from(v).map_err(|_| Error::config("connectionTimeout", "is too large"))?;
+    }
+    if let Some(v) = f.whole("bufferSize")? {
+        config.buffer_size = usize::try_from(v).unwrap_or(usize::MAX);
+    }
+    if let Some(v) = f.whole("maxPostBytes")? {
+        config.max_post_bytes = usize::try_from(v).unwrap_or(usize::MAX);
+    }
+    if let Some(v) = f.boolean("keepalive")? {
+        config.keepalive = v;
+    }
+    if let Some(contexts) = f.present("contexts") {
+        if !contexts.is_object() {
+            return Err(Error::config("contexts", "must be an object"));
+        }
+        let c = Fields { object: &contexts, prefix: "contexts." };
+        config.session_context = c.boolean("session")?.unwrap_or(true);
+        config.web_page_context = c.boolean("webPage")?.unwrap_or(true);
+    }
+    let codes = |key: &str| -> Result<Option<Vec<u16>>> {
+        let Some(value) = f.present(key) else { return Ok(None) };
+        let bad = || Error::config(key, "must be an array of HTTP status codes");
+        let array = value.dyn_into::<Array>().map_err(|_| bad())?;
+        array
+            .iter()
+            .map(|v| v.as_f64().filter(|n| (100.0..600.0).contains(n)).map(|n| n as u16).ok_or_else(bad))
+            .collect::<Result<Vec<u16>>>()
+            .map(Some)
+    };
+    if let Some(v) = codes("retryStatusCodes")? {
+        config.retry.retry_status_codes = v;
+    }
+    if let Some(v) = codes("dontRetryStatusCodes")? {
+        config.retry.dont_retry_status_codes = v;
+    }
+    if let Some(v) = f.whole("retryBaseDelay")? {
+        config.retry.base_delay_ms = u64::try_from(v).unwrap_or(0);
+    }
+    if let Some(v) = f.whole("retryMaxDelay")? {
+        config.retry.max_delay_ms = u64::try_from(v).unwrap_or(0);
+    }
+    if let Some(v) = f.whole("maxQueueSize")? {
+        config.queue_limits.max_events = usize::try_from(v).unwrap_or(usize::MAX);
+    }
+    if let Some(v) = f.whole("maxQueueBytes")? {
+        config.queue_limits.max_bytes = usize::try_from(v).unwrap_or(usize::MAX);
+    }
+    Ok(Callbacks {
+        on_session_update: match f.function("onSessionUpdate")? {
+            Some(callback) => Some(callback),
+            None => f.function("onSessionUpdateCallback")?,
+        },
+        on_request_success: f.function("onRequestSuccess")?,
+        on_request_failure: f.function("onRequestFailure")?,
+        on_event_dropped: f.function("onEventDropped")?,
+    })
+}
+
+/// Checks `value` is a plain object and returns its JSON text.
+fn object_json(field: &str, value: &JsValue) -> Result<String> {
+    if !value.is_object() || Array::is_array(value) || value.is_function() {
+        return Err(Error::event(field, "must be an object"));
+    }
+    JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| Error::event(field, "cannot be serialized to JSON"))
+}
+
+fn event_error(err: Error) -> Error {
+    match err {
+        Error::Config { field, reason } => Error::Event { field, reason },
+        other => other,
+    }
+}
+
+fn self_describing(field: &str, value: &JsValue) -> Result<SelfDescribingJson> {
+    if !value.is_object() {
+        return Err(Error::event(field, "must be an object with schema and data"));
+    }
+    let prefix = format!("{field}.");
+    let f = Fields { object: value, prefix: &prefix };
+    let schema = f
+        .string("schema")
+        .map_err(event_error)?
+        .ok_or_else(|| Error::event(f.name("schema"), "is required"))?;
+    let data = object_json(&f.name("data"), &f.get("data"))?;
+    SelfDescribingJson::new(field, &schema, data)
+}
+
+fn track_options(event: &JsValue) -> Result<TrackOptions> {
+    let f = Fields { object: event, prefix: "" };
+    let mut options = TrackOptions::default();
+    if let Some(context) = f.present("context") {
+        let array = context.dyn_into::<Array>().map_err(|_| Error::event("context", "must be an array"))?;
+        for (i, entity) in array.iter().enumerate() {
+            options.context.push(self_describing(&format!("context[{i}]"), &entity)?);
+        }
+    }
+    if let Some(ts) = f.present("timestamp") {
+        options.timestamp = Some(match ts.as_f64() {
+            Some(ms) if ms.is_finite() => Timestamp::Device(ms as i64),
+            _ => {
+                let t = Fields { object: &ts, prefix: "timestamp." };
+                let value = t.number("value").map_err(event_error)?;
+                match (t.string("type").map_err(event_error)?.as_deref(), value) {
+                    (Some("ttm"), Some(ms)) => Timestamp::True(ms as i64),
+                    (Some("dtm"), Some(ms)) => Timestamp::Device(ms as i64),
+                    _ => {
+                        return Err(Error::event(
+                            "timestamp",
+                            "must be a number or {type: 'ttm' | 'dtm', value: number}",
+                        ));
+                    }
+                }
+            }
+        });
+    }
+    Ok(options)
+}
+
+fn required_string(f: &Fields<'_>, key: &str) -> Result<String> {
+    f.string(key)
+        .map_err(event_error)?
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| Error::event(key, "must be a non-empty string"))
+}
+
+fn optional_string(f: &Fields<'_>, key: &str) -> Result<Option<String>> {
+    f.string(key).map_err(event_error)
+}
+
+/// A snowtrack tracker, created by `newTracker`.
+#[wasm_bindgen(js_name = Tracker)]
+pub struct JsTracker {
+    shared: Shared,
+}
+
+/// Creates a tracker sending to `collectorUrl` (`https://` is assumed on https pages when the
+/// scheme is missing). Throws an `Error` naming the field when an option is invalid.
+#[wasm_bindgen(js_name = newTracker)]
+pub fn new_tracker(
+    namespace: JsValue,
+    #[wasm_bindgen(js_name = collectorUrl)] collector_url: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "TrackerConfiguration")] config: JsValue,
+) -> std::result::Result<JsTracker, JsError> {
+    let namespace =
+        namespace.as_string().ok_or_else(|| js_error(Error::config("namespace", "must be a string")))?;
+    let collector_url = collector_url
+        .as_string()
+        .ok_or_else(|| js_error(Error::config("collectorUrl", "must be a string")))?;
+    let mut core_config = Config::new(&namespace, &collector_url);
+    let callbacks = read_config(&mut core_config, &config).map_err(js_error)?;
+    let browser = page::browser_info();
+    let mut env = WebEnv::new();
+    let root = (core_config.cookie_domain.is_none()
+        && core_config.discover_root_domain
+        && core_config.state_storage.uses_cookies())
+    .then(|| {
+        let secure = core_config.secure_cookies(&browser.protocol);
+        domain::find_root_domain(&mut env, &browser.hostname, core_config.cookie_same_site, secure)
+    });
+    let tracker = CoreTracker::new(core_config, browser, root, &mut env).map_err(js_error)?;
+    let shared = Runtime::new(tracker, env, callbacks);
+    runtime::start(&shared);
+    Ok(JsTracker { shared })
+}
+
+impl JsTracker {
+    /// Runs `f` on the shared state; a re-entrant call (from inside a callback) is refused, not a panic.
+    fn with<T>(&self, f: impl FnOnce(&mut Runtime) -> Result<T>) -> Result<T> {
+        let mut rt = self
+            .shared
+            .try_borrow_mut()
+            .map_err(|_| Error::Storage("tracker is busy (re-entrant call)".into()))?;
+        f(&mut rt)
+    }
+
+    fn track(&self, event: Event, options: TrackOptions) -> std::result::Result<(), JsError> {
+        let page = page::page();
+        let (notices, send) = self
+            .with(|rt| {
+                let tracked = rt.tracker.track(&mut rt.env, event, options, &page)?;
+                let mut notices = Vec::new();
+                if let Some(update) = &tracked.session_update {
+                    notices.extend(runtime::notice(&rt.callbacks.on_session_update, update));
+                }
+                if tracked.dropped {
+                    notices.extend(rt.dropped_notice(&tracked.event_id));
+                }
+                let send = rt.tracker.queue().pending() >= rt.tracker.config().buffer_size;
+                Ok((notices, send))
+            })
+            .map_err(js_error)?;
+        for notice in notices {
+            notice.deliver();
+        }
+        if send {
+            runtime::send_soon(&self.shared);
+        }
+        Ok(())
+    }
+}
+
+#[wasm_bindgen(js_class = Tracker)]
+impl JsTracker {
+    /// Tracks a page view (`title` defaults to `document.title`).
+    #[wasm_bindgen(js_name = trackPageView)]
+    pub fn track_page_view(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PageViewEvent | undefined")] event: JsValue,
+    ) -> std::result::Result<(), JsError> {
+        let f = Fields { object: &event, prefix: "" };
+        let title = optional_string(&f, "title").map_err(js_error)?;
+        self.track(Event::PageView { title }, track_options(&event).map_err(js_error)?)
+    }
+
+    /// Tracks a screen view (mobile data model) and makes it the current screen.
+    #[wasm_bindgen(js_name = trackScreenView)]
+    pub fn track_screen_view(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ScreenViewEvent")] event: JsValue,
+    ) -> std::result::Result<(), JsError> {
+        let f = Fields { object: &event, prefix: "" };
+        let sv = (|| {
+            Ok(ScreenView {
+                name: required_string(&f, "name")?,
+                id: optional_string(&f, "id")?,
+                screen_type: optional_string(&f, "type")?,
+                transition_type: optional_string(&f, "transitionType")?,
+            })
+        })()
+        .map_err(js_error)?;
+        self.track(Event::ScreenView(sv), track_options(&event).map_err(js_error)?)
+    }
+
+    /// Tracks a self-describing event.
+    #[wasm_bindgen(js_name = trackSelfDescribingEvent)]
+    pub fn track_self_describing_event(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SelfDescribingEvent")] event: JsValue,
+    ) -> std::result::Result<(), JsError> {
+        let f = Fields { object: &event, prefix: "" };
+        let sdj = self_describing("event", &f.get("event")).map_err(js_error)?;
+        self.track(Event::SelfDescribing(sdj), track_options(&event).map_err(js_error)?)
+    }
+
+    /// Tracks a structured event.
+    #[wasm_bindgen(js_name = trackStructEvent)]
+    pub fn track_struct_event(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "StructuredEvent")] event: JsValue,
+    ) -> std::result::Result<(), JsError> {
+        let f = Fields { object: &event, prefix: "" };
+        let se = (|| {
+            Ok(StructEvent {
+                category: required_string(&f, "category")?,
+                action: required_string(&f, "action")?,
+                label: optional_string(&f, "label")?,
+                property: optional_string(&f, "property")?,
+                value: f.number("value").map_err(event_error)?.map(|v| {
+                    js_sys::Number::from(v)
+                        .to_string_with_radix(10)
+                        .ok()
+                        .and_then(|s| s.as_string())
+                        .unwrap_or_default()
+                }),
+            })
+        })()
+        .map_err(js_error)?;
+        self.track(Event::Struct(se), track_options(&event).map_err(js_error)?)
+    }
+
+    /// Sets the business user id (`uid`); `null` or `undefined` clears it.
+    #[wasm_bindgen(js_name = setUserId)]
+    pub fn set_user_id(&self, #[wasm_bindgen(js_name = userId)] user_id: Option<String>) {
+        let _ = self.with(|s| {
+            s.tracker.set_user_id(user_id);
+            Ok(())
+        });
+    }
+
+    /// Starts a new session now, written to storage at once.
+    #[wasm_bindgen(js_name = newSession)]
+    pub fn new_session(&self) {
+        let notice = self.with(|rt| {
+            let update = rt.tracker.new_session(&mut rt.env);
+            Ok(runtime::notice(&rt.callbacks.on_session_update, &update))
+        });
+        if let Ok(Some(notice)) = notice {
+            notice.deliver();
+        }
+    }
+
+    /// The domain user id (`duid`).
+    #[wasm_bindgen(js_name = getDomainUserId)]
+    pub fn get_domain_user_id(&self) -> String {
+        self.with(|rt| Ok(rt.tracker.state().domain_user_id.clone())).unwrap_or_default()
+    }
+
+    /// The current session id (`sid`).
+    #[wasm_bindgen(js_name = getDomainSessionId)]
+    pub fn get_domain_session_id(&self) -> String {
+        self.with(|rt| Ok(rt.tracker.state().session_id.clone())).unwrap_or_default()
+    }
+
+    /// The current session index (`vid`).
+    #[wasm_bindgen(js_name = getDomainSessionIndex)]
+    pub fn get_domain_session_index(&self) -> f64 {
+        self.with(|rt| Ok(rt.tracker.state().visit_count as f64)).unwrap_or(0.0)
+    }
+
+    /// The current `client_session` entity data.
+    #[wasm_bindgen(js_name = getSessionContext, unchecked_return_type = "ClientSession")]
+    pub fn get_session_context(&self) -> JsValue {
+        self.with(|rt| Ok(rt.tracker.session_context_json()))
+            .ok()
+            .and_then(|json| JSON::parse(&json).ok())
+            .unwrap_or(JsValue::NULL)
+    }
+
+    /// The full name of the `id` or `ses` cookie, e.g. `_sp_id.1fff`.
+    #[wasm_bindgen(js_name = getCookieName)]
+    pub fn get_cookie_name(&self, base: &str) -> String {
+        self.with(|rt| {
+            let (id, ses) = rt.tracker.storage_keys();
+            Ok(if base == "ses" { ses.to_owned() } else { id.to_owned() })
+        })
+        .unwrap_or_default()
+    }
+
+    /// Sends every queued event now, skipping any retry backoff; resolves to true when the
+    /// queue is empty (false when the collector could not be reached: events stay queued).
+    pub async fn flush(&self) -> bool {
+        loop {
+            let state = self.shared.try_borrow_mut().map(|mut rt| {
+                rt.tracker.queue_mut().retry_now();
+                rt.is_pumping()
+            });
+            match state {
+                Ok(false) => return runtime::pump(self.shared.clone()).await,
+                Ok(true) => gloo_timers::future::TimeoutFuture::new(5).await,
+                Err(_) => return false,
+            }
+        }
+    }
+
+    /// Delivery counters: `{queued, inFlight, sent, failed, retried, dropped}`.
+    #[wasm_bindgen(js_name = getDeliveryStats, unchecked_return_type = "DeliveryStats")]
+    pub fn get_delivery_stats(&self) -> JsValue {
+        self.shared.try_borrow().map(|rt| runtime::delivery_stats(&rt)).unwrap_or(JsValue::NULL)
+    }
+}

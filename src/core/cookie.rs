@@ -1,0 +1,230 @@
+//! Cookie names, `document.cookie` parsing and cookie strings, exactly as the JS tracker writes them.
+
+use crate::core::sha1::sha1_hex;
+use crate::core::time::utc_string;
+
+/// The `SameSite` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SameSite {
+    /// `SameSite=Strict`.
+    Strict,
+    /// `SameSite=Lax` (the default).
+    Lax,
+    /// `SameSite=None` (browsers require `Secure` with it).
+    None,
+}
+
+impl SameSite {
+    /// Parses the config value (`Strict`, `Lax`, `None`, any case).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.to_ascii_lowercase().as_str() {
+            "strict" => Some(SameSite::Strict),
+            "lax" => Some(SameSite::Lax),
+            "none" => Some(SameSite::None),
+            _ => None,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            SameSite::Strict => "Strict",
+            SameSite::Lax => "Lax",
+            SameSite::None => "None",
+        }
+    }
+}
+
+/// The attributes every snowtrack cookie is written with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CookieAttributes {
+    /// `Domain=` value, `None` for a host-only cookie.
+    pub domain: Option<String>,
+    /// `SameSite=` value.
+    pub same_site: SameSite,
+    /// Whether to add `Secure`.
+    pub secure: bool,
+}
+
+/// The 4-hex-digit suffix of the cookie names: SHA-1 of `domain + path`.
+pub fn domain_hash(domain: &str, path: &str) -> String {
+    let mut hex = sha1_hex(&format!("{domain}{path}"));
+    hex.truncate(4);
+    hex
+}
+
+/// `prefix + base + "." + hash`, e.g. `_sp_id.1fff`.
+pub fn cookie_name(prefix: &str, base: &str, hash: &str) -> String {
+    format!("{prefix}{base}.{hash}")
+}
+
+/// The JS tracker's `fixupDomain`: strips a trailing dot and turns a leading `*.` into `.`.
+pub fn fixup_domain(hostname: &str) -> String {
+    let mut domain = hostname.strip_suffix('.').unwrap_or(hostname).to_owned();
+    if let Some(rest) = domain.strip_prefix("*.") {
+        domain = format!(".{rest}");
+    }
+    domain
+}
+
+/// Candidate root domains, shortest first, never the bare TLD: `a.b.example.com` gives
+/// `example.com`, `b.example.com`, `a.b.example.com`. Empty for single-label hosts such as
+/// `localhost`. Like the JS tracker it also tries IP address suffixes, which browsers reject.
+pub fn root_domain_candidates(hostname: &str) -> Vec<String> {
+    let parts: Vec<&str> = hostname.split('.').collect();
+    if parts.len() < 2 {
+        return Vec::new();
+    }
+    (0..parts.len() - 1).rev().filter_map(|i| parts.get(i..).map(|p| p.join("."))).collect()
+}
+
+/// Name of the throw-away cookie used to probe a candidate root domain.
+pub fn root_domain_test_cookie(now_ms: i64) -> (String, String) {
+    (format!("_sp_root_domain_test_{now_ms}"), format!("_test_value_{now_ms}"))
+}
+
+/// The value of the first `name=` cookie in a `document.cookie` string, URI-decoded.
+pub fn cookie_value(header: &str, name: &str) -> Option<String> {
+    header.split(';').find_map(|pair| {
+        let pair = pair.trim_start();
+        let value = pair.strip_prefix(name)?.strip_prefix('=')?;
+        Some(decode_uri_component(value))
+    })
+}
+
+/// Names of all cookies in a `document.cookie` string that start with `prefix`.
+pub fn cookie_names_with_prefix<'a>(header: &'a str, prefix: &'a str) -> impl Iterator<Item = &'a str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim_start().split('=').next())
+        .filter(move |name| name.starts_with(prefix))
+}
+
+/// A `document.cookie` assignment: `name=value; Expires=...; Path=/; Domain=...; SameSite=...; Secure`.
+///
+/// `ttl_s` of `None` writes a browser-session cookie (no `Expires`); a negative ttl deletes.
+pub fn cookie_string(
+    name: &str,
+    value: &str,
+    ttl_s: Option<i64>,
+    now_ms: i64,
+    attrs: &CookieAttributes,
+) -> String {
+    let mut out = format!("{name}={}", encode_uri_component(value));
+    if let Some(ttl) = ttl_s {
+        out.push_str("; Expires=");
+        out.push_str(&utc_string(now_ms.saturating_add(ttl.saturating_mul(1000))));
+    }
+    out.push_str("; Path=/");
+    if let Some(domain) = &attrs.domain {
+        out.push_str("; Domain=");
+        out.push_str(domain);
+    }
+    out.push_str("; SameSite=");
+    out.push_str(attrs.same_site.as_str());
+    if attrs.secure {
+        out.push_str("; Secure");
+    }
+    out
+}
+
+/// JavaScript's `encodeURIComponent`.
+pub fn encode_uri_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// JavaScript's `decodeURIComponent`, except that malformed input is kept as it is instead of throwing.
+pub fn decode_uri_component(text: &str) -> String {
+    if !text.contains('%') {
+        return text.to_owned();
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (byte, hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(decoded)) => {
+                out.push(decoded);
+                i += 3;
+            }
+            _ => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_the_js_tracker() {
+        assert_eq!(domain_hash("example.com", "/"), "8809");
+        assert_eq!(domain_hash("localhost", "/"), "1fff");
+        assert_eq!(cookie_name("_sp_", "id", "1fff"), "_sp_id.1fff");
+        assert_eq!(cookie_name("_sp_1", "ses", "8809"), "_sp_1ses.8809");
+        assert_ne!(domain_hash(".example.com", "/"), domain_hash("example.com", "/"));
+    }
+
+    #[test]
+    fn fixes_up_domains() {
+        assert_eq!(fixup_domain("example.com."), "example.com");
+        assert_eq!(fixup_domain("*.example.com"), ".example.com");
+        assert_eq!(fixup_domain("www.example.com"), "www.example.com");
+    }
+
+    #[test]
+    fn root_domain_candidates_skip_the_tld() {
+        assert_eq!(root_domain_candidates("www.example.com"), ["example.com", "www.example.com"]);
+        assert_eq!(
+            root_domain_candidates("a.sub.example.co.uk"),
+            ["co.uk", "example.co.uk", "sub.example.co.uk", "a.sub.example.co.uk"]
+        );
+        assert!(root_domain_candidates("localhost").is_empty());
+    }
+
+    #[test]
+    fn reads_the_first_matching_cookie() {
+        let header = "a=1; _sp_id.1fff=abc%2Fd; _sp_id.1fff=second; _sp_ses.1fff=*";
+        assert_eq!(cookie_value(header, "_sp_id.1fff").as_deref(), Some("abc/d"));
+        assert_eq!(cookie_value(header, "_sp_ses.1fff").as_deref(), Some("*"));
+        assert_eq!(cookie_value(header, "_sp_id"), None);
+        assert_eq!(cookie_value("", "a"), None);
+        assert_eq!(cookie_value("x=%E0%A4%A", "x").as_deref(), Some("%E0%A4%A"));
+        let names: Vec<_> = cookie_names_with_prefix(header, "_sp_").collect();
+        assert_eq!(names, ["_sp_id.1fff", "_sp_id.1fff", "_sp_ses.1fff"]);
+    }
+
+    #[test]
+    fn writes_cookies_like_the_js_tracker() {
+        let attrs =
+            CookieAttributes { domain: Some("example.com".into()), same_site: SameSite::Lax, secure: true };
+        assert_eq!(
+            cookie_string("_sp_ses.8809", "*", Some(1800), 1_700_000_000_000, &attrs),
+            "_sp_ses.8809=*; Expires=Tue, 14 Nov 2023 22:43:20 GMT; Path=/; Domain=example.com; SameSite=Lax; Secure"
+        );
+        let host_only = CookieAttributes { domain: None, same_site: SameSite::Strict, secure: false };
+        assert_eq!(cookie_string("t", "a b", None, 0, &host_only), "t=a%20b; Path=/; SameSite=Strict");
+        assert!(
+            cookie_string("t", "", Some(-1), 0, &host_only).contains("Expires=Wed, 31 Dec 1969 23:59:59 GMT")
+        );
+    }
+
+    #[test]
+    fn uri_component_round_trip() {
+        let text = "duid.1.2.3..sid-x*™";
+        assert_eq!(decode_uri_component(&encode_uri_component(text)), text);
+        assert_eq!(encode_uri_component("a.b-c_d*"), "a.b-c_d*");
+    }
+}

@@ -1,0 +1,356 @@
+//! The `_sp_id` domain cookie: its 10-field wire format and the per-event updates to it.
+//!
+//! Wire format (dot-separated, empty for "none"):
+//! `duid.createTs.visitCount.nowTs.lastVisitTs.sessionId.previousSessionId.firstEventId.firstEventTsMs.eventIndex`,
+//! timestamps in seconds except `firstEventTsMs`. Parsing is as lenient as the JS tracker's
+//! (partial and legacy 6-field cookies, `parseInt`-style numbers, the literal `undefined`), except
+//! that a value whose domain user id is not a UUID (or legacy 16-hex id) is rejected, so the
+//! caller starts fresh instead of emitting an entity the `client_session` schema refuses.
+
+use crate::core::json::ObjectWriter;
+use crate::core::time;
+
+/// Where identity state is kept; named as the `client_session` entity's `storageMechanism`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageMechanism {
+    /// Cookies (or in-memory state): `COOKIE_1`.
+    Cookie,
+    /// localStorage: `LOCAL_STORAGE`.
+    LocalStorage,
+}
+
+impl StorageMechanism {
+    /// The schema's enum value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StorageMechanism::Cookie => "COOKIE_1",
+            StorageMechanism::LocalStorage => "LOCAL_STORAGE",
+        }
+    }
+}
+
+/// The parsed `_sp_id` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdCookie {
+    /// Domain user id (`duid`).
+    pub domain_user_id: String,
+    /// When the cookie was created, epoch seconds.
+    pub created_s: i64,
+    /// Session index (`vid`), starting at 1.
+    pub visit_count: i64,
+    /// Time of the latest event, epoch seconds.
+    pub now_s: i64,
+    /// `now_s` of the previous session, if there was one.
+    pub last_visit_s: Option<i64>,
+    /// Current session id (`sid`).
+    pub session_id: String,
+    /// Previous session id, empty when none.
+    pub previous_session_id: String,
+    /// Id of the session's first event, empty until there is one.
+    pub first_event_id: String,
+    /// Timestamp of the session's first event, epoch milliseconds.
+    pub first_event_ms: Option<i64>,
+    /// Events in this session so far.
+    pub event_index: i64,
+}
+
+/// JavaScript's `parseInt(text, 10)`: optional sign and the leading digits; `None` for NaN.
+pub fn parse_int(text: &str) -> Option<i64> {
+    let text = text.trim_start();
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, text.get(1..).unwrap_or("")),
+        Some(b'+') => (false, text.get(1..).unwrap_or("")),
+        _ => (false, text),
+    };
+    let end = digits.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
+    let value: i64 = digits.get(..end).filter(|d| !d.is_empty())?.parse().ok()?;
+    Some(if negative { -value } else { value })
+}
+
+/// True for a UUID in any case (`format: uuid`).
+pub fn is_uuid(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+/// Formats 16 random bytes as a lowercase UUID v4 (version and variant bits set).
+pub fn uuid_v4_from_bytes(mut bytes: [u8; 16]) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let part = |range: std::ops::Range<usize>| hex.get(range).unwrap_or("");
+    format!("{}-{}-{}-{}-{}", part(0..8), part(8..12), part(12..16), part(16..20), part(20..32))
+}
+
+/// True for a domain user id the `client_session` schema accepts: a lowercase UUID or 16 hex digits.
+pub fn is_domain_user_id(text: &str) -> bool {
+    let lower = |b: &u8| b.is_ascii_digit() || (b'a'..=b'f').contains(b);
+    (is_uuid(text) && !text.bytes().any(|b| b.is_ascii_uppercase()))
+        || (text.len() == 16 && text.as_bytes().iter().all(lower))
+}
+
+impl IdCookie {
+    /// A first-visit cookie: session index 1, no previous session, no event yet.
+    pub fn fresh(domain_user_id: String, session_id: String, now_ms: i64) -> Self {
+        let now_s = seconds(now_ms);
+        IdCookie {
+            domain_user_id,
+            created_s: now_s,
+            visit_count: 1,
+            now_s,
+            last_visit_s: None,
+            session_id,
+            previous_session_id: String::new(),
+            first_event_id: String::new(),
+            first_event_ms: None,
+            event_index: 0,
+        }
+    }
+
+    /// Parses a stored `_sp_id` value (already URI-decoded).
+    ///
+    /// Returns `None` when the value is empty or its domain user id is unusable. A missing or
+    /// malformed session id is replaced by `new_session_id()`; other missing fields default
+    /// as in the JS tracker. Never panics, whatever the input.
+    pub fn parse(value: &str, now_ms: i64, new_session_id: impl FnOnce() -> String) -> Option<Self> {
+        let mut fields = value.split('.');
+        let mut next = || fields.next().filter(|f| !f.is_empty() && *f != "undefined");
+        let domain_user_id = next()?;
+        if !is_domain_user_id(domain_user_id) {
+            return None;
+        }
+        let now_s = seconds(now_ms);
+        let created_s = next().and_then(parse_int).unwrap_or(now_s);
+        let visit_count = next().and_then(parse_int).unwrap_or(1);
+        let last_event_s = next().and_then(parse_int).unwrap_or(now_s);
+        let last_visit_s = next().and_then(parse_int);
+        let session_id = next().filter(|s| is_uuid(s)).map(str::to_owned);
+        let previous_session_id = next().filter(|s| is_uuid(s)).unwrap_or("").to_owned();
+        let first_event_id = next().filter(|s| is_uuid(s)).unwrap_or("").to_owned();
+        let first_event_ms = next().and_then(parse_int);
+        let event_index = next().and_then(parse_int).unwrap_or(0).max(0);
+        Some(IdCookie {
+            domain_user_id: domain_user_id.to_owned(),
+            created_s,
+            visit_count,
+            now_s: last_event_s,
+            last_visit_s,
+            session_id: session_id.unwrap_or_else(new_session_id),
+            previous_session_id,
+            first_event_id,
+            first_event_ms,
+            event_index,
+        })
+    }
+
+    /// The `_sp_id` wire value.
+    pub fn serialize(&self) -> String {
+        let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+        format!(
+            "{}.{}.{}.{}.{}.{}.{}.{}.{}.{}",
+            self.domain_user_id,
+            self.created_s,
+            self.visit_count,
+            self.now_s,
+            opt(self.last_visit_s),
+            self.session_id,
+            self.previous_session_id,
+            self.first_event_id,
+            opt(self.first_event_ms),
+            self.event_index
+        )
+    }
+
+    /// Starts a new session: the current one becomes the previous, the session index grows by
+    /// one, and the event index and first-event references reset.
+    pub fn start_session(&mut self, session_id: String) {
+        self.previous_session_id = std::mem::replace(&mut self.session_id, session_id);
+        self.last_visit_s = Some(self.now_s);
+        self.visit_count = self.visit_count.saturating_add(1);
+        self.event_index = 0;
+        self.first_event_id.clear();
+        self.first_event_ms = None;
+    }
+
+    /// Records an event: updates the activity time, sets the first-event references on the
+    /// session's first event, then increments the event index (the first event carries 1).
+    pub fn record_event(&mut self, now_ms: i64, event_id: &str, event_ts_ms: i64) {
+        self.now_s = seconds(now_ms);
+        if self.event_index == 0 {
+            self.first_event_id = event_id.to_owned();
+            self.first_event_ms = Some(event_ts_ms);
+        }
+        self.event_index = self.event_index.saturating_add(1);
+    }
+
+    /// The `client_session` 1-0-2 entity's data, fields in the JS tracker's order.
+    pub fn client_session_json(&self, storage: StorageMechanism) -> String {
+        let non_empty = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
+        let mut w = ObjectWriter::new();
+        w.string("userId", &self.domain_user_id)
+            .string("sessionId", &self.session_id)
+            .raw("eventIndex", &self.event_index.to_string())
+            .raw("sessionIndex", &self.visit_count.to_string())
+            .opt_string("previousSessionId", non_empty(&self.previous_session_id).as_deref())
+            .string("storageMechanism", storage.as_str())
+            .opt_string("firstEventId", non_empty(&self.first_event_id).as_deref())
+            .opt_string("firstEventTimestamp", self.first_event_ms.map(time::iso_string).as_deref());
+        w.finish()
+    }
+}
+
+/// `Math.round(ms / 1000)`, as the JS tracker stores seconds.
+pub fn seconds(ms: i64) -> i64 {
+    (ms + 500).div_euclid(1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const D: &str = "e8be487a-1b7a-4d6c-9a5e-0c2b1c7f0a11";
+    const S: &str = "65134acc-93aa-4f8b-8a4e-6b0f5d3b2c10";
+    const S2: &str = "df52bd6b-2b1c-4c8e-9a57-1f6e3a4b5c6d";
+    const F: &str = "0e2a4c6b-8d1f-4a3b-9c5e-7f6a5b4c3d2e";
+
+    fn never() -> String {
+        panic!("session id should come from the cookie")
+    }
+
+    #[test]
+    fn full_cookie_round_trips() {
+        let value = format!("{D}.1653632272.10.1653632282.1653632262.{S}.{S2}.{F}.1653632252.9");
+        let c = IdCookie::parse(&value, 1_700_000_000_000, never).unwrap();
+        assert_eq!(c.domain_user_id, D);
+        assert_eq!(c.created_s, 1_653_632_272);
+        assert_eq!(c.visit_count, 10);
+        assert_eq!(c.now_s, 1_653_632_282);
+        assert_eq!(c.last_visit_s, Some(1_653_632_262));
+        assert_eq!(c.session_id, S);
+        assert_eq!(c.previous_session_id, S2);
+        assert_eq!(c.first_event_id, F);
+        assert_eq!(c.first_event_ms, Some(1_653_632_252));
+        assert_eq!(c.event_index, 9);
+        assert_eq!(c.serialize(), value);
+    }
+
+    #[test]
+    fn partial_five_field_cookie_gets_a_new_session_id() {
+        let ts = 1_653_632_272;
+        let value = format!("{D}.{ts}.10.{}.{}", ts + 10, ts - 10);
+        let c = IdCookie::parse(&value, 1_700_000_000_000, || S.to_owned()).unwrap();
+        assert_eq!((c.visit_count, c.now_s, c.last_visit_s, c.created_s), (10, ts + 10, Some(ts - 10), ts));
+        assert_eq!(c.session_id, S);
+        assert_eq!((c.event_index, c.first_event_id.as_str(), c.first_event_ms), (0, "", None));
+    }
+
+    #[test]
+    fn legacy_six_field_cookie_keeps_its_session() {
+        let value = format!("{D}.1653632272.10.1653632282.1653632262.{S}");
+        let c = IdCookie::parse(&value, 0, never).unwrap();
+        assert_eq!(c.session_id, S);
+        assert_eq!(c.serialize(), format!("{D}.1653632272.10.1653632282.1653632262.{S}....0"));
+    }
+
+    #[test]
+    fn lenient_numbers_and_undefined_literals() {
+        let value = format!("{D}.12abc.x.undefined..undefined.undefined.nope.undefined.7z");
+        let c = IdCookie::parse(&value, 1_000_000, || S.to_owned()).unwrap();
+        assert_eq!(c.created_s, 12);
+        assert_eq!(c.visit_count, 1);
+        assert_eq!(c.now_s, 1000);
+        assert_eq!(c.last_visit_s, None);
+        assert_eq!(c.session_id, S);
+        assert_eq!(c.previous_session_id, "");
+        assert_eq!(c.event_index, 7);
+    }
+
+    #[test]
+    fn unusable_values_yield_none() {
+        for bad in ["", ".1.2.3", "not-a-uuid.1.1.1", "undefined", "ZZZZ", "\u{0}\u{ffff}...", "..........."]
+        {
+            assert!(IdCookie::parse(bad, 0, || S.to_owned()).is_none(), "{bad:?}");
+        }
+        assert!(IdCookie::parse("0123456789abcdef.1.1.1", 0, || S.to_owned()).is_some());
+    }
+
+    #[test]
+    fn fresh_cookie_format() {
+        let c = IdCookie::fresh(D.into(), S.into(), 1_700_000_000_000);
+        assert_eq!(c.serialize(), format!("{D}.1700000000.1.1700000000..{S}....0"));
+    }
+
+    #[test]
+    fn new_session_links_previous_and_resets_events() {
+        let mut c =
+            IdCookie::parse(&format!("{D}.1653632272.10.1653632200..{S}..{F}.1653632252.9"), 0, never)
+                .unwrap();
+        c.start_session(S2.into());
+        assert_eq!(c.visit_count, 11);
+        assert_eq!(c.previous_session_id, S);
+        assert_eq!(c.session_id, S2);
+        assert_eq!(c.last_visit_s, Some(1_653_632_200));
+        assert_eq!((c.event_index, c.first_event_id.as_str(), c.first_event_ms), (0, "", None));
+    }
+
+    #[test]
+    fn events_set_first_event_then_count() {
+        let mut c = IdCookie::fresh(D.into(), S.into(), 0);
+        c.record_event(1_653_638_673_483, F, 1_653_638_673_483);
+        assert_eq!(
+            (c.event_index, c.first_event_id.as_str(), c.first_event_ms),
+            (1, F, Some(1_653_638_673_483))
+        );
+        assert_eq!(c.now_s, 1_653_638_673);
+        c.record_event(1_653_638_680_000, S, 1_653_638_680_000);
+        assert_eq!((c.event_index, c.first_event_id.as_str()), (2, F));
+    }
+
+    #[test]
+    fn client_session_entity() {
+        let mut c = IdCookie::fresh(D.into(), S.into(), 0);
+        c.record_event(1_653_638_673_483, F, 1_653_638_673_483);
+        assert_eq!(
+            c.client_session_json(StorageMechanism::Cookie),
+            format!(
+                r#"{{"userId":"{D}","sessionId":"{S}","eventIndex":1,"sessionIndex":1,"previousSessionId":null,"storageMechanism":"COOKIE_1","firstEventId":"{F}","firstEventTimestamp":"2022-05-27T08:04:33.483Z"}}"#
+            )
+        );
+        c.start_session(S2.into());
+        let json: serde_json::Value =
+            serde_json::from_str(&c.client_session_json(StorageMechanism::LocalStorage)).unwrap();
+        assert_eq!(json["previousSessionId"], S);
+        assert_eq!(json["storageMechanism"], "LOCAL_STORAGE");
+        assert_eq!(json["firstEventId"], serde_json::Value::Null);
+        assert_eq!(json["sessionIndex"], 2);
+    }
+
+    #[test]
+    fn uuids_from_random_bytes() {
+        let id = uuid_v4_from_bytes([0xff; 16]);
+        assert_eq!(id, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        assert!(is_uuid(&id) && is_domain_user_id(&id));
+        assert_eq!(uuid_v4_from_bytes([0; 16]), "00000000-0000-4000-8000-000000000000");
+    }
+
+    #[test]
+    fn parse_int_is_javascripts() {
+        assert_eq!(parse_int("42"), Some(42));
+        assert_eq!(parse_int(" -7x"), Some(-7));
+        assert_eq!(parse_int("x"), None);
+        assert_eq!(parse_int(""), None);
+        assert_eq!(parse_int("-"), None);
+        assert_eq!(parse_int("99999999999999999999999"), None);
+    }
+
+    #[test]
+    fn seconds_round_like_math_round() {
+        assert_eq!(seconds(1499), 1);
+        assert_eq!(seconds(1500), 2);
+        assert_eq!(seconds(1_700_000_000_499), 1_700_000_000);
+    }
+}

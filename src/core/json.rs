@@ -1,0 +1,145 @@
+//! A minimal JSON writer: snowtrack composes wire JSON from strings it already holds, so the
+//! wasm module carries no general-purpose serializer. User-supplied data arrives as JSON text
+//! ([`RawJson`]), produced by the browser's own `JSON.stringify` in the web build.
+
+use crate::error::{Error, Result};
+
+/// JSON text of one object, embedded verbatim in payloads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawJson(String);
+
+impl RawJson {
+    /// Wraps `text`, which must be the JSON text of an object (`{...}`).
+    ///
+    /// # Errors
+    /// [`Error::Event`] naming `field` when the text is not an object.
+    pub fn object(field: &str, text: impl Into<String>) -> Result<Self> {
+        let text = text.into();
+        let trimmed = text.trim();
+        if trimmed.starts_with('{') && trimmed.ends_with('}') {
+            Ok(RawJson(text))
+        } else {
+            Err(Error::event(field, "must be an object"))
+        }
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Appends `value` to `out` as a JSON string literal.
+pub fn push_string(out: &mut String, value: &str) {
+    out.push('"');
+    for ch in value.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Builds one JSON object field by field, in insertion order.
+#[derive(Debug)]
+pub struct ObjectWriter {
+    out: String,
+    empty: bool,
+}
+
+impl Default for ObjectWriter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ObjectWriter {
+    /// An empty object.
+    pub fn new() -> Self {
+        ObjectWriter { out: String::from("{"), empty: true }
+    }
+
+    fn key(&mut self, key: &str) {
+        if !self.empty {
+            self.out.push(',');
+        }
+        self.empty = false;
+        push_string(&mut self.out, key);
+        self.out.push(':');
+    }
+
+    /// Adds a string member.
+    pub fn string(&mut self, key: &str, value: &str) -> &mut Self {
+        self.key(key);
+        push_string(&mut self.out, value);
+        self
+    }
+
+    /// Adds a string member, or `null` when `value` is `None`.
+    pub fn opt_string(&mut self, key: &str, value: Option<&str>) -> &mut Self {
+        match value {
+            Some(value) => self.string(key, value),
+            None => self.raw(key, "null"),
+        }
+    }
+
+    /// Adds a member whose value is already JSON text (a number, object, array, `null`).
+    pub fn raw(&mut self, key: &str, json: &str) -> &mut Self {
+        self.key(key);
+        self.out.push_str(json);
+        self
+    }
+
+    /// Adds an integer member.
+    pub fn number(&mut self, key: &str, value: u64) -> &mut Self {
+        self.raw(key, &value.to_string())
+    }
+
+    /// Closes the object and returns its text.
+    pub fn finish(mut self) -> String {
+        self.out.push('}');
+        self.out
+    }
+}
+
+/// `{"schema":"<schema>","data":<data>}`, a self-describing JSON.
+pub fn self_describing(schema: &str, data: &str) -> String {
+    let mut w = ObjectWriter::new();
+    w.string("schema", schema).raw("data", data);
+    w.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_like_json_stringify() {
+        let mut out = String::new();
+        push_string(&mut out, "a\"b\\c\n\u{1}é™");
+        assert_eq!(out, r#""a\"b\\c\n\u0001é™""#);
+        let parsed: String = serde_json::from_str(&out).unwrap();
+        assert_eq!(parsed, "a\"b\\c\n\u{1}é™");
+    }
+
+    #[test]
+    fn writes_objects_in_order() {
+        let mut w = ObjectWriter::new();
+        w.string("b", "1").number("a", 2).opt_string("c", None).raw("d", "[1]");
+        assert_eq!(w.finish(), r#"{"b":"1","a":2,"c":null,"d":[1]}"#);
+        assert_eq!(ObjectWriter::new().finish(), "{}");
+    }
+
+    #[test]
+    fn raw_json_must_be_an_object() {
+        assert!(RawJson::object("data", "{\"a\":1}").is_ok());
+        let err = RawJson::object("event.data", "[1]").unwrap_err();
+        assert!(err.to_string().contains("event.data"));
+    }
+}

@@ -1,0 +1,84 @@
+//! Calendar arithmetic on epoch milliseconds: the two date formats the wire needs.
+//!
+//! `Expires=` attributes use `Date.prototype.toUTCString()` (`Thu, 01 Jan 1970 00:00:00 GMT`) and
+//! the `client_session` entity uses `toISOString()` (`1970-01-01T00:00:00.000Z`).
+
+/// A broken-down UTC time.
+struct Civil {
+    year: i64,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    milli: u32,
+    weekday: u32,
+}
+
+fn civil(ms: i64) -> Civil {
+    let days = ms.div_euclid(86_400_000);
+    let rem = ms.rem_euclid(86_400_000);
+    // Days to civil date (proleptic Gregorian), after Howard Hinnant's public-domain algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Civil {
+        year,
+        month,
+        day,
+        hour: (rem / 3_600_000) as u32,
+        minute: (rem / 60_000 % 60) as u32,
+        second: (rem / 1000 % 60) as u32,
+        milli: (rem % 1000) as u32,
+        // 1970-01-01 was a Thursday (4).
+        weekday: (days + 4).rem_euclid(7) as u32,
+    }
+}
+
+const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// `Date.prototype.toUTCString()` of `ms`, the format of a cookie's `Expires` attribute.
+pub fn utc_string(ms: i64) -> String {
+    let c = civil(ms);
+    let weekday = WEEKDAYS.get(c.weekday as usize).copied().unwrap_or("Thu");
+    let month = MONTHS.get(c.month as usize - 1).copied().unwrap_or("Jan");
+    format!("{weekday}, {:02} {month} {:04} {:02}:{:02}:{:02} GMT", c.day, c.year, c.hour, c.minute, c.second)
+}
+
+/// `Date.prototype.toISOString()` of `ms` (millisecond precision, `Z`).
+pub fn iso_string(ms: i64) -> String {
+    let c = civil(ms);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        c.year, c.month, c.day, c.hour, c.minute, c.second, c.milli
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_matches_js_vectors() {
+        assert_eq!(iso_string(1_653_638_673_483), "2022-05-27T08:04:33.483Z");
+        assert_eq!(iso_string(1_672_531_200_000), "2023-01-01T00:00:00.000Z");
+        assert_eq!(iso_string(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso_string(951_782_400_000), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn utc_matches_js_vectors() {
+        assert_eq!(utc_string(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(utc_string(1_700_000_000_000), "Tue, 14 Nov 2023 22:13:20 GMT");
+        assert_eq!(utc_string(-1000), "Wed, 31 Dec 1969 23:59:59 GMT");
+        assert_eq!(utc_string(4_102_444_800_000), "Fri, 01 Jan 2100 00:00:00 GMT");
+    }
+}

@@ -1,0 +1,439 @@
+//! The tracker: turns `track*` calls into payloads, applying the session rules and keeping
+//! identity state in storage through an [`Env`]. Synchronous and single-threaded; the web
+//! layer owns it and performs the network requests its queue asks for.
+
+use crate::core::config::{Config, Method, StateStorage};
+use crate::core::cookie::{self, CookieAttributes};
+use crate::core::env::Env;
+use crate::core::event::{Event, ScreenView, Timestamp, TrackOptions};
+use crate::core::id_cookie::{IdCookie, StorageMechanism};
+use crate::core::json::{self, ObjectWriter};
+use crate::core::payload::Payload;
+use crate::core::queue::{Completion, OutQueue, QueuedEvent, Request};
+use crate::core::session::Session;
+use crate::core::state_store::StateStore;
+use crate::error::Result;
+
+/// The `eid` of an event in wire form (POST JSON or GET query), found without parsing it all.
+fn event_id_of(wire: &str) -> Option<String> {
+    let rest = wire.split_once("\"eid\":\"").or_else(|| wire.split_once("eid=")).map(|(_, rest)| rest)?;
+    rest.split(['"', '&']).next().map(str::to_owned)
+}
+
+/// The `tv` value: `snowtrack-<version>`.
+pub const TRACKER_VERSION: &str = concat!("snowtrack-", env!("CARGO_PKG_VERSION"));
+/// Schema of the screen view event.
+pub const SCREEN_VIEW_SCHEMA: &str = "iglu:com.snowplowanalytics.mobile/screen_view/jsonschema/1-0-0";
+/// Schema of the screen entity.
+pub const SCREEN_SCHEMA: &str = "iglu:com.snowplowanalytics.mobile/screen/jsonschema/1-0-0";
+/// Schema of the web page entity.
+pub const WEB_PAGE_SCHEMA: &str = "iglu:com.snowplowanalytics.snowplow/web_page/jsonschema/1-0-0";
+/// Schema of the session entity.
+pub const CLIENT_SESSION_SCHEMA: &str = "iglu:com.snowplowanalytics.snowplow/client_session/jsonschema/1-0-2";
+
+/// Facts about the browser that do not change while the page lives.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BrowserInfo {
+    /// `location.protocol`, `https:` or `http:`.
+    pub protocol: String,
+    /// `location.hostname`.
+    pub hostname: String,
+    /// `tz`: the IANA time zone.
+    pub timezone: String,
+    /// `lang`: `navigator.language`.
+    pub language: String,
+    /// `cs`: `document.characterSet`.
+    pub charset: String,
+    /// `res`: screen `WxH`.
+    pub resolution: String,
+    /// `cd`: screen colour depth.
+    pub color_depth: String,
+    /// `cookie`: `navigator.cookieEnabled`.
+    pub cookie_enabled: bool,
+}
+
+/// Facts about the page read at each event.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page {
+    /// `url`: `location.href`.
+    pub url: String,
+    /// `refr`: `document.referrer`.
+    pub referrer: String,
+    /// `page` (page views only): `document.title`.
+    pub title: String,
+    /// `vp`: viewport `WxH`.
+    pub viewport: String,
+    /// `ds`: document size `WxH`.
+    pub document_size: String,
+}
+
+/// The screen the user is on, as the screen entity and the next screen view's "previous" describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Screen {
+    id: String,
+    name: String,
+    screen_type: Option<String>,
+}
+
+/// What a `track*` call produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tracked {
+    /// The event's id (`eid`).
+    pub event_id: String,
+    /// The `client_session` data when this event began a session (for `onSessionUpdate`).
+    pub session_update: Option<String>,
+    /// True when the queue was full and the event was dropped (and counted).
+    pub dropped: bool,
+}
+
+/// Prefix of the localStorage keys of queued events: `snowtrack.q.<namespace>.<tab>.<seq>`.
+pub fn queue_key_prefix(namespace: &str) -> String {
+    format!("snowtrack.q.{namespace}.")
+}
+
+/// The tab id in a queue key made with [`queue_key_prefix`].
+pub fn queue_key_tab<'a>(prefix: &str, key: &'a str) -> Option<&'a str> {
+    key.strip_prefix(prefix)?.split('.').next()
+}
+
+/// One tracker (one namespace).
+#[derive(Debug)]
+pub struct Tracker {
+    config: Config,
+    browser: BrowserInfo,
+    store: StateStore,
+    session: Session,
+    manual_session_update: bool,
+    user_id: Option<String>,
+    page_view_id: Option<String>,
+    page_viewed: bool,
+    screen: Option<Screen>,
+    queue: OutQueue,
+    tab_id: String,
+    queue_prefix: String,
+    next_seq: u64,
+}
+
+impl Tracker {
+    /// Starts a tracker: validates `config`, names the cookies, reads or creates the identity
+    /// state and writes it back. `root_domain` is the result of root-domain discovery, which
+    /// the web layer performs (it needs real cookie writes).
+    ///
+    /// # Errors
+    /// [`crate::Error::Config`] for an invalid option.
+    pub fn new(
+        mut config: Config,
+        browser: BrowserInfo,
+        root_domain: Option<String>,
+        env: &mut impl Env,
+    ) -> Result<Self> {
+        config.validate(&browser.protocol)?;
+        let cookie_domain =
+            config.cookie_domain.clone().or(root_domain.filter(|_| config.discover_root_domain));
+        let hash_domain = cookie_domain.clone().unwrap_or_else(|| cookie::fixup_domain(&browser.hostname));
+        let hash = cookie::domain_hash(&hash_domain, "/");
+        let cookie_attributes = CookieAttributes {
+            domain: cookie_domain,
+            same_site: config.cookie_same_site,
+            secure: config.secure_cookies(&browser.protocol),
+        };
+        let store = StateStore {
+            strategy: config.state_storage,
+            id_key: cookie::cookie_name(&config.cookie_name, "id", &hash),
+            ses_key: cookie::cookie_name(&config.cookie_name, "ses", &hash),
+            cookie_attributes,
+        };
+        let timeouts = (config.foreground_timeout_s, config.background_timeout_s);
+        let now = env.now_ms();
+        let tab_id = env.new_uuid();
+        let stored = store.read(env);
+        let session = Session::start(stored, now, timeouts, || env.new_uuid()).0;
+        store.write(env, session.state(), config.cookie_lifetime_s, session.timeout_s());
+        Ok(Tracker {
+            manual_session_update: false,
+            user_id: None,
+            page_view_id: None,
+            page_viewed: false,
+            screen: None,
+            queue: OutQueue::new(config.queue_limits),
+            queue_prefix: queue_key_prefix(&config.namespace),
+            tab_id,
+            next_seq: 0,
+            session,
+            config,
+            browser,
+            store,
+        })
+    }
+
+    /// Tracks one event: applies the session rules, builds the payload, updates storage and
+    /// queues the event.
+    ///
+    /// # Errors
+    /// [`crate::Error::Event`] when the event is invalid; nothing is tracked then.
+    pub fn track(
+        &mut self,
+        env: &mut impl Env,
+        event: Event,
+        options: TrackOptions,
+        page: &Page,
+    ) -> Result<Tracked> {
+        event.validate()?;
+        let now = env.now_ms();
+        let event_id = env.new_uuid();
+        let stored = self.store.read(env);
+        let started = self.session.before_event(stored, now, || env.new_uuid());
+        let first_in_session = self.session.state().event_index == 0;
+        let (ts_key, ts) = match options.timestamp {
+            Some(Timestamp::True(ms)) => ("ttm", ms),
+            Some(Timestamp::Device(ms)) => ("dtm", ms),
+            None => ("dtm", now),
+        };
+        self.session.record_event(now, &event_id, ts);
+
+        let mut payload = Payload::new();
+        let mut entities: Vec<String> = options.context.iter().map(|e| e.to_json()).collect();
+        match event {
+            Event::PageView { title } => {
+                if std::mem::replace(&mut self.page_viewed, true) {
+                    self.page_view_id = Some(env.new_uuid());
+                }
+                payload.add("e", "pv");
+                payload.add("url", page.url.as_str());
+                payload.add("page", title.unwrap_or_else(|| page.title.clone()));
+                payload.add("refr", page.referrer.as_str());
+            }
+            Event::ScreenView(screen_view) => {
+                payload.add("e", "ue");
+                payload.set_unstruct(self.screen_view(env, screen_view));
+            }
+            Event::SelfDescribing(sdj) => {
+                payload.add("e", "ue");
+                payload.set_unstruct(sdj.to_json());
+            }
+            Event::Struct(se) => {
+                payload.add("e", "se");
+                payload.add("se_ca", se.category);
+                payload.add("se_ac", se.action);
+                payload.add_opt("se_la", se.label.as_deref());
+                payload.add_opt("se_pr", se.property.as_deref());
+                payload.add_opt("se_va", se.value.as_deref());
+            }
+        }
+        self.add_common_fields(&mut payload, &event_id, ts_key, ts, page);
+        if self.config.web_page_context {
+            let id = self.page_view_id.get_or_insert_with(|| env.new_uuid());
+            entities.push(json::self_describing(WEB_PAGE_SCHEMA, &format!("{{\"id\":\"{id}\"}}")));
+        }
+        if let Some(screen) = &self.screen {
+            let mut w = ObjectWriter::new();
+            w.string("name", &screen.name).string("id", &screen.id);
+            if let Some(t) = &screen.screen_type {
+                w.string("type", t);
+            }
+            entities.push(json::self_describing(SCREEN_SCHEMA, &w.finish()));
+        }
+        if self.config.session_context {
+            entities.push(json::self_describing(CLIENT_SESSION_SCHEMA, &self.session_context_json()));
+        }
+        for entity in entities {
+            payload.add_entity(entity);
+        }
+
+        self.write_state(env);
+        let notify = (started || first_in_session) && !std::mem::take(&mut self.manual_session_update);
+        let wire = match self.config.method {
+            Method::Post => payload.to_post_json(self.config.encode_base64),
+            Method::Get => payload.to_query(self.config.encode_base64),
+        };
+        let dropped = !self.enqueue(env, event_id.clone(), wire);
+        Ok(Tracked { event_id, session_update: notify.then(|| self.session_context_json()), dropped })
+    }
+
+    fn add_common_fields(
+        &self,
+        payload: &mut Payload,
+        event_id: &str,
+        ts_key: &'static str,
+        ts: i64,
+        page: &Page,
+    ) {
+        let b = &self.browser;
+        let state = self.session.state();
+        payload.add("eid", event_id);
+        payload.add("tv", TRACKER_VERSION);
+        payload.add("tna", self.config.namespace.as_str());
+        payload.add("aid", self.config.app_id.as_str());
+        payload.add("p", self.config.platform.as_str());
+        payload.add("cookie", if b.cookie_enabled { "1" } else { "0" });
+        payload.add("cs", b.charset.as_str());
+        payload.add("lang", b.language.as_str());
+        payload.add("res", b.resolution.as_str());
+        payload.add("cd", b.color_depth.as_str());
+        payload.add("tz", b.timezone.as_str());
+        payload.add(ts_key, ts.to_string());
+        payload.add("vp", page.viewport.as_str());
+        payload.add("ds", page.document_size.as_str());
+        payload.add("vid", state.visit_count.to_string());
+        payload.add("sid", state.session_id.as_str());
+        payload.add("duid", state.domain_user_id.as_str());
+        payload.add_opt("uid", self.user_id.as_deref());
+        payload.add("refr", page.referrer.as_str());
+        payload.add("url", page.url.as_str());
+    }
+
+    /// Builds the screen view event body and moves the screen state forward.
+    fn screen_view(&mut self, env: &mut impl Env, sv: ScreenView) -> String {
+        let id = sv.id.unwrap_or_else(|| env.new_uuid());
+        let mut w = ObjectWriter::new();
+        w.string("name", &sv.name).string("id", &id);
+        if let Some(t) = &sv.screen_type {
+            w.string("type", t);
+        }
+        if let Some(previous) = &self.screen {
+            w.string("previousName", &previous.name).string("previousId", &previous.id);
+            if let Some(t) = &previous.screen_type {
+                w.string("previousType", t);
+            }
+        }
+        if let Some(t) = &sv.transition_type {
+            w.string("transitionType", t);
+        }
+        self.screen = Some(Screen { id, name: sv.name, screen_type: sv.screen_type });
+        json::self_describing(SCREEN_VIEW_SCHEMA, &w.finish())
+    }
+
+    /// Starts a new session now (`newSession()`), writing it at once; returns the new
+    /// `client_session` data for `onSessionUpdate`.
+    pub fn new_session(&mut self, env: &mut impl Env) -> String {
+        let now = env.now_ms();
+        let stored = self.store.read(env);
+        self.session.force_new(stored, now, || env.new_uuid());
+        self.write_state(env);
+        self.manual_session_update = true;
+        self.session_context_json()
+    }
+
+    /// Notes a page visibility change, rewriting the session cookie when the two inactivity
+    /// timeouts differ.
+    pub fn set_hidden(&mut self, env: &mut impl Env, hidden: bool) {
+        if self.session.set_hidden(hidden, env.now_ms()) && self.store.read(env).session_alive {
+            self.write_state(env);
+        }
+    }
+
+    /// Sets or clears the business user id (`uid`).
+    pub fn set_user_id(&mut self, user_id: Option<String>) {
+        self.user_id = user_id.filter(|u| !u.is_empty());
+    }
+
+    /// The current `client_session` entity data.
+    pub fn session_context_json(&self) -> String {
+        let mechanism = match self.config.state_storage {
+            StateStorage::LocalStorage => StorageMechanism::LocalStorage,
+            _ => StorageMechanism::Cookie,
+        };
+        self.session.state().client_session_json(mechanism)
+    }
+
+    /// The identity and session state as of the latest event (the JS tracker's memorized values).
+    pub fn state(&self) -> &IdCookie {
+        self.session.state()
+    }
+
+    /// The business user id.
+    pub fn user_id(&self) -> Option<&str> {
+        self.user_id.as_deref()
+    }
+
+    /// Names of the id and session cookies (or localStorage keys).
+    pub fn storage_keys(&self) -> (&str, &str) {
+        (&self.store.id_key, &self.store.ses_key)
+    }
+
+    fn write_state(&self, env: &mut impl Env) {
+        self.store.write(env, self.session.state(), self.config.cookie_lifetime_s, self.session.timeout_s());
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Queues an event and persists it under its own key (one write, whatever the queue's
+    /// length); an event storage refuses stays in memory. False when the queue is full.
+    fn enqueue(&mut self, env: &mut impl Env, event_id: String, wire: String) -> bool {
+        let mut event = QueuedEvent { event_id, wire, storage_key: None };
+        if self.config.state_storage.persists_queue() {
+            self.next_seq += 1;
+            let key = format!("{}{}.{:012}", self.queue_prefix, self.tab_id, self.next_seq);
+            if env.storage_set(&key, &event.wire) {
+                event.storage_key = Some(key);
+            }
+        }
+        let key = event.storage_key.clone();
+        let accepted = self.queue.push(event);
+        if let (false, Some(key)) = (accepted, key) {
+            env.storage_remove(&key);
+        }
+        accepted
+    }
+
+    /// This page's tab id, part of its queue keys.
+    pub fn tab_id(&self) -> &str {
+        &self.tab_id
+    }
+
+    /// Prefix of this tracker's queue keys in localStorage.
+    pub fn queue_prefix(&self) -> &str {
+        &self.queue_prefix
+    }
+
+    /// Takes over events persisted by a page that is gone (`keys` from [`Tracker::queue_prefix`]
+    /// whose tab is not alive): each is queued and re-keyed under this tab. Returns how many.
+    pub fn adopt(&mut self, env: &mut impl Env, keys: &[String]) -> usize {
+        let mut adopted = 0;
+        for key in keys {
+            let Some(wire) = env.storage_get(key) else { continue };
+            env.storage_remove(key);
+            let event_id = event_id_of(&wire).unwrap_or_default();
+            if self.enqueue(env, event_id, wire) {
+                adopted += 1;
+            }
+        }
+        adopted
+    }
+
+    /// The next request to send (see [`OutQueue::next_request`]).
+    pub fn next_request(&mut self, now_ms: i64, max_bytes: Option<usize>) -> Option<Request> {
+        self.queue.next_request(&self.config, now_ms, max_bytes)
+    }
+
+    /// Reports how request `id` ended (`status` `None` for no answer) and removes the persisted
+    /// copies of the events that left the queue.
+    pub fn complete(
+        &mut self,
+        env: &mut impl Env,
+        id: u64,
+        status: Option<u16>,
+        jitter: f64,
+        retry_after_ms: Option<u64>,
+    ) -> (crate::core::queue::Outcome, Completion) {
+        let outcome = self.config.retry.outcome(status);
+        let done = self.queue.complete(id, outcome, env.now_ms(), &self.config.retry, jitter, retry_after_ms);
+        for key in done.removed.iter().filter_map(|e| e.storage_key.as_deref()) {
+            env.storage_remove(key);
+        }
+        (outcome, done)
+    }
+
+    /// The out-queue.
+    pub fn queue(&self) -> &OutQueue {
+        &self.queue
+    }
+
+    /// The out-queue, mutably.
+    pub fn queue_mut(&mut self) -> &mut OutQueue {
+        &mut self.queue
+    }
+}

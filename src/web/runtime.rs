@@ -1,0 +1,343 @@
+//! The running tracker in the page: its state shared between the JS API, the send loop, the
+//! retry timer and the page-lifecycle listeners, and the delivery logic that ties the core's
+//! queue to `fetch`.
+//!
+//! Delivery: one request at a time while the page is visible (new events accumulate into the
+//! next batch, so throughput follows the collector's speed); after a failure a timer resumes
+//! sending when the backoff ends, or at once when the browser comes back online; when the page
+//! is hidden or unloaded everything that fits in the browser's 64 KiB `keepalive` budget is sent
+//! at once. Events stay persisted until a 2xx answer, and a page's leftovers are adopted by the
+//! next live page of the origin.
+
+use crate::core::env::Env;
+use crate::core::queue::{Outcome, QueuedEvent};
+use crate::core::tracker::{Tracker, queue_key_tab};
+use crate::web::env::WebEnv;
+use crate::web::{tabs, transport};
+use gloo_timers::callback::{Interval, Timeout};
+use js_sys::{Array, Function, JSON, Object, Reflect};
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+
+/// Browsers refuse `keepalive` requests once their bodies in flight pass 64 KiB.
+const KEEPALIVE_BUDGET: usize = 64 * 1024;
+/// How often a page looks for events left by pages that are gone.
+const ADOPT_EVERY_MS: u32 = 10_000;
+
+/// The JS callbacks of `newTracker`'s config.
+#[derive(Debug, Default)]
+pub struct Callbacks {
+    /// `onSessionUpdate(clientSession)`.
+    pub on_session_update: Option<Function>,
+    /// `onRequestSuccess({events, eventIds, status})`.
+    pub on_request_success: Option<Function>,
+    /// `onRequestFailure({events, eventIds, status, willRetry})`.
+    pub on_request_failure: Option<Function>,
+    /// `onEventDropped({eventId, reason})`: the queue was full.
+    pub on_event_dropped: Option<Function>,
+}
+
+/// One tracker's page-side state.
+#[derive(Debug)]
+pub struct Runtime {
+    /// The core tracker.
+    pub tracker: Tracker,
+    /// The browser environment.
+    pub env: WebEnv,
+    /// The user's callbacks.
+    pub callbacks: Callbacks,
+    pumping: bool,
+    keepalive_bytes: usize,
+    retry_timer: Option<Timeout>,
+}
+
+/// The shared handle.
+pub type Shared = Rc<RefCell<Runtime>>;
+
+/// A callback call decided while the state was borrowed, made after it is released (so the
+/// callback may call the tracker again).
+pub struct Notice(Function, JsValue);
+
+impl Notice {
+    /// Calls the callback; an exception it throws is logged, never propagated.
+    pub fn deliver(self) {
+        if let Err(err) = self.0.call1(&JsValue::NULL, &self.1) {
+            let message = Reflect::get(&err, &"message".into()).ok().and_then(|m| m.as_string());
+            let message = message.or_else(|| err.as_string()).unwrap_or_default();
+            web_sys::console::warn_1(&format!("snowtrack: a callback threw: {message}").into());
+        }
+    }
+}
+
+/// A notice for `callback` with the JSON object `json`, when both exist.
+pub fn notice(callback: &Option<Function>, json: &str) -> Option<Notice> {
+    Some(Notice(callback.clone()?, JSON::parse(json).ok()?))
+}
+
+fn request_report(events: &[QueuedEvent], status: Option<u16>, will_retry: Option<bool>) -> JsValue {
+    let report = Object::new();
+    let ids: Array = events.iter().map(|e| JsValue::from_str(&e.event_id)).collect();
+    let _ = Reflect::set(&report, &"events".into(), &JsValue::from(events.len() as u32));
+    let _ = Reflect::set(&report, &"eventIds".into(), &ids);
+    let _ = Reflect::set(&report, &"status".into(), &status.map_or(JsValue::NULL, JsValue::from));
+    if let Some(will_retry) = will_retry {
+        let _ = Reflect::set(&report, &"willRetry".into(), &will_retry.into());
+    }
+    report.into()
+}
+
+impl Runtime {
+    /// Wraps a started tracker; call [`start`] next.
+    pub fn new(tracker: Tracker, env: WebEnv, callbacks: Callbacks) -> Shared {
+        Rc::new(RefCell::new(Runtime {
+            tracker,
+            env,
+            callbacks,
+            pumping: false,
+            keepalive_bytes: 0,
+            retry_timer: None,
+        }))
+    }
+
+    /// Whether the send loop is running.
+    pub fn is_pumping(&self) -> bool {
+        self.pumping
+    }
+
+    /// A notice for `onEventDropped`.
+    pub fn dropped_notice(&self, event_id: &str) -> Option<Notice> {
+        let callback = self.callbacks.on_event_dropped.clone()?;
+        let report = Object::new();
+        let _ = Reflect::set(&report, &"eventId".into(), &event_id.into());
+        let _ = Reflect::set(&report, &"reason".into(), &"queue full".into());
+        Some(Notice(callback, report.into()))
+    }
+}
+
+/// Announces the page, follows its lifecycle, adopts leftovers and sends what is queued.
+pub fn start(shared: &Shared) {
+    if let Ok(rt) = shared.try_borrow() {
+        tabs::announce(rt.tracker.tab_id());
+    }
+    listen(shared);
+    let weak = Rc::downgrade(shared);
+    Interval::new(ADOPT_EVERY_MS, move || {
+        if let Some(shared) = weak.upgrade() {
+            wasm_bindgen_futures::spawn_local(adopt_orphans(shared));
+        }
+    })
+    .forget();
+    wasm_bindgen_futures::spawn_local(adopt_orphans(shared.clone()));
+    send_soon(shared);
+}
+
+fn listen(shared: &Shared) {
+    let Some(window) = web_sys::window() else { return };
+    let on = |target: &web_sys::EventTarget, event: &str, f: fn(&Shared)| {
+        let weak: Weak<RefCell<Runtime>> = Rc::downgrade(shared);
+        let closure = Closure::<dyn FnMut()>::new(move || {
+            if let Some(shared) = weak.upgrade() {
+                f(&shared);
+            }
+        });
+        let _ = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        closure.forget();
+    };
+    if let Some(document) = window.document() {
+        on(&document, "visibilitychange", |shared| {
+            let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
+            if let Ok(mut rt) = shared.try_borrow_mut() {
+                let Runtime { tracker, env, .. } = &mut *rt;
+                tracker.set_hidden(env, hidden);
+            }
+            if hidden {
+                flush_with_keepalive(shared);
+            }
+        });
+    }
+    on(&window, "pagehide", |shared| {
+        flush_with_keepalive(shared);
+        if let Ok(rt) = shared.try_borrow() {
+            tabs::retire(rt.tracker.tab_id());
+        }
+    });
+    on(&window, "online", |shared| {
+        if let Ok(mut rt) = shared.try_borrow_mut() {
+            rt.tracker.queue_mut().retry_now();
+        }
+        send_soon(shared);
+    });
+}
+
+/// Starts the send loop unless it runs already.
+pub fn send_soon(shared: &Shared) {
+    if shared.try_borrow().is_ok_and(|rt| !rt.pumping) {
+        let shared = shared.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            pump(shared).await;
+        });
+    }
+}
+
+/// Sends requests one at a time until the queue is empty or a request fails (then the retry
+/// timer takes over). Returns true when the queue is empty.
+pub async fn pump(shared: Shared) -> bool {
+    {
+        let Ok(mut rt) = shared.try_borrow_mut() else { return false };
+        if rt.pumping {
+            return false;
+        }
+        rt.pumping = true;
+    }
+    let emptied = loop {
+        let next = {
+            let Ok(mut rt) = shared.try_borrow_mut() else { break false };
+            let now = rt.env.now_ms();
+            let config = rt.tracker.config().clone();
+            rt.tracker.next_request(now, None).map(|r| (r, config))
+        };
+        let Some((request, config)) = next else {
+            break shared.try_borrow().is_ok_and(|rt| rt.tracker.queue().is_empty());
+        };
+        let answer = transport::send(&request, &config, false).await;
+        if complete(&shared, request.id, &answer) == Outcome::Failed {
+            break false;
+        }
+    };
+    if let Ok(mut rt) = shared.try_borrow_mut() {
+        rt.pumping = false;
+    }
+    emptied
+}
+
+/// Records a request's outcome, reports it, and arms the retry timer after a failure.
+fn complete(shared: &Shared, id: u64, answer: &transport::Answer) -> Outcome {
+    let (outcome, notice) = {
+        let Ok(mut guard) = shared.try_borrow_mut() else { return Outcome::Failed };
+        let rt = &mut *guard;
+        let Runtime { tracker, env, callbacks, retry_timer, .. } = rt;
+        let (outcome, done) =
+            tracker.complete(env, id, answer.status, js_sys::Math::random(), answer.retry_after_ms);
+        let notice = match outcome {
+            Outcome::Delivered => callbacks
+                .on_request_success
+                .clone()
+                .map(|f| Notice(f, request_report(&done.removed, answer.status, None))),
+            Outcome::Rejected => callbacks
+                .on_request_failure
+                .clone()
+                .map(|f| Notice(f, request_report(&done.removed, answer.status, Some(false)))),
+            Outcome::Failed => {
+                let notice = callbacks
+                    .on_request_failure
+                    .clone()
+                    .map(|f| Notice(f, request_report(&[], answer.status, Some(true))));
+                if let Some(at) = done.retry_at_ms {
+                    let delay = u32::try_from((at - env.now_ms()).max(0)).unwrap_or(u32::MAX);
+                    let weak = Rc::downgrade(shared);
+                    *retry_timer = Some(Timeout::new(delay, move || {
+                        if let Some(shared) = weak.upgrade() {
+                            send_soon(&shared);
+                        }
+                    }));
+                }
+                notice
+            }
+        };
+        (outcome, notice)
+    };
+    if let Some(notice) = notice {
+        notice.deliver();
+    }
+    outcome
+}
+
+/// The page is going away or hidden: send everything that fits in the `keepalive` budget at
+/// once, ignoring the backoff (this may be the last chance). What does not fit stays persisted.
+pub fn flush_with_keepalive(shared: &Shared) {
+    loop {
+        let next = {
+            let Ok(mut rt) = shared.try_borrow_mut() else { return };
+            rt.tracker.queue_mut().retry_now();
+            let budget = KEEPALIVE_BUDGET.saturating_sub(rt.keepalive_bytes);
+            let now = rt.env.now_ms();
+            let config = rt.tracker.config().clone();
+            let request = rt.tracker.next_request(now, Some(budget));
+            if let Some(r) = &request {
+                rt.keepalive_bytes += r.bytes;
+            }
+            request.map(|r| (r, config))
+        };
+        let Some((request, config)) = next else { return };
+        let shared = shared.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let answer = transport::send(&request, &config, true).await;
+            if let Ok(mut rt) = shared.try_borrow_mut() {
+                rt.keepalive_bytes = rt.keepalive_bytes.saturating_sub(request.bytes);
+            }
+            complete(&shared, request.id, &answer);
+        });
+    }
+}
+
+/// Takes over the events of pages that are gone (their tab is no longer alive).
+async fn adopt_orphans(shared: Shared) {
+    let (prefix, own) = match shared.try_borrow() {
+        Ok(rt) => (rt.tracker.queue_prefix().to_owned(), rt.tracker.tab_id().to_owned()),
+        Err(_) => return,
+    };
+    let foreign_tabs = |rt: &Runtime| -> HashSet<String> {
+        rt.env
+            .storage_keys(&prefix)
+            .iter()
+            .filter_map(|k| queue_key_tab(&prefix, k))
+            .filter(|tab| *tab != own)
+            .map(str::to_owned)
+            .collect()
+    };
+    let candidates = match shared.try_borrow() {
+        Ok(rt) => foreign_tabs(&rt),
+        Err(_) => return,
+    };
+    if candidates.is_empty() {
+        return;
+    }
+    let live = tabs::live_tabs().await;
+    let weak = Rc::downgrade(&shared);
+    let lock = format!("snowtrack.adopt.{prefix}");
+    tabs::exclusively(&lock, move || {
+        let Some(shared) = weak.upgrade() else { return };
+        let adopted = {
+            let Ok(mut rt) = shared.try_borrow_mut() else { return };
+            let Runtime { tracker, env, .. } = &mut *rt;
+            let orphans: Vec<String> = env
+                .storage_keys(&prefix)
+                .into_iter()
+                .filter(|k| queue_key_tab(&prefix, k).is_some_and(|tab| tab != own && !live.contains(tab)))
+                .collect();
+            tracker.adopt(env, &orphans)
+        };
+        if adopted > 0 {
+            send_soon(&shared);
+        }
+    });
+}
+
+/// `getDeliveryStats()`.
+pub fn delivery_stats(rt: &Runtime) -> JsValue {
+    let s = rt.tracker.queue().stats();
+    let out = Object::new();
+    for (key, value) in [
+        ("queued", s.queued as f64),
+        ("inFlight", s.in_flight as f64),
+        ("sent", s.sent as f64),
+        ("failed", s.failed as f64),
+        ("retried", s.retried as f64),
+        ("dropped", s.dropped as f64),
+    ] {
+        let _ = Reflect::set(&out, &key.into(), &value.into());
+    }
+    out.into()
+}

@@ -1,0 +1,105 @@
+//! Which pages (tabs) of this origin are alive, so the events a closed page left in
+//! localStorage are taken over by exactly one live page.
+//!
+//! With Web Locks each page holds the lock `snowtrack.tab.<tab id>` for its lifetime; the
+//! browser releases it when the page goes, however it goes. Without Web Locks each page writes a
+//! heartbeat key `snowtrack.tab.<tab id>` every 2 s and a page is alive while its heartbeat is
+//! younger than 6 s.
+
+use gloo_timers::callback::Interval;
+use js_sys::{Array, Function, Promise, Reflect};
+use std::collections::HashSet;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+const LOCK_PREFIX: &str = "snowtrack.tab.";
+const HEARTBEAT_MS: u32 = 2000;
+const HEARTBEAT_STALE_MS: i64 = 6000;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `navigator.locks` (web-sys only binds it behind its unstable-API flag).
+    type LockManager;
+    #[wasm_bindgen(method, catch)]
+    fn request(this: &LockManager, name: &str, callback: &Function) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn query(this: &LockManager) -> Result<Promise, JsValue>;
+}
+
+fn lock_manager() -> Option<LockManager> {
+    let navigator = web_sys::window()?.navigator();
+    let locks = Reflect::get(&navigator, &"locks".into()).ok()?;
+    (locks.is_object()).then(|| locks.unchecked_into())
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// Marks this page alive for as long as it lives.
+pub fn announce(tab_id: &str) {
+    let name = format!("{LOCK_PREFIX}{tab_id}");
+    if let Some(locks) = lock_manager() {
+        // Held until the page goes: the callback's promise never settles.
+        let hold = Closure::once_into_js(|| Promise::new(&mut |_, _| {}));
+        let _ = locks.request(&name, hold.unchecked_ref());
+        return;
+    }
+    let beat = move || {
+        if let Some(storage) = storage() {
+            let _ = storage.set_item(&name, &(js_sys::Date::now() as i64).to_string());
+        }
+    };
+    beat();
+    Interval::new(HEARTBEAT_MS, beat).forget();
+}
+
+/// Stops announcing this page (heartbeat fallback only; a lock goes with the page).
+pub fn retire(tab_id: &str) {
+    if lock_manager().is_none() {
+        if let Some(storage) = storage() {
+            let _ = storage.remove_item(&format!("{LOCK_PREFIX}{tab_id}"));
+        }
+    }
+}
+
+/// The tab ids of the live pages of this origin.
+pub async fn live_tabs() -> HashSet<String> {
+    let mut live = HashSet::new();
+    if let Some(locks) = lock_manager() {
+        let Ok(promise) = locks.query() else { return live };
+        let Ok(snapshot) = JsFuture::from(promise).await else { return live };
+        let held: Array =
+            Reflect::get(&snapshot, &"held".into()).map(|h| Array::from(&h)).unwrap_or_default();
+        for lock in held.iter() {
+            let name = Reflect::get(&lock, &"name".into()).ok().and_then(|n| n.as_string());
+            if let Some(tab) = name.as_deref().and_then(|n| n.strip_prefix(LOCK_PREFIX)) {
+                live.insert(tab.to_owned());
+            }
+        }
+        return live;
+    }
+    let Some(storage) = storage() else { return live };
+    let now = js_sys::Date::now() as i64;
+    for i in 0..storage.length().unwrap_or(0) {
+        let Some(key) = storage.key(i).ok().flatten() else { continue };
+        let Some(tab) = key.strip_prefix(LOCK_PREFIX) else { continue };
+        let beat = storage.get_item(&key).ok().flatten().and_then(|v| v.parse::<i64>().ok());
+        if beat.is_some_and(|t| now - t < HEARTBEAT_STALE_MS) {
+            live.insert(tab.to_owned());
+        }
+    }
+    live
+}
+
+/// Runs `f` while holding the origin-wide lock `name` (so two pages never adopt the same
+/// events), or at once when Web Locks are missing.
+pub fn exclusively(name: &str, f: impl FnOnce() + 'static) {
+    match lock_manager() {
+        // If the request is refused nothing runs; the next periodic check tries again.
+        Some(locks) => {
+            let _ = locks.request(name, Closure::once_into_js(f).unchecked_ref());
+        }
+        None => f(),
+    }
+}

@@ -1,0 +1,353 @@
+// The built package (pkg/web) on a real page in headless Chromium, sending to the real collector.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  COOKIE_LIFETIME_S, SCHEMAS, SESSION_TIMEOUT_S, TRACKER_VERSION,
+  createTracker, domainHash, entity, flush, kind, openPage, parseIdCookie, setup, sleep,
+  trackerCookies, trackerState, unstructData, uuid,
+} from './support.mjs';
+
+const TIMEOUT = { timeout: 60_000 };
+
+/** Asserts `actual` is within `tolerance` of `expected` (numbers). */
+function assertNear(actual, expected, tolerance, what) {
+  assert.ok(Math.abs(actual - expected) <= tolerance,
+    `${what}: ${actual} is not within ${tolerance} of ${expected} (off by ${actual - expected})`);
+}
+
+test('tracks page view, screen views, self-describing and structured events with their entities', TIMEOUT, async (t) => {
+  const { collector, page, pageErrors } = await setup(t);
+  await openPage(page, collector);
+  await createTracker(page);
+  const flushed = await page.evaluate(async (linkClick) => {
+    const tracker = window.tracker;
+    tracker.trackPageView({ title: 'Catalogue' });
+    tracker.trackScreenView({ name: 'Home', type: 'feed' });
+    tracker.trackScreenView({ name: 'Details', transitionType: 'push' });
+    tracker.trackSelfDescribingEvent({ event: { schema: linkClick, data: { targetUrl: 'https://example.com/docs' } } });
+    tracker.trackStructEvent({ category: 'shop', action: 'add-to-basket', label: 'sku-1', property: 'red', value: 2.5 });
+    return tracker.flush();
+  }, SCHEMAS.linkClick);
+  assert.equal(typeof flushed, 'boolean');
+  const state = await trackerState(page);
+
+  const good = await collector.waitForGood(5);
+  assert.deepEqual(await collector.bad(), []);
+  assert.deepEqual(good.map(kind), ['page_view', 'screen_view', 'screen_view', 'link_click', 'struct']);
+
+  const [pageView, home, details, linkClick, struct] = good;
+  const firstEventId = pageView.event.event_id;
+  good.forEach((g, i) => {
+    const at = `event ${i + 1} (${kind(g)})`;
+    assert.equal(g.rawEvent.parameters.tv, TRACKER_VERSION, `${at}: tv`);
+    assert.equal(g.event.v_tracker, TRACKER_VERSION, `${at}: v_tracker`);
+    assert.equal(g.event.app_id, 'e2e', `${at}: app_id`);
+    assert.equal(g.event.domain_userid, state.duid, `${at}: domain_userid`);
+    assert.equal(g.event.domain_sessionid, state.sessionId, `${at}: domain_sessionid`);
+    assert.equal(g.event.domain_sessionidx, 1, `${at}: domain_sessionidx`);
+
+    const session = entity(g, SCHEMAS.clientSession);
+    assert.ok(session, `${at}: client_session entity`);
+    assert.equal(session.userId, g.event.domain_userid, `${at}: client_session.userId`);
+    assert.equal(session.sessionId, g.event.domain_sessionid, `${at}: client_session.sessionId`);
+    assert.equal(session.sessionIndex, 1, `${at}: client_session.sessionIndex`);
+    assert.equal(session.eventIndex, i + 1, `${at}: client_session.eventIndex`);
+    assert.equal(session.firstEventId, firstEventId, `${at}: client_session.firstEventId`);
+    assert.equal(session.previousSessionId, null, `${at}: client_session.previousSessionId`);
+    assert.equal(session.storageMechanism, 'COOKIE_1', `${at}: client_session.storageMechanism`);
+
+    const webPage = entity(g, SCHEMAS.webPage);
+    assert.ok(webPage?.id, `${at}: web_page entity`);
+    assert.equal(webPage.id, entity(pageView, SCHEMAS.webPage).id, `${at}: one page view id`);
+  });
+
+  assert.equal(pageView.event.page_title, 'Catalogue');
+  assert.equal(entity(pageView, SCHEMAS.screen), undefined, 'no screen entity before any screen view');
+
+  const homeData = unstructData(home);
+  const detailsData = unstructData(details);
+  assert.equal(homeData.name, 'Home');
+  assert.equal(homeData.type, 'feed');
+  assert.equal(homeData.previousName, undefined, 'the first screen view has no previous screen');
+  assert.equal(detailsData.name, 'Details');
+  assert.equal(detailsData.previousName, 'Home');
+  assert.equal(detailsData.previousId, homeData.id);
+  assert.equal(detailsData.previousType, 'feed');
+  assert.equal(detailsData.transitionType, 'push');
+  assert.notEqual(detailsData.id, homeData.id);
+
+  // From a screen view on, every event carries the current screen.
+  assert.deepEqual(entity(home, SCHEMAS.screen), { name: 'Home', id: homeData.id, type: 'feed' });
+  for (const g of [details, linkClick, struct]) {
+    assert.deepEqual(entity(g, SCHEMAS.screen), { name: 'Details', id: detailsData.id }, `screen entity on ${kind(g)}`);
+  }
+
+  assert.deepEqual(unstructData(linkClick), { targetUrl: 'https://example.com/docs' });
+  assert.equal(linkClick.schema, SCHEMAS.linkClick);
+  assert.deepEqual(
+    [struct.event.se_category, struct.event.se_action, struct.event.se_label, struct.event.se_property, struct.event.se_value],
+    ['shop', 'add-to-basket', 'sku-1', 'red', 2.5]);
+
+  assert.equal(state.session.eventIndex, 5);
+  assert.equal(state.session.firstEventId, firstEventId);
+  assert.deepEqual(pageErrors, []);
+});
+
+/** Tracks `count` page views, awaits `flush()`, and returns its result with the collector's count right after. */
+async function trackThenFlush(page, collector, count) {
+  const flushed = await page.evaluate(async (n) => {
+    for (let i = 0; i < n; i += 1) window.tracker.trackPageView();
+    return window.tracker.flush();
+  }, count);
+  return { flushed, summary: await collector.all() };
+}
+
+test('flush() sends a buffered batch and resolves true once it is delivered', TIMEOUT, async (t) => {
+  const { collector, page } = await setup(t);
+  await openPage(page, collector);
+  await createTracker(page, { bufferSize: 10 });
+  await page.evaluate(() => window.tracker.trackPageView());
+  assert.deepEqual(await collector.all(), { total: 0, good: 0, bad: 0 }, 'held in the buffer until flush()');
+  assert.deepEqual(await trackThenFlush(page, collector, 4), { flushed: true, summary: { total: 5, good: 5, bad: 0 } });
+});
+
+test('flush() waits for a request already in flight before resolving', TIMEOUT, async (t) => {
+  const { collector, page } = await setup(t);
+  await openPage(page, collector);
+  await createTracker(page); // bufferSize 1: every event starts a send at once
+  assert.deepEqual(await trackThenFlush(page, collector, 5), { flushed: true, summary: { total: 5, good: 5, bad: 0 } });
+  assert.deepEqual(await trackThenFlush(page, collector, 5), { flushed: true, summary: { total: 10, good: 10, bad: 0 } });
+});
+
+test('writes _sp_id and _sp_ses cookies in the JS tracker format', TIMEOUT, async (t) => {
+  const { collector, context, page } = await setup(t);
+  // Records what the tracker writes to document.cookie, to see the Expires it asks for.
+  await context.addInitScript(() => {
+    const property = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
+    window.cookieWrites = [];
+    Object.defineProperty(Document.prototype, 'cookie', {
+      configurable: true,
+      get() { return property.get.call(this); },
+      set(value) { window.cookieWrites.push({ value, at: Date.now() }); property.set.call(this, value); },
+    });
+  });
+  await openPage(page, collector);
+  await createTracker(page);
+  await page.evaluate(() => window.tracker.trackPageView());
+  const nowS = Date.now() / 1000;
+  await flush(page);
+  await collector.waitForGood(1);
+  const state = await trackerState(page);
+  const { id, ses } = await trackerCookies(context);
+
+  assert.ok(id, '_sp_id.<hash> cookie');
+  assert.ok(ses, '_sp_ses.<hash> cookie');
+  const hash = domainHash(id.domain);
+  assert.match(hash, /^[0-9a-f]{4}$/);
+  assert.equal(id.name, `_sp_id.${hash}`);
+  assert.equal(ses.name, `_sp_ses.${hash}`);
+  assert.equal(ses.domain, id.domain);
+  assert.equal(state.idCookieName, id.name);
+  assert.equal(state.sesCookieName, ses.name);
+
+  assert.equal(ses.value, '*');
+  const fields = id.value.split('.');
+  assert.equal(fields.length, 10, `10 dot-separated fields in ${id.value}`);
+  const parsed = parseIdCookie(id.value);
+  assert.equal(parsed.duid, state.duid);
+  assert.equal(parsed.sessionId, state.sessionId);
+  assert.equal(Number(parsed.sessionIndex), state.sessionIndex);
+  assert.equal(parsed.eventIndex, '1');
+  assert.equal(parsed.firstEventId, state.session.firstEventId);
+  assertNear(Number(parsed.created), nowS, 60, 'created (s)');
+  assertNear(Number(parsed.lastActivity), nowS, 60, 'last activity (s)');
+  assertNear(Number(parsed.firstEventTs) / 1000, nowS, 60, 'first event timestamp (ms)');
+  assert.equal(parsed.lastVisit, '');
+  assert.equal(parsed.previousSessionId, '');
+
+  for (const cookie of [id, ses]) {
+    assert.equal(cookie.path, '/', `${cookie.name} path`);
+    assert.equal(cookie.sameSite, 'Lax', `${cookie.name} sameSite`);
+    assert.equal(cookie.secure, false, `${cookie.name} secure on http`);
+    assert.equal(cookie.httpOnly, false, `${cookie.name} httpOnly`);
+  }
+  assertNear(ses.expires, nowS + SESSION_TIMEOUT_S, 60, '_sp_ses expires');
+  // Chromium caps cookie lifetimes at 400 days, so the stored expiry is the smaller of the two;
+  // the Expires the tracker wrote is checked against the full two years below.
+  const maxLifetimeS = Math.min(COOKIE_LIFETIME_S, 400 * 86400);
+  assertNear(id.expires, nowS + maxLifetimeS, 60, '_sp_id expires');
+
+  const writes = await page.evaluate(() => window.cookieWrites);
+  const lastWrite = (name) => writes.findLast((w) => w.value.startsWith(`${name}=`));
+  const expiresOf = (write) => Date.parse(/;\s*Expires=([^;]+)/i.exec(write.value)?.[1] ?? '') / 1000;
+  const idWrite = lastWrite(id.name);
+  const sesWrite = lastWrite(ses.name);
+  assert.ok(idWrite && sesWrite, 'the tracker wrote both cookies through document.cookie');
+  assertNear(expiresOf(idWrite), idWrite.at / 1000 + COOKIE_LIFETIME_S, 60, '_sp_id Expires written');
+  assertNear(expiresOf(sesWrite), sesWrite.at / 1000 + SESSION_TIMEOUT_S, 60, '_sp_ses Expires written');
+  assert.doesNotMatch(idWrite.value, /Max-Age/i);
+});
+
+test('keeps the user and session across reloads and continues the event index', TIMEOUT, async (t) => {
+  const { collector, context, page } = await setup(t);
+  await openPage(page, collector);
+  await createTracker(page);
+  await page.evaluate(() => {
+    window.tracker.trackPageView();
+    window.tracker.trackStructEvent({ category: 'c', action: 'first-load' });
+  });
+  await flush(page);
+  const before = await trackerState(page);
+
+  await page.reload();
+  await openPage(page, collector);
+  await createTracker(page);
+  const restored = await trackerState(page);
+  assert.equal(restored.duid, before.duid, 'duid restored from the cookie before any event');
+  assert.equal(restored.sessionId, before.sessionId);
+  await page.evaluate(() => window.tracker.trackPageView());
+  await flush(page);
+  const after = await trackerState(page);
+
+  assert.equal(after.duid, before.duid);
+  assert.equal(after.sessionId, before.sessionId);
+  assert.equal(after.sessionIndex, 1);
+  assert.equal(after.session.eventIndex, 3);
+  assert.equal(after.session.firstEventId, before.session.firstEventId);
+
+  const good = await collector.waitForGood(3);
+  assert.deepEqual(good.map((g) => entity(g, SCHEMAS.clientSession).eventIndex), [1, 2, 3]);
+  assert.deepEqual(new Set(good.map((g) => g.event.domain_sessionid)), new Set([before.sessionId]));
+  assert.notEqual(entity(good[2], SCHEMAS.webPage).id, entity(good[0], SCHEMAS.webPage).id,
+    'a reload is a new page view id');
+  const { id } = await trackerCookies(context);
+  assert.equal(parseIdCookie(id.value).eventIndex, '3');
+});
+
+test('starts session 2 after sessionCookieTimeout, pointing back at session 1', TIMEOUT, async (t) => {
+  const { collector, context, page } = await setup(t);
+  const config = { sessionCookieTimeout: 1 };
+  await openPage(page, collector);
+  await createTracker(page, config);
+  await page.evaluate(() => window.tracker.trackPageView());
+  await flush(page);
+  const first = await trackerState(page);
+  assert.equal(first.sessionIndex, 1);
+
+  await sleep(2000);
+  await page.reload();
+  await openPage(page, collector);
+  await createTracker(page, config);
+  const eventId = await page.evaluate(() => {
+    window.tracker.trackPageView();
+    return window.tracker.getSessionContext().firstEventId;
+  });
+  await flush(page);
+  const second = await trackerState(page);
+
+  assert.equal(second.duid, first.duid);
+  assert.equal(second.sessionIndex, 2);
+  assert.notEqual(second.sessionId, first.sessionId);
+  assert.equal(second.session.previousSessionId, first.sessionId);
+  assert.equal(second.session.eventIndex, 1);
+
+  const good = await collector.waitForGood(2);
+  const session = entity(good[1], SCHEMAS.clientSession);
+  assert.equal(good[1].event.domain_sessionidx, 2);
+  assert.equal(good[1].event.domain_sessionid, second.sessionId);
+  assert.equal(good[1].event.event_id, eventId);
+  assert.equal(session.previousSessionId, first.sessionId);
+  assert.equal(session.firstEventId, eventId);
+  assert.equal(session.eventIndex, 1);
+
+  const { id } = await trackerCookies(context);
+  const cookie = parseIdCookie(id.value);
+  assert.equal(cookie.sessionIndex, '2');
+  assert.equal(cookie.previousSessionId, first.sessionId);
+  assert.notEqual(cookie.lastVisit, '', 'the last visit is recorded');
+});
+
+test('continues the session of a cookie written by the Snowplow JS tracker', TIMEOUT, async (t) => {
+  const { collector, context, page } = await setup(t);
+  const host = new URL(collector.url).hostname;
+  const hash = domainHash(host);
+  const duid = uuid();
+  const sessionId = uuid();
+  const firstEventId = uuid();
+  const nowS = Math.round(Date.now() / 1000);
+  const firstEventTs = (nowS - 600) * 1000 + 123;
+  const value = `${duid}.1673957921.5.${nowS - 60}..${sessionId}..${firstEventId}.${firstEventTs}.12`;
+  const common = { domain: host, path: '/', sameSite: 'Lax', secure: false };
+  await context.addCookies([
+    { ...common, name: `_sp_id.${hash}`, value, expires: nowS + COOKIE_LIFETIME_S / 2 },
+    { ...common, name: `_sp_ses.${hash}`, value: '*', expires: nowS + SESSION_TIMEOUT_S },
+  ]);
+
+  await openPage(page, collector);
+  await createTracker(page);
+  const restored = await trackerState(page);
+  assert.equal(restored.idCookieName, `_sp_id.${hash}`);
+  assert.equal(restored.duid, duid);
+  assert.equal(restored.sessionId, sessionId);
+  assert.equal(restored.sessionIndex, 5);
+
+  await page.evaluate(() => window.tracker.trackPageView());
+  await flush(page);
+  const [good] = await collector.waitForGood(1);
+  const session = entity(good, SCHEMAS.clientSession);
+  assert.equal(good.event.domain_userid, duid);
+  assert.equal(good.event.domain_sessionid, sessionId);
+  assert.equal(good.event.domain_sessionidx, 5);
+  assert.equal(session.eventIndex, 13);
+  assert.equal(session.sessionIndex, 5);
+  assert.equal(session.firstEventId, firstEventId);
+  assert.equal(session.previousSessionId, null);
+
+  const { id } = await trackerCookies(context);
+  const cookie = parseIdCookie(id.value);
+  assert.deepEqual(
+    [cookie.duid, cookie.created, cookie.sessionIndex, cookie.sessionId, cookie.firstEventId, cookie.firstEventTs, cookie.eventIndex],
+    [duid, '1673957921', '5', sessionId, firstEventId, String(firstEventTs), '13']);
+});
+
+test('rejects bad input with an Error naming the field and keeps tracking', TIMEOUT, async (t) => {
+  const { collector, page, pageErrors } = await setup(t);
+  await openPage(page, collector);
+  await createTracker(page);
+  const thrown = await page.evaluate(() => {
+    const { snowtrack, tracker } = window;
+    const attempt = (call) => {
+      try {
+        call();
+        return 'did not throw';
+      } catch (err) {
+        return err instanceof Error ? err.message : `threw a non-Error: ${String(err)}`;
+      }
+    };
+    return {
+      'event.schema': attempt(() => tracker.trackSelfDescribingEvent({ event: { schema: 'nope', data: {} } })),
+      'event.data': attempt(() => tracker.trackSelfDescribingEvent({ event: { schema: 'iglu:com.acme/x/jsonschema/1-0-0', data: [] } })),
+      collectorUrl: attempt(() => snowtrack.newTracker('sp2', 'ftp://x')),
+      cookieLifetime: attempt(() => snowtrack.newTracker('sp3', window.location.origin, { cookieLifetime: 'x' })),
+      name: attempt(() => tracker.trackScreenView({})),
+      category: attempt(() => tracker.trackStructEvent({ action: 'a' })),
+      'context[0]': attempt(() => tracker.trackPageView({ context: [{ data: {} }] })),
+    };
+  });
+  for (const [field, message] of Object.entries(thrown)) {
+    assert.ok(message.includes(field), `the error for ${field} names it: ${JSON.stringify(message)}`);
+  }
+
+  await page.evaluate(() => {
+    window.tracker.trackPageView();
+    window.tracker.trackStructEvent({ category: 'after', action: 'errors' });
+  });
+  await flush(page);
+  const good = await collector.waitForGood(2);
+  assert.deepEqual(good.map(kind), ['page_view', 'struct']);
+  assert.deepEqual(good.map((g) => entity(g, SCHEMAS.clientSession).eventIndex), [1, 2],
+    'rejected calls do not use up event indexes');
+  assert.deepEqual(await collector.bad(), []);
+  assert.deepEqual(pageErrors, []);
+});

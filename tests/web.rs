@@ -1,0 +1,368 @@
+//! Browser tests (`wasm-pack test --headless --chrome --firefox`): the real JS API in a real
+//! browser, real cookies and localStorage, and events posted to a real collector on 127.0.0.1
+//! (`scripts/test-wasm.sh` starts it and passes its URL as `SNOWTRACK_TEST_COLLECTOR`).
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
+
+use gloo_timers::future::TimeoutFuture;
+use js_sys::{JSON, Reflect};
+use serde_json::Value;
+use snowtrack::bindings::{JsTracker, new_tracker};
+use snowtrack::core::cookie::{cookie_value, domain_hash};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+let saved = null;
+export function block_storage() {
+  saved = {
+    cookie: Object.getOwnPropertyDescriptor(Document.prototype, 'cookie'),
+    getItem: Storage.prototype.getItem,
+    setItem: Storage.prototype.setItem,
+  };
+  const deny = () => { throw new DOMException('blocked by test', 'SecurityError'); };
+  Object.defineProperty(Document.prototype, 'cookie', { get: deny, set: deny, configurable: true });
+  Storage.prototype.getItem = deny;
+  Storage.prototype.setItem = deny;
+}
+export function unblock_storage() {
+  Object.defineProperty(Document.prototype, 'cookie', saved.cookie);
+  Storage.prototype.getItem = saved.getItem;
+  Storage.prototype.setItem = saved.setItem;
+}
+export async function cookie_details(name) {
+  if (!globalThis.cookieStore) return null;
+  return await cookieStore.get(name);
+}
+export function set_hidden(hidden) {
+  Object.defineProperty(document, 'hidden', { get: () => hidden, configurable: true });
+  Object.defineProperty(document, 'visibilityState', { get: () => hidden ? 'hidden' : 'visible', configurable: true });
+  document.dispatchEvent(new Event('visibilitychange'));
+}
+export function call_with_session_update(config, log) {
+  config.onSessionUpdate = (session) => log.push(session);
+  return config;
+}
+"#)]
+extern "C" {
+    fn block_storage();
+    fn unblock_storage();
+    async fn cookie_details(name: &str) -> JsValue;
+    fn call_with_session_update(config: JsValue, log: &js_sys::Array) -> JsValue;
+    fn set_hidden(hidden: bool);
+}
+
+fn collector() -> String {
+    match option_env!("SNOWTRACK_TEST_COLLECTOR") {
+        Some(url) => url.to_owned(),
+        None => {
+            panic!("SNOWTRACK_TEST_COLLECTOR is not set: run the browser tests through scripts/test-wasm.sh")
+        }
+    }
+}
+
+fn js(json: &str) -> JsValue {
+    JSON::parse(json).unwrap()
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", js_sys::Math::random().to_string().trim_start_matches("0."))
+}
+
+fn document() -> web_sys::HtmlDocument {
+    web_sys::window().unwrap().document().unwrap().dyn_into().unwrap()
+}
+
+fn tracker(config: &str) -> JsTracker {
+    new_tracker("sp".into(), collector().into(), js(config)).map_err(JsValue::from).unwrap()
+}
+
+fn error_message(result: Result<(), JsError>) -> String {
+    let err = JsValue::from(result.expect_err("expected an error"));
+    assert!(err.is_instance_of::<js_sys::Error>(), "a real Error");
+    Reflect::get(&err, &"message".into()).unwrap().as_string().unwrap()
+}
+
+/// Good events for `app_id` at the collector, oldest first, waiting until `count` arrived.
+async fn good_events(app_id: &str, count: usize) -> Vec<Value> {
+    for _ in 0..50 {
+        let window = web_sys::window().unwrap();
+        let response: web_sys::Response =
+            JsFuture::from(window.fetch_with_str(&format!("{}/micro/good", collector())))
+                .await
+                .unwrap()
+                .dyn_into()
+                .unwrap();
+        let text = JsFuture::from(response.text().unwrap()).await.unwrap().as_string().unwrap();
+        let all: Vec<Value> = serde_json::from_str(&text).unwrap();
+        let mut mine: Vec<Value> = all.into_iter().filter(|e| e["event"]["app_id"] == app_id).collect();
+        if mine.len() >= count {
+            mine.reverse();
+            return mine;
+        }
+        TimeoutFuture::new(100).await;
+    }
+    panic!("fewer than {count} good events for {app_id} reached the collector");
+}
+
+fn entity<'a>(event: &'a Value, name: &str) -> &'a Value {
+    event["event"]["contexts"]["data"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["schema"].as_str().unwrap_or("").contains(name)))
+        .map(|e| &e["data"])
+        .unwrap_or_else(|| panic!("no {name} entity in {event}"))
+}
+
+fn hostname() -> String {
+    web_sys::window().unwrap().location().hostname().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn cookies_have_the_js_trackers_names_values_and_attributes() {
+    let t = tracker(r#"{"cookieName": "_t1_", "appId": "cookies"}"#);
+    let hash = domain_hash(&hostname(), "/");
+    let id_name = format!("_t1_id.{hash}");
+    let ses_name = format!("_t1_ses.{hash}");
+    assert_eq!(t.get_cookie_name("id"), id_name);
+    assert_eq!(t.get_cookie_name("ses"), ses_name);
+    let header = document().cookie().unwrap();
+    assert_eq!(cookie_value(&header, &ses_name).as_deref(), Some("*"));
+    let id = cookie_value(&header, &id_name).expect("id cookie");
+    let fields: Vec<&str> = id.split('.').collect();
+    assert_eq!(fields.len(), 10, "{id}");
+    assert_eq!(fields[0], t.get_domain_user_id());
+    assert_eq!(fields[2], "1");
+    assert_eq!(fields[5], t.get_domain_session_id());
+    assert_eq!(fields[9], "0");
+    let now_s = js_sys::Date::now() / 1000.0;
+    assert!((fields[1].parse::<f64>().unwrap() - now_s).abs() < 5.0);
+
+    t.track_page_view(JsValue::UNDEFINED).unwrap();
+    let id = cookie_value(&document().cookie().unwrap(), &id_name).unwrap();
+    assert!(id.ends_with(".1"), "event index 1 after the first event: {id}");
+
+    // Chrome exposes attributes through the Cookie Store API; Firefox's shows only names and
+    // values, as document.cookie does, which are checked above.
+    let details = cookie_details(&id_name).await;
+    let get = |k: &str| Reflect::get(&details, &k.into()).unwrap_or(JsValue::UNDEFINED);
+    if details.is_object() && !get("path").is_undefined() {
+        assert_eq!(get("path").as_string().as_deref(), Some("/"));
+        assert_eq!(get("sameSite").as_string().as_deref(), Some("lax"));
+        assert_eq!(get("secure").as_bool(), Some(false), "http page: not Secure by default");
+        let expires = get("expires").as_f64().unwrap();
+        // Written for 2 years; Chrome caps any cookie's lifetime at 400 days.
+        let two_years = js_sys::Date::now() + 63_072_000_000.0;
+        let capped = js_sys::Date::now() + 400.0 * 86_400_000.0;
+        assert!(
+            (expires - two_years).abs() < 60_000.0 || (expires - capped).abs() < 60_000.0,
+            "expires {expires}"
+        );
+        let ses = cookie_details(&ses_name).await;
+        let ses_expires = Reflect::get(&ses, &"expires".into()).unwrap().as_f64().unwrap();
+        assert!((ses_expires - (js_sys::Date::now() + 1_800_000.0)).abs() < 60_000.0);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn events_reach_the_collector_with_the_expected_body() {
+    let app = unique("post");
+    let t = tracker(&format!(r#"{{"cookieName": "_t2_", "appId": "{app}"}}"#));
+    t.set_user_id(Some("alice".into()));
+    t.track_page_view(js(r#"{"title": "Home"}"#)).unwrap();
+    t.track_screen_view(js(r#"{"name": "home", "type": "feed"}"#)).unwrap();
+    t.track_self_describing_event(js(
+        r#"{"event": {"schema": "iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1", "data": {"targetUrl": "https://a.example/"}},
+            "context": [{"schema": "iglu:com.snowplowanalytics.snowplow/application/jsonschema/1-0-0", "data": {"version": "1.0"}}]}"#,
+    ))
+    .unwrap();
+    t.track_struct_event(js(r#"{"category": "shop", "action": "add", "value": 3}"#)).unwrap();
+    assert!(t.flush().await, "queue empty after flush");
+
+    let events = good_events(&app, 4).await;
+    assert_eq!(events.len(), 4);
+    let types: Vec<&str> = events.iter().map(|e| e["eventType"].as_str().unwrap()).collect();
+    assert_eq!(types, ["page_view", "unstruct", "unstruct", "struct"]);
+    for (i, e) in events.iter().enumerate() {
+        let p = &e["rawEvent"]["parameters"];
+        assert_eq!(p["tv"], "snowtrack-0.1.0");
+        assert_eq!(p["tna"], "sp");
+        assert_eq!(p["p"], "web");
+        assert_eq!(p["uid"], "alice");
+        assert_eq!(p["duid"], t.get_domain_user_id().as_str());
+        assert_eq!(p["sid"], t.get_domain_session_id().as_str());
+        assert_eq!(p["vid"], "1");
+        assert!(p["stm"].as_str().is_some() && p["dtm"].as_str().is_some());
+        assert!(p["co"].as_str().unwrap().contains("client_session"), "POST sends plain JSON contexts");
+        assert!(p.get("cx").is_none());
+        let cs = entity(e, "client_session");
+        assert_eq!(cs["eventIndex"], i as u64 + 1);
+        assert_eq!(cs["userId"], e["event"]["domain_userid"]);
+        entity(e, "web_page");
+    }
+    assert_eq!(events[0]["event"]["page_title"], "Home");
+    assert_eq!(events[2]["schema"], "iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1");
+    assert_eq!(entity(&events[2], "snowplow/application")["version"], "1.0");
+    assert_eq!(entity(&events[3], "mobile/screen")["name"], "home");
+    assert_eq!(events[3]["event"]["se_value"], 3.0);
+}
+
+#[wasm_bindgen_test]
+async fn get_requests_carry_base64_entities() {
+    let app = unique("get");
+    let t = tracker(&format!(r#"{{"cookieName": "_t3_", "appId": "{app}", "eventMethod": "get"}}"#));
+    t.track_struct_event(js(r#"{"category": "c", "action": "a"}"#)).unwrap();
+    t.track_page_view(JsValue::UNDEFINED).unwrap();
+    assert!(t.flush().await);
+    let events = good_events(&app, 2).await;
+    let p = &events[0]["rawEvent"]["parameters"];
+    assert!(p["cx"].as_str().unwrap().chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    assert!(p.get("co").is_none());
+    assert_eq!(entity(&events[1], "client_session")["eventIndex"], 2);
+}
+
+#[wasm_bindgen_test]
+async fn session_rotates_after_a_short_timeout() {
+    let app = unique("rotate");
+    let log = js_sys::Array::new();
+    let config = call_with_session_update(
+        js(&format!(r#"{{"cookieName": "_t4_", "appId": "{app}", "sessionCookieTimeout": 1}}"#)),
+        &log,
+    );
+    let t = new_tracker("sp".into(), collector().into(), config).map_err(JsValue::from).unwrap();
+    t.track_page_view(JsValue::UNDEFINED).unwrap();
+    let first_session = t.get_domain_session_id();
+    TimeoutFuture::new(1600).await;
+    let ses_name = t.get_cookie_name("ses");
+    assert_eq!(cookie_value(&document().cookie().unwrap(), &ses_name), None, "session cookie expired");
+    t.track_page_view(JsValue::UNDEFINED).unwrap();
+    assert_eq!(t.get_domain_session_index(), 2.0);
+    assert_ne!(t.get_domain_session_id(), first_session);
+    assert!(t.flush().await);
+    let events = good_events(&app, 2).await;
+    let cs = entity(&events[1], "client_session");
+    assert_eq!(cs["previousSessionId"], first_session.as_str());
+    assert_eq!(cs["sessionIndex"], 2);
+    assert_eq!(cs["eventIndex"], 1);
+    assert_eq!(log.length(), 2, "onSessionUpdate fired for each new session");
+    let second = log.get(1);
+    assert_eq!(Reflect::get(&second, &"previousSessionId".into()).unwrap().as_string(), Some(first_session));
+}
+
+#[wasm_bindgen_test]
+async fn local_storage_strategy_keeps_state_out_of_cookies() {
+    let app = unique("ls");
+    let t = tracker(&format!(
+        r#"{{"cookieName": "_t5_", "appId": "{app}", "stateStorageStrategy": "localStorage"}}"#
+    ));
+    t.track_page_view(JsValue::UNDEFINED).unwrap();
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let id_name = t.get_cookie_name("id");
+    let id = storage.get_item(&id_name).unwrap().expect("id in localStorage");
+    assert!(id.starts_with(&t.get_domain_user_id()));
+    let expires: f64 = storage.get_item(&format!("{id_name}.expires")).unwrap().unwrap().parse().unwrap();
+    assert!((expires - (js_sys::Date::now() + 63_072_000_000.0)).abs() < 60_000.0);
+    assert_eq!(storage.get_item(&t.get_cookie_name("ses")).unwrap().as_deref(), Some("*"));
+    assert_eq!(cookie_value(&document().cookie().unwrap(), &id_name), None);
+    assert!(t.flush().await);
+    let events = good_events(&app, 1).await;
+    assert_eq!(entity(&events[0], "client_session")["storageMechanism"], "LOCAL_STORAGE");
+}
+
+#[wasm_bindgen_test]
+async fn blocked_cookies_and_storage_do_not_stop_tracking() {
+    let app = unique("blocked");
+    block_storage();
+    let t = new_tracker(
+        "sp".into(),
+        collector().into(),
+        js(&format!(r#"{{"cookieName": "_t6_", "appId": "{app}"}}"#)),
+    );
+    let t = t.map_err(JsValue::from);
+    let result = match &t {
+        Ok(t) => t
+            .track_page_view(JsValue::UNDEFINED)
+            .and_then(|_| t.track_struct_event(js(r#"{"category": "c", "action": "a"}"#))),
+        Err(_) => Ok(()),
+    };
+    unblock_storage();
+    let t = t.unwrap();
+    result.map_err(JsValue::from).unwrap();
+    assert!(t.flush().await);
+    let events = good_events(&app, 2).await;
+    assert_eq!(entity(&events[1], "client_session")["eventIndex"], 2);
+    assert_eq!(events[0]["event"]["domain_sessionid"], events[1]["event"]["domain_sessionid"]);
+    assert_eq!(
+        cookie_value(&document().cookie().unwrap(), &t.get_cookie_name("id")),
+        None,
+        "nothing was written"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_throws_errors_naming_the_field() {
+    let err = new_tracker("sp".into(), "ftp://x".into(), JsValue::UNDEFINED).map(|_| ());
+    assert!(error_message(err).contains("collectorUrl"));
+    let err = new_tracker("sp".into(), collector().into(), js(r#"{"cookieLifetime": "x"}"#)).map(|_| ());
+    assert!(error_message(err).contains("cookieLifetime"));
+    let err =
+        new_tracker("sp".into(), collector().into(), js(r#"{"stateStorageStrategy": "disk"}"#)).map(|_| ());
+    assert!(error_message(err).contains("stateStorageStrategy"));
+
+    let app = unique("bad");
+    let t = tracker(&format!(r#"{{"cookieName": "_t7_", "appId": "{app}"}}"#));
+    let msg =
+        error_message(t.track_self_describing_event(js(r#"{"event": {"schema": "nope", "data": {}}}"#)));
+    assert!(msg.contains("event.schema"), "{msg}");
+    let msg = error_message(t.track_self_describing_event(js(
+        r#"{"event": {"schema": "iglu:a.b/c/jsonschema/1-0-0", "data": [1]}}"#,
+    )));
+    assert!(msg.contains("event.data"), "{msg}");
+    assert!(error_message(t.track_struct_event(js(r#"{"action": "a"}"#))).contains("category"));
+    assert!(error_message(t.track_screen_view(js(r#"{"name": 3}"#))).contains("name"));
+    let msg = error_message(
+        t.track_page_view(js(r#"{"context": [{"schema": "iglu:a.b/c/jsonschema/1-0-0", "data": 1}]}"#)),
+    );
+    assert!(msg.contains("context[0].data"), "{msg}");
+    t.track_page_view(JsValue::UNDEFINED).unwrap();
+    assert!(t.flush().await);
+    let events = good_events(&app, 1).await;
+    assert_eq!(entity(&events[0], "client_session")["eventIndex"], 1, "rejected calls tracked nothing");
+}
+
+#[wasm_bindgen_test]
+async fn new_session_is_written_at_once() {
+    let t = tracker(r#"{"cookieName": "_t8_"}"#);
+    let before = t.get_domain_session_id();
+    t.new_session();
+    let after = t.get_domain_session_id();
+    assert_ne!(before, after);
+    let id = cookie_value(&document().cookie().unwrap(), &t.get_cookie_name("id")).unwrap();
+    assert!(id.contains(&format!(".{after}.{before}.")), "{id}");
+    let session = t.get_session_context();
+    assert_eq!(Reflect::get(&session, &"sessionIndex".into()).unwrap().as_f64(), Some(2.0));
+}
+
+#[wasm_bindgen_test]
+async fn background_timeout_governs_while_the_page_is_hidden() {
+    let t = tracker(r#"{"cookieName": "_t9_", "foregroundTimeout": 60, "backgroundTimeout": 1}"#);
+    t.track_page_view(JsValue::UNDEFINED).unwrap();
+    let ses_name = t.get_cookie_name("ses");
+    let first = t.get_domain_session_id();
+    set_hidden(true);
+    TimeoutFuture::new(1600).await;
+    let expired = cookie_value(&document().cookie().unwrap(), &ses_name).is_none();
+    set_hidden(false);
+    assert!(expired, "hidden for longer than backgroundTimeout: the session cookie expired");
+    t.track_page_view(JsValue::UNDEFINED).unwrap();
+    assert_ne!(t.get_domain_session_id(), first);
+    assert_eq!(t.get_domain_session_index(), 2.0);
+
+    // Visible again: the foreground timeout (60 s) governs, so a short pause keeps the session.
+    let second = t.get_domain_session_id();
+    TimeoutFuture::new(1200).await;
+    t.track_page_view(JsValue::UNDEFINED).unwrap();
+    assert_eq!(t.get_domain_session_id(), second);
+}

@@ -359,12 +359,12 @@ pub fn new_tracker(
     let callbacks = read_config(&mut core_config, &config).map_err(js_error)?;
     let browser = page::browser_info();
     let mut env = WebEnv::new();
-    let root = (core_config.cookie_domain.is_none()
+    let discover = core_config.cookie_domain.is_none()
         && core_config.discover_root_domain
-        && core_config.state_storage.uses_cookies())
-    .then(|| {
+        && core_config.state_storage.uses_cookies();
+    let root = env.document().filter(|_| discover).map(|document| {
         let secure = core_config.secure_cookies(&browser.protocol);
-        domain::find_root_domain(&mut env, &browser.hostname, core_config.cookie_same_site, secure)
+        domain::find_root_domain(document, &browser.hostname, core_config.cookie_same_site, secure)
     });
     let tracker = CoreTracker::new(core_config, browser, root, &mut env).map_err(js_error)?;
     let shared = Runtime::new(tracker, env, callbacks);
@@ -539,15 +539,13 @@ impl JsTracker {
     /// queue is empty (false when the collector could not be reached: events stay queued).
     pub async fn flush(&self) -> bool {
         loop {
-            let state = self.shared.try_borrow_mut().map(|mut rt| {
+            if let Ok(mut rt) = self.shared.try_borrow_mut() {
                 rt.tracker.queue_mut().retry_now();
-                rt.is_pumping()
-            });
-            match state {
-                Ok(false) => return runtime::pump(self.shared.clone()).await,
-                Ok(true) => gloo_timers::future::TimeoutFuture::new(5).await,
-                Err(_) => return false,
             }
+            if runtime::try_begin(&self.shared) {
+                return runtime::drain(self.shared.clone()).await;
+            }
+            gloo_timers::future::TimeoutFuture::new(5).await;
         }
     }
 

@@ -34,8 +34,8 @@ pub trait Env {
     fn now_ms(&self) -> i64;
     /// A fresh random UUID v4, lowercase.
     fn new_uuid(&mut self) -> String;
-    /// `document.cookie`, or `None` when cookies cannot be read.
-    fn cookie_header(&self) -> Option<String>;
+    /// The value of cookie `name` (URI-decoded), `None` when absent or when cookies cannot be read.
+    fn read_cookie(&self, name: &str) -> Option<String>;
     /// Writes one cookie.
     fn set_cookie(&mut self, cookie: &CookieWrite<'_>);
     /// `localStorage.getItem`, `None` when missing or when storage fails.
@@ -105,12 +105,8 @@ mod memory {
             format!("00000000-0000-4000-8000-{:012x}", self.ids_issued)
         }
 
-        fn cookie_header(&self) -> Option<String> {
-            if self.cookies_blocked {
-                return None;
-            }
-            let live = self.cookies.keys().filter_map(|name| Some(format!("{name}={}", self.cookie(name)?)));
-            Some(live.collect::<Vec<_>>().join("; "))
+        fn read_cookie(&self, name: &str) -> Option<String> {
+            if self.cookies_blocked { None } else { self.cookie(name).map(str::to_owned) }
         }
 
         fn set_cookie(&mut self, cookie: &CookieWrite<'_>) {

@@ -1,7 +1,7 @@
 //! Where the `_sp_id` / `_sp_ses` state is read from and written to, per `stateStorageStrategy`.
 
 use crate::core::config::StateStorage;
-use crate::core::cookie::{self, CookieAttributes};
+use crate::core::cookie::CookieAttributes;
 use crate::core::env::{CookieWrite, Env};
 use crate::core::id_cookie::{IdCookie, parse_int};
 use crate::core::session::StoredState;
@@ -28,13 +28,9 @@ impl StateStore {
             StateStorage::LocalStorage => {
                 (read_expiring(env, &self.id_key, now), read_expiring(env, &self.ses_key, now).is_some())
             }
-            StateStorage::Cookie | StateStorage::CookieAndLocalStorage => match env.cookie_header() {
-                Some(header) => (
-                    cookie::cookie_value(&header, &self.id_key),
-                    cookie::cookie_value(&header, &self.ses_key).is_some(),
-                ),
-                None => (None, false),
-            },
+            StateStorage::Cookie | StateStorage::CookieAndLocalStorage => {
+                (env.read_cookie(&self.id_key), env.read_cookie(&self.ses_key).is_some())
+            }
         };
         let id_cookie = id.and_then(|value| IdCookie::parse(&value, now, || env.new_uuid()));
         StoredState { id_cookie, session_alive }

@@ -2,34 +2,30 @@
 //! domain, shortest first, and keep the first one the browser accepts.
 
 use crate::core::cookie::{self, CookieAttributes, SameSite};
-use crate::core::env::{CookieWrite, Env};
+use crate::core::env::CookieWrite;
+use web_sys::HtmlDocument;
 
 /// The widest domain this page may set cookies on, or the hostname when none can be set.
-pub fn find_root_domain(env: &mut impl Env, hostname: &str, same_site: SameSite, secure: bool) -> String {
-    let now = env.now_ms();
+/// Reads `document.cookie` itself: the probe must see what the browser really kept.
+pub fn find_root_domain(
+    document: &HtmlDocument,
+    hostname: &str,
+    same_site: SameSite,
+    secure: bool,
+) -> String {
+    let now = js_sys::Date::now() as i64;
     let (name, value) = cookie::root_domain_test_cookie(now);
     for candidate in cookie::root_domain_candidates(hostname) {
         let attributes = CookieAttributes { domain: Some(candidate.clone()), same_site, secure };
-        env.set_cookie(&CookieWrite {
-            name: &name,
-            value: &value,
-            ttl_s: None,
-            now_ms: now,
-            attributes: &attributes,
-        });
-        let header = env.cookie_header().unwrap_or_default();
+        let write = |name: &str, value: &str, ttl_s| {
+            let c = CookieWrite { name, value, ttl_s, now_ms: now, attributes: &attributes };
+            let _ = document.set_cookie(&c.to_cookie_string());
+        };
+        write(&name, &value, None);
+        let header = document.cookie().unwrap_or_default();
         if cookie::cookie_value(&header, &name).as_deref() == Some(value.as_str()) {
-            let stale: Vec<String> = cookie::cookie_names_with_prefix(&header, "_sp_root_domain_test_")
-                .map(str::to_owned)
-                .collect();
-            for test_cookie in stale {
-                env.set_cookie(&CookieWrite {
-                    name: &test_cookie,
-                    value: "",
-                    ttl_s: Some(-1),
-                    now_ms: now,
-                    attributes: &attributes,
-                });
+            for test_cookie in cookie::cookie_names_with_prefix(&header, "_sp_root_domain_test_") {
+                write(test_cookie, "", Some(-1));
             }
             return candidate;
         }

@@ -101,11 +101,6 @@ impl Runtime {
         }))
     }
 
-    /// Whether the send loop is running.
-    pub fn is_pumping(&self) -> bool {
-        self.pumping
-    }
-
     /// A notice for `onEventDropped`.
     pub fn dropped_notice(&self, event_id: &str) -> Option<Notice> {
         let callback = self.callbacks.on_event_dropped.clone()?;
@@ -171,26 +166,32 @@ fn listen(shared: &Shared) {
     });
 }
 
-/// Starts the send loop unless it runs already.
+/// Starts the send loop unless it runs already (marked at once, so a burst of calls in one
+/// tick starts one loop).
 pub fn send_soon(shared: &Shared) {
-    if shared.try_borrow().is_ok_and(|rt| !rt.pumping) {
+    if try_begin(shared) {
         let shared = shared.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            pump(shared).await;
+            drain(shared).await;
         });
     }
 }
 
-/// Sends requests one at a time until the queue is empty or a request fails (then the retry
-/// timer takes over). Returns true when the queue is empty.
-pub async fn pump(shared: Shared) -> bool {
-    {
-        let Ok(mut rt) = shared.try_borrow_mut() else { return false };
-        if rt.pumping {
-            return false;
+/// Claims the send loop; false when it is already running.
+pub fn try_begin(shared: &Shared) -> bool {
+    match shared.try_borrow_mut() {
+        Ok(mut rt) if !rt.pumping => {
+            rt.pumping = true;
+            true
         }
-        rt.pumping = true;
+        _ => false,
     }
+}
+
+/// The send loop, claimed with [`try_begin`]: sends requests one at a time until the queue is
+/// empty or a request fails (then the retry timer takes over). Returns true when the queue is
+/// empty.
+pub async fn drain(shared: Shared) -> bool {
     let emptied = loop {
         let next = {
             let Ok(mut rt) = shared.try_borrow_mut() else { break false };

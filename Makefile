@@ -8,7 +8,7 @@ WASM_PACK := wasm-pack
 # The collector the demo and the browser tests talk to.
 COLLECTOR_BIN := target/debug/snowtrack-collector
 
-.PHONY: all setup build pkg demo test fmt-check clippy test-host test-wasm test-e2e size clean
+.PHONY: all setup build pkg demo test fmt-check clippy test-host test-wasm test-e2e size bench clean
 
 all: build
 
@@ -55,6 +55,10 @@ test-e2e: pkg
 ## Release wasm + JS glue, gzipped, against the budget in size-budget.txt.
 size: pkg
 	@scripts/size.sh
+
+## Benchmarks in headless Chromium (prints numbers; not part of `make test`).
+bench: pkg
+	@scripts/bench.sh
 
 clean:
 	cargo clean

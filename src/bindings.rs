@@ -73,26 +73,41 @@ export interface RequestReport { events: number; eventIds: string[]; status: num
 export interface DeliveryStats { queued: number; inFlight: number; sent: number; failed: number; retried: number; dropped: number; }
 "#;
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = console, js_name = warn)]
-    fn console_warn(message: &str);
-}
-
 /// A JS `Error` for `err`.
 fn js_error(err: Error) -> JsError {
     JsError::new(&err.to_string())
 }
 
-/// Typed reads of a plain JS options object, each error naming `prefix` + the field.
+/// Typed reads of a plain JS object (tracker options or event input), each error naming
+/// `prefix` + the field.
 struct Fields<'a> {
     object: &'a JsValue,
     prefix: &'a str,
+    /// [`Error::config`] for options, [`Error::event`] for event input.
+    error: fn(String, String) -> Error,
 }
 
-impl Fields<'_> {
+impl<'a> Fields<'a> {
+    fn required_string(&self, key: &str) -> Result<String> {
+        self.string(key)?
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| self.fail(key, "must be a non-empty string"))
+    }
+
+    fn config(object: &'a JsValue, prefix: &'a str) -> Self {
+        Fields { object, prefix, error: |field, reason| Error::Config { field, reason } }
+    }
+
+    fn event(object: &'a JsValue, prefix: &'a str) -> Self {
+        Fields { object, prefix, error: |field, reason| Error::Event { field, reason } }
+    }
+
     fn name(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
+    }
+
+    fn fail(&self, key: &str, reason: &str) -> Error {
+        (self.error)(self.name(key), reason.to_owned())
     }
 
     fn get(&self, key: &str) -> JsValue {
@@ -107,23 +122,17 @@ impl Fields<'_> {
     }
 
     fn string(&self, key: &str) -> Result<Option<String>> {
-        self.present(key)
-            .map(|v| v.as_string().ok_or_else(|| Error::config(self.name(key), "must be a string")))
-            .transpose()
+        self.present(key).map(|v| v.as_string().ok_or_else(|| self.fail(key, "must be a string"))).transpose()
     }
 
     fn boolean(&self, key: &str) -> Result<Option<bool>> {
-        self.present(key)
-            .map(|v| v.as_bool().ok_or_else(|| Error::config(self.name(key), "must be a boolean")))
-            .transpose()
+        self.present(key).map(|v| v.as_bool().ok_or_else(|| self.fail(key, "must be a boolean"))).transpose()
     }
 
     fn number(&self, key: &str) -> Result<Option<f64>> {
         self.present(key)
             .map(|v| {
-                v.as_f64()
-                    .filter(|n| n.is_finite())
-                    .ok_or_else(|| Error::config(self.name(key), "must be a finite number"))
+                v.as_f64().filter(|n| n.is_finite()).ok_or_else(|| self.fail(key, "must be a finite number"))
             })
             .transpose()
     }
@@ -131,7 +140,7 @@ impl Fields<'_> {
     fn whole(&self, key: &str) -> Result<Option<i64>> {
         match self.number(key)? {
             Some(n) if n.fract() != 0.0 || !(0.0..=9.0e15).contains(&n) => {
-                Err(Error::config(self.name(key), "must be a non-negative whole number"))
+                Err(self.fail(key, "must be a non-negative whole number"))
             }
             n => Ok(n.map(|n| n as i64)),
         }
@@ -139,9 +148,7 @@ impl Fields<'_> {
 
     fn function(&self, key: &str) -> Result<Option<Function>> {
         self.present(key)
-            .map(|v| {
-                v.dyn_into::<Function>().map_err(|_| Error::config(self.name(key), "must be a function"))
-            })
+            .map(|v| v.dyn_into::<Function>().map_err(|_| self.fail(key, "must be a function")))
             .transpose()
     }
 
@@ -152,9 +159,7 @@ impl Fields<'_> {
         allowed: &str,
     ) -> Result<Option<T>> {
         self.string(key)?
-            .map(|s| {
-                parse(&s).ok_or_else(|| Error::config(self.name(key), format!("must be one of {allowed}")))
-            })
+            .map(|s| parse(&s).ok_or_else(|| self.fail(key, &format!("must be one of {allowed}"))))
             .transpose()
     }
 }
@@ -164,7 +169,7 @@ fn read_config(config: &mut Config, options: &JsValue) -> Result<Callbacks> {
     if !options.is_undefined() && !options.is_null() && !options.is_object() {
         return Err(Error::config("config", "must be an object"));
     }
-    let f = Fields { object: options, prefix: "" };
+    let f = Fields::config(options, "");
     let set = |slot: &mut String, v: Option<String>| {
         if let Some(v) = v {
             *slot = v;
@@ -219,7 +224,7 @@ fn read_config(config: &mut Config, options: &JsValue) -> Result<Callbacks> {
         if !contexts.is_object() {
             return Err(Error::config("contexts", "must be an object"));
         }
-        let c = Fields { object: &contexts, prefix: "contexts." };
+        let c = Fields::config(&contexts, "contexts.");
         config.session_context = c.boolean("session")?.unwrap_or(true);
         config.web_page_context = c.boolean("webPage")?.unwrap_or(true);
     }
@@ -273,29 +278,19 @@ fn object_json(field: &str, value: &JsValue) -> Result<String> {
         .ok_or_else(|| Error::event(field, "cannot be serialized to JSON"))
 }
 
-fn event_error(err: Error) -> Error {
-    match err {
-        Error::Config { field, reason } => Error::Event { field, reason },
-        other => other,
-    }
-}
-
 fn self_describing(field: &str, value: &JsValue) -> Result<SelfDescribingJson> {
     if !value.is_object() {
         return Err(Error::event(field, "must be an object with schema and data"));
     }
     let prefix = format!("{field}.");
-    let f = Fields { object: value, prefix: &prefix };
-    let schema = f
-        .string("schema")
-        .map_err(event_error)?
-        .ok_or_else(|| Error::event(f.name("schema"), "is required"))?;
+    let f = Fields::event(value, &prefix);
+    let schema = f.string("schema")?.ok_or_else(|| Error::event(f.name("schema"), "is required"))?;
     let data = object_json(&f.name("data"), &f.get("data"))?;
     SelfDescribingJson::new(field, &schema, data)
 }
 
 fn track_options(event: &JsValue) -> Result<TrackOptions> {
-    let f = Fields { object: event, prefix: "" };
+    let f = Fields::event(event, "");
     let mut options = TrackOptions::default();
     if let Some(context) = f.present("context") {
         let array = context.dyn_into::<Array>().map_err(|_| Error::event("context", "must be an array"))?;
@@ -307,9 +302,9 @@ fn track_options(event: &JsValue) -> Result<TrackOptions> {
         options.timestamp = Some(match ts.as_f64() {
             Some(ms) if ms.is_finite() => Timestamp::Device(ms as i64),
             _ => {
-                let t = Fields { object: &ts, prefix: "timestamp." };
-                let value = t.number("value").map_err(event_error)?;
-                match (t.string("type").map_err(event_error)?.as_deref(), value) {
+                let t = Fields::event(&ts, "timestamp.");
+                let value = t.number("value")?;
+                match (t.string("type")?.as_deref(), value) {
                     (Some("ttm"), Some(ms)) => Timestamp::True(ms as i64),
                     (Some("dtm"), Some(ms)) => Timestamp::Device(ms as i64),
                     _ => {
@@ -323,17 +318,6 @@ fn track_options(event: &JsValue) -> Result<TrackOptions> {
         });
     }
     Ok(options)
-}
-
-fn required_string(f: &Fields<'_>, key: &str) -> Result<String> {
-    f.string(key)
-        .map_err(event_error)?
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| Error::event(key, "must be a non-empty string"))
-}
-
-fn optional_string(f: &Fields<'_>, key: &str) -> Result<Option<String>> {
-    f.string(key).map_err(event_error)
 }
 
 /// A snowtrack tracker, created by `newTracker`.
@@ -416,8 +400,8 @@ impl JsTracker {
         &self,
         #[wasm_bindgen(unchecked_param_type = "PageViewEvent | undefined")] event: JsValue,
     ) -> std::result::Result<(), JsError> {
-        let f = Fields { object: &event, prefix: "" };
-        let title = optional_string(&f, "title").map_err(js_error)?;
+        let f = Fields::event(&event, "");
+        let title = f.string("title").map_err(js_error)?;
         self.track(Event::PageView { title }, track_options(&event).map_err(js_error)?)
     }
 
@@ -427,13 +411,13 @@ impl JsTracker {
         &self,
         #[wasm_bindgen(unchecked_param_type = "ScreenViewEvent")] event: JsValue,
     ) -> std::result::Result<(), JsError> {
-        let f = Fields { object: &event, prefix: "" };
+        let f = Fields::event(&event, "");
         let sv = (|| {
             Ok(ScreenView {
-                name: required_string(&f, "name")?,
-                id: optional_string(&f, "id")?,
-                screen_type: optional_string(&f, "type")?,
-                transition_type: optional_string(&f, "transitionType")?,
+                name: f.required_string("name")?,
+                id: f.string("id")?,
+                screen_type: f.string("type")?,
+                transition_type: f.string("transitionType")?,
             })
         })()
         .map_err(js_error)?;
@@ -446,7 +430,7 @@ impl JsTracker {
         &self,
         #[wasm_bindgen(unchecked_param_type = "SelfDescribingEvent")] event: JsValue,
     ) -> std::result::Result<(), JsError> {
-        let f = Fields { object: &event, prefix: "" };
+        let f = Fields::event(&event, "");
         let sdj = self_describing("event", &f.get("event")).map_err(js_error)?;
         self.track(Event::SelfDescribing(sdj), track_options(&event).map_err(js_error)?)
     }
@@ -457,14 +441,14 @@ impl JsTracker {
         &self,
         #[wasm_bindgen(unchecked_param_type = "StructuredEvent")] event: JsValue,
     ) -> std::result::Result<(), JsError> {
-        let f = Fields { object: &event, prefix: "" };
+        let f = Fields::event(&event, "");
         let se = (|| {
             Ok(StructEvent {
-                category: required_string(&f, "category")?,
-                action: required_string(&f, "action")?,
-                label: optional_string(&f, "label")?,
-                property: optional_string(&f, "property")?,
-                value: f.number("value").map_err(event_error)?.map(|v| {
+                category: f.required_string("category")?,
+                action: f.required_string("action")?,
+                label: f.string("label")?,
+                property: f.string("property")?,
+                value: f.number("value")?.map(|v| {
                     js_sys::Number::from(v)
                         .to_string_with_radix(10)
                         .ok()

@@ -63,4 +63,4 @@ fi
 # wasm-pack runs the first wasm-opt on PATH: make it ours, never Debian's 108.
 ln -sfn "$TOOLS/bin/wasm-opt" "${CARGO_HOME:-$HOME/.cargo}/bin/wasm-opt"
 
-say "ready: $(wasm-pack --version), $(wasm-bindgen --version), $(geckodriver --version | head -1), wasm-opt $("$TOOLS/bin/wasm-opt" --version | awk '{print $3}')"
+say "ready: $(wasm-pack --version), $(wasm-bindgen --version), $(geckodriver --version 2>/dev/null | awk 'NR==1'), wasm-opt $("$TOOLS/bin/wasm-opt" --version | awk '{print $3}')"

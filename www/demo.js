@@ -157,7 +157,7 @@ async function fetchJson(path, body) {
   return response.json();
 }
 
-/** `iglu:vendor/name/jsonschema/1-0-0` → `name 1-0-0`, with the vendor apart. */
+/** Splits `iglu:vendor/name/jsonschema/1-0-0` into vendor, name and version (null if it is not one). */
 function schemaParts(uri) {
   const match = /^iglu:([^/]+)\/([^/]+)\/[^/]+\/([^/]+)$/.exec(uri ?? '');
   return match ? { vendor: match[1], name: match[2], version: match[3] } : null;

@@ -69,9 +69,10 @@ pub async fn live_tabs() -> HashSet<String> {
     if let Some(locks) = lock_manager() {
         let Ok(promise) = locks.query() else { return live };
         let Ok(snapshot) = JsFuture::from(promise).await else { return live };
-        let held: Array =
-            Reflect::get(&snapshot, &"held".into()).map(|h| Array::from(&h)).unwrap_or_default();
-        for lock in held.iter() {
+        // A page whose lock request is still pending is alive too (it may have queued events).
+        let list =
+            |key: &str| Reflect::get(&snapshot, &key.into()).map(|h| Array::from(&h)).unwrap_or_default();
+        for lock in list("held").iter().chain(list("pending").iter()) {
             let name = Reflect::get(&lock, &"name".into()).ok().and_then(|n| n.as_string());
             if let Some(tab) = name.as_deref().and_then(|n| n.strip_prefix(LOCK_PREFIX)) {
                 live.insert(tab.to_owned());

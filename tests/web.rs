@@ -287,6 +287,8 @@ async fn blocked_cookies_and_storage_do_not_stop_tracking() {
             .and_then(|_| t.track_struct_event(js(r#"{"category": "c", "action": "a"}"#))),
         Err(_) => Ok(()),
     };
+    // Deferred cookie writes run at the end of the task: let them meet the blocked cookie jar.
+    TimeoutFuture::new(0).await;
     unblock_storage();
     let t = t.unwrap();
     result.map_err(JsValue::from).unwrap();

@@ -36,8 +36,12 @@ pub trait Env {
     fn new_uuid(&mut self) -> String;
     /// The value of cookie `name` (URI-decoded), `None` when absent or when cookies cannot be read.
     fn read_cookie(&self, name: &str) -> Option<String>;
-    /// Writes one cookie.
+    /// Writes one cookie (an implementation may defer the write to the end of the current task,
+    /// as long as [`Env::read_cookie`] sees it at once).
     fn set_cookie(&mut self, cookie: &CookieWrite<'_>);
+    /// Performs deferred cookie writes now: called when a session starts, so that other tabs
+    /// and iframes join it rather than starting their own.
+    fn commit_cookies(&mut self) {}
     /// `localStorage.getItem`, `None` when missing or when storage fails.
     fn storage_get(&self, key: &str) -> Option<String>;
     /// `localStorage.setItem`; false when storage fails (quota, disabled).

@@ -149,6 +149,7 @@ impl Tracker {
         let stored = store.read(env);
         let session = Session::start(stored, now, timeouts, || env.new_uuid()).0;
         store.write(env, session.state(), config.cookie_lifetime_s, session.timeout_s());
+        env.commit_cookies();
         Ok(Tracker {
             manual_session_update: false,
             user_id: None,
@@ -241,6 +242,9 @@ impl Tracker {
         }
 
         self.write_state(env);
+        if started || first_in_session {
+            env.commit_cookies();
+        }
         let notify = (started || first_in_session) && !std::mem::take(&mut self.manual_session_update);
         let wire = match self.config.method {
             Method::Post => payload.to_post_json(self.config.encode_base64),
@@ -310,6 +314,7 @@ impl Tracker {
         let stored = self.store.read(env);
         self.session.force_new(stored, now, || env.new_uuid());
         self.write_state(env);
+        env.commit_cookies();
         self.manual_session_update = true;
         self.session_context_json()
     }

@@ -1,14 +1,9 @@
 //! [`WebEnv`]: the real browser behind the core's [`Env`]. Every browser call that can throw
 //! (cookies in a sandboxed iframe, storage in private mode or over quota) is caught.
-//!
-//! Cookies written in the last 50 ms are read back from memory: in Chrome, reading
-//! `document.cookie` right after writing it waits for a round trip to the browser process
-//! (hundreds of µs), which would dominate every `track*` call. The JS tracker keeps the same
-//! 50 ms read cache. Another tab's write is seen once the window has passed.
 
-use crate::core::cookie::cookie_value;
 use crate::core::env::{CookieWrite, Env};
 use crate::core::id_cookie::uuid_v4_from_bytes;
+use crate::web::cookie_jar::CookieJar;
 use wasm_bindgen::JsCast;
 use web_sys::{Crypto, HtmlDocument, Storage};
 
@@ -19,27 +14,22 @@ pub struct WebEnv {
     storage: Option<Storage>,
     crypto: Option<Crypto>,
     secure_context: bool,
-    /// Cookies written recently: name, value (`None` once deleted), trusted until (epoch ms).
-    written: Vec<(String, Option<String>, f64)>,
+    cookies: Option<CookieJar>,
 }
-
-/// How long a written cookie is read back from memory.
-const COOKIE_CACHE_MS: f64 = 50.0;
 
 impl WebEnv {
     /// Binds to the current window; anything missing (no document in a worker, storage denied) is
     /// remembered as absent.
     pub fn new() -> Self {
         let window = web_sys::window();
+        let document =
+            window.as_ref().and_then(|w| w.document()).and_then(|d| d.dyn_into::<HtmlDocument>().ok());
         WebEnv {
-            document: window
-                .as_ref()
-                .and_then(|w| w.document())
-                .and_then(|d| d.dyn_into::<HtmlDocument>().ok()),
+            cookies: document.clone().map(CookieJar::new),
+            document,
             storage: window.as_ref().and_then(|w| w.local_storage().ok().flatten()),
             crypto: window.as_ref().and_then(|w| w.crypto().ok()),
             secure_context: window.as_ref().is_some_and(|w| w.is_secure_context()),
-            written: Vec::new(),
         }
     }
 }
@@ -82,23 +72,19 @@ impl Env for WebEnv {
     }
 
     fn read_cookie(&self, name: &str) -> Option<String> {
-        let now = js_sys::Date::now();
-        if let Some((_, value, _)) = self.written.iter().find(|(n, _, until)| n == name && now < *until) {
-            return value.clone();
-        }
-        cookie_value(&self.document.as_ref()?.cookie().ok()?, name)
+        self.cookies.as_ref()?.get(name)
     }
 
     fn set_cookie(&mut self, cookie: &CookieWrite<'_>) {
-        let Some(document) = &self.document else { return };
-        if document.set_cookie(&cookie.to_cookie_string()).is_err() {
-            return;
+        if let Some(jar) = &self.cookies {
+            jar.set(cookie);
         }
-        let ttl_ms = cookie.ttl_s.map_or(f64::INFINITY, |ttl| ttl as f64 * 1000.0);
-        let until = js_sys::Date::now() + COOKIE_CACHE_MS.min(ttl_ms);
-        let value = (ttl_ms > 0.0).then(|| cookie.value.to_owned());
-        self.written.retain(|(n, _, _)| n != cookie.name);
-        self.written.push((cookie.name.to_owned(), value, until));
+    }
+
+    fn commit_cookies(&mut self) {
+        if let Some(jar) = &self.cookies {
+            jar.flush();
+        }
     }
 
     fn storage_get(&self, key: &str) -> Option<String> {

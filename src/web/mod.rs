@@ -2,6 +2,7 @@
 //! `document.cookie`, `localStorage`, `Date.now` and `crypto`; the other modules read page
 //! facts, discover the root domain, send requests with `fetch` and follow page visibility.
 
+pub mod cookie_jar;
 pub mod domain;
 pub mod env;
 pub mod page;

@@ -2,7 +2,14 @@
 
 use crate::core::tracker::{BrowserInfo, Page};
 use js_sys::Reflect;
+use std::cell::RefCell;
 use wasm_bindgen::JsValue;
+
+thread_local! {
+    /// Viewport and document size, read once per task: measuring the document costs a dozen
+    /// property reads (and possibly a layout), and a burst of events in one task shares them.
+    static LAYOUT: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
+}
 
 fn prop(target: &JsValue, key: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -37,17 +44,40 @@ pub fn browser_info() -> BrowserInfo {
     }
 }
 
-/// The facts read at each event.
+/// The facts read at each event (the layout ones once per task).
 pub fn page() -> Page {
     let Some(window) = web_sys::window() else {
         return Page::default();
     };
-    let number = |v: Result<JsValue, JsValue>| v.ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
     let document = window.document();
+    let (viewport, document_size) = LAYOUT.with(|cache| {
+        if let Some(layout) = cache.borrow().clone() {
+            return layout;
+        }
+        let layout = measure(&window, document.as_ref());
+        *cache.borrow_mut() = Some(layout.clone());
+        wasm_bindgen_futures::spawn_local(async {
+            LAYOUT.with(|cache| cache.borrow_mut().take());
+        });
+        layout
+    });
+    Page {
+        url: window.location().href().unwrap_or_default(),
+        referrer: document.as_ref().map(|d| d.referrer()).unwrap_or_default(),
+        title: document.as_ref().map(|d| d.title()).unwrap_or_default(),
+        viewport,
+        document_size,
+    }
+}
+
+/// `vp` (`innerWidth x innerHeight`) and `ds` (the largest of the document element's and the
+/// body's client, offset and scroll sizes), as the JS tracker measures them.
+fn measure(window: &web_sys::Window, document: Option<&web_sys::Document>) -> (String, String) {
+    let number = |v: Result<JsValue, JsValue>| v.ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
     let viewport = size(number(window.inner_width()), number(window.inner_height()));
-    let document_size = document.as_ref().and_then(|d| d.document_element()).map(|root| {
+    let document_size = document.and_then(|d| d.document_element()).map(|root| {
         let html = JsValue::from(root);
-        let body = document.as_ref().and_then(|d| d.body()).map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
+        let body = document.and_then(|d| d.body()).map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
         let dim = |el: &JsValue, key: &str| prop(el, key).as_f64().unwrap_or(0.0);
         let width = dim(&html, "clientWidth").max(dim(&html, "offsetWidth")).max(dim(&html, "scrollWidth"));
         let height = dim(&html, "clientHeight")
@@ -56,11 +86,5 @@ pub fn page() -> Page {
             .max(dim(&body, "offsetHeight").max(dim(&body, "scrollHeight")));
         size(width, height)
     });
-    Page {
-        url: window.location().href().unwrap_or_default(),
-        referrer: document.as_ref().map(|d| d.referrer()).unwrap_or_default(),
-        title: document.as_ref().map(|d| d.title()).unwrap_or_default(),
-        viewport,
-        document_size: document_size.unwrap_or_default(),
-    }
+    (viewport, document_size.unwrap_or_default())
 }

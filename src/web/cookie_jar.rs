@@ -1,0 +1,95 @@
+//! `document.cookie` with writes coalesced per task and recent writes read back from memory.
+//!
+//! In Chrome, reading `document.cookie` right after writing it waits for a round trip to the
+//! browser process (hundreds of µs), and every write costs a few µs more. So a write is
+//! recorded here and performed once, at the end of the current task (a microtask), however many
+//! events the task tracked; until then, and for 50 ms after (the JS tracker's read cache), reads
+//! of that cookie are answered from memory. Same-origin iframes and tabs see the value once the
+//! task ends, before any of their own scripts run in this thread.
+
+use crate::core::cookie::cookie_value;
+use crate::core::env::CookieWrite;
+use std::cell::RefCell;
+use std::rc::Rc;
+use web_sys::HtmlDocument;
+
+/// How long a written cookie is read back from memory after it reached `document.cookie`.
+const READ_BACK_MS: f64 = 50.0;
+
+#[derive(Debug)]
+struct Entry {
+    name: String,
+    /// The value as written; `None` once deleted.
+    value: Option<String>,
+    /// The `document.cookie` assignment still to perform.
+    pending: Option<String>,
+    /// How long the value may be read back after the write, ms.
+    read_back_ms: f64,
+    /// Read back from memory until then (epoch ms); infinite while pending.
+    until: f64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    entries: Vec<Entry>,
+    flush_scheduled: bool,
+}
+
+/// The page's cookies (cheap to clone; clones share state).
+#[derive(Debug, Clone)]
+pub struct CookieJar {
+    document: HtmlDocument,
+    state: Rc<RefCell<State>>,
+}
+
+impl CookieJar {
+    /// A jar over `document`.
+    pub fn new(document: HtmlDocument) -> Self {
+        CookieJar { document, state: Rc::default() }
+    }
+
+    /// The value of cookie `name`: what this page last wrote, while that is recent, or else what
+    /// `document.cookie` holds. `None` when absent or unreadable.
+    pub fn get(&self, name: &str) -> Option<String> {
+        if let Ok(state) = self.state.try_borrow() {
+            let now = js_sys::Date::now();
+            if let Some(entry) = state.entries.iter().find(|e| e.name == name && now < e.until) {
+                return entry.value.clone();
+            }
+        }
+        cookie_value(&self.document.cookie().ok()?, name)
+    }
+
+    /// Records a write, performed at the end of the current task.
+    pub fn set(&self, cookie: &CookieWrite<'_>) {
+        let Ok(mut state) = self.state.try_borrow_mut() else { return };
+        let read_back_ms = cookie.ttl_s.map_or(READ_BACK_MS, |ttl| READ_BACK_MS.min(ttl as f64 * 1000.0));
+        let entry = Entry {
+            name: cookie.name.to_owned(),
+            value: cookie.ttl_s.is_none_or(|ttl| ttl > 0).then(|| cookie.value.to_owned()),
+            pending: Some(cookie.to_cookie_string()),
+            read_back_ms,
+            until: f64::INFINITY,
+        };
+        state.entries.retain(|e| e.name != entry.name);
+        state.entries.push(entry);
+        if !std::mem::replace(&mut state.flush_scheduled, true) {
+            let jar = self.clone();
+            wasm_bindgen_futures::spawn_local(async move { jar.flush() });
+        }
+    }
+
+    /// Performs the pending writes now.
+    pub fn flush(&self) {
+        let Ok(mut state) = self.state.try_borrow_mut() else { return };
+        state.flush_scheduled = false;
+        let now = js_sys::Date::now();
+        for entry in &mut state.entries {
+            if let Some(assignment) = entry.pending.take() {
+                let _ = self.document.set_cookie(&assignment);
+                entry.until = now + entry.read_back_ms;
+            }
+        }
+        state.entries.retain(|e| e.until > now);
+    }
+}

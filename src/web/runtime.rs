@@ -17,7 +17,6 @@ use crate::web::{tabs, transport};
 use gloo_timers::callback::{Interval, Timeout};
 use js_sys::{Array, Function, JSON, Object, Reflect};
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 
@@ -289,20 +288,10 @@ async fn adopt_orphans(shared: Shared) {
         Ok(rt) => (rt.tracker.queue_prefix().to_owned(), rt.tracker.tab_id().to_owned()),
         Err(_) => return,
     };
-    let foreign_tabs = |rt: &Runtime| -> HashSet<String> {
-        rt.env
-            .storage_keys(&prefix)
-            .iter()
-            .filter_map(|k| queue_key_tab(&prefix, k))
-            .filter(|tab| *tab != own)
-            .map(str::to_owned)
-            .collect()
+    let foreign = |rt: &Runtime| {
+        rt.env.storage_keys(&prefix).iter().any(|k| queue_key_tab(&prefix, k).is_some_and(|tab| tab != own))
     };
-    let candidates = match shared.try_borrow() {
-        Ok(rt) => foreign_tabs(&rt),
-        Err(_) => return,
-    };
-    if candidates.is_empty() {
+    if !shared.try_borrow().is_ok_and(|rt| foreign(&rt)) {
         return;
     }
     let live = tabs::live_tabs().await;
@@ -316,7 +305,9 @@ async fn adopt_orphans(shared: Shared) {
             let orphans: Vec<String> = env
                 .storage_keys(&prefix)
                 .into_iter()
-                .filter(|k| queue_key_tab(&prefix, k).is_some_and(|tab| tab != own && !live.contains(tab)))
+                .filter(|k| {
+                    queue_key_tab(&prefix, k).is_some_and(|tab| tab != own && !live.iter().any(|t| t == tab))
+                })
                 .collect();
             tracker.adopt(env, &orphans)
         };

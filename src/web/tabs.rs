@@ -8,7 +8,6 @@
 
 use gloo_timers::callback::Interval;
 use js_sys::{Array, Function, Promise, Reflect};
-use std::collections::HashSet;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -64,8 +63,8 @@ pub fn retire(tab_id: &str) {
 }
 
 /// The tab ids of the live pages of this origin.
-pub async fn live_tabs() -> HashSet<String> {
-    let mut live = HashSet::new();
+pub async fn live_tabs() -> Vec<String> {
+    let mut live = Vec::new();
     if let Some(locks) = lock_manager() {
         let Ok(promise) = locks.query() else { return live };
         let Ok(snapshot) = JsFuture::from(promise).await else { return live };
@@ -75,7 +74,7 @@ pub async fn live_tabs() -> HashSet<String> {
         for lock in list("held").iter().chain(list("pending").iter()) {
             let name = Reflect::get(&lock, &"name".into()).ok().and_then(|n| n.as_string());
             if let Some(tab) = name.as_deref().and_then(|n| n.strip_prefix(LOCK_PREFIX)) {
-                live.insert(tab.to_owned());
+                live.push(tab.to_owned());
             }
         }
         return live;
@@ -87,7 +86,7 @@ pub async fn live_tabs() -> HashSet<String> {
         let Some(tab) = key.strip_prefix(LOCK_PREFIX) else { continue };
         let beat = storage.get_item(&key).ok().flatten().and_then(|v| v.parse::<i64>().ok());
         if beat.is_some_and(|t| now - t < HEARTBEAT_STALE_MS) {
-            live.insert(tab.to_owned());
+            live.push(tab.to_owned());
         }
     }
     live

@@ -60,6 +60,8 @@ export interface TrackerConfiguration {
   retryBaseDelay?: number; retryMaxDelay?: number;
   /** Most events (default 100000) and bytes (default 64 MiB) queued; beyond them events are dropped and reported. */
   maxQueueSize?: number; maxQueueBytes?: number;
+  /** Most bytes of queued events kept in localStorage (default 2 MiB, leaving the site room in the origin's quota); the rest wait in memory. */
+  maxLocalStorageQueueBytes?: number;
   /** A request was answered 2xx. */
   onRequestSuccess?: (report: RequestReport) => void;
   /** A request failed; `willRetry` false means its events were dropped (non-retryable status). */
@@ -256,6 +258,9 @@ fn read_config(config: &mut Config, options: &JsValue) -> Result<Callbacks> {
     if let Some(v) = f.whole("maxQueueBytes")? {
         config.queue_limits.max_bytes = usize::try_from(v).unwrap_or(usize::MAX);
     }
+    if let Some(v) = f.whole("maxLocalStorageQueueBytes")? {
+        config.queue_limits.max_persisted_bytes = usize::try_from(v).unwrap_or(usize::MAX);
+    }
     Ok(Callbacks {
         on_session_update: match f.function("onSessionUpdate")? {
             Some(callback) => Some(callback),
@@ -330,10 +335,11 @@ pub struct JsTracker {
 /// scheme is missing). Throws an `Error` naming the field when an option is invalid.
 #[wasm_bindgen(js_name = newTracker)]
 pub fn new_tracker(
-    namespace: JsValue,
-    #[wasm_bindgen(js_name = collectorUrl)] collector_url: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "TrackerConfiguration")] config: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] namespace: JsValue,
+    #[wasm_bindgen(js_name = collectorUrl, unchecked_param_type = "string")] collector_url: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "TrackerConfiguration")] config: Option<js_sys::Object>,
 ) -> std::result::Result<JsTracker, JsError> {
+    let config = config.map_or(JsValue::UNDEFINED, JsValue::from);
     let namespace =
         namespace.as_string().ok_or_else(|| js_error(Error::config("namespace", "must be a string")))?;
     let collector_url = collector_url
@@ -398,8 +404,9 @@ impl JsTracker {
     #[wasm_bindgen(js_name = trackPageView)]
     pub fn track_page_view(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "PageViewEvent | undefined")] event: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "PageViewEvent")] event: Option<js_sys::Object>,
     ) -> std::result::Result<(), JsError> {
+        let event = event.map_or(JsValue::UNDEFINED, JsValue::from);
         let f = Fields::event(&event, "");
         let title = f.string("title").map_err(js_error)?;
         self.track(Event::PageView { title }, track_options(&event).map_err(js_error)?)

@@ -48,10 +48,9 @@ fn sdj(schema: &str, data: &str) -> SelfDescribingJson {
 
 /// Sends everything queued as POST bodies, validates them with the collector's validator,
 /// and returns the enriched events.
-fn drain(t: &mut Tracker) -> Vec<Value> {
+fn drain(t: &mut Tracker, env: &mut MemoryEnv) -> Vec<Value> {
     let registry = snowtrack_collector::Registry::embedded();
     let mut enriched = Vec::new();
-    let mut env = MemoryEnv::at(T0);
     while let Some(request) = t.next_request(T0, None) {
         let results = match request.body {
             Some(body) => snowtrack_collector::validate_post_body(&registry, &body),
@@ -70,7 +69,7 @@ fn drain(t: &mut Tracker) -> Vec<Value> {
         for result in results {
             enriched.push(result.unwrap_or_else(|errors| panic!("bad event: {errors:?}")));
         }
-        let (outcome, _) = t.complete(&mut env, request.id, Some(200), 0.0, None);
+        let (outcome, _) = t.complete(env, request.id, Some(200), 0.0, None);
         assert_eq!(outcome, Outcome::Delivered);
     }
     enriched
@@ -150,7 +149,7 @@ fn every_event_type_is_valid_against_the_iglu_schemas_post_and_get() {
         });
         t.set_user_id(Some("user@example.com".into()));
         all_events(&mut t, &mut env);
-        let events = drain(&mut t);
+        let events = drain(&mut t, &mut env);
         assert_eq!(events.len(), 4, "{method:?}");
         let types: Vec<_> = events.iter().map(|e| e["event"].as_str().unwrap().to_owned()).collect();
         assert_eq!(types, ["page_view", "unstruct", "unstruct", "struct"]);
@@ -177,7 +176,7 @@ fn client_session_counts_events_and_remembers_the_first() {
     let mut env = MemoryEnv::at(T0);
     let mut t = tracker(&mut env, |_| {});
     all_events(&mut t, &mut env);
-    let events = drain(&mut t);
+    let events = drain(&mut t, &mut env);
     let first_id = events[0]["event_id"].as_str().unwrap().to_owned();
     for (i, e) in events.iter().enumerate() {
         let cs = entity(e, "client_session").unwrap();
@@ -208,7 +207,7 @@ fn session_times_out_and_rotates() {
     let tracked =
         t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap();
     assert!(tracked.session_update.is_some());
-    let events = drain(&mut t);
+    let events = drain(&mut t, &mut env);
     assert_eq!(events[1]["domain_sessionidx"], 2);
     let cs = entity(&events[1], "client_session").unwrap();
     assert_eq!(cs["previousSessionId"], first_sid.as_str());
@@ -230,7 +229,7 @@ fn continues_a_session_started_by_the_js_tracker() {
     env.cookies.insert("_sp_ses.8809".into(), ("*".into(), None));
     let mut t = tracker(&mut env, |_| {});
     t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap();
-    let e = &drain(&mut t)[0];
+    let e = &drain(&mut t, &mut env)[0];
     assert_eq!(e["domain_userid"], duid);
     assert_eq!(e["domain_sessionid"], sid);
     assert_eq!(e["domain_sessionidx"], 3);
@@ -264,7 +263,7 @@ fn garbage_cookie_yields_fresh_ids() {
     env.cookies.insert("_sp_id.8809".into(), ("<script>.x.y".into(), None));
     let mut t = tracker(&mut env, |_| {});
     t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap();
-    assert_eq!(drain(&mut t).len(), 1);
+    assert_eq!(drain(&mut t, &mut env).len(), 1);
     assert_eq!(t.state().visit_count, 1);
 }
 
@@ -283,7 +282,7 @@ fn local_storage_strategy_uses_expiring_keys() {
     t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap();
     env.now += 2500;
     t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap();
-    let events = drain(&mut t);
+    let events = drain(&mut t, &mut env);
     let cs = entity(&events[1], "client_session").unwrap();
     assert_eq!(cs["storageMechanism"], "LOCAL_STORAGE");
     assert_eq!(cs["sessionIndex"], 2);
@@ -303,7 +302,7 @@ fn none_strategy_persists_nothing_but_keeps_a_sliding_session() {
     env.now += 6000;
     t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap();
     assert!(env.cookies.is_empty() && env.storage.is_empty());
-    let events = drain(&mut t);
+    let events = drain(&mut t, &mut env);
     let idx: Vec<_> =
         events.iter().map(|e| entity(e, "client_session").unwrap()["eventIndex"].as_u64().unwrap()).collect();
     assert_eq!(idx, [1, 2, 3, 1]);
@@ -318,7 +317,7 @@ fn blocked_storage_keeps_tracking_in_memory() {
         env.storage_blocked = true;
         let mut t = tracker(&mut env, |c| c.state_storage = strategy);
         all_events(&mut t, &mut env);
-        let events = drain(&mut t);
+        let events = drain(&mut t, &mut env);
         assert_eq!(events.len(), 4);
         assert_eq!(entity(&events[3], "client_session").unwrap()["eventIndex"], 4);
         assert!(events.iter().all(|e| e["domain_sessionid"] == events[0]["domain_sessionid"]));
@@ -340,7 +339,7 @@ fn screen_views_chain_and_attach_the_screen_entity() {
     t.track(&mut env, sv("home"), TrackOptions::default(), &page()).unwrap();
     t.track(&mut env, sv("cart"), TrackOptions::default(), &page()).unwrap();
     t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap();
-    let events = drain(&mut t);
+    let events = drain(&mut t, &mut env);
     let home = &events[0]["unstruct_event"]["data"]["data"];
     let cart = &events[1]["unstruct_event"]["data"]["data"];
     assert_eq!(home["name"], "home");
@@ -368,7 +367,7 @@ fn custom_entities_and_timestamps() {
     let options =
         TrackOptions { timestamp: Some(Timestamp::Device(1_650_000_000_456)), ..Default::default() };
     t.track(&mut env, Event::PageView { title: None }, options, &page()).unwrap();
-    let events = drain(&mut t);
+    let events = drain(&mut t, &mut env);
     assert_eq!(events[0]["page_title"], "Custom");
     assert_eq!(events[0]["true_tstamp"], "2020-09-13T12:26:40.123Z");
     assert_eq!(entity(&events[0], "application").unwrap()["version"], "1.2.3");
@@ -447,7 +446,7 @@ fn each_event_is_persisted_under_its_own_key_until_delivered() {
 #[test]
 fn per_event_storage_work_does_not_grow_with_the_queue() {
     let mut env = MemoryEnv::at(T0);
-    let mut t = tracker(&mut env, |_| {});
+    let mut t = tracker(&mut env, |c| c.queue_limits.max_persisted_bytes = usize::MAX);
     let before = env.storage_writes;
     pv(&mut t, &mut env);
     let first = env.storage_writes - before;
@@ -469,7 +468,7 @@ fn a_full_storage_quota_keeps_events_in_memory() {
         pv(&mut t, &mut env);
     }
     assert_eq!(t.queue().len(), 20);
-    let events = drain(&mut t);
+    let events = drain(&mut t, &mut env);
     assert_eq!(events.len(), 20);
 }
 
@@ -508,7 +507,7 @@ fn leftovers_of_a_closed_page_are_adopted_and_rekeyed() {
     assert_eq!(orphans.len(), 4);
     assert_eq!(new.adopt(&mut env, &orphans), 4);
     assert!(env.storage_keys(&prefix).iter().all(|k| k.contains(new.tab_id())));
-    let events = drain(&mut new);
+    let events = drain(&mut new, &mut env);
     let got: Vec<&str> = events.iter().map(|e| e["event_id"].as_str().unwrap()).collect();
     assert_eq!(got, ids.iter().map(String::as_str).collect::<Vec<_>>());
 }
@@ -533,4 +532,44 @@ fn failed_sends_back_off_then_resend_the_same_events() {
     assert!(t.queue().is_empty(), "400 is never retried");
     let stats = t.queue().stats();
     assert_eq!((stats.sent, stats.failed, stats.retried), (0, 1, 2));
+}
+
+#[test]
+fn adoption_stops_when_the_queue_is_full_and_leaves_the_rest_persisted() {
+    let mut env = MemoryEnv::at(T0);
+    let mut old = tracker(&mut env, |_| {});
+    for _ in 0..6 {
+        pv(&mut old, &mut env);
+    }
+    drop(old);
+    let mut new = tracker(&mut env, |c| c.queue_limits.max_events = 4);
+    let prefix = new.queue_prefix().to_owned();
+    let orphans = env.storage_keys(&prefix);
+    assert_eq!(new.adopt(&mut env, &orphans), 4);
+    assert_eq!(new.queue().stats().dropped, 0, "nothing dropped: the rest waits in storage");
+    let left: Vec<String> = env
+        .storage_keys(&prefix)
+        .into_iter()
+        .filter(|k| snowtrack::core::tracker::queue_key_tab(&prefix, k) != Some(new.tab_id()))
+        .collect();
+    assert_eq!(left.len(), 2);
+    drain(&mut new, &mut env);
+    assert_eq!(new.adopt(&mut env, &left), 2);
+}
+
+#[test]
+fn persisted_bytes_are_capped_and_freed_on_delivery() {
+    let mut env = MemoryEnv::at(T0);
+    let mut t = tracker(&mut env, |c| c.queue_limits.max_persisted_bytes = 4000);
+    for _ in 0..20 {
+        pv(&mut t, &mut env);
+    }
+    let prefix = t.queue_prefix().to_owned();
+    let persisted = env.storage_keys(&prefix).len();
+    assert!((1..20).contains(&persisted), "only what fits in 4000 bytes is persisted: {persisted}");
+    assert_eq!(t.queue().len(), 20, "the rest waits in memory");
+    drain(&mut t, &mut env);
+    assert!(env.storage_keys(&prefix).is_empty());
+    pv(&mut t, &mut env);
+    assert_eq!(env.storage_keys(&prefix).len(), 1, "delivery frees the room");
 }

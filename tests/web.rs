@@ -68,6 +68,10 @@ fn js(json: &str) -> JsValue {
     JSON::parse(json).unwrap()
 }
 
+fn obj(json: &str) -> Option<js_sys::Object> {
+    Some(js(json).unchecked_into())
+}
+
 fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", js_sys::Math::random().to_string().trim_start_matches("0."))
 }
@@ -77,7 +81,7 @@ fn document() -> web_sys::HtmlDocument {
 }
 
 fn tracker(config: &str) -> JsTracker {
-    new_tracker("sp".into(), collector().into(), js(config)).map_err(JsValue::from).unwrap()
+    new_tracker("sp".into(), collector().into(), obj(config)).map_err(JsValue::from).unwrap()
 }
 
 fn error_message(result: Result<(), JsError>) -> String {
@@ -140,7 +144,7 @@ async fn cookies_have_the_js_trackers_names_values_and_attributes() {
     let now_s = js_sys::Date::now() / 1000.0;
     assert!((fields[1].parse::<f64>().unwrap() - now_s).abs() < 5.0);
 
-    t.track_page_view(JsValue::UNDEFINED).unwrap();
+    t.track_page_view(None).unwrap();
     let id = cookie_value(&document().cookie().unwrap(), &id_name).unwrap();
     assert!(id.ends_with(".1"), "event index 1 after the first event: {id}");
 
@@ -171,7 +175,7 @@ async fn events_reach_the_collector_with_the_expected_body() {
     let app = unique("post");
     let t = tracker(&format!(r#"{{"cookieName": "_t2_", "appId": "{app}"}}"#));
     t.set_user_id(Some("alice".into()));
-    t.track_page_view(js(r#"{"title": "Home"}"#)).unwrap();
+    t.track_page_view(obj(r#"{"title": "Home"}"#)).unwrap();
     t.track_screen_view(js(r#"{"name": "home", "type": "feed"}"#)).unwrap();
     t.track_self_describing_event(js(
         r#"{"event": {"schema": "iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1", "data": {"targetUrl": "https://a.example/"}},
@@ -214,7 +218,7 @@ async fn get_requests_carry_base64_entities() {
     let app = unique("get");
     let t = tracker(&format!(r#"{{"cookieName": "_t3_", "appId": "{app}", "eventMethod": "get"}}"#));
     t.track_struct_event(js(r#"{"category": "c", "action": "a"}"#)).unwrap();
-    t.track_page_view(JsValue::UNDEFINED).unwrap();
+    t.track_page_view(None).unwrap();
     assert!(t.flush().await);
     let events = good_events(&app, 2).await;
     let p = &events[0]["rawEvent"]["parameters"];
@@ -231,13 +235,15 @@ async fn session_rotates_after_a_short_timeout() {
         js(&format!(r#"{{"cookieName": "_t4_", "appId": "{app}", "sessionCookieTimeout": 1}}"#)),
         &log,
     );
-    let t = new_tracker("sp".into(), collector().into(), config).map_err(JsValue::from).unwrap();
-    t.track_page_view(JsValue::UNDEFINED).unwrap();
+    let t = new_tracker("sp".into(), collector().into(), Some(config.unchecked_into()))
+        .map_err(JsValue::from)
+        .unwrap();
+    t.track_page_view(None).unwrap();
     let first_session = t.get_domain_session_id();
     TimeoutFuture::new(1600).await;
     let ses_name = t.get_cookie_name("ses");
     assert_eq!(cookie_value(&document().cookie().unwrap(), &ses_name), None, "session cookie expired");
-    t.track_page_view(JsValue::UNDEFINED).unwrap();
+    t.track_page_view(None).unwrap();
     assert_eq!(t.get_domain_session_index(), 2.0);
     assert_ne!(t.get_domain_session_id(), first_session);
     assert!(t.flush().await);
@@ -257,7 +263,7 @@ async fn local_storage_strategy_keeps_state_out_of_cookies() {
     let t = tracker(&format!(
         r#"{{"cookieName": "_t5_", "appId": "{app}", "stateStorageStrategy": "localStorage"}}"#
     ));
-    t.track_page_view(JsValue::UNDEFINED).unwrap();
+    t.track_page_view(None).unwrap();
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
     let id_name = t.get_cookie_name("id");
     let id = storage.get_item(&id_name).unwrap().expect("id in localStorage");
@@ -278,12 +284,12 @@ async fn blocked_cookies_and_storage_do_not_stop_tracking() {
     let t = new_tracker(
         "sp".into(),
         collector().into(),
-        js(&format!(r#"{{"cookieName": "_t6_", "appId": "{app}"}}"#)),
+        obj(&format!(r#"{{"cookieName": "_t6_", "appId": "{app}"}}"#)),
     );
     let t = t.map_err(JsValue::from);
     let result = match &t {
         Ok(t) => t
-            .track_page_view(JsValue::UNDEFINED)
+            .track_page_view(None)
             .and_then(|_| t.track_struct_event(js(r#"{"category": "c", "action": "a"}"#))),
         Err(_) => Ok(()),
     };
@@ -305,12 +311,12 @@ async fn blocked_cookies_and_storage_do_not_stop_tracking() {
 
 #[wasm_bindgen_test]
 async fn bad_input_throws_errors_naming_the_field() {
-    let err = new_tracker("sp".into(), "ftp://x".into(), JsValue::UNDEFINED).map(|_| ());
+    let err = new_tracker("sp".into(), "ftp://x".into(), None).map(|_| ());
     assert!(error_message(err).contains("collectorUrl"));
-    let err = new_tracker("sp".into(), collector().into(), js(r#"{"cookieLifetime": "x"}"#)).map(|_| ());
+    let err = new_tracker("sp".into(), collector().into(), obj(r#"{"cookieLifetime": "x"}"#)).map(|_| ());
     assert!(error_message(err).contains("cookieLifetime"));
     let err =
-        new_tracker("sp".into(), collector().into(), js(r#"{"stateStorageStrategy": "disk"}"#)).map(|_| ());
+        new_tracker("sp".into(), collector().into(), obj(r#"{"stateStorageStrategy": "disk"}"#)).map(|_| ());
     assert!(error_message(err).contains("stateStorageStrategy"));
 
     let app = unique("bad");
@@ -325,10 +331,10 @@ async fn bad_input_throws_errors_naming_the_field() {
     assert!(error_message(t.track_struct_event(js(r#"{"action": "a"}"#))).contains("category"));
     assert!(error_message(t.track_screen_view(js(r#"{"name": 3}"#))).contains("name"));
     let msg = error_message(
-        t.track_page_view(js(r#"{"context": [{"schema": "iglu:a.b/c/jsonschema/1-0-0", "data": 1}]}"#)),
+        t.track_page_view(obj(r#"{"context": [{"schema": "iglu:a.b/c/jsonschema/1-0-0", "data": 1}]}"#)),
     );
     assert!(msg.contains("context[0].data"), "{msg}");
-    t.track_page_view(JsValue::UNDEFINED).unwrap();
+    t.track_page_view(None).unwrap();
     assert!(t.flush().await);
     let events = good_events(&app, 1).await;
     assert_eq!(entity(&events[0], "client_session")["eventIndex"], 1, "rejected calls tracked nothing");
@@ -350,7 +356,7 @@ async fn new_session_is_written_at_once() {
 #[wasm_bindgen_test]
 async fn background_timeout_governs_while_the_page_is_hidden() {
     let t = tracker(r#"{"cookieName": "_t9_", "foregroundTimeout": 60, "backgroundTimeout": 1}"#);
-    t.track_page_view(JsValue::UNDEFINED).unwrap();
+    t.track_page_view(None).unwrap();
     let ses_name = t.get_cookie_name("ses");
     let first = t.get_domain_session_id();
     set_hidden(true);
@@ -358,13 +364,26 @@ async fn background_timeout_governs_while_the_page_is_hidden() {
     let expired = cookie_value(&document().cookie().unwrap(), &ses_name).is_none();
     set_hidden(false);
     assert!(expired, "hidden for longer than backgroundTimeout: the session cookie expired");
-    t.track_page_view(JsValue::UNDEFINED).unwrap();
+    t.track_page_view(None).unwrap();
     assert_ne!(t.get_domain_session_id(), first);
     assert_eq!(t.get_domain_session_index(), 2.0);
 
     // Visible again: the foreground timeout (60 s) governs, so a short pause keeps the session.
     let second = t.get_domain_session_id();
     TimeoutFuture::new(1200).await;
-    t.track_page_view(JsValue::UNDEFINED).unwrap();
+    t.track_page_view(None).unwrap();
     assert_eq!(t.get_domain_session_id(), second);
+}
+
+#[wasm_bindgen_test]
+async fn trackers_sharing_a_cookie_prefix_share_one_event_sequence() {
+    let a = tracker(r#"{"cookieName": "_t10_"}"#);
+    let b = tracker(r#"{"cookieName": "_t10_"}"#);
+    let mut indexes = Vec::new();
+    for t in [&a, &b, &a] {
+        t.track_page_view(None).unwrap();
+        indexes.push(Reflect::get(&t.get_session_context(), &"eventIndex".into()).unwrap().as_f64().unwrap());
+    }
+    assert_eq!(indexes, [1.0, 2.0, 3.0]);
+    assert_eq!(a.get_domain_session_id(), b.get_domain_session_id());
 }

@@ -48,6 +48,8 @@ pub enum Outcome {
     Rejected,
     /// A network error, timeout or retryable status: the events go back to the queue.
     Failed,
+    /// `413 Payload Too Large`: a batch is split and retried at once; a single event is dropped.
+    TooLarge,
 }
 
 /// Status codes never retried unless listed in `retryStatusCodes` (the JS tracker's list).
@@ -83,6 +85,7 @@ impl RetryPolicy {
         match status {
             Some(200..=299) => Outcome::Delivered,
             Some(code) if self.retry_status_codes.contains(&code) => Outcome::Failed,
+            Some(413) => Outcome::TooLarge,
             Some(code)
                 if DONT_RETRY_STATUS.contains(&code) || self.dont_retry_status_codes.contains(&code) =>
             {
@@ -126,6 +129,8 @@ pub struct Completion {
     /// The request's events that left the queue (delivered or rejected): their persisted keys
     /// must be removed.
     pub removed: Vec<QueuedEvent>,
+    /// Ids of the request's events that went back to the queue to be sent again.
+    pub requeued: Vec<String>,
     /// When the next attempt may start, epoch ms, after a failure.
     pub retry_at_ms: Option<i64>,
 }
@@ -137,11 +142,14 @@ pub struct QueueLimits {
     pub max_events: usize,
     /// Most wire bytes held.
     pub max_bytes: usize,
+    /// Most wire bytes persisted in localStorage (`maxLocalStorageQueueBytes`): the origin's
+    /// quota (about 5 MiB) is shared with the site, so the rest of a burst waits in memory.
+    pub max_persisted_bytes: usize,
 }
 
 impl Default for QueueLimits {
     fn default() -> Self {
-        QueueLimits { max_events: 100_000, max_bytes: 64 * 1024 * 1024 }
+        QueueLimits { max_events: 100_000, max_bytes: 64 * 1024 * 1024, max_persisted_bytes: 2 * 1024 * 1024 }
     }
 }
 
@@ -155,6 +163,8 @@ pub struct OutQueue {
     next_request_id: u64,
     failures: u32,
     retry_at_ms: i64,
+    /// Most events per request while a collector answers 413 to larger batches.
+    batch_cap: Option<usize>,
     limits: QueueLimits,
     stats: DeliveryStats,
 }
@@ -167,8 +177,7 @@ impl OutQueue {
 
     /// Appends an event; returns false (and counts a drop) when the queue is full.
     pub fn push(&mut self, event: QueuedEvent) -> bool {
-        let count = self.pending.len() + self.in_flight_events;
-        if count >= self.limits.max_events || self.bytes + event.wire.len() > self.limits.max_bytes {
+        if !self.has_room(event.wire.len()) {
             self.stats.dropped += 1;
             return false;
         }
@@ -242,6 +251,7 @@ impl OutQueue {
                         bytes <= budget
                     })
                     .count();
+                let fits = fits.min(self.batch_cap.unwrap_or(usize::MAX));
                 let count = if fits == 0 && max_bytes.is_none() { 1 } else { fits };
                 let body =
                     payload::post_body(self.pending.iter().take(count).map(|e| e.wire.as_str()), now_ms);
@@ -278,30 +288,51 @@ impl OutQueue {
             return Completion::default();
         };
         self.in_flight_events = self.in_flight_events.saturating_sub(events.len());
+        let outcome = match outcome {
+            Outcome::TooLarge if events.len() <= 1 => Outcome::Rejected,
+            other => other,
+        };
         match outcome {
             Outcome::Delivered | Outcome::Rejected => {
                 if outcome == Outcome::Delivered {
                     self.stats.sent += events.len() as u64;
                     self.failures = 0;
                     self.retry_at_ms = 0;
+                    self.batch_cap = None;
                 } else {
                     self.stats.failed += events.len() as u64;
                 }
                 self.bytes = self.bytes.saturating_sub(events.iter().map(|e| e.wire.len()).sum());
-                Completion { removed: events, retry_at_ms: None }
+                Completion { removed: events, ..Completion::default() }
+            }
+            Outcome::TooLarge => {
+                self.batch_cap = Some((events.len() / 2).max(1));
+                Completion { requeued: self.requeue(events), ..Completion::default() }
             }
             Outcome::Failed => {
-                self.stats.retried += events.len() as u64;
-                for event in events.into_iter().rev() {
-                    self.pending.push_front(event);
-                }
+                let requeued = self.requeue(events);
                 self.failures = self.failures.saturating_add(1);
                 let delay = policy.delay_ms(self.failures, jitter, retry_after_ms);
                 let at = now_ms.saturating_add(i64::try_from(delay).unwrap_or(i64::MAX));
                 self.retry_at_ms = self.retry_at_ms.max(at);
-                Completion { removed: Vec::new(), retry_at_ms: Some(self.retry_at_ms) }
+                Completion { removed: Vec::new(), requeued, retry_at_ms: Some(self.retry_at_ms) }
             }
         }
+    }
+
+    /// Puts a request's events back at the head, in order; returns their ids.
+    fn requeue(&mut self, events: Vec<QueuedEvent>) -> Vec<String> {
+        self.stats.retried += events.len() as u64;
+        let ids = events.iter().map(|e| e.event_id.clone()).collect();
+        for event in events.into_iter().rev() {
+            self.pending.push_front(event);
+        }
+        ids
+    }
+
+    /// Whether another event fits.
+    pub fn has_room(&self, wire_bytes: usize) -> bool {
+        self.len() < self.limits.max_events && self.bytes + wire_bytes <= self.limits.max_bytes
     }
 }
 
@@ -392,6 +423,27 @@ mod tests {
     }
 
     #[test]
+    fn too_large_splits_batches_then_drops_a_single_event() {
+        let mut q = queue(8, 10);
+        let c = config(Method::Post, 40_000);
+        let r = q.next_request(&c, 0, None).unwrap();
+        assert_eq!(r.events, 8);
+        let done = q.complete(r.id, Outcome::TooLarge, 1, &P, 0.0, None);
+        assert_eq!(done.requeued.len(), 8);
+        assert_eq!(done.retry_at_ms, None, "a split is retried at once");
+        let half = q.next_request(&c, 1, None).unwrap();
+        assert_eq!(half.events, 4);
+        q.complete(half.id, Outcome::Delivered, 2, &P, 0.0, None);
+        assert_eq!(q.next_request(&c, 2, None).unwrap().events, 4, "the cap ends with a success");
+        let mut single = queue(1, 10);
+        let r = single.next_request(&c, 0, None).unwrap();
+        let done = single.complete(r.id, Outcome::TooLarge, 1, &P, 0.0, None);
+        assert_eq!(done.removed.len(), 1);
+        assert!(single.is_empty());
+        assert_eq!(single.stats().failed, 1);
+    }
+
+    #[test]
     fn rejected_events_are_dropped_and_counted() {
         let mut q = queue(2, 1);
         let c = config(Method::Get, 40_000);
@@ -416,11 +468,11 @@ mod tests {
 
     #[test]
     fn a_full_queue_drops_and_counts() {
-        let mut q = OutQueue::new(QueueLimits { max_events: 2, max_bytes: 1 << 20 });
+        let mut q = OutQueue::new(QueueLimits { max_events: 2, ..QueueLimits::default() });
         assert!(q.push(event(0, 1)) && q.push(event(1, 1)));
         assert!(!q.push(event(2, 1)));
         assert_eq!(q.stats().dropped, 1);
-        let mut q = OutQueue::new(QueueLimits { max_events: 10, max_bytes: 50 });
+        let mut q = OutQueue::new(QueueLimits { max_events: 10, max_bytes: 50, ..QueueLimits::default() });
         assert!(q.push(event(0, 10)));
         assert!(!q.push(event(1, 40)));
     }
@@ -430,6 +482,7 @@ mod tests {
         let mut p = RetryPolicy::default();
         assert_eq!(p.outcome(Some(204)), Outcome::Delivered);
         assert_eq!(p.outcome(Some(422)), Outcome::Rejected);
+        assert_eq!(p.outcome(Some(413)), Outcome::TooLarge);
         assert_eq!(p.outcome(Some(500)), Outcome::Failed);
         assert_eq!(p.outcome(Some(429)), Outcome::Failed);
         assert_eq!(p.outcome(None), Outcome::Failed);

@@ -112,6 +112,7 @@ pub struct Tracker {
     tab_id: String,
     queue_prefix: String,
     next_seq: u64,
+    persisted_bytes: usize,
 }
 
 impl Tracker {
@@ -160,6 +161,7 @@ impl Tracker {
             queue_prefix: queue_key_prefix(&config.namespace),
             tab_id,
             next_seq: 0,
+            persisted_bytes: 0,
             session,
             config,
             browser,
@@ -369,19 +371,20 @@ impl Tracker {
     /// length); an event storage refuses stays in memory. False when the queue is full.
     fn enqueue(&mut self, env: &mut impl Env, event_id: String, wire: String) -> bool {
         let mut event = QueuedEvent { event_id, wire, storage_key: None };
-        if self.config.state_storage.persists_queue() {
+        if !self.queue.has_room(event.wire.len()) {
+            return self.queue.push(event);
+        }
+        let size = event.wire.len();
+        let room = self.persisted_bytes + size <= self.config.queue_limits.max_persisted_bytes;
+        if self.config.state_storage.persists_queue() && room {
             self.next_seq += 1;
             let key = format!("{}{}.{:012}", self.queue_prefix, self.tab_id, self.next_seq);
             if env.storage_set(&key, &event.wire) {
                 event.storage_key = Some(key);
+                self.persisted_bytes += size;
             }
         }
-        let key = event.storage_key.clone();
-        let accepted = self.queue.push(event);
-        if let (false, Some(key)) = (accepted, key) {
-            env.storage_remove(&key);
-        }
-        accepted
+        self.queue.push(event)
     }
 
     /// This page's tab id, part of its queue keys.
@@ -395,11 +398,16 @@ impl Tracker {
     }
 
     /// Takes over events persisted by a page that is gone (`keys` from [`Tracker::queue_prefix`]
-    /// whose tab is not alive): each is queued and re-keyed under this tab. Returns how many.
+    /// whose tab is not alive): each is queued and re-keyed under this tab, while the queue has
+    /// room (the rest stay persisted for later). Returns how many were taken.
     pub fn adopt(&mut self, env: &mut impl Env, keys: &[String]) -> usize {
         let mut adopted = 0;
         for key in keys {
             let Some(wire) = env.storage_get(key) else { continue };
+            if !self.queue.has_room(wire.len()) {
+                // The rest stays persisted, for a later adoption once the queue has drained.
+                break;
+            }
             env.storage_remove(key);
             let event_id = event_id_of(&wire).unwrap_or_default();
             if self.enqueue(env, event_id, wire) {
@@ -426,8 +434,11 @@ impl Tracker {
     ) -> (crate::core::queue::Outcome, Completion) {
         let outcome = self.config.retry.outcome(status);
         let done = self.queue.complete(id, outcome, env.now_ms(), &self.config.retry, jitter, retry_after_ms);
-        for key in done.removed.iter().filter_map(|e| e.storage_key.as_deref()) {
-            env.storage_remove(key);
+        for event in &done.removed {
+            if let Some(key) = &event.storage_key {
+                env.storage_remove(key);
+                self.persisted_bytes = self.persisted_bytes.saturating_sub(event.wire.len());
+            }
         }
         (outcome, done)
     }

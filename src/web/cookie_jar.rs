@@ -35,7 +35,12 @@ struct State {
     flush_scheduled: bool,
 }
 
-/// The page's cookies (cheap to clone; clones share state).
+thread_local! {
+    /// One state per page: trackers sharing a cookie prefix must see each other's writes at once.
+    static PAGE_STATE: Rc<RefCell<State>> = Rc::default();
+}
+
+/// The page's cookies (cheap to clone; every jar of a page shares one state).
 #[derive(Debug, Clone)]
 pub struct CookieJar {
     document: HtmlDocument,
@@ -43,9 +48,9 @@ pub struct CookieJar {
 }
 
 impl CookieJar {
-    /// A jar over `document`.
+    /// The page's jar over `document`.
     pub fn new(document: HtmlDocument) -> Self {
-        CookieJar { document, state: Rc::default() }
+        CookieJar { document, state: PAGE_STATE.with(Rc::clone) }
     }
 
     /// The value of cookie `name`: what this page last wrote, while that is recent, or else what

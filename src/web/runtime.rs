@@ -10,7 +10,7 @@
 //! next live page of the origin.
 
 use crate::core::env::Env;
-use crate::core::queue::{Outcome, QueuedEvent};
+use crate::core::queue::Outcome;
 use crate::core::tracker::{Tracker, queue_key_tab};
 use crate::web::env::WebEnv;
 use crate::web::{tabs, transport};
@@ -75,10 +75,14 @@ pub fn notice(callback: &Option<Function>, json: &str) -> Option<Notice> {
     Some(Notice(callback.clone()?, JSON::parse(json).ok()?))
 }
 
-fn request_report(events: &[QueuedEvent], status: Option<u16>, will_retry: Option<bool>) -> JsValue {
+fn request_report<'a>(
+    ids: impl ExactSizeIterator<Item = &'a str>,
+    status: Option<u16>,
+    will_retry: Option<bool>,
+) -> JsValue {
     let report = Object::new();
-    let ids: Array = events.iter().map(|e| JsValue::from_str(&e.event_id)).collect();
-    let _ = Reflect::set(&report, &"events".into(), &JsValue::from(events.len() as u32));
+    let _ = Reflect::set(&report, &"events".into(), &JsValue::from(ids.len() as u32));
+    let ids: Array = ids.map(JsValue::from_str).collect();
     let _ = Reflect::set(&report, &"eventIds".into(), &ids);
     let _ = Reflect::set(&report, &"status".into(), &status.map_or(JsValue::NULL, JsValue::from));
     if let Some(will_retry) = will_retry {
@@ -221,19 +225,27 @@ fn complete(shared: &Shared, id: u64, answer: &transport::Answer) -> Outcome {
         let (outcome, done) =
             tracker.complete(env, id, answer.status, js_sys::Math::random(), answer.retry_after_ms);
         let notice = match outcome {
-            Outcome::Delivered => callbacks
-                .on_request_success
-                .clone()
-                .map(|f| Notice(f, request_report(&done.removed, answer.status, None))),
-            Outcome::Rejected => callbacks
-                .on_request_failure
-                .clone()
-                .map(|f| Notice(f, request_report(&done.removed, answer.status, Some(false)))),
+            Outcome::Delivered => callbacks.on_request_success.clone().map(|f| {
+                Notice(
+                    f,
+                    request_report(done.removed.iter().map(|e| e.event_id.as_str()), answer.status, None),
+                )
+            }),
+            // Removed events were dropped (a non-retryable answer, or a single event too large).
+            _ if !done.removed.is_empty() => callbacks.on_request_failure.clone().map(|f| {
+                let ids = done.removed.iter().map(|e| e.event_id.as_str());
+                Notice(f, request_report(ids, answer.status, Some(false)))
+            }),
+            Outcome::TooLarge | Outcome::Rejected => callbacks.on_request_failure.clone().map(|f| {
+                Notice(f, request_report(done.requeued.iter().map(String::as_str), answer.status, Some(true)))
+            }),
             Outcome::Failed => {
-                let notice = callbacks
-                    .on_request_failure
-                    .clone()
-                    .map(|f| Notice(f, request_report(&[], answer.status, Some(true))));
+                let notice = callbacks.on_request_failure.clone().map(|f| {
+                    Notice(
+                        f,
+                        request_report(done.requeued.iter().map(String::as_str), answer.status, Some(true)),
+                    )
+                });
                 if let Some(at) = done.retry_at_ms {
                     let delay = u32::try_from((at - env.now_ms()).max(0)).unwrap_or(u32::MAX);
                     let weak = Rc::downgrade(shared);
@@ -277,7 +289,10 @@ pub fn flush_with_keepalive(shared: &Shared) {
             if let Ok(mut rt) = shared.try_borrow_mut() {
                 rt.keepalive_bytes = rt.keepalive_bytes.saturating_sub(request.bytes);
             }
-            complete(&shared, request.id, &answer);
+            // A delivered keepalive batch (the page stayed) may end a backoff: resume sending.
+            if complete(&shared, request.id, &answer) == Outcome::Delivered {
+                send_soon(&shared);
+            }
         });
     }
 }
@@ -294,10 +309,11 @@ async fn adopt_orphans(shared: Shared) {
     if !shared.try_borrow().is_ok_and(|rt| foreign(&rt)) {
         return;
     }
-    let live = tabs::live_tabs().await;
     let weak = Rc::downgrade(&shared);
     let lock = format!("snowtrack.adopt.{prefix}");
-    tabs::exclusively(&lock, move || {
+    // Which pages live is asked while holding the lock, so a page starting meanwhile is seen.
+    tabs::exclusively(&lock, async move {
+        let live = tabs::live_tabs().await;
         let Some(shared) = weak.upgrade() else { return };
         let adopted = {
             let Ok(mut rt) = shared.try_borrow_mut() else { return };

@@ -8,6 +8,7 @@
 
 use gloo_timers::callback::Interval;
 use js_sys::{Array, Function, Promise, Reflect};
+use std::future::Future;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -92,14 +93,21 @@ pub async fn live_tabs() -> Vec<String> {
     live
 }
 
-/// Runs `f` while holding the origin-wide lock `name` (so two pages never adopt the same
-/// events), or at once when Web Locks are missing.
-pub fn exclusively(name: &str, f: impl FnOnce() + 'static) {
+/// Runs `task` to completion while holding the origin-wide lock `name` (so two pages never
+/// adopt the same events), or at once when Web Locks are missing.
+pub fn exclusively(name: &str, task: impl Future<Output = ()> + 'static) {
     match lock_manager() {
-        // If the request is refused nothing runs; the next periodic check tries again.
+        // The lock is held until the promise the callback returns settles. If the request is
+        // refused nothing runs; the next periodic check tries again.
         Some(locks) => {
-            let _ = locks.request(name, Closure::once_into_js(f).unchecked_ref());
+            let callback = Closure::once_into_js(move || {
+                wasm_bindgen_futures::future_to_promise(async move {
+                    task.await;
+                    Ok(JsValue::UNDEFINED)
+                })
+            });
+            let _ = locks.request(name, callback.unchecked_ref());
         }
-        None => f(),
+        None => wasm_bindgen_futures::spawn_local(task),
     }
 }

@@ -25,4 +25,4 @@ say "cargo build -p snowtrack-collector"
 export COLLECTOR_BIN=${COLLECTOR_BIN:-$root/target/debug/snowtrack-collector}
 
 cd "$e2e"
-exec node --test --test-concurrency=1 "$@" tracker.test.mjs demo.test.mjs
+exec node --test --test-concurrency=1 "$@" ./*.test.mjs

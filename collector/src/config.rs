@@ -8,7 +8,8 @@ use clap::Parser;
 /// A local Snowplow collector compatible with Snowplow Micro: validates events against Iglu
 /// schemas and exposes them through Micro's `/micro/*` API and a live view at `/micro/ui`.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "snowtrack-collector", version)]
+// A flag given twice takes its last value, so wrappers can append `--port N` to their defaults.
+#[command(name = "snowtrack-collector", version, args_override_self = true)]
 pub struct Config {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
@@ -52,5 +53,27 @@ impl Config {
     /// The configuration with all defaults (as if run without arguments).
     pub fn defaults() -> Config {
         Config::parse_from(["snowtrack-collector"])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_value_of_a_flag_wins_and_lists_accumulate() {
+        let c = Config::parse_from([
+            "snowtrack-collector",
+            "--port",
+            "0",
+            "--post-path",
+            "/a/b",
+            "--port",
+            "9191",
+            "--post-path",
+            "/c/d",
+        ]);
+        assert_eq!(c.port, 9191);
+        assert_eq!(c.post_paths, ["/a/b", "/c/d"]);
     }
 }

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request, State};
@@ -14,6 +15,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::config::Config;
+use crate::faults::{FaultSpec, Faults};
 use crate::iglu::{Registry, SchemaKey};
 use crate::ingest::{Collected, process};
 use crate::model::{Api, Context, Source};
@@ -35,6 +37,8 @@ pub struct AppState {
     pub sinks: Sinks,
     /// Per-event stdout lines.
     pub printer: Printer,
+    /// Fault injection (`/snowtrack/faults`), a test aid.
+    pub faults: Faults,
 }
 
 impl AppState {
@@ -119,6 +123,9 @@ async fn route(app: &Arc<AppState>, peer: SocketAddr, req: Request) -> Response 
     if path == "/micro" || path.starts_with("/micro/") {
         return micro(app, &method, &path, &query, req).await;
     }
+    if path.starts_with("/snowtrack/") {
+        return snowtrack(app, &method, &path, req).await;
+    }
     if path == "/health" && (method == Method::GET || method == Method::HEAD) {
         return text(StatusCode::OK, "ok");
     }
@@ -157,7 +164,7 @@ fn preflight() -> Response {
     let mut resp = StatusCode::OK.into_response();
     let h = resp.headers_mut();
     h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("Content-Type, SP-Anonymous"));
-    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, DELETE, OPTIONS"));
     h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("3600"));
     resp
 }
@@ -205,6 +212,13 @@ fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 
 async fn collect(app: &Arc<AppState>, peer: SocketAddr, api: Api, req: Request, is_post: bool) -> Response {
     let (parts, body) = req.into_parts();
+    let action = app.faults.on_request(Instant::now(), parts.method.as_str(), parts.uri.path());
+    if let Some(delay) = action.delay {
+        tokio::time::sleep(delay).await;
+    }
+    if let Some((status, retry_after)) = action.refuse {
+        return refuse(app, body, status, retry_after).await;
+    }
     let headers = parts.headers;
     let query = parts.uri.query().unwrap_or_default().to_owned();
     let head = parts.method == Method::HEAD;
@@ -312,6 +326,21 @@ async fn collect(app: &Arc<AppState>, peer: SocketAddr, api: Api, req: Request, 
     resp
 }
 
+/// A collector request refused by an injected fault: the body is read (so the client sees the
+/// answer, not a reset connection) and thrown away; nothing is recorded.
+async fn refuse(app: &AppState, body: Body, status: u16, retry_after: Option<String>) -> Response {
+    let _ = read_body(body, app.config.max_body).await;
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let mut resp = text(status, format!("snowtrack-collector: injected fault ({})", status.as_u16()));
+    let h = resp.headers_mut();
+    if let Some(value) = retry_after.and_then(|v| HeaderValue::from_str(&v).ok()) {
+        h.insert(header::RETRY_AFTER, value);
+        h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("Retry-After"));
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
 fn set_cookie(config: &Config, value: &str, now: i64) -> String {
     const YEAR_SECS: i64 = 365 * 24 * 3600;
     let attrs = if config.cookie_insecure { "SameSite=Lax" } else { "SameSite=None; Secure" };
@@ -394,6 +423,7 @@ async fn micro(app: &Arc<AppState>, method: &Method, path: &str, query: &str, re
         }
         "/micro/reset" if is_get || is_post => {
             app.store().reset();
+            app.faults.reset_counters();
             text(StatusCode::OK, "Reset completed")
         }
         "/micro/ui" | "/micro/ui/" | "/micro/ui/index.html" if is_get => (
@@ -404,6 +434,47 @@ async fn micro(app: &Arc<AppState>, method: &Method, path: &str, query: &str, re
         "/micro/ui/rows" if is_get => json_response(StatusCode::OK, &ui::rows(&app.store(), query)),
         p if is_get && p.starts_with("/micro/iglu/") => iglu(app, p.trim_start_matches("/micro/iglu/")),
         _ => text(StatusCode::NOT_FOUND, SUPPORTED),
+    }
+}
+
+/// The snowtrack-only test API: `/snowtrack/faults` (fault injection) and `/snowtrack/eids`.
+async fn snowtrack(app: &AppState, method: &Method, path: &str, req: Request) -> Response {
+    let is_get = *method == Method::GET || *method == Method::HEAD;
+    match path {
+        "/snowtrack/faults" if is_get => json_response(StatusCode::OK, &app.faults.report(Instant::now())),
+        "/snowtrack/faults" if *method == Method::POST => {
+            let body = match read_body(req.into_body(), app.config.max_body).await {
+                Ok(b) => b,
+                Err(resp) => return resp,
+            };
+            let spec: FaultSpec = match serde_json::from_slice(&body) {
+                Ok(spec) => spec,
+                Err(e) => return text(StatusCode::BAD_REQUEST, format!("invalid fault: {e}")),
+            };
+            let now = Instant::now();
+            match app.faults.set(spec, now) {
+                Ok(()) => json_response(StatusCode::OK, &app.faults.report(now)),
+                Err(e) => text(StatusCode::BAD_REQUEST, format!("invalid fault: {e}")),
+            }
+        }
+        "/snowtrack/faults" if *method == Method::DELETE => {
+            app.faults.clear();
+            json_response(StatusCode::OK, &app.faults.report(Instant::now()))
+        }
+        "/snowtrack/faults" => {
+            let mut resp = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+            resp.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST, DELETE, OPTIONS"));
+            resp
+        }
+        "/snowtrack/eids" if is_get => {
+            // Copied out, so the ring is not locked while the answer is serialized.
+            let ids: Vec<Option<String>> =
+                app.store().event_ids().into_iter().map(|id| id.map(str::to_owned)).collect();
+            let distinct = ids.iter().flatten().collect::<std::collections::HashSet<_>>().len();
+            json_response(StatusCode::OK, &json!({"count": ids.len(), "distinct": distinct, "eids": ids}))
+        }
+        _ => text(StatusCode::NOT_FOUND, "Supported endpoints: /snowtrack/faults, /snowtrack/eids"),
     }
 }
 

@@ -20,6 +20,7 @@ pub mod adapter;
 pub mod atomic;
 pub mod config;
 pub mod enrich;
+pub mod faults;
 pub mod http;
 pub mod iglu;
 pub mod ingest;

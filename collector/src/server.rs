@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::Router;
 
 use crate::config::Config;
+use crate::faults::Faults;
 use crate::http::{AppState, dispatch};
 use crate::iglu::Registry;
 use crate::output::{Printer, Sinks};
@@ -36,6 +37,7 @@ pub fn build_state(config: Config) -> Result<AppState, String> {
         store: Mutex::new(Store::new(config.max_events)),
         printer: Printer::start(config.quiet),
         sinks,
+        faults: Faults::default(),
         config,
     })
 }

@@ -136,6 +136,18 @@ impl Store {
         self.ring.iter().skip(start + skip).cloned().collect()
     }
 
+    /// The `eid` parameter of every event in the ring, oldest first (`None` when a bad event has
+    /// none, e.g. an unreadable payload).
+    pub fn event_ids(&self) -> Vec<Option<&str>> {
+        self.ring
+            .iter()
+            .map(|(_, s)| match s {
+                Stored::Good(g) => g.raw_event.parameters.get("eid"),
+                Stored::Bad(b) => b.raw_event.as_ref().and_then(|r| r.parameters.get("eid")),
+            })
+            .collect()
+    }
+
     /// Changes on every reset, so pollers know to start over.
     pub fn generation(&self) -> u64 {
         self.generation

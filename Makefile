@@ -8,7 +8,7 @@ WASM_PACK := wasm-pack
 # The collector the demo and the browser tests talk to.
 COLLECTOR_BIN := target/debug/snowtrack-collector
 
-.PHONY: all setup build pkg demo test fmt-check clippy test-host test-wasm test-e2e size bench clean
+.PHONY: all setup build pkg package demo test fmt-check clippy test-host test-wasm test-e2e size bench clean
 
 all: build
 
@@ -20,6 +20,11 @@ setup:
 pkg: setup
 	$(WASM_PACK) build --release --target bundler --out-dir pkg/bundler --out-name snowtrack
 	$(WASM_PACK) build --release --target web --out-dir pkg/web --out-name snowtrack
+
+## The publishable npm package pkg/npm (both builds, load(), the async tag and its loader) and
+## its tarball pkg/snowtrack-<version>.tgz.
+package: pkg
+	@scripts/package.sh
 
 build: pkg
 	cargo build -p snowtrack-collector
@@ -48,8 +53,8 @@ test-host:
 test-wasm:
 	@scripts/test-wasm.sh
 
-## A real page in headless Chromium using the built package, against the real collector.
-test-e2e: pkg
+## Real pages in headless Chromium using the built package, against the real collector.
+test-e2e: package
 	@scripts/test-e2e.sh
 
 ## Release wasm + JS glue, gzipped, against the budget in size-budget.txt.

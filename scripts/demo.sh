@@ -12,19 +12,18 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:${SNOWTRACK_TOOLS:-/opt/snowtrack-t
 say() { printf 'demo: %s\n' "$*" >&2; }
 cd "$root"
 
-say "building the web package (pkg/web)"
+say "building the npm package (pkg/web, pkg/bundler → pkg/npm)"
 wasm-pack --quiet build --release --target web --out-dir pkg/web --out-name snowtrack
+wasm-pack --quiet build --release --target bundler --out-dir pkg/bundler --out-name snowtrack
+scripts/package.sh --no-pack
 
 say "building the collector"
 cargo build --quiet -p snowtrack-collector
 collector="$root/target/debug/snowtrack-collector"
 
-# www/pkg is a build artefact: a link to the package just built.
-if [ -e www/pkg ] && [ ! -L www/pkg ]; then
-  say "replacing www/pkg (not a symlink) with a link to ../pkg/web"
-  rm -rf www/pkg
-fi
-ln -sfn ../pkg/web www/pkg
+# www/npm is a build artefact: a link to the package just built (the page loads it via the tag).
+if [ -e www/npm ] && [ ! -L www/npm ]; then rm -rf www/npm; fi
+ln -sfn ../pkg/npm www/npm
 
 say "starting the collector on 127.0.0.1:$port"
 # The collector's first stdout line is `listening on <url>`: announce the demo there, then pass

@@ -345,38 +345,51 @@ function wireButtons(tracker, refresh) {
   });
 }
 
-async function main() {
-  let snowtrack;
-  try {
-    snowtrack = await import('./pkg/snowtrack.js');
-    await snowtrack.default();
-  } catch (err) {
+/** How long the tag's loader may take before the page says it did not load. */
+const LOAD_TIMEOUT_MS = 10_000;
+
+function main() {
+  const failed = (why) => {
     const banner = $('load-error');
     banner.hidden = false;
-    banner.textContent = `Could not load ./pkg/snowtrack.js (${err?.message ?? err}). `
-      + 'Run `make demo`: it builds the package and links it into www/pkg.';
+    banner.textContent = `snowtrack did not load (${why}). `
+      + 'Run `make demo`: it builds the package and links it into www/npm.';
     $('activity').replaceChildren(el('li', { class: 'activity-error' }, 'snowtrack did not load.'));
+  };
+  // window.snowtrack is the command queue defined by the tag in index.html.
+  const snowtrack = window.snowtrack;
+  if (typeof snowtrack !== 'function') {
+    failed('the tag is missing from index.html');
     return;
   }
+  const timer = setTimeout(() => failed('npm/loader.js did not arrive'), LOAD_TIMEOUT_MS);
 
-  const tracker = snowtrack.newTracker(NAMESPACE, COLLECTOR_URL, {
+  snowtrack('newTracker', NAMESPACE, COLLECTOR_URL, {
     appId: 'snowtrack-demo',
     contexts: { session: true, webPage: true },
     onSessionUpdate: (session) => log(`Session #${session.sessionIndex} started (${session.sessionId.slice(0, 8)}…)`, 'session'),
   });
-  window.snowtrackDemo = { tracker };
-  $('tracker-namespace').textContent = NAMESPACE;
-  $('tracker-collector').textContent = COLLECTOR_URL;
+  snowtrack(function () {
+    clearTimeout(timer);
+    const tracker = this[NAMESPACE];
+    if (!tracker || !tracker.getDomainUserId()) {
+      failed('WebAssembly is blocked or unavailable here: see the console');
+      return;
+    }
+    window.snowtrackDemo = { tracker };
+    $('tracker-namespace').textContent = NAMESPACE;
+    $('tracker-collector').textContent = COLLECTOR_URL;
 
-  const refresh = () => {
-    renderCookies(tracker);
-    renderSession(tracker);
-  };
-  wireButtons(tracker, refresh);
-  log('Tracker ready', 'ok');
-  refresh();
-  pollCollector(refresh);
-  document.body.dataset.ready = 'true';
+    const refresh = () => {
+      renderCookies(tracker);
+      renderSession(tracker);
+    };
+    wireButtons(tracker, refresh);
+    log('Tracker ready', 'ok');
+    refresh();
+    pollCollector(refresh);
+    document.body.dataset.ready = 'true';
+  });
 }
 
 main();

@@ -154,9 +154,10 @@ export async function makeSite(sourceDir) {
   }
   const dir = await mkdtemp(path.join(tmpdir(), 'snowtrack-e2e-site-'));
   for (const name of await readdir(sourceDir)) {
-    if (name !== 'pkg') await symlink(path.join(sourceDir, name), path.join(dir, name));
+    if (name !== 'pkg' && name !== 'npm') await symlink(path.join(sourceDir, name), path.join(dir, name));
   }
   await symlink(PKG_DIR, path.join(dir, 'pkg'));
+  await symlink(path.join(REPO_ROOT, 'pkg/npm'), path.join(dir, 'npm'));
   return dir;
 }
 

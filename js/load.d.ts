@@ -1,0 +1,39 @@
+import type { InitInput, Tracker, TrackerConfiguration } from './web/snowtrack.js';
+
+export type {
+  ClientSession, CommonEventProperties, DeliveryStats, InitInput, PageViewEvent, RequestReport,
+  ScreenViewEvent, SelfDescribingEvent, SelfDescribingJson, StructuredEvent, Timestamp, Tracker,
+  TrackerConfiguration,
+} from './web/snowtrack.js';
+
+/** What `load` accepts. */
+export interface LoadOptions {
+  /**
+   * The .wasm file: its URL (default: `web/snowtrack_bg.wasm` next to `web/snowtrack.js`), a
+   * `Response`, the bytes, or a compiled `WebAssembly.Module`. With esbuild:
+   * `import wasmUrl from 'snowtrack/web/snowtrack_bg.wasm'` (`--loader:.wasm=file`) and
+   * `load({ wasm: new URL(wasmUrl, import.meta.url) })`.
+   */
+  wasm?: InitInput | Promise<InitInput>;
+}
+
+/** What `load` resolves to. */
+export interface Snowtrack {
+  /** `false` when WebAssembly could not be loaded: every tracker is then a no-op. */
+  readonly ready: boolean;
+  /** Why loading failed, or `null`. */
+  readonly error: unknown;
+  /**
+   * Creates a tracker (see `newTracker` in `snowtrack/web`). When `ready` is false it returns a
+   * tracker whose methods do nothing (getters return `''`, `0` or `null`).
+   * Invalid configuration throws an `Error` naming the field.
+   */
+  newTracker(namespace: string, collectorUrl: string, config?: TrackerConfiguration): Tracker;
+}
+
+/**
+ * Loads snowtrack once per page and never rejects: if the WebAssembly module cannot be compiled
+ * (CSP without `'wasm-unsafe-eval'`, no WebAssembly), it says so once with `console.warn` and
+ * resolves to `{ ready: false }` with no-op trackers.
+ */
+export function load(options?: LoadOptions): Promise<Snowtrack>;

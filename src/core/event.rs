@@ -13,30 +13,40 @@ impl SchemaRef {
     /// # Errors
     /// [`Error::Event`] when `uri` is not `iglu:vendor/name/jsonschema/M-R-A`.
     pub fn parse(field: &str, uri: &str) -> Result<Self> {
-        let bad = || {
-            Error::event(
-                field,
-                format!("must be an Iglu URI iglu:vendor/name/jsonschema/M-R-A (got {uri:?})"),
-            )
-        };
-        let path = uri.strip_prefix("iglu:").ok_or_else(bad)?;
-        let parts: Vec<&str> = path.split('/').collect();
-        let [vendor, name, format, version] = parts.as_slice() else {
-            return Err(bad());
-        };
+        if Self::is_valid(uri) { Ok(SchemaRef(uri.to_owned())) } else { Err(Self::error(field, uri)) }
+    }
+
+    fn error(field: &str, uri: &str) -> Error {
+        Error::event(field, format!("must be an Iglu URI iglu:vendor/name/jsonschema/M-R-A (got {uri:?})"))
+    }
+
+    /// Whether `uri` is `iglu:vendor/name/jsonschema/M-R-A` (SchemaVer, model from 1).
+    fn is_valid(uri: &str) -> bool {
         let ident = |s: &str, extra: &str| {
             !s.is_empty()
                 && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c) || extra.contains(c))
         };
-        let numbers: Vec<&str> = version.split('-').collect();
-        let version_ok = numbers.len() == 3
-            && numbers.iter().all(|n| !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()))
-            && numbers.first().is_some_and(|m| *m != "0");
-        if ident(vendor, ".") && ident(name, "") && *format == "jsonschema" && version_ok {
-            Ok(SchemaRef(uri.to_owned()))
-        } else {
-            Err(bad())
-        }
+        let number = |n: &str| !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit());
+        let Some(path) = uri.strip_prefix("iglu:") else { return false };
+        let mut parts = path.split('/');
+        let (Some(vendor), Some(name), Some(format), Some(version), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return false;
+        };
+        let mut numbers = version.split('-');
+        let (Some(model), Some(revision), Some(addition), None) =
+            (numbers.next(), numbers.next(), numbers.next(), numbers.next())
+        else {
+            return false;
+        };
+        ident(vendor, ".")
+            && ident(name, "")
+            && format == "jsonschema"
+            && number(model)
+            && model != "0"
+            && number(revision)
+            && number(addition)
     }
 
     /// The URI.
@@ -60,10 +70,15 @@ impl SelfDescribingJson {
     /// # Errors
     /// [`Error::Event`] for a bad schema URI or non-object data.
     pub fn new(field: &str, schema: &str, data: impl Into<String>) -> Result<Self> {
-        Ok(SelfDescribingJson {
-            schema: SchemaRef::parse(&format!("{field}.schema"), schema)?,
-            data: RawJson::object(&format!("{field}.data"), data)?,
-        })
+        // Field names are only formatted on error: this runs for every event and entity.
+        if !SchemaRef::is_valid(schema) {
+            return Err(SchemaRef::error(&format!("{field}.schema"), schema));
+        }
+        let data = data.into();
+        if !RawJson::is_object(&data) {
+            return Err(Error::event(format!("{field}.data"), "must be an object"));
+        }
+        Ok(SelfDescribingJson { schema: SchemaRef(schema.to_owned()), data: RawJson(data) })
     }
 
     /// `{"schema":...,"data":...}` text.

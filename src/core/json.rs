@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 
 /// JSON text of one object, embedded verbatim in payloads.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawJson(String);
+pub struct RawJson(pub(crate) String);
 
 impl RawJson {
     /// Wraps `text`, which must be the JSON text of an object (`{...}`).
@@ -15,12 +15,13 @@ impl RawJson {
     /// [`Error::Event`] naming `field` when the text is not an object.
     pub fn object(field: &str, text: impl Into<String>) -> Result<Self> {
         let text = text.into();
+        if Self::is_object(&text) { Ok(RawJson(text)) } else { Err(Error::event(field, "must be an object")) }
+    }
+
+    /// Whether `text` looks like the JSON text of an object.
+    pub fn is_object(text: &str) -> bool {
         let trimmed = text.trim();
-        if trimmed.starts_with('{') && trimmed.ends_with('}') {
-            Ok(RawJson(text))
-        } else {
-            Err(Error::event(field, "must be an object"))
-        }
+        trimmed.starts_with('{') && trimmed.ends_with('}')
     }
 
     /// The JSON text.
@@ -29,20 +30,35 @@ impl RawJson {
     }
 }
 
-/// Appends `value` to `out` as a JSON string literal.
+/// Appends `value` to `out` as a JSON string literal, escaping as `JSON.stringify` does. Runs of
+/// characters that need no escape are copied whole.
 pub fn push_string(out: &mut String, value: &str) {
+    out.reserve(value.len() + 2);
     out.push('"');
-    for ch in value.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
+    let mut start = 0;
+    for (i, byte) in value.bytes().enumerate() {
+        let escaped = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        // `byte` is ASCII, so `i` is a character boundary.
+        out.push_str(value.get(start..i).unwrap_or(""));
+        if escaped.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX.get(usize::from(byte >> 4)).copied().unwrap_or(b'0')));
+            out.push(char::from(HEX.get(usize::from(byte & 15)).copied().unwrap_or(b'0')));
+        } else {
+            out.push_str(escaped);
         }
+        start = i + 1;
     }
+    out.push_str(value.get(start..).unwrap_or(""));
     out.push('"');
 }
 
@@ -62,7 +78,14 @@ impl Default for ObjectWriter {
 impl ObjectWriter {
     /// An empty object.
     pub fn new() -> Self {
-        ObjectWriter { out: String::from("{"), empty: true }
+        Self::with_capacity(128)
+    }
+
+    /// An empty object with room for `bytes` of text.
+    pub fn with_capacity(bytes: usize) -> Self {
+        let mut out = String::with_capacity(bytes);
+        out.push('{');
+        ObjectWriter { out, empty: true }
     }
 
     fn key(&mut self, key: &str) {
@@ -110,7 +133,7 @@ impl ObjectWriter {
 
 /// `{"schema":"<schema>","data":<data>}`, a self-describing JSON.
 pub fn self_describing(schema: &str, data: &str) -> String {
-    let mut w = ObjectWriter::new();
+    let mut w = ObjectWriter::with_capacity(schema.len() + data.len() + 24);
     w.string("schema", schema).raw("data", data);
     w.finish()
 }
@@ -122,10 +145,13 @@ mod tests {
     #[test]
     fn escapes_like_json_stringify() {
         let mut out = String::new();
-        push_string(&mut out, "a\"b\\c\n\u{1}é™");
-        assert_eq!(out, r#""a\"b\\c\n\u0001é™""#);
+        push_string(&mut out, "a\"b\\c\n\u{1}é™\u{1f}\t\rz");
+        assert_eq!(out, r#""a\"b\\c\n\u0001é™\u001f\t\rz""#);
         let parsed: String = serde_json::from_str(&out).unwrap();
-        assert_eq!(parsed, "a\"b\\c\n\u{1}é™");
+        assert_eq!(parsed, "a\"b\\c\n\u{1}é™\u{1f}\t\rz");
+        let mut plain = String::new();
+        push_string(&mut plain, "plain text ✓");
+        assert_eq!(plain, "\"plain text ✓\"");
     }
 
     #[test]

@@ -77,7 +77,9 @@ impl Payload {
     /// appended at send time in O(1) ([`post_body`]). With `base64`, `ue_px`/`cx` replace
     /// `ue_pr`/`co`.
     pub fn to_post_json(&self, base64: bool) -> String {
-        let mut w = ObjectWriter::new();
+        let size: usize = self.fields.iter().map(|(k, v)| k.len() + v.len() + 6).sum::<usize>()
+            + self.entities.iter().chain(&self.unstruct).map(|e| e.len() * 5 / 4 + 128).sum::<usize>();
+        let mut w = ObjectWriter::with_capacity(size);
         for (key, value) in &self.fields {
             w.string(key, value);
         }

@@ -213,7 +213,7 @@ impl Config {
 /// Adds the page's scheme to a scheme-less collector URL and checks it looks like `http(s)://host`.
 fn normalize_collector_url(raw: &str, page_protocol: &str) -> Result<String> {
     let raw = raw.trim();
-    let bad = |why: &str| Error::config("collectorUrl", format!("{why} (got {raw:?})"));
+    let bad = |why: &str| Error::config("collectorUrl", format!("{why} (got \"{raw}\")"));
     if raw.is_empty() {
         return Err(bad("must be a non-empty URL"));
     }

@@ -74,7 +74,15 @@ pub fn root_domain_candidates(hostname: &str) -> Vec<String> {
     if parts.len() < 2 {
         return Vec::new();
     }
-    (0..parts.len() - 1).rev().filter_map(|i| parts.get(i..).map(|p| p.join("."))).collect()
+    // Byte offsets of each label's start, so every candidate is a suffix slice of `hostname`.
+    let starts: Vec<usize> =
+        std::iter::once(0).chain(hostname.match_indices('.').map(|(i, _)| i + 1)).collect();
+    starts
+        .iter()
+        .take(parts.len() - 1)
+        .rev()
+        .filter_map(|&at| hostname.get(at..).map(str::to_owned))
+        .collect()
 }
 
 /// Name of the throw-away cookie used to probe a candidate root domain.

@@ -17,7 +17,7 @@ impl SchemaRef {
     }
 
     fn error(field: &str, uri: &str) -> Error {
-        Error::event(field, format!("must be an Iglu URI iglu:vendor/name/jsonschema/M-R-A (got {uri:?})"))
+        Error::event(field, format!("must be an Iglu URI iglu:vendor/name/jsonschema/M-R-A (got \"{uri}\")"))
     }
 
     /// Whether `uri` is `iglu:vendor/name/jsonschema/M-R-A` (SchemaVer, model from 1).

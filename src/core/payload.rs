@@ -66,7 +66,7 @@ impl Payload {
 
     fn contexts_json(&self) -> Option<String> {
         (!self.entities.is_empty())
-            .then(|| json::self_describing(CONTEXTS_SCHEMA, &format!("[{}]", self.entities.join(","))))
+            .then(|| json::self_describing(CONTEXTS_SCHEMA, &json_array(&self.entities)))
     }
 
     fn unstruct_json(&self) -> Option<String> {
@@ -111,8 +111,31 @@ impl Payload {
         if let Some(co) = self.contexts_json() {
             pairs.push(if base64 { ("cx", base64url(&co)) } else { ("co", co) });
         }
-        pairs.iter().map(|(k, v)| format!("{k}={}", encode_uri_component(v))).collect::<Vec<_>>().join("&")
+        let mut query = String::new();
+        for (i, (key, value)) in pairs.iter().enumerate() {
+            if i > 0 {
+                query.push('&');
+            }
+            query.push_str(key);
+            query.push('=');
+            query.push_str(&encode_uri_component(value));
+        }
+        query
     }
+}
+
+/// `[a,b,...]` from JSON texts.
+fn json_array(items: &[String]) -> String {
+    let mut out = String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 2);
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(item);
+    }
+    out.push(']');
+    out
 }
 
 /// A `payload_data` 1-0-4 POST body from events in [`Payload::to_post_json`] form, each

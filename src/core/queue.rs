@@ -9,7 +9,7 @@
 
 use crate::core::config::{Config, Method};
 use crate::core::payload::{self, ENVELOPE_BYTES};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// One event waiting to be delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,7 +157,8 @@ impl Default for QueueLimits {
 #[derive(Debug, Default)]
 pub struct OutQueue {
     pending: VecDeque<QueuedEvent>,
-    in_flight: BTreeMap<u64, Vec<QueuedEvent>>,
+    /// Requests in flight (a handful at most): id and events.
+    in_flight: Vec<(u64, Vec<QueuedEvent>)>,
     in_flight_events: usize,
     bytes: usize,
     next_request_id: u64,
@@ -267,7 +268,7 @@ impl OutQueue {
         let id = self.next_request_id;
         self.in_flight_events += events.len();
         let request = Request { id, method: config.method, url, body, events: events.len(), bytes: size };
-        self.in_flight.insert(id, events);
+        self.in_flight.push((id, events));
         Some(request)
     }
 
@@ -284,7 +285,9 @@ impl OutQueue {
         jitter: f64,
         retry_after_ms: Option<u64>,
     ) -> Completion {
-        let Some(events) = self.in_flight.remove(&id) else {
+        let Some(events) =
+            self.in_flight.iter().position(|(i, _)| *i == id).map(|at| self.in_flight.swap_remove(at).1)
+        else {
             return Completion::default();
         };
         self.in_flight_events = self.in_flight_events.saturating_sub(events.len());

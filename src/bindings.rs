@@ -530,13 +530,20 @@ impl JsTracker {
     /// queue is empty (false when the collector could not be reached: events stay queued).
     pub async fn flush(&self) -> bool {
         loop {
-            if let Ok(mut rt) = self.shared.try_borrow_mut() {
-                rt.tracker.queue_mut().retry_now();
+            match self.shared.try_borrow_mut() {
+                Ok(rt) if rt.tracker.queue().is_empty() => return true,
+                Ok(mut rt) => rt.tracker.queue_mut().retry_now(),
+                Err(_) => return false,
             }
             if runtime::try_begin(&self.shared) {
-                return runtime::drain(self.shared.clone()).await;
+                if runtime::drain(self.shared.clone()).await == runtime::DrainEnd::Failed {
+                    return false;
+                }
+            } else {
+                // Other send loops hold the rest: wait for their answers (bounded by the
+                // connection timeout).
+                gloo_timers::future::TimeoutFuture::new(5).await;
             }
-            gloo_timers::future::TimeoutFuture::new(5).await;
         }
     }
 

@@ -2,8 +2,8 @@
 //! retry timer and the page-lifecycle listeners, and the delivery logic that ties the core's
 //! queue to `fetch`.
 //!
-//! Delivery: one request at a time while the page is visible (new events accumulate into the
-//! next batch, so throughput follows the collector's speed); after a failure a timer resumes
+//! Delivery: at most two requests in flight while the page is visible (new events accumulate
+//! into the next batches, so throughput follows the collector's speed); after a failure a timer resumes
 //! sending when the backoff ends, or at once when the browser comes back online; when the page
 //! is hidden or unloaded everything that fits in the browser's 64 KiB `keepalive` budget is sent
 //! at once. Events stay persisted until a 2xx answer, and a page's leftovers are adopted by the
@@ -22,6 +22,9 @@ use wasm_bindgen::prelude::*;
 
 /// Browsers refuse `keepalive` requests once their bodies in flight pass 64 KiB.
 const KEEPALIVE_BUDGET: usize = 64 * 1024;
+/// Send loops (so requests in flight) at most while the page is visible: two keep both the
+/// network and the collector busy, and adding more gained nothing measurable.
+const MAX_SENDERS: usize = 2;
 /// How often a page looks for events left by pages that are gone.
 const ADOPT_EVERY_MS: u32 = 10_000;
 
@@ -47,7 +50,7 @@ pub struct Runtime {
     pub env: WebEnv,
     /// The user's callbacks.
     pub callbacks: Callbacks,
-    pumping: bool,
+    senders: usize,
     keepalive_bytes: usize,
     retry_timer: Option<Timeout>,
 }
@@ -98,7 +101,7 @@ impl Runtime {
             tracker,
             env,
             callbacks,
-            pumping: false,
+            senders: 0,
             keepalive_bytes: 0,
             retry_timer: None,
         }))
@@ -169,10 +172,10 @@ fn listen(shared: &Shared) {
     });
 }
 
-/// Starts the send loop unless it runs already (marked at once, so a burst of calls in one
-/// tick starts one loop).
+/// Starts send loops up to [`MAX_SENDERS`] (counted at once, so a burst of calls in one task
+/// starts no more).
 pub fn send_soon(shared: &Shared) {
-    if try_begin(shared) {
+    while try_begin(shared) {
         let shared = shared.clone();
         wasm_bindgen_futures::spawn_local(async move {
             drain(shared).await;
@@ -180,40 +183,46 @@ pub fn send_soon(shared: &Shared) {
     }
 }
 
-/// Claims the send loop; false when it is already running.
+/// Claims a send loop; false when [`MAX_SENDERS`] run already or nothing waits.
 pub fn try_begin(shared: &Shared) -> bool {
     match shared.try_borrow_mut() {
-        Ok(mut rt) if !rt.pumping => {
-            rt.pumping = true;
+        Ok(mut rt) if rt.senders < MAX_SENDERS && rt.tracker.queue().pending() > 0 => {
+            rt.senders += 1;
             true
         }
         _ => false,
     }
 }
 
-/// The send loop, claimed with [`try_begin`]: sends requests one at a time until the queue is
-/// empty or a request fails (then the retry timer takes over). Returns true when the queue is
-/// empty.
-pub async fn drain(shared: Shared) -> bool {
-    let emptied = loop {
+/// How a send loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrainEnd {
+    /// Nothing left to take (other loops may still have requests in flight).
+    Idle,
+    /// A request failed: the retry timer takes over.
+    Failed,
+}
+
+/// A send loop, claimed with [`try_begin`]: sends requests one at a time until nothing is left
+/// to take or a request fails (then the retry timer takes over).
+pub async fn drain(shared: Shared) -> DrainEnd {
+    let end = loop {
         let next = {
-            let Ok(mut rt) = shared.try_borrow_mut() else { break false };
+            let Ok(mut rt) = shared.try_borrow_mut() else { break DrainEnd::Failed };
             let now = rt.env.now_ms();
             let config = rt.tracker.config().clone();
             rt.tracker.next_request(now, None).map(|r| (r, config))
         };
-        let Some((request, config)) = next else {
-            break shared.try_borrow().is_ok_and(|rt| rt.tracker.queue().is_empty());
-        };
+        let Some((request, config)) = next else { break DrainEnd::Idle };
         let answer = transport::send(&request, &config, false).await;
         if complete(&shared, request.id, &answer) == Outcome::Failed {
-            break false;
+            break DrainEnd::Failed;
         }
     };
     if let Ok(mut rt) = shared.try_borrow_mut() {
-        rt.pumping = false;
+        rt.senders = rt.senders.saturating_sub(1);
     }
-    emptied
+    end
 }
 
 /// Records a request's outcome, reports it, and arms the retry timer after a failure.

@@ -17,11 +17,7 @@ for f in pkg/web/snowtrack.js pkg/web/snowtrack_bg.wasm pkg/bundler/snowtrack.js
   [ -f "$root/$f" ] || { say "$f is missing: run \`make pkg\` first"; exit 1; }
 done
 
-if [ ! -d "$js/node_modules" ] || [ "$js/package-lock.json" -nt "$js/node_modules" ]; then
-  say "npm ci (js/: esbuild)"
-  (cd "$js" && npm ci --no-audit --no-fund --loglevel=error)
-  touch "$js/node_modules"
-fi
+"$root/scripts/npm-ready.sh" "$js"
 
 pack=--pack
 [ "${1:-}" = "--no-pack" ] && pack=

@@ -14,11 +14,7 @@ say() { printf 'test-e2e: %s\n' "$*" >&2; }
 
 [ -f "$root/pkg/web/snowtrack.js" ] || { say "pkg/web is missing: run \`make pkg\` first"; exit 1; }
 
-if [ ! -d "$e2e/node_modules" ] || [ "$e2e/package-lock.json" -nt "$e2e/node_modules" ]; then
-  say "npm ci"
-  (cd "$e2e" && npm ci --no-audit --no-fund --loglevel=error)
-  touch "$e2e/node_modules"
-fi
+"$root/scripts/npm-ready.sh" "$e2e"
 
 say "cargo build -p snowtrack-collector"
 (cd "$root" && cargo build --quiet -p snowtrack-collector)

@@ -61,9 +61,11 @@ test-e2e: package
 size: pkg
 	@scripts/size.sh
 
-## Benchmarks in headless Chromium (prints numbers; not part of `make test`).
+## snowtrack vs @snowplow/browser-tracker in headless Chromium: size, load, µs per call, bursts,
+## memory (prints a table, writes bench/results.json; not part of `make test`).
+## Options: make bench BENCH_ARGS="--quick" (scripts/bench.sh --help).
 bench: pkg
-	@scripts/bench.sh
+	@scripts/bench.sh $(BENCH_ARGS)
 
 clean:
 	cargo clean

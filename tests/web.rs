@@ -90,7 +90,7 @@ fn error_message(result: Result<(), JsError>) -> String {
     Reflect::get(&err, &"message".into()).unwrap().as_string().unwrap()
 }
 
-/// Good events for `app_id` at the collector, oldest first, waiting until `count` arrived.
+/// Good events for `app_id` at the collector in tracking order, waiting until `count` arrived.
 async fn good_events(app_id: &str, count: usize) -> Vec<Value> {
     for _ in 0..50 {
         let window = web_sys::window().unwrap();
@@ -104,7 +104,15 @@ async fn good_events(app_id: &str, count: usize) -> Vec<Value> {
         let all: Vec<Value> = serde_json::from_str(&text).unwrap();
         let mut mine: Vec<Value> = all.into_iter().filter(|e| e["event"]["app_id"] == app_id).collect();
         if mine.len() >= count {
-            mine.reverse();
+            // Tracking order: requests run concurrently, so arrival order is not it.
+            let key = |e: &Value| {
+                let dtm = e["rawEvent"]["parameters"]["dtm"].as_str().and_then(|d| d.parse::<u64>().ok());
+                let index = e["event"]["contexts"]["data"]
+                    .as_array()
+                    .and_then(|a| a.iter().find_map(|c| c["data"]["eventIndex"].as_u64()));
+                (dtm, index)
+            };
+            mine.sort_by_key(key);
             return mine;
         }
         TimeoutFuture::new(100).await;

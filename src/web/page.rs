@@ -51,14 +51,17 @@ pub fn page() -> Page {
     };
     let document = window.document();
     let (viewport, document_size) = LAYOUT.with(|cache| {
-        if let Some(layout) = cache.borrow().clone() {
+        let cached = cache.try_borrow().ok().and_then(|c| c.clone());
+        if let Some(layout) = cached {
             return layout;
         }
         let layout = measure(&window, document.as_ref());
-        *cache.borrow_mut() = Some(layout.clone());
-        wasm_bindgen_futures::spawn_local(async {
-            LAYOUT.with(|cache| cache.borrow_mut().take());
-        });
+        if let Ok(mut slot) = cache.try_borrow_mut() {
+            *slot = Some(layout.clone());
+            wasm_bindgen_futures::spawn_local(async {
+                LAYOUT.with(|cache| cache.try_borrow_mut().ok().and_then(|mut c| c.take()));
+            });
+        }
         layout
     });
     Page {

@@ -52,6 +52,10 @@ pub struct Runtime {
     pub callbacks: Callbacks,
     senders: usize,
     keepalive_bytes: usize,
+    /// Keepalive requests that got no answer while the page was hidden: the page may be
+    /// unloading and the browser may still deliver them, so their events are not resent from
+    /// here until the page is visible again (if it goes, the next page adopts them).
+    parked: Vec<u64>,
     retry_timer: Option<Timeout>,
 }
 
@@ -103,6 +107,7 @@ impl Runtime {
             callbacks,
             senders: 0,
             keepalive_bytes: 0,
+            parked: Vec::new(),
             retry_timer: None,
         }))
     }
@@ -155,6 +160,8 @@ fn listen(shared: &Shared) {
             }
             if hidden {
                 flush_with_keepalive(shared);
+            } else {
+                unpark(shared);
             }
         });
     }
@@ -295,8 +302,13 @@ pub fn flush_with_keepalive(shared: &Shared) {
         let shared = shared.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let answer = transport::send(&request, &config, true).await;
+            let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
             if let Ok(mut rt) = shared.try_borrow_mut() {
                 rt.keepalive_bytes = rt.keepalive_bytes.saturating_sub(request.bytes);
+                if answer.status.is_none() && hidden {
+                    rt.parked.push(request.id);
+                    return;
+                }
             }
             // A delivered keepalive batch (the page stayed) may end a backoff: resume sending.
             if complete(&shared, request.id, &answer) == Outcome::Delivered {
@@ -304,6 +316,19 @@ pub fn flush_with_keepalive(shared: &Shared) {
             }
         });
     }
+}
+
+/// The page is visible again: keepalive requests parked while it was hidden failed for good;
+/// their events go back to the queue and are sent again.
+fn unpark(shared: &Shared) {
+    let parked = match shared.try_borrow_mut() {
+        Ok(mut rt) => std::mem::take(&mut rt.parked),
+        Err(_) => return,
+    };
+    for id in parked {
+        complete(shared, id, &transport::Answer::default());
+    }
+    send_soon(shared);
 }
 
 /// Takes over the events of pages that are gone (their tab is no longer alive).

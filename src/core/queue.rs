@@ -202,11 +202,6 @@ impl OutQueue {
         self.len() == 0
     }
 
-    /// Requests in flight.
-    pub fn requests_in_flight(&self) -> usize {
-        self.in_flight.len()
-    }
-
     /// The counters.
     pub fn stats(&self) -> DeliveryStats {
         DeliveryStats { queued: self.pending.len(), in_flight: self.in_flight_events, ..self.stats }
@@ -232,7 +227,7 @@ impl OutQueue {
         now_ms: i64,
         max_bytes: Option<usize>,
     ) -> Option<Request> {
-        if now_ms < self.retry_at_ms {
+        if now_ms < self.retry_at_ms || self.pending.is_empty() {
             return None;
         }
         let limit = max_bytes.unwrap_or(config.max_post_bytes).min(config.max_post_bytes);
@@ -254,13 +249,16 @@ impl OutQueue {
                     .count();
                 let fits = fits.min(self.batch_cap.unwrap_or(usize::MAX));
                 let count = if fits == 0 && max_bytes.is_none() { 1 } else { fits };
+                if count == 0 {
+                    return None;
+                }
                 let body =
                     payload::post_body(self.pending.iter().take(count).map(|e| e.wire.as_str()), now_ms);
                 (config.endpoint(), Some(body), count)
             }
         };
         let size = body.as_ref().map_or(url.len(), String::len);
-        if taken == 0 || self.pending.is_empty() || max_bytes.is_some_and(|max| size > max) {
+        if max_bytes.is_some_and(|max| size > max) {
             return None;
         }
         let events: Vec<QueuedEvent> = self.pending.drain(..taken.min(self.pending.len())).collect();

@@ -348,11 +348,6 @@ impl Tracker {
         self.session.state()
     }
 
-    /// The business user id.
-    pub fn user_id(&self) -> Option<&str> {
-        self.user_id.as_deref()
-    }
-
     /// Names of the id and session cookies (or localStorage keys).
     pub fn storage_keys(&self) -> (&str, &str) {
         (&self.store.id_key, &self.store.ses_key)

@@ -44,7 +44,8 @@ fmt-check:
 
 clippy:
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy -p snowtrack --target wasm32-unknown-unknown --lib --tests -- -D warnings
+	cargo clippy -p snowtrack --target wasm32-unknown-unknown --lib -- -D warnings
+	cargo clippy -p snowtrack --target wasm32-unknown-unknown --lib --tests --features std -- -D warnings
 
 test-host:
 	cargo test --workspace

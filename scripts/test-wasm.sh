@@ -19,4 +19,6 @@ echo "collector at $url"
 
 export SNOWTRACK_TEST_COLLECTOR=$url
 export WASM_BINDGEN_TEST_TIMEOUT=60
-wasm-pack test --headless --chrome --firefox -- --test web
+# The test harness links std, so the module is built with it (`std` feature: no snowtrack
+# allocator or panic handler).
+wasm-pack test --headless --chrome --firefox -- --test web --features std

@@ -2,6 +2,10 @@
 //! @snowplow/browser-tracker. Input is validated here, once, into the core's typed values.
 //! Bad configuration or event input throws an `Error` naming the field; nothing else throws.
 
+use crate::core::text::{concat, push_uint};
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::config::{Config, Method, StateStorage};
 use crate::core::cookie::SameSite;
 use crate::core::event::{Event, ScreenView, SelfDescribingJson, StructEvent, Timestamp, TrackOptions};
@@ -77,7 +81,7 @@ export interface DeliveryStats { queued: number; inFlight: number; sent: number;
 
 /// A JS `Error` for `err`.
 fn js_error(err: Error) -> JsError {
-    JsError::new(&err.to_string())
+    JsError::new(&err.message())
 }
 
 /// Typed reads of a plain JS object (tracker options or event input), each error naming
@@ -105,7 +109,7 @@ impl<'a> Fields<'a> {
     }
 
     fn name(&self, key: &str) -> String {
-        format!("{}{key}", self.prefix)
+        concat(&[self.prefix, key])
     }
 
     fn fail(&self, key: &str, reason: &str) -> Error {
@@ -141,7 +145,7 @@ impl<'a> Fields<'a> {
 
     fn whole(&self, key: &str) -> Result<Option<i64>> {
         match self.number(key)? {
-            Some(n) if n.fract() != 0.0 || !(0.0..=9.0e15).contains(&n) => {
+            Some(n) if !(0.0..=9.0e15).contains(&n) || n != (n as i64) as f64 => {
                 Err(self.fail(key, "must be a non-negative whole number"))
             }
             n => Ok(n.map(|n| n as i64)),
@@ -161,7 +165,7 @@ impl<'a> Fields<'a> {
         allowed: &str,
     ) -> Result<Option<T>> {
         self.string(key)?
-            .map(|s| parse(&s).ok_or_else(|| self.fail(key, &format!("must be one of {allowed}"))))
+            .map(|s| parse(&s).ok_or_else(|| self.fail(key, &concat(&["must be one of ", allowed]))))
             .transpose()
     }
 }
@@ -287,7 +291,7 @@ fn self_describing(field: &str, value: &JsValue) -> Result<SelfDescribingJson> {
     if !value.is_object() {
         return Err(Error::event(field, "must be an object with schema and data"));
     }
-    let prefix = format!("{field}.");
+    let prefix = concat(&[field, "."]);
     let f = Fields::event(value, &prefix);
     let schema = f.string("schema")?.ok_or_else(|| Error::event(f.name("schema"), "is required"))?;
     let data = object_json(&f.name("data"), &f.get("data"))?;
@@ -300,7 +304,10 @@ fn track_options(event: &JsValue) -> Result<TrackOptions> {
     if let Some(context) = f.present("context") {
         let array = context.dyn_into::<Array>().map_err(|_| Error::event("context", "must be an array"))?;
         for (i, entity) in array.iter().enumerate() {
-            options.context.push(self_describing(&format!("context[{i}]"), &entity)?);
+            let mut field = String::from("context[");
+            push_uint(&mut field, i as u64, 0);
+            field.push(']');
+            options.context.push(self_describing(&field, &entity)?);
         }
     }
     if let Some(ts) = f.present("timestamp") {
@@ -338,7 +345,7 @@ pub fn new_tracker(
     #[wasm_bindgen(unchecked_param_type = "string")] namespace: JsValue,
     #[wasm_bindgen(js_name = collectorUrl, unchecked_param_type = "string")] collector_url: JsValue,
     #[wasm_bindgen(unchecked_param_type = "TrackerConfiguration")] config: Option<js_sys::Object>,
-) -> std::result::Result<JsTracker, JsError> {
+) -> core::result::Result<JsTracker, JsError> {
     let config = config.map_or(JsValue::UNDEFINED, JsValue::from);
     let namespace =
         namespace.as_string().ok_or_else(|| js_error(Error::config("namespace", "must be a string")))?;
@@ -372,7 +379,7 @@ impl JsTracker {
         f(&mut rt)
     }
 
-    fn track(&self, event: Event, options: TrackOptions) -> std::result::Result<(), JsError> {
+    fn track(&self, event: Event, options: TrackOptions) -> core::result::Result<(), JsError> {
         let page = page::page();
         let (notices, send) = self
             .with(|rt| {
@@ -405,7 +412,7 @@ impl JsTracker {
     pub fn track_page_view(
         &self,
         #[wasm_bindgen(unchecked_param_type = "PageViewEvent")] event: Option<js_sys::Object>,
-    ) -> std::result::Result<(), JsError> {
+    ) -> core::result::Result<(), JsError> {
         let event = event.map_or(JsValue::UNDEFINED, JsValue::from);
         let f = Fields::event(&event, "");
         let title = f.string("title").map_err(js_error)?;
@@ -417,7 +424,7 @@ impl JsTracker {
     pub fn track_screen_view(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ScreenViewEvent")] event: JsValue,
-    ) -> std::result::Result<(), JsError> {
+    ) -> core::result::Result<(), JsError> {
         let f = Fields::event(&event, "");
         let sv = (|| {
             Ok(ScreenView {
@@ -436,7 +443,7 @@ impl JsTracker {
     pub fn track_self_describing_event(
         &self,
         #[wasm_bindgen(unchecked_param_type = "SelfDescribingEvent")] event: JsValue,
-    ) -> std::result::Result<(), JsError> {
+    ) -> core::result::Result<(), JsError> {
         let f = Fields::event(&event, "");
         let sdj = self_describing("event", &f.get("event")).map_err(js_error)?;
         self.track(Event::SelfDescribing(sdj), track_options(&event).map_err(js_error)?)
@@ -447,7 +454,7 @@ impl JsTracker {
     pub fn track_struct_event(
         &self,
         #[wasm_bindgen(unchecked_param_type = "StructuredEvent")] event: JsValue,
-    ) -> std::result::Result<(), JsError> {
+    ) -> core::result::Result<(), JsError> {
         let f = Fields::event(&event, "");
         let se = (|| {
             Ok(StructEvent {
@@ -542,7 +549,7 @@ impl JsTracker {
             } else {
                 // Other send loops hold the rest: wait for their answers (bounded by the
                 // connection timeout).
-                gloo_timers::future::TimeoutFuture::new(5).await;
+                crate::web::timer::sleep(5).await;
             }
         }
     }

@@ -1,6 +1,10 @@
 //! The one error type of snowtrack.
 
-use std::fmt;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use crate::core::text::{concat, int};
+use core::fmt;
 
 /// Everything that can go wrong in snowtrack, with the field it concerns where there is one.
 ///
@@ -47,21 +51,29 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Error {
+    /// The message a JavaScript `Error` carries (also this type's `Display`), built without
+    /// `core::fmt`, which the wasm module does not link.
+    pub fn message(&self) -> String {
         match self {
-            Error::Config { field, reason } => write!(f, "snowtrack: invalid config `{field}`: {reason}"),
-            Error::Event { field, reason } => write!(f, "snowtrack: invalid event `{field}`: {reason}"),
-            Error::Storage(message) => write!(f, "snowtrack: storage: {message}"),
+            Error::Config { field, reason } => concat(&["snowtrack: invalid config `", field, "`: ", reason]),
+            Error::Event { field, reason } => concat(&["snowtrack: invalid event `", field, "`: ", reason]),
+            Error::Storage(message) => concat(&["snowtrack: storage: ", message]),
             Error::Transport { status: Some(status), message } => {
-                write!(f, "snowtrack: collector answered {status}: {message}")
+                concat(&["snowtrack: collector answered ", &int((*status).into()), ": ", message])
             }
-            Error::Transport { status: None, message } => write!(f, "snowtrack: request failed: {message}"),
+            Error::Transport { status: None, message } => concat(&["snowtrack: request failed: ", message]),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl core::error::Error for Error {}
 
 /// Shorthand for results whose error is [`Error`].
-pub type Result<T> = std::result::Result<T, Error>;
+pub type Result<T> = core::result::Result<T, Error>;

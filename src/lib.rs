@@ -15,6 +15,22 @@
 //! ## Crate features
 //! - `test-util`: exports [`core::env::MemoryEnv`], a deterministic environment for tests.
 
+#![no_std]
+
+extern crate alloc;
+#[cfg(any(test, feature = "std", not(target_arch = "wasm32")))]
+extern crate std;
+
+/// What `std`'s prelude would bring, from `alloc`.
+#[allow(unused_imports)]
+mod prelude {
+    pub(crate) use alloc::borrow::ToOwned;
+    pub(crate) use alloc::boxed::Box;
+    pub(crate) use alloc::string::{String, ToString};
+    pub(crate) use alloc::vec::Vec;
+    pub(crate) use alloc::{format, vec};
+}
+
 pub mod core;
 pub mod error;
 
@@ -24,3 +40,16 @@ pub mod bindings;
 pub mod web;
 
 pub use error::{Error, Result};
+
+/// The release module's allocator (`std` would bring the same one).
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
+/// A panic traps: nothing formats a message, and the lints keep panics out of snowtrack's own
+/// code (a trap would stop this page's tracker, never the page).
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[panic_handler]
+fn panic(_: &::core::panic::PanicInfo<'_>) -> ! {
+    ::core::arch::wasm32::unreachable()
+}

@@ -4,7 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
-use gloo_timers::future::TimeoutFuture;
+use snowtrack::web::timer::sleep;
 use js_sys::{JSON, Reflect};
 use serde_json::Value;
 use snowtrack::bindings::{JsTracker, new_tracker};
@@ -115,7 +115,7 @@ async fn good_events(app_id: &str, count: usize) -> Vec<Value> {
             mine.sort_by_key(key);
             return mine;
         }
-        TimeoutFuture::new(100).await;
+        sleep(100).await;
     }
     panic!("fewer than {count} good events for {app_id} reached the collector");
 }
@@ -248,7 +248,7 @@ async fn session_rotates_after_a_short_timeout() {
         .unwrap();
     t.track_page_view(None).unwrap();
     let first_session = t.get_domain_session_id();
-    TimeoutFuture::new(1600).await;
+    sleep(1600).await;
     let ses_name = t.get_cookie_name("ses");
     assert_eq!(cookie_value(&document().cookie().unwrap(), &ses_name), None, "session cookie expired");
     t.track_page_view(None).unwrap();
@@ -302,7 +302,7 @@ async fn blocked_cookies_and_storage_do_not_stop_tracking() {
         Err(_) => Ok(()),
     };
     // Deferred cookie writes run at the end of the task: let them meet the blocked cookie jar.
-    TimeoutFuture::new(0).await;
+    sleep(0).await;
     unblock_storage();
     let t = t.unwrap();
     result.map_err(JsValue::from).unwrap();
@@ -368,7 +368,7 @@ async fn background_timeout_governs_while_the_page_is_hidden() {
     let ses_name = t.get_cookie_name("ses");
     let first = t.get_domain_session_id();
     set_hidden(true);
-    TimeoutFuture::new(1600).await;
+    sleep(1600).await;
     let expired = cookie_value(&document().cookie().unwrap(), &ses_name).is_none();
     set_hidden(false);
     assert!(expired, "hidden for longer than backgroundTimeout: the session cookie expired");
@@ -378,7 +378,7 @@ async fn background_timeout_governs_while_the_page_is_hidden() {
 
     // Visible again: the foreground timeout (60 s) governs, so a short pause keeps the session.
     let second = t.get_domain_session_id();
-    TimeoutFuture::new(1200).await;
+    sleep(1200).await;
     t.track_page_view(None).unwrap();
     assert_eq!(t.get_domain_session_id(), second);
 }

@@ -1,5 +1,8 @@
 //! Unpadded URL-safe base64, the encoding of `cx` and `ue_px` in GET requests.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// Encodes `input`'s UTF-8 bytes as base64url without `=` padding, as the JS tracker does.

@@ -1,5 +1,9 @@
 //! Tracker configuration: the options of `newTracker`, their defaults and their validation.
 
+use crate::core::text::concat;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::cookie::SameSite;
 use crate::core::queue::{QueueLimits, RetryPolicy};
 use crate::error::{Error, Result};
@@ -157,11 +161,11 @@ impl Config {
         if !self.post_path.starts_with('/') {
             return Err(Error::config("postPath", "must start with '/'"));
         }
-        if self.cookie_name.is_empty() || self.cookie_name.contains([';', '=', ' ', ',']) {
+        if self.cookie_name.is_empty() || self.cookie_name.bytes().any(|b| b";= ,".contains(&b)) {
             return Err(Error::config("cookieName", "must be a non-empty cookie name"));
         }
         if let Some(domain) = &self.cookie_domain {
-            if domain.is_empty() || domain.contains([';', ' ', ',']) {
+            if domain.is_empty() || domain.bytes().any(|b| b"; ,".contains(&b)) {
                 return Err(Error::config("cookieDomain", "must be a domain name"));
             }
         }
@@ -204,8 +208,8 @@ impl Config {
     /// The full URL events are sent to.
     pub fn endpoint(&self) -> String {
         match self.method {
-            Method::Post => format!("{}{}", self.collector_url, self.post_path),
-            Method::Get => format!("{}/i", self.collector_url),
+            Method::Post => concat(&[&self.collector_url, &self.post_path]),
+            Method::Get => concat(&[&self.collector_url, "/i"]),
         }
     }
 }
@@ -213,25 +217,29 @@ impl Config {
 /// Adds the page's scheme to a scheme-less collector URL and checks it looks like `http(s)://host`.
 fn normalize_collector_url(raw: &str, page_protocol: &str) -> Result<String> {
     let raw = raw.trim();
-    let bad = |why: &str| Error::config("collectorUrl", format!("{why} (got \"{raw}\")"));
+    let bad = |why: &str| Error::config("collectorUrl", concat(&[why, " (got \"", raw, "\")"]));
     if raw.is_empty() {
         return Err(bad("must be a non-empty URL"));
     }
     let url = if raw.starts_with("http://") || raw.starts_with("https://") {
         raw.to_owned()
-    } else if raw.contains("://") {
+    } else if raw.as_bytes().windows(3).any(|w| w == b"://") {
         return Err(bad("must use http or https"));
     } else if page_protocol == "https:" {
-        format!("https://{raw}")
+        concat(&["https://", raw])
     } else {
-        format!("http://{raw}")
+        concat(&["http://", raw])
     };
-    let rest = url.split_once("://").map(|(_, rest)| rest).unwrap_or("");
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).unwrap_or("");
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host_ok = !host.is_empty()
-        && host.chars().all(|c| c.is_ascii_alphanumeric() || "-.:[]_@".contains(c))
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]_@".contains(&b))
         && !host.starts_with(':');
-    if !host_ok || url.contains(char::is_whitespace) || rest.contains(['?', '#']) {
+    if !host_ok
+        || url.bytes().any(|b| b.is_ascii_whitespace())
+        || url.chars().any(char::is_whitespace)
+        || rest.bytes().any(|b| b == b'?' || b == b'#')
+    {
         return Err(bad("must be a URL like https://collector.example.com"));
     }
     Ok(url.trim_end_matches('/').to_owned())

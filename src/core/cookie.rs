@@ -1,5 +1,9 @@
 //! Cookie names, `document.cookie` parsing and cookie strings, exactly as the JS tracker writes them.
 
+use crate::core::text::{concat, int, push_hex};
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::sha1::sha1_hex;
 use crate::core::time::utc_string;
 
@@ -47,21 +51,21 @@ pub struct CookieAttributes {
 
 /// The 4-hex-digit suffix of the cookie names: SHA-1 of `domain + path`.
 pub fn domain_hash(domain: &str, path: &str) -> String {
-    let mut hex = sha1_hex(&format!("{domain}{path}"));
+    let mut hex = sha1_hex(&concat(&[domain, path]));
     hex.truncate(4);
     hex
 }
 
 /// `prefix + base + "." + hash`, e.g. `_sp_id.1fff`.
 pub fn cookie_name(prefix: &str, base: &str, hash: &str) -> String {
-    format!("{prefix}{base}.{hash}")
+    concat(&[prefix, base, ".", hash])
 }
 
 /// The JS tracker's `fixupDomain`: strips a trailing dot and turns a leading `*.` into `.`.
 pub fn fixup_domain(hostname: &str) -> String {
     let mut domain = hostname.strip_suffix('.').unwrap_or(hostname).to_owned();
     if let Some(rest) = domain.strip_prefix("*.") {
-        domain = format!(".{rest}");
+        domain = concat(&[".", rest]);
     }
     domain
 }
@@ -76,7 +80,7 @@ pub fn root_domain_candidates(hostname: &str) -> Vec<String> {
     }
     // Byte offsets of each label's start, so every candidate is a suffix slice of `hostname`.
     let starts: Vec<usize> =
-        std::iter::once(0).chain(hostname.match_indices('.').map(|(i, _)| i + 1)).collect();
+        core::iter::once(0).chain(hostname.match_indices('.').map(|(i, _)| i + 1)).collect();
     starts
         .iter()
         .take(parts.len() - 1)
@@ -87,7 +91,8 @@ pub fn root_domain_candidates(hostname: &str) -> Vec<String> {
 
 /// Name of the throw-away cookie used to probe a candidate root domain.
 pub fn root_domain_test_cookie(now_ms: i64) -> (String, String) {
-    (format!("_sp_root_domain_test_{now_ms}"), format!("_test_value_{now_ms}"))
+    let now = int(now_ms);
+    (concat(&["_sp_root_domain_test_", &now]), concat(&["_test_value_", &now]))
 }
 
 /// The value of the first `name=` cookie in a `document.cookie` string, URI-decoded.
@@ -117,7 +122,7 @@ pub fn cookie_string(
     now_ms: i64,
     attrs: &CookieAttributes,
 ) -> String {
-    let mut out = format!("{name}={}", encode_uri_component(value));
+    let mut out = concat(&[name, "=", &encode_uri_component(value)]);
     if let Some(ttl) = ttl_s {
         out.push_str("; Expires=");
         out.push_str(&utc_string(now_ms.saturating_add(ttl.saturating_mul(1000))));
@@ -142,7 +147,8 @@ pub fn encode_uri_component(text: &str) -> String {
         if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
             out.push(char::from(byte));
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            out.push('%');
+            push_hex(&mut out, byte, true);
         }
     }
     out
@@ -150,14 +156,14 @@ pub fn encode_uri_component(text: &str) -> String {
 
 /// JavaScript's `decodeURIComponent`, except that malformed input is kept as it is instead of throwing.
 pub fn decode_uri_component(text: &str) -> String {
-    if !text.contains('%') {
+    if !text.as_bytes().contains(&b'%') {
         return text.to_owned();
     }
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while let Some(&byte) = bytes.get(i) {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        let hex = bytes.get(i + 1..i + 3).and_then(|h| core::str::from_utf8(h).ok());
         match (byte, hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
             (b'%', Some(decoded)) => {
                 out.push(decoded);

@@ -3,6 +3,9 @@
 //! The web layer implements [`Env`] over `Date.now`, `crypto.randomUUID`, `document.cookie` and
 //! `localStorage`; [`MemoryEnv`] is the deterministic double host tests use.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::cookie::{CookieAttributes, cookie_string};
 
 /// One cookie to write.
@@ -58,7 +61,8 @@ pub use memory::MemoryEnv;
 #[cfg(any(test, feature = "test-util"))]
 mod memory {
     use super::{CookieWrite, Env};
-    use std::collections::BTreeMap;
+    use crate::prelude::*;
+    use alloc::collections::BTreeMap;
 
     /// A deterministic [`Env`]: a settable clock, sequential UUIDs, a cookie jar that honours
     /// expiry, and a key-value store; either store can be made to fail.

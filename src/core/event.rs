@@ -1,5 +1,9 @@
 //! Typed events and entities, validated once at the edge.
 
+use crate::core::text::concat;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::json::{self, RawJson};
 use crate::error::{Error, Result};
 
@@ -17,14 +21,18 @@ impl SchemaRef {
     }
 
     fn error(field: &str, uri: &str) -> Error {
-        Error::event(field, format!("must be an Iglu URI iglu:vendor/name/jsonschema/M-R-A (got \"{uri}\")"))
+        Error::event(
+            field,
+            concat(&["must be an Iglu URI iglu:vendor/name/jsonschema/M-R-A (got \"", uri, "\")"]),
+        )
     }
 
     /// Whether `uri` is `iglu:vendor/name/jsonschema/M-R-A` (SchemaVer, model from 1).
     fn is_valid(uri: &str) -> bool {
         let ident = |s: &str, extra: &str| {
             !s.is_empty()
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c) || extra.contains(c))
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b) || extra.as_bytes().contains(&b))
         };
         let number = |n: &str| !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit());
         let Some(path) = uri.strip_prefix("iglu:") else { return false };
@@ -72,11 +80,11 @@ impl SelfDescribingJson {
     pub fn new(field: &str, schema: &str, data: impl Into<String>) -> Result<Self> {
         // Field names are only formatted on error: this runs for every event and entity.
         if !SchemaRef::is_valid(schema) {
-            return Err(SchemaRef::error(&format!("{field}.schema"), schema));
+            return Err(SchemaRef::error(&concat(&[field, ".schema"]), schema));
         }
         let data = data.into();
         if !RawJson::is_object(&data) {
-            return Err(Error::event(format!("{field}.data"), "must be an object"));
+            return Err(Error::event(concat(&[field, ".data"]), "must be an object"));
         }
         Ok(SelfDescribingJson { schema: SchemaRef(schema.to_owned()), data: RawJson(data) })
     }

@@ -7,6 +7,10 @@
 //! that a value whose domain user id is not a UUID (or legacy 16-hex id) is rejected, so the
 //! caller starts fresh instead of emitting an entity the `client_session` schema refuses.
 
+use crate::core::text::{int, push_hex, push_int};
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::json::ObjectWriter;
 use crate::core::time;
 
@@ -63,7 +67,11 @@ pub fn parse_int(text: &str) -> Option<i64> {
         _ => (false, text),
     };
     let end = digits.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
-    let value: i64 = digits.get(..end).filter(|d| !d.is_empty())?.parse().ok()?;
+    let digits = digits.get(..end).filter(|d| !d.is_empty())?;
+    let mut value: i64 = 0;
+    for d in digits.bytes() {
+        value = value.checked_mul(10)?.checked_add(i64::from(d - b'0'))?;
+    }
     Some(if negative { -value } else { value })
 }
 
@@ -81,9 +89,14 @@ pub fn is_uuid(text: &str) -> bool {
 pub fn uuid_v4_from_bytes(mut bytes: [u8; 16]) -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let part = |range: std::ops::Range<usize>| hex.get(range).unwrap_or("");
-    format!("{}-{}-{}-{}-{}", part(0..8), part(8..12), part(12..16), part(16..20), part(20..32))
+    let mut out = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        push_hex(&mut out, *b, false);
+    }
+    out
 }
 
 /// True for a domain user id the `client_session` schema accepts: a lowercase UUID or 16 hex digits.
@@ -149,26 +162,31 @@ impl IdCookie {
 
     /// The `_sp_id` wire value.
     pub fn serialize(&self) -> String {
-        let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-        format!(
-            "{}.{}.{}.{}.{}.{}.{}.{}.{}.{}",
-            self.domain_user_id,
-            self.created_s,
-            self.visit_count,
-            self.now_s,
-            opt(self.last_visit_s),
-            self.session_id,
-            self.previous_session_id,
-            self.first_event_id,
-            opt(self.first_event_ms),
-            self.event_index
-        )
+        let mut out = String::with_capacity(160);
+        out.push_str(&self.domain_user_id);
+        for field in [Some(self.created_s), Some(self.visit_count), Some(self.now_s), self.last_visit_s] {
+            out.push('.');
+            if let Some(v) = field {
+                push_int(&mut out, v);
+            }
+        }
+        for id in [&self.session_id, &self.previous_session_id, &self.first_event_id] {
+            out.push('.');
+            out.push_str(id);
+        }
+        out.push('.');
+        if let Some(ms) = self.first_event_ms {
+            push_int(&mut out, ms);
+        }
+        out.push('.');
+        push_int(&mut out, self.event_index);
+        out
     }
 
     /// Starts a new session: the current one becomes the previous, the session index grows by
     /// one, and the event index and first-event references reset.
     pub fn start_session(&mut self, session_id: String) {
-        self.previous_session_id = std::mem::replace(&mut self.session_id, session_id);
+        self.previous_session_id = core::mem::replace(&mut self.session_id, session_id);
         self.last_visit_s = Some(self.now_s);
         self.visit_count = self.visit_count.saturating_add(1);
         self.event_index = 0;
@@ -193,8 +211,8 @@ impl IdCookie {
         let mut w = ObjectWriter::new();
         w.string("userId", &self.domain_user_id)
             .string("sessionId", &self.session_id)
-            .raw("eventIndex", &self.event_index.to_string())
-            .raw("sessionIndex", &self.visit_count.to_string())
+            .raw("eventIndex", &int(self.event_index))
+            .raw("sessionIndex", &int(self.visit_count))
             .opt_string("previousSessionId", non_empty(&self.previous_session_id).as_deref())
             .string("storageMechanism", storage.as_str())
             .opt_string("firstEventId", non_empty(&self.first_event_id).as_deref())

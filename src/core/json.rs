@@ -2,6 +2,9 @@
 //! wasm module carries no general-purpose serializer. User-supplied data arrives as JSON text
 //! ([`RawJson`]), produced by the browser's own `JSON.stringify` in the web build.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::error::{Error, Result};
 
 /// JSON text of one object, embedded verbatim in payloads.
@@ -121,7 +124,9 @@ impl ObjectWriter {
 
     /// Adds an integer member.
     pub fn number(&mut self, key: &str, value: u64) -> &mut Self {
-        self.raw(key, &value.to_string())
+        self.key(key);
+        crate::core::text::push_uint(&mut self.out, value, 0);
+        self
     }
 
     /// Closes the object and returns its text.

@@ -13,5 +13,6 @@ pub mod queue;
 pub mod session;
 pub mod sha1;
 pub mod state_store;
+pub mod text;
 pub mod time;
 pub mod tracker;

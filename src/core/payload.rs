@@ -1,5 +1,9 @@
 //! The tracker-protocol payload: ordered fields and their two wire forms (POST JSON, GET query).
 
+use crate::core::text::{concat, push_int};
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::base64::base64url;
 use crate::core::cookie::encode_uri_component;
 use crate::core::json::{self, ObjectWriter};
@@ -141,8 +145,10 @@ fn json_array(items: &[String]) -> String {
 /// A `payload_data` 1-0-4 POST body from events in [`Payload::to_post_json`] form, each
 /// stamped with the send time `stm`.
 pub fn post_body<'a>(events: impl IntoIterator<Item = &'a str>, stm_ms: i64) -> String {
-    let stm = format!(",\"stm\":\"{stm_ms}\"}}");
-    let mut body = format!("{{\"schema\":\"{PAYLOAD_DATA_SCHEMA}\",\"data\":[");
+    let mut stm = String::from(",\"stm\":\"");
+    push_int(&mut stm, stm_ms);
+    stm.push_str("\"}");
+    let mut body = concat(&["{\"schema\":\"", PAYLOAD_DATA_SCHEMA, "\",\"data\":["]);
     for (i, event) in events.into_iter().enumerate() {
         if i > 0 {
             body.push(',');
@@ -161,7 +167,11 @@ pub fn post_event_bytes(event_json: &str) -> usize {
 
 /// A GET URL for one event in [`Payload::to_query`] form, `stm` first as the JS tracker puts it.
 pub fn get_url(endpoint: &str, query: &str, stm_ms: i64) -> String {
-    format!("{endpoint}?stm={stm_ms}&{query}")
+    let mut url = concat(&[endpoint, "?stm="]);
+    push_int(&mut url, stm_ms);
+    url.push('&');
+    url.push_str(query);
+    url
 }
 
 #[cfg(test)]

@@ -7,9 +7,12 @@
 //! events go back to the head of the queue in their original order. Every per-event operation is
 //! O(1) in the queue's length.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::config::{Config, Method};
 use crate::core::payload::{self, ENVELOPE_BYTES};
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
 
 /// One event waiting to be delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,6 +6,9 @@
 //! decides whether the session goes on. When storage yields nothing (strategy `none`, cookies
 //! blocked, localStorage throwing) the mirror goes on alone, with an in-memory sliding timeout.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::id_cookie::IdCookie;
 
 /// What storage held when an event (or the tracker's start) read it.

@@ -1,5 +1,8 @@
 //! SHA-1 (FIPS 180-4), only for the 4-hex-digit cookie-name suffix the Snowplow JS tracker uses.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// The SHA-1 digest of `data`.
 pub fn sha1(data: &[u8]) -> [u8; 20] {
     let mut h: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
@@ -52,7 +55,11 @@ pub fn sha1(data: &[u8]) -> [u8; 20] {
 
 /// Lowercase hex of the SHA-1 of `text`'s UTF-8 bytes.
 pub fn sha1_hex(text: &str) -> String {
-    sha1(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    let mut out = String::with_capacity(40);
+    for b in sha1(text.as_bytes()) {
+        crate::core::text::push_hex(&mut out, b, false);
+    }
+    out
 }
 
 #[cfg(test)]

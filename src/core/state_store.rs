@@ -1,5 +1,9 @@
 //! Where the `_sp_id` / `_sp_ses` state is read from and written to, per `stateStorageStrategy`.
 
+use crate::core::text::{concat, int};
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::config::StateStorage;
 use crate::core::cookie::CookieAttributes;
 use crate::core::env::{CookieWrite, Env};
@@ -73,7 +77,7 @@ impl StateStore {
 
 /// Reads a localStorage value, removing it (and its twin) once its `.expires` time has passed.
 fn read_expiring(env: &mut impl Env, key: &str, now_ms: i64) -> Option<String> {
-    let expires_key = format!("{key}.expires");
+    let expires_key = concat(&[key, ".expires"]);
     let expired = env.storage_get(&expires_key).and_then(|e| parse_int(&e)).is_some_and(|e| e <= now_ms);
     if expired {
         env.storage_remove(key);
@@ -87,6 +91,6 @@ fn read_expiring(env: &mut impl Env, key: &str, now_ms: i64) -> Option<String> {
 fn write_expiring(env: &mut impl Env, key: &str, value: &str, ttl_s: i64, now_ms: i64) {
     if env.storage_set(key, value) {
         let expires = now_ms.saturating_add(ttl_s.saturating_mul(1000));
-        env.storage_set(&format!("{key}.expires"), &expires.to_string());
+        env.storage_set(&concat(&[key, ".expires"]), &int(expires));
     }
 }

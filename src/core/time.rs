@@ -3,6 +3,10 @@
 //! `Expires=` attributes use `Date.prototype.toUTCString()` (`Thu, 01 Jan 1970 00:00:00 GMT`) and
 //! the `client_session` entity uses `toISOString()` (`1970-01-01T00:00:00.000Z`).
 
+use crate::core::text::push_uint;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// A broken-down UTC time.
 struct Civil {
     year: i64,
@@ -50,16 +54,40 @@ pub fn utc_string(ms: i64) -> String {
     let c = civil(ms);
     let weekday = WEEKDAYS.get(c.weekday as usize).copied().unwrap_or("Thu");
     let month = MONTHS.get(c.month as usize - 1).copied().unwrap_or("Jan");
-    format!("{weekday}, {:02} {month} {:04} {:02}:{:02}:{:02} GMT", c.day, c.year, c.hour, c.minute, c.second)
+    let mut out = String::with_capacity(29);
+    out.push_str(weekday);
+    out.push_str(", ");
+    push_uint(&mut out, c.day.into(), 2);
+    out.push(' ');
+    out.push_str(month);
+    out.push(' ');
+    push_uint(&mut out, c.year.unsigned_abs(), 4);
+    for (sep, v) in [(' ', c.hour), (':', c.minute), (':', c.second)] {
+        out.push(sep);
+        push_uint(&mut out, v.into(), 2);
+    }
+    out.push_str(" GMT");
+    out
 }
 
 /// `Date.prototype.toISOString()` of `ms` (millisecond precision, `Z`).
 pub fn iso_string(ms: i64) -> String {
     let c = civil(ms);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        c.year, c.month, c.day, c.hour, c.minute, c.second, c.milli
-    )
+    let mut out = String::with_capacity(24);
+    push_uint(&mut out, c.year.unsigned_abs(), 4);
+    for (sep, v, width) in [
+        ('-', c.month, 2),
+        ('-', c.day, 2),
+        ('T', c.hour, 2),
+        (':', c.minute, 2),
+        (':', c.second, 2),
+        ('.', c.milli, 3),
+    ] {
+        out.push(sep);
+        push_uint(&mut out, v.into(), width);
+    }
+    out.push('Z');
+    out
 }
 
 #[cfg(test)]

@@ -2,6 +2,10 @@
 //! identity state in storage through an [`Env`]. Synchronous and single-threaded; the web
 //! layer owns it and performs the network requests its queue asks for.
 
+use crate::core::text::{concat, find, int, push_uint};
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::config::{Config, Method, StateStorage};
 use crate::core::cookie::{self, CookieAttributes};
 use crate::core::env::Env;
@@ -16,7 +20,8 @@ use crate::error::Result;
 
 /// The `eid` of an event in wire form (POST JSON or GET query), found without parsing it all.
 fn event_id_of(wire: &str) -> Option<String> {
-    let rest = wire.split_once("\"eid\":\"").or_else(|| wire.split_once("eid=")).map(|(_, rest)| rest)?;
+    let after = |needle: &str| find(wire, needle).and_then(|at| wire.get(at + needle.len()..));
+    let rest = after("\"eid\":\"").or_else(|| after("eid="))?;
     rest.split(['"', '&']).next().map(str::to_owned)
 }
 
@@ -88,7 +93,7 @@ pub struct Tracked {
 
 /// Prefix of the localStorage keys of queued events: `snowtrack.q.<namespace>.<tab>.<seq>`.
 pub fn queue_key_prefix(namespace: &str) -> String {
-    format!("snowtrack.q.{namespace}.")
+    concat(&["snowtrack.q.", namespace, "."])
 }
 
 /// The tab id in a queue key made with [`queue_key_prefix`].
@@ -198,7 +203,7 @@ impl Tracker {
         let mut entities: Vec<String> = options.context.iter().map(|e| e.to_json()).collect();
         match event {
             Event::PageView { title } => {
-                if std::mem::replace(&mut self.page_viewed, true) {
+                if core::mem::replace(&mut self.page_viewed, true) {
                     self.page_view_id = Some(env.new_uuid());
                 }
                 payload.add("e", "pv");
@@ -226,7 +231,7 @@ impl Tracker {
         self.add_common_fields(&mut payload, &event_id, ts_key, ts, page);
         if self.config.web_page_context {
             let id = self.page_view_id.get_or_insert_with(|| env.new_uuid());
-            entities.push(json::self_describing(WEB_PAGE_SCHEMA, &format!("{{\"id\":\"{id}\"}}")));
+            entities.push(json::self_describing(WEB_PAGE_SCHEMA, &concat(&["{\"id\":\"", id, "\"}"])));
         }
         if let Some(screen) = &self.screen {
             let mut w = ObjectWriter::new();
@@ -247,7 +252,7 @@ impl Tracker {
         if started || first_in_session {
             env.commit_cookies();
         }
-        let notify = (started || first_in_session) && !std::mem::take(&mut self.manual_session_update);
+        let notify = (started || first_in_session) && !core::mem::take(&mut self.manual_session_update);
         let wire = match self.config.method {
             Method::Post => payload.to_post_json(self.config.encode_base64),
             Method::Get => payload.to_query(self.config.encode_base64),
@@ -277,10 +282,10 @@ impl Tracker {
         payload.add("res", b.resolution.as_str());
         payload.add("cd", b.color_depth.as_str());
         payload.add("tz", b.timezone.as_str());
-        payload.add(ts_key, ts.to_string());
+        payload.add(ts_key, int(ts));
         payload.add("vp", page.viewport.as_str());
         payload.add("ds", page.document_size.as_str());
-        payload.add("vid", state.visit_count.to_string());
+        payload.add("vid", int(state.visit_count));
         payload.add("sid", state.session_id.as_str());
         payload.add("duid", state.domain_user_id.as_str());
         payload.add_opt("uid", self.user_id.as_deref());
@@ -373,7 +378,8 @@ impl Tracker {
         let room = self.persisted_bytes + size <= self.config.queue_limits.max_persisted_bytes;
         if self.config.state_storage.persists_queue() && room {
             self.next_seq += 1;
-            let key = format!("{}{}.{:012}", self.queue_prefix, self.tab_id, self.next_seq);
+            let mut key = concat(&[&self.queue_prefix, &self.tab_id, "."]);
+            push_uint(&mut key, self.next_seq, 12);
             if env.storage_set(&key, &event.wire) {
                 event.storage_key = Some(key);
                 self.persisted_bytes += size;

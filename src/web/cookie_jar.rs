@@ -7,10 +7,14 @@
 //! of that cookie are answered from memory. Same-origin iframes and tabs see the value once the
 //! task ends, before any of their own scripts run in this thread.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::cookie::cookie_value;
 use crate::core::env::CookieWrite;
-use std::cell::RefCell;
-use std::rc::Rc;
+use crate::web::page_local::PageLocal;
+use alloc::rc::Rc;
+use core::cell::RefCell;
 use web_sys::HtmlDocument;
 
 /// How long a written cookie is read back from memory after it reached `document.cookie`.
@@ -35,10 +39,8 @@ struct State {
     flush_scheduled: bool,
 }
 
-thread_local! {
-    /// One state per page: trackers sharing a cookie prefix must see each other's writes at once.
-    static PAGE_STATE: Rc<RefCell<State>> = Rc::default();
-}
+/// One state per page: trackers sharing a cookie prefix must see each other's writes at once.
+static PAGE_STATE: PageLocal<Rc<RefCell<State>>> = PageLocal::new(Rc::default);
 
 /// The page's cookies (cheap to clone; every jar of a page shares one state).
 #[derive(Debug, Clone)]
@@ -50,7 +52,7 @@ pub struct CookieJar {
 impl CookieJar {
     /// The page's jar over `document`.
     pub fn new(document: HtmlDocument) -> Self {
-        CookieJar { document, state: PAGE_STATE.with(Rc::clone) }
+        CookieJar { document, state: Rc::clone(&PAGE_STATE) }
     }
 
     /// The value of cookie `name`: what this page last wrote, while that is recent, or else what
@@ -78,7 +80,7 @@ impl CookieJar {
         };
         state.entries.retain(|e| e.name != entry.name);
         state.entries.push(entry);
-        if !std::mem::replace(&mut state.flush_scheduled, true) {
+        if !core::mem::replace(&mut state.flush_scheduled, true) {
             let jar = self.clone();
             wasm_bindgen_futures::spawn_local(async move { jar.flush() });
         }

@@ -1,6 +1,9 @@
 //! Root-domain discovery, as the JS tracker does it: write a test cookie on each candidate
 //! domain, shortest first, and keep the first one the browser accepts.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::cookie::{self, CookieAttributes, SameSite};
 use crate::core::env::CookieWrite;
 use web_sys::HtmlDocument;

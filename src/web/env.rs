@@ -1,6 +1,9 @@
 //! [`WebEnv`]: the real browser behind the core's [`Env`]. Every browser call that can throw
 //! (cookies in a sandboxed iframe, storage in private mode or over quota) is caught.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::env::{CookieWrite, Env};
 use crate::core::id_cookie::uuid_v4_from_bytes;
 use crate::web::cookie_jar::CookieJar;

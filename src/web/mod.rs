@@ -6,6 +6,8 @@ pub mod cookie_jar;
 pub mod domain;
 pub mod env;
 pub mod page;
+pub mod page_local;
 pub mod runtime;
 pub mod tabs;
+pub mod timer;
 pub mod transport;

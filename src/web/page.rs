@@ -1,22 +1,28 @@
 //! Reads the browser and page facts the payload carries (`tz`, `lang`, `res`, `url`, `vp`, ...).
 
+use crate::core::text::{int, push_int};
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::tracker::{BrowserInfo, Page};
+use crate::web::page_local::PageLocal;
+use core::cell::RefCell;
 use js_sys::Reflect;
-use std::cell::RefCell;
 use wasm_bindgen::JsValue;
 
-thread_local! {
-    /// Viewport and document size, read once per task: measuring the document costs a dozen
-    /// property reads (and possibly a layout), and a burst of events in one task shares them.
-    static LAYOUT: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
-}
+/// Viewport and document size, read once per task: measuring the document costs a dozen
+/// property reads (and possibly a layout), and a burst of events in one task shares them.
+static LAYOUT: PageLocal<RefCell<Option<(String, String)>>> = PageLocal::new(|| RefCell::new(None));
 
 fn prop(target: &JsValue, key: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 fn size(w: f64, h: f64) -> String {
-    format!("{}x{}", w.max(0.0).floor() as i64, h.max(0.0).floor() as i64)
+    let mut out = int(w.max(0.0) as i64);
+    out.push('x');
+    push_int(&mut out, h.max(0.0) as i64);
+    out
 }
 
 /// The facts that stay the same while the page lives.
@@ -39,7 +45,7 @@ pub fn browser_info() -> BrowserInfo {
             .as_ref()
             .map(|s| size(s.width().unwrap_or(0).into(), s.height().unwrap_or(0).into()))
             .unwrap_or_default(),
-        color_depth: screen.and_then(|s| s.color_depth().ok()).map(|d| d.to_string()).unwrap_or_default(),
+        color_depth: screen.and_then(|s| s.color_depth().ok()).map(|d| int(d.into())).unwrap_or_default(),
         cookie_enabled: prop(&navigator, "cookieEnabled").as_bool().unwrap_or(false),
     }
 }
@@ -50,7 +56,8 @@ pub fn page() -> Page {
         return Page::default();
     };
     let document = window.document();
-    let (viewport, document_size) = LAYOUT.with(|cache| {
+    let (viewport, document_size) = (|| {
+        let cache = &*LAYOUT;
         let cached = cache.try_borrow().ok().and_then(|c| c.clone());
         if let Some(layout) = cached {
             return layout;
@@ -59,11 +66,11 @@ pub fn page() -> Page {
         if let Ok(mut slot) = cache.try_borrow_mut() {
             *slot = Some(layout.clone());
             wasm_bindgen_futures::spawn_local(async {
-                LAYOUT.with(|cache| cache.try_borrow_mut().ok().and_then(|mut c| c.take()));
+                LAYOUT.try_borrow_mut().ok().and_then(|mut c| c.take());
             });
         }
         layout
-    });
+    })();
     Page {
         url: window.location().href().unwrap_or_default(),
         referrer: document.as_ref().map(|d| d.referrer()).unwrap_or_default(),

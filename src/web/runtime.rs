@@ -9,15 +9,19 @@
 //! at once. Events stay persisted until a 2xx answer, and a page's leftovers are adopted by the
 //! next live page of the origin.
 
+use crate::core::text::concat;
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::env::Env;
 use crate::core::queue::Outcome;
 use crate::core::tracker::{Tracker, queue_key_tab};
 use crate::web::env::WebEnv;
+use crate::web::timer::{self, Timeout};
 use crate::web::{tabs, transport};
-use gloo_timers::callback::{Interval, Timeout};
+use alloc::rc::{Rc, Weak};
+use core::cell::RefCell;
 use js_sys::{Array, Function, JSON, Object, Reflect};
-use std::cell::RefCell;
-use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 
 /// Browsers refuse `keepalive` requests once their bodies in flight pass 64 KiB.
@@ -72,7 +76,7 @@ impl Notice {
         if let Err(err) = self.0.call1(&JsValue::NULL, &self.1) {
             let message = Reflect::get(&err, &"message".into()).ok().and_then(|m| m.as_string());
             let message = message.or_else(|| err.as_string()).unwrap_or_default();
-            web_sys::console::warn_1(&format!("snowtrack: a callback threw: {message}").into());
+            web_sys::console::warn_1(&concat(&["snowtrack: a callback threw: ", &message]).into());
         }
     }
 }
@@ -129,12 +133,11 @@ pub fn start(shared: &Shared) {
     }
     listen(shared);
     let weak = Rc::downgrade(shared);
-    Interval::new(ADOPT_EVERY_MS, move || {
+    timer::every(ADOPT_EVERY_MS, move || {
         if let Some(shared) = weak.upgrade() {
             wasm_bindgen_futures::spawn_local(adopt_orphans(shared));
         }
-    })
-    .forget();
+    });
     wasm_bindgen_futures::spawn_local(adopt_orphans(shared.clone()));
     send_soon(shared);
 }
@@ -322,7 +325,7 @@ pub fn flush_with_keepalive(shared: &Shared) {
 /// their events go back to the queue and are sent again.
 fn unpark(shared: &Shared) {
     let parked = match shared.try_borrow_mut() {
-        Ok(mut rt) => std::mem::take(&mut rt.parked),
+        Ok(mut rt) => core::mem::take(&mut rt.parked),
         Err(_) => return,
     };
     for id in parked {
@@ -344,7 +347,7 @@ async fn adopt_orphans(shared: Shared) {
         return;
     }
     let weak = Rc::downgrade(&shared);
-    let lock = format!("snowtrack.adopt.{prefix}");
+    let lock = concat(&["snowtrack.adopt.", &prefix]);
     // Which pages live is asked while holding the lock, so a page starting meanwhile is seen.
     tabs::exclusively(&lock, async move {
         let live = tabs::live_tabs().await;

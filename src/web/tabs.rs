@@ -6,9 +6,13 @@
 //! heartbeat key `snowtrack.tab.<tab id>` every 2 s and a page is alive while its heartbeat is
 //! younger than 6 s.
 
-use gloo_timers::callback::Interval;
+use crate::core::text::{concat, int};
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use crate::web::timer;
+use core::future::Future;
 use js_sys::{Array, Function, Promise, Reflect};
-use std::future::Future;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -38,7 +42,7 @@ fn storage() -> Option<web_sys::Storage> {
 
 /// Marks this page alive for as long as it lives.
 pub fn announce(tab_id: &str) {
-    let name = format!("{LOCK_PREFIX}{tab_id}");
+    let name = concat(&[LOCK_PREFIX, tab_id]);
     if let Some(locks) = lock_manager() {
         // Held until the page goes: the callback's promise never settles.
         let hold = Closure::once_into_js(|| Promise::new(&mut |_, _| {}));
@@ -47,18 +51,18 @@ pub fn announce(tab_id: &str) {
     }
     let beat = move || {
         if let Some(storage) = storage() {
-            let _ = storage.set_item(&name, &(js_sys::Date::now() as i64).to_string());
+            let _ = storage.set_item(&name, &int(js_sys::Date::now() as i64));
         }
     };
     beat();
-    Interval::new(HEARTBEAT_MS, beat).forget();
+    timer::every(HEARTBEAT_MS, beat);
 }
 
 /// Stops announcing this page (heartbeat fallback only; a lock goes with the page).
 pub fn retire(tab_id: &str) {
     if lock_manager().is_none() {
         if let Some(storage) = storage() {
-            let _ = storage.remove_item(&format!("{LOCK_PREFIX}{tab_id}"));
+            let _ = storage.remove_item(&concat(&[LOCK_PREFIX, tab_id]));
         }
     }
 }
@@ -85,7 +89,7 @@ pub async fn live_tabs() -> Vec<String> {
     for i in 0..storage.length().unwrap_or(0) {
         let Some(key) = storage.key(i).ok().flatten() else { continue };
         let Some(tab) = key.strip_prefix(LOCK_PREFIX) else { continue };
-        let beat = storage.get_item(&key).ok().flatten().and_then(|v| v.parse::<i64>().ok());
+        let beat = storage.get_item(&key).ok().flatten().and_then(|v| crate::core::id_cookie::parse_int(&v));
         if beat.is_some_and(|t| now - t < HEARTBEAT_STALE_MS) {
             live.push(tab.to_owned());
         }

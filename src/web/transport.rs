@@ -1,8 +1,11 @@
 //! Sends one queued request with `fetch`, aborting it after `connectionTimeout`.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::core::config::{Config, Method};
 use crate::core::queue::Request;
-use gloo_timers::callback::Timeout;
+use crate::web::timer::Timeout;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, RequestCredentials, RequestInit, RequestMode, Response};
@@ -57,8 +60,9 @@ pub async fn send(request: &Request, config: &Config, keepalive: bool) -> Answer
 /// `Retry-After` as delay-seconds or an HTTP date, in ms from now.
 fn retry_after(value: &str) -> Option<u64> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u32>() {
-        return Some(u64::from(seconds) * 1000);
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        let seconds = crate::core::id_cookie::parse_int(value)?;
+        return Some(u64::try_from(seconds).ok()?.saturating_mul(1000));
     }
     let at = js_sys::Date::parse(value);
     (at.is_finite()).then(|| (at - js_sys::Date::now()).max(0.0) as u64)

@@ -11,7 +11,7 @@
 
 import { build, transform } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
@@ -91,6 +91,12 @@ async function assemble(stage) {
   for (const file of ['snowtrack.js', 'snowtrack_bg.wasm', 'snowtrack.d.ts']) {
     copy(path.join(ROOT, 'pkg/web', file), path.join(stage, 'web', file));
   }
+  // The module's browser calls (src/web/host.js), which the glue imports from snippets/.
+  for (const target of ['bundler', 'web']) {
+    const from = path.join(ROOT, 'pkg', target, 'snippets');
+    if (!existsSync(from)) fail(`pkg/${target}/snippets is missing: run \`make pkg\` first`);
+    cpSync(from, path.join(stage, target, 'snippets'), { recursive: true });
+  }
   writeFileSync(path.join(stage, 'web/snowtrack_bg.wasm.url.d.ts'),
     '/** The URL of the .wasm file, when a bundler imports it as a file (esbuild `--loader:.wasm=file`). */\n'
     + 'declare const url: string;\nexport default url;\n');
@@ -123,6 +129,9 @@ async function assemble(stage) {
     outfile: path.join(stage, 'loader.js'),
     banner: { js: `/*! snowtrack ${version} loader | Apache-2.0 */` },
     logLevel: 'warning',
+    // wasm-bindgen 0.2.130 lists the host.js snippet twice in the glue's import object (same
+    // module both times): harmless.
+    logOverride: { 'duplicate-object-key': 'silent' },
     plugins: [wasmBesideLoader],
   });
 

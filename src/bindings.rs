@@ -359,9 +359,9 @@ pub fn new_tracker(
     let discover = core_config.cookie_domain.is_none()
         && core_config.discover_root_domain
         && core_config.state_storage.uses_cookies();
-    let root = env.document().filter(|_| discover).map(|document| {
+    let root = discover.then(|| {
         let secure = core_config.secure_cookies(&browser.protocol);
-        domain::find_root_domain(document, &browser.hostname, core_config.cookie_same_site, secure)
+        domain::find_root_domain(&browser.hostname, core_config.cookie_same_site, secure)
     });
     let tracker = CoreTracker::new(core_config, browser, root, &mut env).map_err(js_error)?;
     let shared = Runtime::new(tracker, env, callbacks);
@@ -535,28 +535,18 @@ impl JsTracker {
 
     /// Sends every queued event now, skipping any retry backoff; resolves to true when the
     /// queue is empty (false when the collector could not be reached: events stay queued).
-    pub async fn flush(&self) -> bool {
-        loop {
-            match self.shared.try_borrow_mut() {
-                Ok(rt) if rt.tracker.queue().is_empty() => return true,
-                Ok(mut rt) => rt.tracker.queue_mut().retry_now(),
-                Err(_) => return false,
-            }
-            if runtime::try_begin(&self.shared) {
-                if runtime::drain(self.shared.clone()).await == runtime::DrainEnd::Failed {
-                    return false;
-                }
-            } else {
-                // Other send loops hold the rest: wait for their answers (bounded by the
-                // connection timeout).
-                crate::web::timer::sleep(5).await;
-            }
-        }
+    #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
+    pub fn flush(&self) -> js_sys::Promise {
+        js_sys::Promise::new(&mut |resolve, _reject| runtime::flush(&self.shared, resolve))
     }
 
     /// Delivery counters: `{queued, inFlight, sent, failed, retried, dropped}`.
     #[wasm_bindgen(js_name = getDeliveryStats, unchecked_return_type = "DeliveryStats")]
     pub fn get_delivery_stats(&self) -> JsValue {
-        self.shared.try_borrow().map(|rt| runtime::delivery_stats(&rt)).unwrap_or(JsValue::NULL)
+        self.shared
+            .try_borrow()
+            .ok()
+            .and_then(|rt| JSON::parse(&runtime::delivery_stats(&rt)).ok())
+            .unwrap_or(JsValue::NULL)
     }
 }

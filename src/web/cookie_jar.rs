@@ -12,10 +12,11 @@ use crate::prelude::*;
 
 use crate::core::cookie::cookie_value;
 use crate::core::env::CookieWrite;
+use crate::web::host;
 use crate::web::page_local::PageLocal;
 use alloc::rc::Rc;
 use core::cell::RefCell;
-use web_sys::HtmlDocument;
+use wasm_bindgen::prelude::*;
 
 /// How long a written cookie is read back from memory after it reached `document.cookie`.
 const READ_BACK_MS: f64 = 50.0;
@@ -45,14 +46,19 @@ static PAGE_STATE: PageLocal<Rc<RefCell<State>>> = PageLocal::new(Rc::default);
 /// The page's cookies (cheap to clone; every jar of a page shares one state).
 #[derive(Debug, Clone)]
 pub struct CookieJar {
-    document: HtmlDocument,
     state: Rc<RefCell<State>>,
 }
 
+impl Default for CookieJar {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl CookieJar {
-    /// The page's jar over `document`.
-    pub fn new(document: HtmlDocument) -> Self {
-        CookieJar { document, state: Rc::clone(&PAGE_STATE) }
+    /// The page's jar.
+    pub fn new() -> Self {
+        CookieJar { state: Rc::clone(&PAGE_STATE) }
     }
 
     /// The value of cookie `name`: what this page last wrote, while that is recent, or else what
@@ -64,7 +70,7 @@ impl CookieJar {
                 return entry.value.clone();
             }
         }
-        cookie_value(&self.document.cookie().ok()?, name)
+        cookie_value(&host::cookies(), name)
     }
 
     /// Records a write, performed at the end of the current task.
@@ -82,7 +88,7 @@ impl CookieJar {
         state.entries.push(entry);
         if !core::mem::replace(&mut state.flush_scheduled, true) {
             let jar = self.clone();
-            wasm_bindgen_futures::spawn_local(async move { jar.flush() });
+            host::microtask(&Closure::once_into_js(move || jar.flush()));
         }
     }
 
@@ -93,7 +99,7 @@ impl CookieJar {
         let now = js_sys::Date::now();
         for entry in &mut state.entries {
             if let Some(assignment) = entry.pending.take() {
-                let _ = self.document.set_cookie(&assignment);
+                host::set_cookie(&assignment);
                 entry.until = now + entry.read_back_ms;
             }
         }

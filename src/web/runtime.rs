@@ -1,4 +1,4 @@
-//! The running tracker in the page: its state shared between the JS API, the send loop, the
+//! The running tracker in the page: its state shared between the JS API, the send loops, the
 //! retry timer and the page-lifecycle listeners, and the delivery logic that ties the core's
 //! queue to `fetch`.
 //!
@@ -8,20 +8,22 @@
 //! is hidden or unloaded everything that fits in the browser's 64 KiB `keepalive` budget is sent
 //! at once. Events stay persisted until a 2xx answer, and a page's leftovers are adopted by the
 //! next live page of the origin.
-
-use crate::core::text::concat;
-#[allow(unused_imports)]
-use crate::prelude::*;
+//!
+//! Everything is driven by callbacks from `host.js` (request answered, timer fired, lock
+//! granted): no futures executor is compiled in.
 
 use crate::core::env::Env;
+use crate::core::json::ObjectWriter;
 use crate::core::queue::Outcome;
+use crate::core::text::concat;
 use crate::core::tracker::{Tracker, queue_key_tab};
+use crate::prelude::*;
 use crate::web::env::WebEnv;
 use crate::web::timer::{self, Timeout};
-use crate::web::{tabs, transport};
+use crate::web::{host, transport};
 use alloc::rc::{Rc, Weak};
 use core::cell::RefCell;
-use js_sys::{Array, Function, JSON, Object, Reflect};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 /// Browsers refuse `keepalive` requests once their bodies in flight pass 64 KiB.
@@ -61,6 +63,8 @@ pub struct Runtime {
     /// here until the page is visible again (if it goes, the next page adopts them).
     parked: Vec<u64>,
     retry_timer: Option<Timeout>,
+    /// `resolve` functions of pending `flush()` promises.
+    flush_waiters: Vec<Function>,
 }
 
 /// The shared handle.
@@ -68,38 +72,45 @@ pub type Shared = Rc<RefCell<Runtime>>;
 
 /// A callback call decided while the state was borrowed, made after it is released (so the
 /// callback may call the tracker again).
-pub struct Notice(Function, JsValue);
+pub struct Notice(Function, String);
 
 impl Notice {
-    /// Calls the callback; an exception it throws is logged, never propagated.
+    /// Calls the callback with the report; an exception it throws is logged, never propagated.
     pub fn deliver(self) {
-        if let Err(err) = self.0.call1(&JsValue::NULL, &self.1) {
-            let message = Reflect::get(&err, &"message".into()).ok().and_then(|m| m.as_string());
-            let message = message.or_else(|| err.as_string()).unwrap_or_default();
-            web_sys::console::warn_1(&concat(&["snowtrack: a callback threw: ", &message]).into());
-        }
+        host::notify(&self.0, &self.1);
     }
 }
 
-/// A notice for `callback` with the JSON object `json`, when both exist.
+/// A notice for `callback` with the JSON object `json`, when there is a callback.
 pub fn notice(callback: &Option<Function>, json: &str) -> Option<Notice> {
-    Some(Notice(callback.clone()?, JSON::parse(json).ok()?))
+    Some(Notice(callback.clone()?, json.to_owned()))
 }
 
+/// `{events, eventIds, status[, willRetry]}` as JSON.
 fn request_report<'a>(
     ids: impl ExactSizeIterator<Item = &'a str>,
     status: Option<u16>,
     will_retry: Option<bool>,
-) -> JsValue {
-    let report = Object::new();
-    let _ = Reflect::set(&report, &"events".into(), &JsValue::from(ids.len() as u32));
-    let ids: Array = ids.map(JsValue::from_str).collect();
-    let _ = Reflect::set(&report, &"eventIds".into(), &ids);
-    let _ = Reflect::set(&report, &"status".into(), &status.map_or(JsValue::NULL, JsValue::from));
-    if let Some(will_retry) = will_retry {
-        let _ = Reflect::set(&report, &"willRetry".into(), &will_retry.into());
+) -> String {
+    let mut out = ObjectWriter::new();
+    out.number("events", ids.len() as u64);
+    let mut list = String::from("[");
+    for (i, id) in ids.enumerate() {
+        if i > 0 {
+            list.push(',');
+        }
+        crate::core::json::push_string(&mut list, id);
     }
-    report.into()
+    list.push(']');
+    out.raw("eventIds", &list);
+    match status {
+        Some(status) => out.number("status", status.into()),
+        None => out.raw("status", "null"),
+    };
+    if let Some(will_retry) = will_retry {
+        out.raw("willRetry", if will_retry { "true" } else { "false" });
+    }
+    out.finish()
 }
 
 impl Runtime {
@@ -113,68 +124,64 @@ impl Runtime {
             keepalive_bytes: 0,
             parked: Vec::new(),
             retry_timer: None,
+            flush_waiters: Vec::new(),
         }))
     }
 
     /// A notice for `onEventDropped`.
     pub fn dropped_notice(&self, event_id: &str) -> Option<Notice> {
-        let callback = self.callbacks.on_event_dropped.clone()?;
-        let report = Object::new();
-        let _ = Reflect::set(&report, &"eventId".into(), &event_id.into());
-        let _ = Reflect::set(&report, &"reason".into(), &"queue full".into());
-        Some(Notice(callback, report.into()))
+        let mut report = ObjectWriter::new();
+        report.string("eventId", event_id).string("reason", "queue full");
+        Some(Notice(self.callbacks.on_event_dropped.clone()?, report.finish()))
     }
 }
 
 /// Announces the page, follows its lifecycle, adopts leftovers and sends what is queued.
 pub fn start(shared: &Shared) {
     if let Ok(rt) = shared.try_borrow() {
-        tabs::announce(rt.tracker.tab_id());
+        host::announce(rt.tracker.tab_id());
     }
     listen(shared);
     let weak = Rc::downgrade(shared);
     timer::every(ADOPT_EVERY_MS, move || {
         if let Some(shared) = weak.upgrade() {
-            wasm_bindgen_futures::spawn_local(adopt_orphans(shared));
+            adopt_orphans(&shared);
         }
     });
-    wasm_bindgen_futures::spawn_local(adopt_orphans(shared.clone()));
+    adopt_orphans(shared);
     send_soon(shared);
 }
 
 fn listen(shared: &Shared) {
-    let Some(window) = web_sys::window() else { return };
-    let on = |target: &web_sys::EventTarget, event: &str, f: fn(&Shared)| {
+    let on = |event: &str, f: fn(&Shared)| {
         let weak: Weak<RefCell<Runtime>> = Rc::downgrade(shared);
         let closure = Closure::<dyn FnMut()>::new(move || {
             if let Some(shared) = weak.upgrade() {
                 f(&shared);
             }
         });
-        let _ = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+        host::on_page(event, closure.as_ref().unchecked_ref());
         closure.forget();
     };
-    if let Some(document) = window.document() {
-        on(&document, "visibilitychange", |shared| {
-            let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
-            if let Ok(mut rt) = shared.try_borrow_mut() {
-                let Runtime { tracker, env, .. } = &mut *rt;
-                tracker.set_hidden(env, hidden);
-            }
-            if hidden {
-                flush_with_keepalive(shared);
-            } else {
-                unpark(shared);
-            }
-        });
-    }
-    on(&window, "pagehide", |shared| {
-        flush_with_keepalive(shared);
-        if let Ok(rt) = shared.try_borrow() {
-            tabs::retire(rt.tracker.tab_id());
+    on("visibilitychange", |shared| {
+        let hidden = host::hidden();
+        if let Ok(mut rt) = shared.try_borrow_mut() {
+            let Runtime { tracker, env, .. } = &mut *rt;
+            tracker.set_hidden(env, hidden);
+        }
+        if hidden {
+            flush_with_keepalive(shared);
+        } else {
+            unpark(shared);
         }
     });
-    on(&window, "online", |shared| {
+    on("pagehide", |shared| {
+        flush_with_keepalive(shared);
+        if let Ok(rt) = shared.try_borrow() {
+            host::retire(rt.tracker.tab_id());
+        }
+    });
+    on("online", |shared| {
         if let Ok(mut rt) = shared.try_borrow_mut() {
             rt.tracker.queue_mut().retry_now();
         }
@@ -183,18 +190,17 @@ fn listen(shared: &Shared) {
 }
 
 /// Starts send loops up to [`MAX_SENDERS`] (counted at once, so a burst of calls in one task
-/// starts no more).
+/// starts no more). Their first requests go at the end of the current task, so they carry
+/// every event the task tracked.
 pub fn send_soon(shared: &Shared) {
     while try_begin(shared) {
         let shared = shared.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            drain(shared).await;
-        });
+        host::microtask(&Closure::once_into_js(move || send_next(shared)));
     }
 }
 
 /// Claims a send loop; false when [`MAX_SENDERS`] run already or nothing waits.
-pub fn try_begin(shared: &Shared) -> bool {
+fn try_begin(shared: &Shared) -> bool {
     match shared.try_borrow_mut() {
         Ok(mut rt) if rt.senders < MAX_SENDERS && rt.tracker.queue().pending() > 0 => {
             rt.senders += 1;
@@ -204,35 +210,80 @@ pub fn try_begin(shared: &Shared) -> bool {
     }
 }
 
-/// How a send loop ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DrainEnd {
-    /// Nothing left to take (other loops may still have requests in flight).
-    Idle,
-    /// A request failed: the retry timer takes over.
-    Failed,
+/// One step of a send loop claimed with [`try_begin`]: sends the next request and, once it is
+/// answered, the one after, until nothing is left to take or a request fails (then the retry
+/// timer takes over).
+fn send_next(shared: Shared) {
+    let next = match shared.try_borrow_mut() {
+        Ok(mut rt) => {
+            let now = rt.env.now_ms();
+            rt.tracker.next_request(now, None).map(|request| {
+                let request_id = request.id;
+                (request, rt.tracker.config().clone(), request_id)
+            })
+        }
+        Err(_) => None,
+    };
+    let Some((request, config, id)) = next else {
+        end_loop(&shared, false);
+        return;
+    };
+    transport::send(&request, &config, false, move |answer| {
+        if complete(&shared, id, &answer) == Outcome::Failed {
+            end_loop(&shared, true);
+        } else {
+            send_next(shared);
+        }
+    });
 }
 
-/// A send loop, claimed with [`try_begin`]: sends requests one at a time until nothing is left
-/// to take or a request fails (then the retry timer takes over).
-pub async fn drain(shared: Shared) -> DrainEnd {
-    let end = loop {
-        let next = {
-            let Ok(mut rt) = shared.try_borrow_mut() else { break DrainEnd::Failed };
-            let now = rt.env.now_ms();
-            let config = rt.tracker.config().clone();
-            rt.tracker.next_request(now, None).map(|r| (r, config))
-        };
-        let Some((request, config)) = next else { break DrainEnd::Idle };
-        let answer = transport::send(&request, &config, false).await;
-        if complete(&shared, request.id, &answer) == Outcome::Failed {
-            break DrainEnd::Failed;
+/// A send loop ended (`failed`: a request failed and the retry timer took over); settles
+/// `flush()` promises that can be settled.
+fn end_loop(shared: &Shared, failed: bool) {
+    let waiters = match shared.try_borrow_mut() {
+        Ok(mut rt) => {
+            rt.senders = rt.senders.saturating_sub(1);
+            settled_waiters(&mut rt, failed)
         }
+        Err(_) => return,
     };
-    if let Ok(mut rt) = shared.try_borrow_mut() {
-        rt.senders = rt.senders.saturating_sub(1);
+    resolve(waiters);
+}
+
+/// The `flush()` waiters to resolve now, with their answer: true once the queue is empty,
+/// false after a failure.
+fn settled_waiters(rt: &mut Runtime, failed: bool) -> Option<(Vec<Function>, bool)> {
+    if rt.flush_waiters.is_empty() {
+        return None;
     }
-    end
+    let empty = rt.tracker.queue().is_empty();
+    (empty || failed).then(|| (core::mem::take(&mut rt.flush_waiters), empty))
+}
+
+fn resolve(waiters: Option<(Vec<Function>, bool)>) {
+    if let Some((waiters, value)) = waiters {
+        for resolve in waiters {
+            let _ = resolve.call1(&JsValue::NULL, &JsValue::from_bool(value));
+        }
+    }
+}
+
+/// `flush()`: sends every queued event now, skipping any retry backoff; `resolve` gets true
+/// when the queue is empty, false when a request failed (the events stay queued).
+pub fn flush(shared: &Shared, resolve_with: Function) {
+    let done = match shared.try_borrow_mut() {
+        Ok(rt) if rt.tracker.queue().is_empty() => Some(true),
+        Ok(mut rt) => {
+            rt.tracker.queue_mut().retry_now();
+            rt.flush_waiters.push(resolve_with.clone());
+            None
+        }
+        Err(_) => Some(false),
+    };
+    match done {
+        Some(value) => resolve(Some((vec![resolve_with], value))),
+        None => send_soon(shared),
+    }
 }
 
 /// Records a request's outcome, reports it, and arms the retry timer after a failure.
@@ -243,29 +294,23 @@ fn complete(shared: &Shared, id: u64, answer: &transport::Answer) -> Outcome {
         let Runtime { tracker, env, callbacks, retry_timer, .. } = rt;
         let (outcome, done) =
             tracker.complete(env, id, answer.status, js_sys::Math::random(), answer.retry_after_ms);
+        let report = |f: &Option<Function>, ids: &mut dyn ExactSizeIterator<Item = &str>, retry| {
+            f.clone().map(|f| Notice(f, request_report(ids, answer.status, retry)))
+        };
         let notice = match outcome {
-            Outcome::Delivered => callbacks.on_request_success.clone().map(|f| {
-                Notice(
-                    f,
-                    request_report(done.removed.iter().map(|e| e.event_id.as_str()), answer.status, None),
-                )
-            }),
+            Outcome::Delivered => report(
+                &callbacks.on_request_success,
+                &mut done.removed.iter().map(|e| e.event_id.as_str()),
+                None,
+            ),
             // Removed events were dropped (a non-retryable answer, or a single event too large).
-            _ if !done.removed.is_empty() => callbacks.on_request_failure.clone().map(|f| {
-                let ids = done.removed.iter().map(|e| e.event_id.as_str());
-                Notice(f, request_report(ids, answer.status, Some(false)))
-            }),
-            Outcome::TooLarge | Outcome::Rejected => callbacks.on_request_failure.clone().map(|f| {
-                Notice(f, request_report(done.requeued.iter().map(String::as_str), answer.status, Some(true)))
-            }),
-            Outcome::Failed => {
-                let notice = callbacks.on_request_failure.clone().map(|f| {
-                    Notice(
-                        f,
-                        request_report(done.requeued.iter().map(String::as_str), answer.status, Some(true)),
-                    )
-                });
-                if let Some(at) = done.retry_at_ms {
+            _ if !done.removed.is_empty() => report(
+                &callbacks.on_request_failure,
+                &mut done.removed.iter().map(|e| e.event_id.as_str()),
+                Some(false),
+            ),
+            _ => {
+                if let (Outcome::Failed, Some(at)) = (outcome, done.retry_at_ms) {
                     let delay = u32::try_from((at - env.now_ms()).max(0)).unwrap_or(u32::MAX);
                     let weak = Rc::downgrade(shared);
                     *retry_timer = Some(Timeout::new(delay, move || {
@@ -274,7 +319,11 @@ fn complete(shared: &Shared, id: u64, answer: &transport::Answer) -> Outcome {
                         }
                     }));
                 }
-                notice
+                report(
+                    &callbacks.on_request_failure,
+                    &mut done.requeued.iter().map(String::as_str),
+                    Some(true),
+                )
             }
         };
         (outcome, notice)
@@ -294,29 +343,29 @@ pub fn flush_with_keepalive(shared: &Shared) {
             rt.tracker.queue_mut().retry_now();
             let budget = KEEPALIVE_BUDGET.saturating_sub(rt.keepalive_bytes);
             let now = rt.env.now_ms();
-            let config = rt.tracker.config().clone();
             let request = rt.tracker.next_request(now, Some(budget));
             if let Some(r) = &request {
                 rt.keepalive_bytes += r.bytes;
             }
-            request.map(|r| (r, config))
+            request.map(|r| (r, rt.tracker.config().clone()))
         };
         let Some((request, config)) = next else { return };
         let shared = shared.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let answer = transport::send(&request, &config, true).await;
-            let hidden = web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden());
+        let (id, bytes) = (request.id, request.bytes);
+        transport::send(&request, &config, true, move |answer| {
             if let Ok(mut rt) = shared.try_borrow_mut() {
-                rt.keepalive_bytes = rt.keepalive_bytes.saturating_sub(request.bytes);
-                if answer.status.is_none() && hidden {
-                    rt.parked.push(request.id);
+                rt.keepalive_bytes = rt.keepalive_bytes.saturating_sub(bytes);
+                if answer.status.is_none() && host::hidden() {
+                    rt.parked.push(id);
                     return;
                 }
             }
             // A delivered keepalive batch (the page stayed) may end a backoff: resume sending.
-            if complete(&shared, request.id, &answer) == Outcome::Delivered {
+            if complete(&shared, id, &answer) == Outcome::Delivered {
                 send_soon(&shared);
             }
+            let waiters = shared.try_borrow_mut().ok().and_then(|mut rt| settled_waiters(&mut rt, false));
+            resolve(waiters);
         });
     }
 }
@@ -335,7 +384,7 @@ fn unpark(shared: &Shared) {
 }
 
 /// Takes over the events of pages that are gone (their tab is no longer alive).
-async fn adopt_orphans(shared: Shared) {
+fn adopt_orphans(shared: &Shared) {
     let (prefix, own) = match shared.try_borrow() {
         Ok(rt) => (rt.tracker.queue_prefix().to_owned(), rt.tracker.tab_id().to_owned()),
         Err(_) => return,
@@ -346,12 +395,15 @@ async fn adopt_orphans(shared: Shared) {
     if !shared.try_borrow().is_ok_and(|rt| foreign(&rt)) {
         return;
     }
-    let weak = Rc::downgrade(&shared);
+    let weak = Rc::downgrade(shared);
     let lock = concat(&["snowtrack.adopt.", &prefix]);
-    // Which pages live is asked while holding the lock, so a page starting meanwhile is seen.
-    tabs::exclusively(&lock, async move {
-        let live = tabs::live_tabs().await;
+    // Which pages live is read while holding the lock, so a page starting meanwhile is seen.
+    let adopt = Closure::once_into_js(move |live: JsValue| {
         let Some(shared) = weak.upgrade() else { return };
+        if live.is_null() || live.is_undefined() {
+            return; // the lock was refused: the next periodic check tries again
+        }
+        let live: Vec<String> = js_sys::Array::from(&live).iter().filter_map(|t| t.as_string()).collect();
         let adopted = {
             let Ok(mut rt) = shared.try_borrow_mut() else { return };
             let Runtime { tracker, env, .. } = &mut *rt;
@@ -368,21 +420,18 @@ async fn adopt_orphans(shared: Shared) {
             send_soon(&shared);
         }
     });
+    host::while_locked(&lock, &adopt);
 }
 
-/// `getDeliveryStats()`.
-pub fn delivery_stats(rt: &Runtime) -> JsValue {
+/// `getDeliveryStats()` as JSON.
+pub fn delivery_stats(rt: &Runtime) -> String {
     let s = rt.tracker.queue().stats();
-    let out = Object::new();
-    for (key, value) in [
-        ("queued", s.queued as f64),
-        ("inFlight", s.in_flight as f64),
-        ("sent", s.sent as f64),
-        ("failed", s.failed as f64),
-        ("retried", s.retried as f64),
-        ("dropped", s.dropped as f64),
-    ] {
-        let _ = Reflect::set(&out, &key.into(), &value.into());
-    }
-    out.into()
+    let mut out = ObjectWriter::new();
+    out.number("queued", s.queued as u64)
+        .number("inFlight", s.in_flight as u64)
+        .number("sent", s.sent)
+        .number("failed", s.failed)
+        .number("retried", s.retried)
+        .number("dropped", s.dropped);
+    out.finish()
 }

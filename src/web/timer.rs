@@ -1,10 +1,9 @@
-//! `setTimeout` / `setInterval` with Rust closures, and a sleeping future.
+//! `setTimeout` / `setInterval` with Rust closures.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
-use js_sys::{Function, Promise};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen]
 extern "C" {
@@ -42,12 +41,4 @@ pub fn every(ms: u32, f: impl FnMut() + 'static) {
     let callback = Closure::<dyn FnMut()>::new(f);
     set_interval(callback.as_ref().unchecked_ref(), ms);
     callback.forget();
-}
-
-/// Resolves after `ms` milliseconds.
-pub async fn sleep(ms: u32) {
-    let promise = Promise::new(&mut |resolve, _| {
-        set_timeout(&resolve, ms);
-    });
-    let _ = JsFuture::from(promise).await;
 }

@@ -1,0 +1,203 @@
+// The browser calls of snowtrack's wasm module (bound in host.rs). Each function is one
+// crossing that does a whole job (send a request, read the page's facts), instead of one
+// web-sys binding per property: a smaller module and glue, and fewer crossings per event.
+// Nothing here throws: a browser API that is missing or refuses answers with a neutral value.
+
+const TAB = 'snowtrack.tab.';
+
+/** `document.cookie` ('' when cookies are unreadable, e.g. in a sandboxed frame). */
+export function cookies() {
+  try { return document.cookie; } catch { return ''; }
+}
+
+/** Assigns `document.cookie`. */
+export function setCookie(assignment) {
+  try { document.cookie = assignment; } catch { /* refused */ }
+}
+
+/** `localStorage.getItem` (null when storage is unavailable). */
+export function storageGet(key) {
+  try { return localStorage.getItem(key); } catch { return null; }
+}
+
+/** `localStorage.setItem`; false when storage refused it (full, disabled). */
+export function storageSet(key, value) {
+  try { localStorage.setItem(key, value); return true; } catch { return false; }
+}
+
+/** `localStorage.removeItem`. */
+export function storageRemove(key) {
+  try { localStorage.removeItem(key); } catch { /* unavailable */ }
+}
+
+/** The localStorage keys starting with `prefix`. */
+export function storageKeys(prefix) {
+  const keys = [];
+  try {
+    for (let i = 0; i < localStorage.length; i += 1) {
+      const key = localStorage.key(i);
+      if (key !== null && key.startsWith(prefix)) keys.push(key);
+    }
+  } catch { /* unavailable */ }
+  return keys;
+}
+
+/** A random UUID v4: crypto.randomUUID in secure contexts, else getRandomValues, else Math.random. */
+export function uuid() {
+  const c = globalThis.crypto;
+  if (c && c.randomUUID && globalThis.isSecureContext) return c.randomUUID();
+  const b = new Uint8Array(16);
+  if (c && c.getRandomValues) c.getRandomValues(b);
+  else for (let i = 0; i < 16; i += 1) b[i] = Math.random() * 256;
+  b[6] = (b[6] & 15) | 64;
+  b[8] = (b[8] & 63) | 128;
+  let id = '';
+  for (let i = 0; i < 16; i += 1) id += (i === 4 || i === 6 || i === 8 || i === 10 ? '-' : '') + (b[i] + 256).toString(16).slice(1);
+  return id;
+}
+
+const size = (w, h) => `${Math.max(0, Math.floor(w) || 0)}x${Math.max(0, Math.floor(h) || 0)}`;
+
+/**
+ * The facts that stay while the page lives: [protocol, hostname, timeZone, language, charset,
+ * screen resolution, color depth, cookieEnabled ('1' or '')].
+ */
+export function browserInfo() {
+  const s = globalThis.screen;
+  let tz = '';
+  try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch { /* no Intl */ }
+  const nav = globalThis.navigator || {};
+  return [
+    globalThis.location ? location.protocol : '',
+    globalThis.location ? location.hostname : '',
+    tz,
+    nav.language || '',
+    globalThis.document ? document.characterSet : '',
+    s ? size(s.width, s.height) : '',
+    s && s.colorDepth ? String(s.colorDepth) : '',
+    nav.cookieEnabled ? '1' : '',
+  ];
+}
+
+let layout = null;
+
+/**
+ * The facts of each event: [url, referrer, title, viewport, document size]. The layout pair is
+ * measured once per task (a dozen property reads, maybe a layout) and shared by its events.
+ */
+export function pageFacts() {
+  const d = globalThis.document;
+  if (!layout) {
+    const w = globalThis.window || {};
+    let ds = '';
+    const html = d && d.documentElement;
+    if (html) {
+      const body = d.body || {};
+      ds = size(
+        Math.max(html.clientWidth, html.offsetWidth, html.scrollWidth),
+        Math.max(html.clientHeight, html.offsetHeight, html.scrollHeight, body.offsetHeight || 0, body.scrollHeight || 0),
+      );
+    }
+    layout = [size(w.innerWidth, w.innerHeight), ds];
+    queueMicrotask(() => { layout = null; });
+  }
+  return [globalThis.location ? location.href : '', d ? d.referrer : '', d ? d.title : '', layout[0], layout[1]];
+}
+
+/** Whether the page is hidden. */
+export function hidden() {
+  return !!(globalThis.document && document.hidden);
+}
+
+/** Calls `f` on `visibilitychange` (document) or another page event (window). */
+export function onPage(event, f) {
+  const target = event === 'visibilitychange' ? globalThis.document : globalThis;
+  if (target) target.addEventListener(event, () => f());
+}
+
+/** Runs `f` at the end of the current task. */
+export function microtask(f) {
+  queueMicrotask(() => f());
+}
+
+/** `Retry-After` (delay-seconds or an HTTP date) in ms from now; -1 when absent or unreadable. */
+function retryAfter(value) {
+  if (!value) return -1;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : -1;
+}
+
+/**
+ * Sends one request (POST with `body`, GET when it is undefined), aborted after `timeoutMs`;
+ * calls `done(status, retryAfterMs)` once: status 0 for a network error, timeout or abort.
+ */
+export function send(url, body, credentials, keepalive, timeoutMs, done) {
+  let timer;
+  const init = { method: body === undefined ? 'GET' : 'POST', mode: 'cors', credentials, keepalive };
+  if (typeof AbortController === 'function') {
+    const controller = new AbortController();
+    init.signal = controller.signal;
+    timer = setTimeout(() => controller.abort(), timeoutMs);
+  }
+  if (body !== undefined) {
+    init.body = body;
+    init.headers = { 'Content-Type': 'application/json; charset=UTF-8' };
+  }
+  let request;
+  try { request = fetch(url, init); } catch (error) { request = Promise.reject(error); }
+  request.then(
+    (response) => { clearTimeout(timer); done(response.status, retryAfter(response.headers.get('Retry-After'))); },
+    () => { clearTimeout(timer); done(0, -1); },
+  );
+}
+
+/** Calls a user callback with the JSON `report`; what it throws is logged, never propagated. */
+export function notify(callback, report) {
+  try {
+    callback(JSON.parse(report));
+  } catch (error) {
+    console.warn(`snowtrack: a callback threw: ${error && error.message ? error.message : error}`);
+  }
+}
+
+/**
+ * Marks this page alive for as long as it lives: the Web Lock `snowtrack.tab.<id>`, held until
+ * the page goes; without Web Locks a heartbeat key written every 2 s.
+ */
+export function announce(tabId) {
+  const locks = globalThis.navigator && navigator.locks;
+  if (locks) {
+    locks.request(TAB + tabId, () => new Promise(() => {})).catch(() => {});
+    return;
+  }
+  const beat = () => storageSet(TAB + tabId, String(Date.now()));
+  beat();
+  setInterval(beat, 2000);
+}
+
+/** Stops announcing this page (heartbeat fallback only; a lock goes with the page). */
+export function retire(tabId) {
+  if (!(globalThis.navigator && navigator.locks)) storageRemove(TAB + tabId);
+}
+
+/**
+ * Calls `f(liveTabIds)` while holding the origin-wide Web Lock `name`, the ids read under the
+ * lock (a page whose tab lock is still pending counts as alive). Without Web Locks: at once,
+ * alive meaning a heartbeat younger than 6 s. `f(null)` when the lock was refused.
+ */
+export function whileLocked(name, f) {
+  const locks = globalThis.navigator && navigator.locks;
+  if (!locks) {
+    const now = Date.now();
+    f(storageKeys(TAB).filter((k) => now - Number(storageGet(k)) < 6000).map((k) => k.slice(TAB.length)));
+    return;
+  }
+  let called = false;
+  locks.request(name, () => locks.query().then((state) => {
+    const names = [...(state.held || []), ...(state.pending || [])].map((l) => l.name || '');
+    called = true;
+    f(names.filter((n) => n.startsWith(TAB)).map((n) => n.slice(TAB.length)));
+  })).catch(() => { if (!called) f(null); });
+}

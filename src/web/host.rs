@@ -1,0 +1,59 @@
+//! The bindings of `host.js`: the browser calls the wasm module makes, one crossing each.
+
+use crate::prelude::*;
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/src/web/host.js")]
+extern "C" {
+    /// `document.cookie` (`""` when unreadable).
+    pub fn cookies() -> String;
+    /// Assigns `document.cookie`.
+    #[wasm_bindgen(js_name = setCookie)]
+    pub fn set_cookie(assignment: &str);
+    /// `localStorage.getItem`.
+    #[wasm_bindgen(js_name = storageGet)]
+    pub fn storage_get(key: &str) -> Option<String>;
+    /// `localStorage.setItem`; false when refused.
+    #[wasm_bindgen(js_name = storageSet)]
+    pub fn storage_set(key: &str, value: &str) -> bool;
+    /// `localStorage.removeItem`.
+    #[wasm_bindgen(js_name = storageRemove)]
+    pub fn storage_remove(key: &str);
+    /// The localStorage keys starting with `prefix`.
+    #[wasm_bindgen(js_name = storageKeys)]
+    pub fn storage_keys(prefix: &str) -> Vec<String>;
+    /// A random UUID v4.
+    pub fn uuid() -> String;
+    /// `[protocol, hostname, timeZone, language, charset, resolution, colorDepth, cookieEnabled]`.
+    #[wasm_bindgen(js_name = browserInfo)]
+    pub fn browser_info() -> Vec<String>;
+    /// `[url, referrer, title, viewport, documentSize]`.
+    #[wasm_bindgen(js_name = pageFacts)]
+    pub fn page_facts() -> Vec<String>;
+    /// Whether the page is hidden.
+    pub fn hidden() -> bool;
+    /// Calls `f` on a page event (`visibilitychange`, `pagehide`, `online`).
+    #[wasm_bindgen(js_name = onPage)]
+    pub fn on_page(event: &str, f: &Function);
+    /// Calls `f` at the end of the current task.
+    pub fn microtask(f: &JsValue);
+    /// Sends a request; `done(status, retryAfterMs)` is called once (status 0: no answer).
+    pub fn send(
+        url: &str,
+        body: Option<&str>,
+        credentials: &str,
+        keepalive: bool,
+        timeout_ms: u32,
+        done: &JsValue,
+    );
+    /// Calls a user callback with a JSON report, logging what it throws.
+    pub fn notify(callback: &Function, report: &str);
+    /// Marks this page alive while it lives.
+    pub fn announce(tab_id: &str);
+    /// Stops announcing this page.
+    pub fn retire(tab_id: &str);
+    /// Calls `f(liveTabIds | null)` while holding the origin-wide lock `name`.
+    #[wasm_bindgen(js_name = whileLocked)]
+    pub fn while_locked(name: &str, f: &JsValue);
+}

@@ -395,6 +395,7 @@ impl JsTracker {
                 Ok((notices, send))
             })
             .map_err(js_error)?;
+        runtime::commit_soon(&self.shared);
         for notice in notices {
             notice.deliver();
         }

@@ -423,28 +423,44 @@ fn bad_input_names_the_field_and_tracks_nothing() {
     );
 }
 
-fn pv(t: &mut Tracker, env: &mut MemoryEnv) -> String {
+fn track_pv(t: &mut Tracker, env: &mut MemoryEnv) -> String {
     t.track(env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap().event_id
 }
 
+/// A page view tracked in a task of its own: tracked, then written at the end of the task.
+fn pv(t: &mut Tracker, env: &mut MemoryEnv) -> String {
+    let id = track_pv(t, env);
+    t.commit_queue(env);
+    id
+}
+
 #[test]
-fn each_event_is_persisted_under_its_own_key_until_delivered() {
+fn events_of_a_task_are_persisted_as_one_chunk_until_all_are_delivered() {
     let mut env = MemoryEnv::at(T0);
     let mut t = tracker(&mut env, |_| {});
     let prefix = t.queue_prefix().to_owned();
-    let ids: Vec<String> = (0..3).map(|_| pv(&mut t, &mut env)).collect();
+    let ids: Vec<String> = (0..3).map(|_| track_pv(&mut t, &mut env)).collect();
+    assert!(env.storage_keys(&prefix).is_empty(), "written at the end of the task");
+    t.commit_queue(&mut env);
     let keys = env.storage_keys(&prefix);
-    assert_eq!(keys.len(), 3);
-    assert!(env.storage[&keys[0]].contains(&ids[0]));
+    assert_eq!(keys.len(), 1, "one chunk for the task");
+    assert!(ids.iter().all(|id| env.storage[&keys[0]].contains(id.as_str())));
+    let last = pv(&mut t, &mut env);
+    assert_eq!(env.storage_keys(&prefix).len(), 2, "the next task, the next chunk");
+
+    // The first request takes part of the first chunk: the chunk stays until all are delivered.
+    let r = t.next_request(T0, Some(2500)).unwrap();
+    assert!((1..3).contains(&r.events), "{} events", r.events);
+    t.complete(&mut env, r.id, Some(200), 0.0, None);
+    assert_eq!(env.storage_keys(&prefix).len(), 2, "kept until every event of the chunk got a 2xx");
     let r = t.next_request(T0, None).unwrap();
-    assert_eq!(r.events, 3);
-    assert_eq!(env.storage_keys(&prefix).len(), 3, "kept until the collector answers 2xx");
+    assert!(r.body.as_deref().unwrap().contains(&last));
     t.complete(&mut env, r.id, Some(200), 0.0, None);
     assert!(env.storage_keys(&prefix).is_empty());
 }
 
 #[test]
-fn per_event_storage_work_does_not_grow_with_the_queue() {
+fn storage_work_per_task_does_not_grow_with_the_queue() {
     let mut env = MemoryEnv::at(T0);
     let mut t = tracker(&mut env, |c| c.queue_limits.max_persisted_bytes = usize::MAX);
     let before = env.storage_writes;
@@ -455,8 +471,22 @@ fn per_event_storage_work_does_not_grow_with_the_queue() {
     }
     let before = env.storage_writes;
     pv(&mut t, &mut env);
-    assert_eq!(env.storage_writes - before, first, "one key per event, never a whole-queue rewrite");
+    assert_eq!(env.storage_writes - before, first, "one chunk per task, never a whole-queue rewrite");
     assert_eq!(first, 1);
+
+    // A burst in one task: one write per 64 KiB of events, not one per event.
+    let before = env.storage_writes;
+    let mut bytes = 0;
+    for _ in 0..500 {
+        track_pv(&mut t, &mut env);
+    }
+    t.commit_queue(&mut env);
+    let writes = (env.storage_writes - before) as usize;
+    for key in env.storage_keys(t.queue_prefix()).iter().rev().take(writes) {
+        bytes += env.storage[key].len();
+    }
+    assert!(writes <= bytes / (60 * 1024) + 1, "{writes} writes for {bytes} bytes");
+    assert!(writes < 50);
 }
 
 #[test]
@@ -484,8 +514,11 @@ fn a_full_queue_drops_and_reports() {
         })
         .collect();
     assert_eq!(dropped, [false, false, false, true, true]);
+    t.commit_queue(&mut env);
     assert_eq!(t.queue().stats().dropped, 2);
-    assert_eq!(env.storage_keys(t.queue_prefix()).len(), 3, "dropped events leave no key behind");
+    let keys = env.storage_keys(t.queue_prefix());
+    assert_eq!(keys.len(), 1, "the task's chunk");
+    assert_eq!(env.storage[&keys[0]].lines().count(), 3, "dropped events are not persisted");
 }
 
 #[test]

@@ -21,8 +21,8 @@ pub struct QueuedEvent {
     pub event_id: String,
     /// The wire form (see the module docs).
     pub wire: String,
-    /// The localStorage key the event is persisted under, if it is.
-    pub storage_key: Option<String>,
+    /// The persisted chunk holding the event (its sequence number), if it is persisted.
+    pub chunk: Option<u64>,
 }
 
 /// A request to make: the shell performs it and reports back with [`OutQueue::complete`].
@@ -348,7 +348,7 @@ mod tests {
         QueuedEvent {
             event_id: format!("e{i}"),
             wire: format!("{{\"eid\":\"e{i}\",\"x\":\"{}\"", "a".repeat(size)),
-            storage_key: Some(format!("k{i}")),
+            chunk: Some(i as u64),
         }
     }
 
@@ -388,7 +388,7 @@ mod tests {
         assert_eq!(q.stats().in_flight, r.events + second.events);
         let done = q.complete(r.id, Outcome::Delivered, 2, &P, 0.0, None);
         assert_eq!(done.removed.len(), r.events);
-        assert_eq!(done.removed[0].storage_key.as_deref(), Some("k0"));
+        assert_eq!(done.removed[0].chunk, Some(0));
         assert_eq!(q.len(), 10 - r.events);
         assert_eq!(q.stats().sent, r.events as u64);
     }

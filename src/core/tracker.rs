@@ -17,6 +17,28 @@ use crate::core::queue::{Completion, OutQueue, QueuedEvent, Request};
 use crate::core::session::Session;
 use crate::core::state_store::StateStore;
 use crate::error::Result;
+use alloc::collections::VecDeque;
+
+/// A persisted chunk grows to this many bytes at most (one event larger than this is a chunk of
+/// its own): large enough that one `setItem` carries many events of a burst, small enough that
+/// rewriting or removing it stays cheap.
+const CHUNK_MAX_BYTES: usize = 64 * 1024;
+
+/// Events tracked in the current task, waiting to be written to storage as one chunk.
+#[derive(Debug)]
+struct PendingChunk {
+    seq: u64,
+    /// The events' wire forms, each followed by `\n` (no wire form contains a raw newline).
+    text: String,
+}
+
+/// A persisted (or pending) chunk: how many of its events are still queued, and their bytes.
+#[derive(Debug, Clone, Copy)]
+struct ChunkRefs {
+    seq: u64,
+    events: usize,
+    bytes: usize,
+}
 
 /// The `eid` of an event in wire form (POST JSON or GET query), found without parsing it all.
 fn event_id_of(wire: &str) -> Option<String> {
@@ -118,6 +140,10 @@ pub struct Tracker {
     queue_prefix: String,
     next_seq: u64,
     persisted_bytes: usize,
+    pending_chunk: Option<PendingChunk>,
+    /// Persisted (or pending) chunks in `seq` order; finished ones (no events left) are popped
+    /// from the front.
+    chunks: VecDeque<ChunkRefs>,
 }
 
 impl Tracker {
@@ -167,6 +193,8 @@ impl Tracker {
             tab_id,
             next_seq: 0,
             persisted_bytes: 0,
+            pending_chunk: None,
+            chunks: VecDeque::new(),
             session,
             config,
             browser,
@@ -367,25 +395,80 @@ impl Tracker {
         &self.config
     }
 
-    /// Queues an event and persists it under its own key (one write, whatever the queue's
-    /// length); an event storage refuses stays in memory. False when the queue is full.
+    /// Queues an event and adds it to the chunk of the current task, which
+    /// [`Tracker::commit_queue`] writes at the end of the task: one `setItem` per task (per
+    /// [`CHUNK_MAX_BYTES`]), never a whole-queue rewrite, whatever the queue's length. False
+    /// when the queue is full (the event is dropped).
     fn enqueue(&mut self, env: &mut impl Env, event_id: String, wire: String) -> bool {
-        let mut event = QueuedEvent { event_id, wire, storage_key: None };
+        let mut event = QueuedEvent { event_id, wire, chunk: None };
         if !self.queue.has_room(event.wire.len()) {
             return self.queue.push(event);
         }
         let size = event.wire.len();
         let room = self.persisted_bytes + size <= self.config.queue_limits.max_persisted_bytes;
         if self.config.state_storage.persists_queue() && room {
-            self.next_seq += 1;
-            let mut key = concat(&[&self.queue_prefix, &self.tab_id, "."]);
-            push_uint(&mut key, self.next_seq, 12);
-            if env.storage_set(&key, &event.wire) {
-                event.storage_key = Some(key);
-                self.persisted_bytes += size;
+            if self.pending_chunk.as_ref().is_some_and(|c| c.text.len() + size >= CHUNK_MAX_BYTES) {
+                self.commit_queue(env);
             }
+            let chunk = match &mut self.pending_chunk {
+                Some(chunk) => chunk,
+                None => {
+                    self.next_seq += 1;
+                    self.chunks.push_back(ChunkRefs { seq: self.next_seq, events: 0, bytes: 0 });
+                    self.pending_chunk.insert(PendingChunk { seq: self.next_seq, text: String::new() })
+                }
+            };
+            chunk.text.push_str(&event.wire);
+            chunk.text.push('\n');
+            if let Some(refs) = self.chunks.back_mut() {
+                refs.events += 1;
+                refs.bytes += size;
+            }
+            event.chunk = Some(chunk.seq);
+            self.persisted_bytes += size;
         }
         self.queue.push(event)
+    }
+
+    /// Whether events tracked since the last [`Tracker::commit_queue`] wait to be written.
+    pub fn has_unwritten(&self) -> bool {
+        self.pending_chunk.is_some()
+    }
+
+    /// Writes the events tracked in this task to storage, as one chunk. The web layer calls it
+    /// at the end of every task that tracked something, before any other task (an unload
+    /// handler, another page's script) can run. If storage refuses, the events stay in memory.
+    pub fn commit_queue(&mut self, env: &mut impl Env) {
+        let Some(chunk) = self.pending_chunk.take() else { return };
+        let Some(refs) = self.chunk_refs(chunk.seq).map(|r| *r) else { return };
+        if refs.events > 0 && !env.storage_set(&self.chunk_key(chunk.seq), &chunk.text) {
+            // Refused: the events live in memory only; their chunk is done as far as storage goes.
+            self.persisted_bytes = self.persisted_bytes.saturating_sub(refs.bytes);
+            if let Some(r) = self.chunk_refs(chunk.seq) {
+                *r = ChunkRefs { seq: refs.seq, events: 0, bytes: 0 };
+            }
+        }
+        self.pop_finished_chunks();
+    }
+
+    /// The storage key of this tab's chunk `seq`: `snowtrack.q.<namespace>.<tab id>.<seq>`.
+    fn chunk_key(&self, seq: u64) -> String {
+        let mut key = concat(&[&self.queue_prefix, &self.tab_id, "."]);
+        push_uint(&mut key, seq, 12);
+        key
+    }
+
+    fn chunk_refs(&mut self, seq: u64) -> Option<&mut ChunkRefs> {
+        let at = self.chunks.binary_search_by_key(&seq, |c| c.seq).ok()?;
+        self.chunks.get_mut(at)
+    }
+
+    fn pop_finished_chunks(&mut self) {
+        while self.chunks.front().is_some_and(|c| c.events == 0)
+            && self.pending_chunk.as_ref().is_none_or(|p| self.chunks.front().is_some_and(|c| c.seq != p.seq))
+        {
+            self.chunks.pop_front();
+        }
     }
 
     /// This page's tab id, part of its queue keys.
@@ -403,18 +486,26 @@ impl Tracker {
     /// room (the rest stay persisted for later). Returns how many were taken.
     pub fn adopt(&mut self, env: &mut impl Env, keys: &[String]) -> usize {
         let mut adopted = 0;
-        for key in keys {
-            let Some(wire) = env.storage_get(key) else { continue };
-            if !self.queue.has_room(wire.len()) {
-                // The rest stays persisted, for a later adoption once the queue has drained.
-                break;
+        'keys: for key in keys {
+            let Some(text) = env.storage_get(key) else { continue };
+            let mut events = text.split('\n').filter(|w| !w.is_empty());
+            while let Some(wire) = events.next() {
+                if !self.queue.has_room(wire.len()) {
+                    // The rest stays persisted, for a later adoption once the queue has drained.
+                    let rest: Vec<&str> = core::iter::once(wire).chain(events).collect();
+                    let mut left = rest.join("\n");
+                    left.push('\n');
+                    env.storage_set(key, &left);
+                    break 'keys;
+                }
+                let event_id = event_id_of(wire).unwrap_or_default();
+                if self.enqueue(env, event_id, wire.to_owned()) {
+                    adopted += 1;
+                }
             }
             env.storage_remove(key);
-            let event_id = event_id_of(&wire).unwrap_or_default();
-            if self.enqueue(env, event_id, wire) {
-                adopted += 1;
-            }
         }
+        self.commit_queue(env);
         adopted
     }
 
@@ -436,11 +527,24 @@ impl Tracker {
         let outcome = self.config.retry.outcome(status);
         let done = self.queue.complete(id, outcome, env.now_ms(), &self.config.retry, jitter, retry_after_ms);
         for event in &done.removed {
-            if let Some(key) = &event.storage_key {
-                env.storage_remove(key);
-                self.persisted_bytes = self.persisted_bytes.saturating_sub(event.wire.len());
+            let Some(seq) = event.chunk else { continue };
+            let Some(refs) = self.chunk_refs(seq) else { continue };
+            if refs.events == 0 {
+                continue; // its chunk was never written
+            }
+            refs.events -= 1;
+            refs.bytes = refs.bytes.saturating_sub(event.wire.len());
+            let finished = refs.events == 0;
+            self.persisted_bytes = self.persisted_bytes.saturating_sub(event.wire.len());
+            if finished {
+                if self.pending_chunk.as_ref().is_some_and(|c| c.seq == seq) {
+                    self.pending_chunk = None;
+                } else {
+                    env.storage_remove(&self.chunk_key(seq));
+                }
             }
         }
+        self.pop_finished_chunks();
         (outcome, done)
     }
 

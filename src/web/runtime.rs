@@ -65,6 +65,8 @@ pub struct Runtime {
     retry_timer: Option<Timeout>,
     /// `resolve` functions of pending `flush()` promises.
     flush_waiters: Vec<Function>,
+    /// A microtask will write the events tracked in this task.
+    commit_scheduled: bool,
 }
 
 /// The shared handle.
@@ -125,6 +127,7 @@ impl Runtime {
             parked: Vec::new(),
             retry_timer: None,
             flush_waiters: Vec::new(),
+            commit_scheduled: false,
         }))
     }
 
@@ -187,6 +190,30 @@ fn listen(shared: &Shared) {
         }
         send_soon(shared);
     });
+}
+
+/// Writes the events tracked in this task to storage at its end (one chunk for all of them),
+/// before any other task can run.
+pub fn commit_soon(shared: &Shared) {
+    let schedule = match shared.try_borrow_mut() {
+        Ok(mut rt) if rt.tracker.has_unwritten() && !rt.commit_scheduled => {
+            rt.commit_scheduled = true;
+            true
+        }
+        _ => false,
+    };
+    if !schedule {
+        return;
+    }
+    let weak = Rc::downgrade(shared);
+    host::microtask(&Closure::once_into_js(move || {
+        let Some(shared) = weak.upgrade() else { return };
+        if let Ok(mut rt) = shared.try_borrow_mut() {
+            let Runtime { tracker, env, commit_scheduled, .. } = &mut *rt;
+            *commit_scheduled = false;
+            tracker.commit_queue(env);
+        }
+    }));
 }
 
 /// Starts send loops up to [`MAX_SENDERS`] (counted at once, so a burst of calls in one task

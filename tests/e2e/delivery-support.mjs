@@ -182,7 +182,9 @@ export function deliveryReports(page) {
   return page.evaluate(() => window.delivery);
 }
 
-/** How many queue keys (`snowtrack.q.*`) localStorage holds. */
-export function queueKeys(page) {
-  return page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('snowtrack.q.')).length);
+/** How many events the queue keys (`snowtrack.q.*`, one chunk of events per line each) hold. */
+export function persistedEvents(page) {
+  return page.evaluate(() => Object.keys(localStorage)
+    .filter((k) => k.startsWith('snowtrack.q.'))
+    .reduce((n, k) => n + localStorage.getItem(k).split('\n').filter(Boolean).length, 0));
 }

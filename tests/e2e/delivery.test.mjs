@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { sleep, waitFor } from './support.mjs';
 import {
   COLLECTOR_ARGS, clearFaults, countEids, createRecordingTracker, deliveryReports, deliverySetup, deliveryStats,
-  eventIds, faultReport, openFixture, queueKeys, setFault, trackMany, waitForEids,
+  eventIds, faultReport, openFixture, persistedEvents, setFault, trackMany, waitForEids,
 } from './delivery-support.mjs';
 
 const TIMEOUT = { timeout: 60_000 };
@@ -37,7 +37,7 @@ test('collector down for 10 s while 500 events are tracked, restarted on the sam
   assert.equal(during.sent, 0, 'nothing can be sent while the collector is down');
   assert.equal(during.queued + during.inFlight, 500);
   assert.ok(during.retried > 0, `retried during the outage: ${JSON.stringify(during)}`);
-  assert.equal(await queueKeys(page), 500, 'every event is persisted while undelivered');
+  assert.equal(await persistedEvents(page), 500, 'every event is persisted while undelivered');
 
   const collector = await env.restart();
   const received = await waitForEids(collector, 500, { timeout: 15_000 });
@@ -49,7 +49,7 @@ test('collector down for 10 s while 500 events are tracked, restarted on the sam
   const { failure } = await deliveryReports(page);
   assert.ok(failure.length > 0 && failure.every((f) => f.willRetry === true && f.status === null),
     'connection refused is reported as retryable, with no status');
-  assert.equal(await queueKeys(page), 0, 'delivered events leave localStorage');
+  assert.equal(await persistedEvents(page), 0, 'delivered events leave localStorage');
   assert.deepEqual(env.pageErrors, []);
 });
 
@@ -122,7 +122,7 @@ test('page reloaded while a request is in flight: every event arrives after the 
   const counts = countEids(received.eids);
   assert.ok([...counts.values()].every((n) => n <= 2), 'no event sent more than twice');
   t.diagnostic(`events received ${received.count} for 200 distinct eids (${received.count - 200} resent after the reload)`);
-  await waitFor(async () => (await queueKeys(page)) === 0, { message: 'localStorage queue emptied' });
+  await waitFor(async () => (await persistedEvents(page)) === 0, { message: 'localStorage queue emptied' });
   const stats = await deliveryStats(page);
   assert.equal(stats.queued + stats.inFlight, 0);
   assert.deepEqual(env.pageErrors, []);
@@ -145,13 +145,13 @@ test('tab closed with events pending, page opened again: all events arrive', TIM
   await clearFaults(collector);
   const again = await env.newPage();
   await openFixture(again, collector);
-  assert.equal(await queueKeys(again), 120, 'the closed tab left its events in localStorage');
+  assert.equal(await persistedEvents(again), 120, 'the closed tab left its events in localStorage');
   await createRecordingTracker(again);
   const received = await waitForEids(collector, 120, { timeout: 20_000 });
   assertExactlyOnce(received, 120, 'sent by the new page');
   const stats = await deliveryStats(again);
   assert.equal(stats.sent, 120, 'the new page adopted and sent them');
-  assert.equal(await queueKeys(again), 0);
+  assert.equal(await persistedEvents(again), 0);
   assert.deepEqual(env.pageErrors, []);
 });
 
@@ -172,7 +172,7 @@ test('a tab closed with events pending: a tab still open takes them over', TIMEO
   const received = await waitForEids(collector, 60, { timeout: 15_000 });
   assertExactlyOnce(received, 60, 'taken over by the open tab');
   assert.equal((await deliveryStats(other)).sent, 60);
-  assert.equal(await queueKeys(other), 0);
+  assert.equal(await persistedEvents(other), 0);
   assert.deepEqual(env.pageErrors, []);
 });
 
@@ -205,13 +205,13 @@ test('a 10,000-event burst in one page: 10,000 distinct eids', TIMEOUT, async (t
   await openFixture(page, collector);
   await createRecordingTracker(page);
   const ms = await trackMany(page, 10_000);
-  const persisted = await queueKeys(page);
+  const persisted = await persistedEvents(page);
   t.diagnostic(`10,000 track calls in ${ms.toFixed(0)} ms; ${persisted} persisted right after (the rest refused by the quota, kept in memory)`);
   const received = await waitForEids(collector, 10_000, { timeout: 45_000, settle: 300 });
   assertExactlyOnce(received, 10_000, 'burst');
   const stats = await deliveryStats(page);
   assert.deepEqual(stats, { queued: 0, inFlight: 0, sent: 10_000, failed: 0, retried: 0, dropped: 0 });
-  assert.equal(await queueKeys(page), 0);
+  assert.equal(await persistedEvents(page), 0);
   assert.deepEqual(env.pageErrors, []);
 });
 
@@ -224,7 +224,7 @@ test('localStorage.setItem throwing: events are still delivered', TIMEOUT, async
   assert.equal(await page.evaluate(() => window.tracker.flush()), true);
   const received = await waitForEids(collector, 100);
   assertExactlyOnce(received, 100, 'with a throwing localStorage');
-  assert.equal(await queueKeys(page), 0, 'nothing could be persisted');
+  assert.equal(await persistedEvents(page), 0, 'nothing could be persisted');
   assert.equal((await deliveryStats(page)).sent, 100);
   assert.deepEqual(env.pageErrors, []);
 });
@@ -255,7 +255,7 @@ test('a 400 answer: its events are dropped and reported (willRetry false), the r
   assert.deepEqual(new Set(success.flatMap((s) => s.eventIds)), arrived);
   const stats = await deliveryStats(page);
   assert.deepEqual(stats, { queued: 0, inFlight: 0, sent: 20, failed: 10, retried: 0, dropped: 0 });
-  assert.equal(await queueKeys(page), 0, 'dropped events leave localStorage too');
+  assert.equal(await persistedEvents(page), 0, 'dropped events leave localStorage too');
   // Nothing comes later: the dropped events stay dropped.
   await sleep(1500);
   assert.equal((await eventIds(collector)).count, 20);
@@ -297,7 +297,7 @@ test('adopting more events than maxQueueSize reports the drops and keeps the res
   const stats = await deliveryStats(again);
   const { dropped } = await deliveryReports(again);
   assert.equal(dropped.length, stats.dropped, 'every drop is reported through onEventDropped');
-  assert.equal(stats.dropped + (await queueKeys(again)), 40, 'events that do not fit are dropped and reported, or stay persisted');
+  assert.equal(stats.dropped + (await persistedEvents(again)), 40, 'events that do not fit are dropped and reported, or stay persisted');
 });
 
 test('an event the collector refuses as too large (413) does not block the events behind it', TIMEOUT, async (t) => {

@@ -11,7 +11,7 @@
 // Everything is copied (not linked) from pkg/npm at the start, so a rebuild of pkg/ during the run
 // cannot mix two builds. Both bundles use the same esbuild options.
 
-import { cpSync, existsSync, readFileSync, writeFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -203,15 +203,23 @@ export async function buildSite() {
   cpSync(path.join(BENCH_DIR, 'page/harness.js'), path.join(site, 'harness.js'));
 
   const file = (name, bytes) => ({ name, ...compressedSizes(bytes) });
+  /** snippets/<crate-hash>/src/web/host.js under `dir`. */
+  const hostSnippet = (dir) => {
+    const found = readdirSync(dir).map((d) => path.join(dir, d, 'src/web/host.js')).find((f) => existsSync(f));
+    if (!found) throw new Error(`no host.js snippet under ${dir}`);
+    return found;
+  };
   const served = (rel) => file(rel, readFileSync(path.join(site, rel)));
   const paths = {
     // What a page downloads on each path (the tag is inline in the page, counted with it).
     snowtrackNpm: [served('st/snowtrack.js'), served('st/snowtrack_bg.wasm')],
     snowtrackTag: [file('snippet.min.js (inline tag)', Buffer.from(snippet)), served('npm/loader.js'), served('npm/web/snowtrack_bg.wasm')],
     snowplow: [served('sp/snowplow.js')],
-    // The size budget's measure (scripts/size.sh): the wasm-pack web build, wasm + glue.
+    // The size budget's measure (scripts/size.sh): the wasm-pack web build, wasm + glue + the
+    // host.js snippet the glue imports.
     snowtrackWeb: [file('pkg/web/snowtrack_bg.wasm', readFileSync(path.join(pkgCopy, 'web/snowtrack_bg.wasm'))),
-      file('pkg/web/snowtrack.js', readFileSync(path.join(pkgCopy, 'web/snowtrack.js')))],
+      file('pkg/web/snowtrack.js', readFileSync(path.join(pkgCopy, 'web/snowtrack.js'))),
+      file('pkg/web/snippets/*/host.js', readFileSync(hostSnippet(path.join(pkgCopy, 'web/snippets'))))],
   };
   const sizes = Object.fromEntries(Object.entries(paths).map(([k, files]) => [k, { files, total: total(files) }]));
   const webWasm = readFileSync(path.join(PKG_WEB, 'snowtrack_bg.wasm'));

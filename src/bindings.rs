@@ -276,15 +276,16 @@ fn read_config(config: &mut Config, options: &JsValue) -> Result<Callbacks> {
     })
 }
 
-/// Checks `value` is a plain object and returns its JSON text.
-fn object_json(field: &str, value: &JsValue) -> Result<String> {
+/// Checks `value` is a plain object and returns its JSON text; `field` names it in an error
+/// (built only then: this runs for every event and entity).
+fn object_json(field: impl Fn() -> String, value: &JsValue) -> Result<String> {
     if !value.is_object() || Array::is_array(value) || value.is_function() {
-        return Err(Error::event(field, "must be an object"));
+        return Err(Error::event(field(), "must be an object"));
     }
     JSON::stringify(value)
         .ok()
         .and_then(|s| s.as_string())
-        .ok_or_else(|| Error::event(field, "cannot be serialized to JSON"))
+        .ok_or_else(|| Error::event(field(), "cannot be serialized to JSON"))
 }
 
 fn self_describing(field: &str, value: &JsValue) -> Result<SelfDescribingJson> {
@@ -294,7 +295,7 @@ fn self_describing(field: &str, value: &JsValue) -> Result<SelfDescribingJson> {
     let prefix = concat(&[field, "."]);
     let f = Fields::event(value, &prefix);
     let schema = f.string("schema")?.ok_or_else(|| Error::event(f.name("schema"), "is required"))?;
-    let data = object_json(&f.name("data"), &f.get("data"))?;
+    let data = object_json(|| f.name("data"), &f.get("data"))?;
     SelfDescribingJson::new(field, &schema, data)
 }
 

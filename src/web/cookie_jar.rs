@@ -10,7 +10,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::cookie::cookie_value;
+use crate::core::cookie::{CookieAttributes, cookie_string, cookie_value};
 use crate::core::env::CookieWrite;
 use crate::web::host;
 use crate::web::page_local::PageLocal;
@@ -26,12 +26,22 @@ struct Entry {
     name: String,
     /// The value as written; `None` once deleted.
     value: Option<String>,
-    /// The `document.cookie` assignment still to perform.
-    pending: Option<String>,
+    /// The write still to perform (formatted only then: a burst of events writes the same
+    /// cookie many times in one task).
+    pending: Option<Pending>,
     /// How long the value may be read back after the write, ms.
     read_back_ms: f64,
     /// Read back from memory until then (epoch ms); infinite while pending.
     until: f64,
+}
+
+/// A recorded write: value, lifetime from `now_ms`, attributes.
+#[derive(Debug)]
+struct Pending {
+    value: String,
+    ttl_s: Option<i64>,
+    now_ms: i64,
+    attributes: CookieAttributes,
 }
 
 #[derive(Debug, Default)]
@@ -77,15 +87,26 @@ impl CookieJar {
     pub fn set(&self, cookie: &CookieWrite<'_>) {
         let Ok(mut state) = self.state.try_borrow_mut() else { return };
         let read_back_ms = cookie.ttl_s.map_or(READ_BACK_MS, |ttl| READ_BACK_MS.min(ttl as f64 * 1000.0));
-        let entry = Entry {
-            name: cookie.name.to_owned(),
-            value: cookie.ttl_s.is_none_or(|ttl| ttl > 0).then(|| cookie.value.to_owned()),
-            pending: Some(cookie.to_cookie_string()),
-            read_back_ms,
-            until: f64::INFINITY,
-        };
-        state.entries.retain(|e| e.name != entry.name);
-        state.entries.push(entry);
+        let value = cookie.ttl_s.is_none_or(|ttl| ttl > 0).then(|| cookie.value.to_owned());
+        let pending = Some(Pending {
+            value: cookie.value.to_owned(),
+            ttl_s: cookie.ttl_s,
+            now_ms: cookie.now_ms,
+            attributes: cookie.attributes.clone(),
+        });
+        match state.entries.iter_mut().find(|e| e.name == cookie.name) {
+            Some(entry) => {
+                (entry.value, entry.pending, entry.read_back_ms) = (value, pending, read_back_ms);
+                entry.until = f64::INFINITY;
+            }
+            None => state.entries.push(Entry {
+                name: cookie.name.to_owned(),
+                value,
+                pending,
+                read_back_ms,
+                until: f64::INFINITY,
+            }),
+        }
         if !core::mem::replace(&mut state.flush_scheduled, true) {
             let jar = self.clone();
             host::microtask(&Closure::once_into_js(move || jar.flush()));
@@ -98,8 +119,8 @@ impl CookieJar {
         state.flush_scheduled = false;
         let now = js_sys::Date::now();
         for entry in &mut state.entries {
-            if let Some(assignment) = entry.pending.take() {
-                host::set_cookie(&assignment);
+            if let Some(p) = entry.pending.take() {
+                host::set_cookie(&cookie_string(&entry.name, &p.value, p.ttl_s, p.now_ms, &p.attributes));
                 entry.until = now + entry.read_back_ms;
             }
         }

@@ -1,23 +1,37 @@
 //! [`WebEnv`]: the real browser behind the core's [`Env`]: cookies through the page's
-//! [`CookieJar`], localStorage, `Date.now` and random UUIDs, all through `host.js`, which
+//! [`CookieJar`], localStorage, `Date.now` and UUIDs v4 from `crypto.getRandomValues`, all
+//! through `host.js`, which
 //! catches every browser refusal (cookies in a sandboxed iframe, storage in private mode or
 //! over quota).
 
 use crate::core::env::{CookieWrite, Env};
+use crate::core::id_cookie::uuid_v4_from_bytes;
 use crate::prelude::*;
 use crate::web::cookie_jar::CookieJar;
 use crate::web::host;
 
+/// Random bytes fetched per crossing: 64 UUIDs.
+const RANDOM_POOL: usize = 1024;
+
 /// Browser-backed environment.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct WebEnv {
     cookies: CookieJar,
+    /// Random bytes from `crypto.getRandomValues`, fetched [`RANDOM_POOL`] at a time (one call
+    /// per 64 ids instead of one `crypto.randomUUID()` per id).
+    random: Vec<u8>,
+}
+
+impl Default for WebEnv {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl WebEnv {
     /// The page's environment.
     pub fn new() -> Self {
-        WebEnv { cookies: CookieJar::new() }
+        WebEnv { cookies: CookieJar::new(), random: Vec::new() }
     }
 }
 
@@ -27,7 +41,16 @@ impl Env for WebEnv {
     }
 
     fn new_uuid(&mut self) -> String {
-        host::uuid()
+        if self.random.len() < 16 {
+            self.random.resize(RANDOM_POOL, 0);
+            host::fill_random(&mut self.random);
+        }
+        let mut bytes = [0u8; 16];
+        let at = self.random.len() - 16;
+        for (b, r) in bytes.iter_mut().zip(self.random.drain(at..)) {
+            *b = r;
+        }
+        uuid_v4_from_bytes(bytes)
     }
 
     fn read_cookie(&self, name: &str) -> Option<String> {

@@ -42,18 +42,11 @@ export function storageKeys(prefix) {
   return keys;
 }
 
-/** A random UUID v4: crypto.randomUUID in secure contexts, else getRandomValues, else Math.random. */
-export function uuid() {
+/** Fills `bytes` from crypto.getRandomValues (Math.random where Web Crypto is missing). */
+export function fillRandom(bytes) {
   const c = globalThis.crypto;
-  if (c && c.randomUUID && globalThis.isSecureContext) return c.randomUUID();
-  const b = new Uint8Array(16);
-  if (c && c.getRandomValues) c.getRandomValues(b);
-  else for (let i = 0; i < 16; i += 1) b[i] = Math.random() * 256;
-  b[6] = (b[6] & 15) | 64;
-  b[8] = (b[8] & 63) | 128;
-  let id = '';
-  for (let i = 0; i < 16; i += 1) id += (i === 4 || i === 6 || i === 8 || i === 10 ? '-' : '') + (b[i] + 256).toString(16).slice(1);
-  return id;
+  if (c && c.getRandomValues) c.getRandomValues(bytes);
+  else for (let i = 0; i < bytes.length; i += 1) bytes[i] = Math.random() * 256;
 }
 
 const size = (w, h) => `${Math.max(0, Math.floor(w) || 0)}x${Math.max(0, Math.floor(h) || 0)}`;

@@ -23,8 +23,9 @@ extern "C" {
     /// The localStorage keys starting with `prefix`.
     #[wasm_bindgen(js_name = storageKeys)]
     pub fn storage_keys(prefix: &str) -> Vec<String>;
-    /// A random UUID v4.
-    pub fn uuid() -> String;
+    /// Fills `bytes` with cryptographically random bytes.
+    #[wasm_bindgen(js_name = fillRandom)]
+    pub fn fill_random(bytes: &mut [u8]);
     /// `[protocol, hostname, timeZone, language, charset, resolution, colorDepth, cookieEnabled]`.
     #[wasm_bindgen(js_name = browserInfo)]
     pub fn browser_info() -> Vec<String>;

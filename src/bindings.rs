@@ -11,8 +11,10 @@ use crate::core::cookie::SameSite;
 use crate::core::event::{Event, ScreenView, SelfDescribingJson, StructEvent, Timestamp, TrackOptions};
 use crate::core::tracker::Tracker as CoreTracker;
 use crate::error::{Error, Result};
+use crate::web::page_local::PageLocal;
 use crate::web::runtime::{self, Callbacks, Runtime, Shared};
 use crate::web::{domain, env::WebEnv, page};
+use core::cell::RefCell;
 use js_sys::{Array, Function, JSON, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -84,6 +86,9 @@ fn js_error(err: Error) -> JsError {
     JsError::new(&err.message())
 }
 
+/// Field names of event and config objects as JS strings, made on first use.
+static KEYS: PageLocal<RefCell<Vec<(&'static str, JsValue)>>> = PageLocal::new(|| RefCell::new(Vec::new()));
+
 /// Typed reads of a plain JS object (tracker options or event input), each error naming
 /// `prefix` + the field.
 struct Fields<'a> {
@@ -94,7 +99,7 @@ struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    fn required_string(&self, key: &str) -> Result<String> {
+    fn required_string(&self, key: &'static str) -> Result<String> {
         self.string(key)?
             .filter(|s| !s.is_empty())
             .ok_or_else(|| self.fail(key, "must be a non-empty string"))
@@ -116,26 +121,40 @@ impl<'a> Fields<'a> {
         (self.error)(self.name(key), reason.to_owned())
     }
 
-    fn get(&self, key: &str) -> JsValue {
+    fn get(&self, key: &'static str) -> JsValue {
         if !self.object.is_object() {
             return JsValue::UNDEFINED;
+        }
+        // The key as a JS string, made once per page: decoding a string from wasm memory has a
+        // fixed cost that event input would otherwise pay per field, per event.
+        if let Ok(mut keys) = KEYS.try_borrow_mut() {
+            let at = match keys.iter().position(|(k, _)| core::ptr::eq(*k, key) || *k == key) {
+                Some(at) => at,
+                None => {
+                    keys.push((key, JsValue::from_str(key)));
+                    keys.len() - 1
+                }
+            };
+            if let Some((_, js_key)) = keys.get(at) {
+                return Reflect::get(self.object, js_key).unwrap_or(JsValue::UNDEFINED);
+            }
         }
         Reflect::get(self.object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
     }
 
-    fn present(&self, key: &str) -> Option<JsValue> {
+    fn present(&self, key: &'static str) -> Option<JsValue> {
         Some(self.get(key)).filter(|v| !v.is_undefined() && !v.is_null())
     }
 
-    fn string(&self, key: &str) -> Result<Option<String>> {
+    fn string(&self, key: &'static str) -> Result<Option<String>> {
         self.present(key).map(|v| v.as_string().ok_or_else(|| self.fail(key, "must be a string"))).transpose()
     }
 
-    fn boolean(&self, key: &str) -> Result<Option<bool>> {
+    fn boolean(&self, key: &'static str) -> Result<Option<bool>> {
         self.present(key).map(|v| v.as_bool().ok_or_else(|| self.fail(key, "must be a boolean"))).transpose()
     }
 
-    fn number(&self, key: &str) -> Result<Option<f64>> {
+    fn number(&self, key: &'static str) -> Result<Option<f64>> {
         self.present(key)
             .map(|v| {
                 v.as_f64().filter(|n| n.is_finite()).ok_or_else(|| self.fail(key, "must be a finite number"))
@@ -143,7 +162,7 @@ impl<'a> Fields<'a> {
             .transpose()
     }
 
-    fn whole(&self, key: &str) -> Result<Option<i64>> {
+    fn whole(&self, key: &'static str) -> Result<Option<i64>> {
         match self.number(key)? {
             Some(n) if !(0.0..=9.0e15).contains(&n) || n != (n as i64) as f64 => {
                 Err(self.fail(key, "must be a non-negative whole number"))
@@ -152,7 +171,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn function(&self, key: &str) -> Result<Option<Function>> {
+    fn function(&self, key: &'static str) -> Result<Option<Function>> {
         self.present(key)
             .map(|v| v.dyn_into::<Function>().map_err(|_| self.fail(key, "must be a function")))
             .transpose()
@@ -160,7 +179,7 @@ impl<'a> Fields<'a> {
 
     fn enumerated<T>(
         &self,
-        key: &str,
+        key: &'static str,
         parse: impl Fn(&str) -> Option<T>,
         allowed: &str,
     ) -> Result<Option<T>> {
@@ -234,7 +253,7 @@ fn read_config(config: &mut Config, options: &JsValue) -> Result<Callbacks> {
         config.session_context = c.boolean("session")?.unwrap_or(true);
         config.web_page_context = c.boolean("webPage")?.unwrap_or(true);
     }
-    let codes = |key: &str| -> Result<Option<Vec<u16>>> {
+    let codes = |key: &'static str| -> Result<Option<Vec<u16>>> {
         let Some(value) = f.present(key) else { return Ok(None) };
         let bad = || Error::config(key, "must be an array of HTTP status codes");
         let array = value.dyn_into::<Array>().map_err(|_| bad())?;

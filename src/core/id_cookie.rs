@@ -7,7 +7,7 @@
 //! that a value whose domain user id is not a UUID (or legacy 16-hex id) is rejected, so the
 //! caller starts fresh instead of emitting an entity the `client_session` schema refuses.
 
-use crate::core::text::{int, push_hex, push_int};
+use crate::core::text::{int, push_int};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
@@ -89,14 +89,19 @@ pub fn is_uuid(text: &str) -> bool {
 pub fn uuid_v4_from_bytes(mut bytes: [u8; 16]) -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let mut out = String::with_capacity(36);
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = [b'-'; 36];
+    let mut at = 0;
     for (i, b) in bytes.iter().enumerate() {
         if matches!(i, 4 | 6 | 8 | 10) {
-            out.push('-');
+            at += 1;
         }
-        push_hex(&mut out, *b, false);
+        for (slot, nibble) in text.iter_mut().skip(at).zip([b >> 4, b & 15]) {
+            *slot = HEX.get(usize::from(nibble)).copied().unwrap_or(b'0');
+        }
+        at += 2;
     }
-    out
+    core::str::from_utf8(&text).map(str::to_owned).unwrap_or_default()
 }
 
 /// True for a domain user id the `client_session` schema accepts: a lowercase UUID or 16 hex digits.

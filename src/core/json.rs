@@ -40,6 +40,9 @@ pub fn push_string(out: &mut String, value: &str) {
     out.push('"');
     let mut start = 0;
     for (i, byte) in value.bytes().enumerate() {
+        if byte >= 0x20 && byte != b'"' && byte != b'\\' {
+            continue;
+        }
         let escaped = match byte {
             b'"' => "\\\"",
             b'\\' => "\\\\",

@@ -7,6 +7,7 @@ use crate::prelude::*;
 use crate::core::base64::base64url;
 use crate::core::cookie::encode_uri_component;
 use crate::core::json::{self, ObjectWriter};
+use alloc::borrow::Cow;
 
 /// Schema of the POST envelope.
 pub const PAYLOAD_DATA_SCHEMA: &str = "iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4";
@@ -22,20 +23,21 @@ pub const ENVELOPE_BYTES: usize = 88;
 /// Empty values are never stored, as `payloadBuilder.add` skips `''`. The entities and the
 /// self-describing event body are kept apart and encoded once, at the end.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Payload {
-    fields: Vec<(&'static str, String)>,
+pub struct Payload<'a> {
+    /// Values borrowed where they can be (the tracker's constants, page facts).
+    fields: Vec<(&'static str, Cow<'a, str>)>,
     entities: Vec<String>,
     unstruct: Option<String>,
 }
 
-impl Payload {
+impl<'a> Payload<'a> {
     /// An empty payload.
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Sets `key` (replacing an earlier value in place); an empty value is skipped.
-    pub fn add(&mut self, key: &'static str, value: impl Into<String>) {
+    pub fn add(&mut self, key: &'static str, value: impl Into<Cow<'a, str>>) {
         let value = value.into();
         if value.is_empty() {
             return;
@@ -47,7 +49,7 @@ impl Payload {
     }
 
     /// Sets `key` when `value` is present and non-empty.
-    pub fn add_opt(&mut self, key: &'static str, value: Option<&str>) {
+    pub fn add_opt(&mut self, key: &'static str, value: Option<impl Into<Cow<'a, str>>>) {
         if let Some(value) = value {
             self.add(key, value);
         }
@@ -55,7 +57,7 @@ impl Payload {
 
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str())
+        self.fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_ref())
     }
 
     /// Appends an entity (self-describing JSON text).
@@ -108,12 +110,13 @@ impl Payload {
 
     /// The GET form: `k=v&...` (URI-encoded), contexts last, without `stm` (see [`get_url`]).
     pub fn to_query(&self, base64: bool) -> String {
-        let mut pairs: Vec<(&str, String)> = self.fields.iter().map(|(k, v)| (*k, v.clone())).collect();
+        let mut pairs: Vec<(&str, Cow<'_, str>)> =
+            self.fields.iter().map(|(k, v)| (*k, Cow::Borrowed(v.as_ref()))).collect();
         if let Some(ue) = self.unstruct_json() {
-            pairs.push(if base64 { ("ue_px", base64url(&ue)) } else { ("ue_pr", ue) });
+            pairs.push(if base64 { ("ue_px", base64url(&ue).into()) } else { ("ue_pr", ue.into()) });
         }
         if let Some(co) = self.contexts_json() {
-            pairs.push(if base64 { ("cx", base64url(&co)) } else { ("co", co) });
+            pairs.push(if base64 { ("cx", base64url(&co).into()) } else { ("co", co.into()) });
         }
         let mut query = String::new();
         for (i, (key, value)) in pairs.iter().enumerate() {
@@ -178,12 +181,12 @@ pub fn get_url(endpoint: &str, query: &str, stm_ms: i64) -> String {
 mod tests {
     use super::*;
 
-    fn sample() -> Payload {
+    fn sample() -> Payload<'static> {
         let mut p = Payload::new();
         p.add("e", "ue");
         p.add("eid", "x");
         p.add("aid", "");
-        p.add_opt("uid", None);
+        p.add_opt("uid", None::<&str>);
         p.add("url", "http://a/?q=1 2");
         p.add("eid", "y");
         p.set_unstruct(r#"{"schema":"iglu:a/b/jsonschema/1-0-0","data":{"k":"™"}}"#.into());

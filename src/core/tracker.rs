@@ -17,6 +17,7 @@ use crate::core::queue::{Completion, OutQueue, QueuedEvent, Request};
 use crate::core::session::Session;
 use crate::core::state_store::StateStore;
 use crate::error::Result;
+use alloc::borrow::Cow;
 use alloc::collections::VecDeque;
 
 /// A persisted chunk grows to this many bytes at most (one event larger than this is a chunk of
@@ -123,6 +124,55 @@ pub fn queue_key_tab<'a>(prefix: &str, key: &'a str) -> Option<&'a str> {
     key.strip_prefix(prefix)?.split('.').next()
 }
 
+/// An event's own part of the payload, decided before the payload is built.
+enum Body {
+    PageView(Option<String>),
+    Unstruct(String),
+    Struct(crate::core::event::StructEvent),
+}
+
+/// The fields every event carries, borrowed from the tracker.
+struct Common<'a> {
+    config: &'a Config,
+    browser: &'a BrowserInfo,
+    state: &'a IdCookie,
+    user_id: Option<&'a str>,
+}
+
+impl<'a> Common<'a> {
+    /// Adds them in the JS tracker's order.
+    fn add_to(
+        &self,
+        payload: &mut Payload<'a>,
+        event_id: &'a str,
+        ts_key: &'static str,
+        ts: i64,
+        page: &'a Page,
+    ) {
+        let b = self.browser;
+        payload.add("eid", event_id);
+        payload.add("tv", TRACKER_VERSION);
+        payload.add("tna", self.config.namespace.as_str());
+        payload.add("aid", self.config.app_id.as_str());
+        payload.add("p", self.config.platform.as_str());
+        payload.add("cookie", if b.cookie_enabled { "1" } else { "0" });
+        payload.add("cs", b.charset.as_str());
+        payload.add("lang", b.language.as_str());
+        payload.add("res", b.resolution.as_str());
+        payload.add("cd", b.color_depth.as_str());
+        payload.add("tz", b.timezone.as_str());
+        payload.add(ts_key, int(ts));
+        payload.add("vp", page.viewport.as_str());
+        payload.add("ds", page.document_size.as_str());
+        payload.add("vid", int(self.state.visit_count));
+        payload.add("sid", self.state.session_id.as_str());
+        payload.add("duid", self.state.domain_user_id.as_str());
+        payload.add_opt("uid", self.user_id);
+        payload.add("refr", page.referrer.as_str());
+        payload.add("url", page.url.as_str());
+    }
+}
+
 /// One tracker (one namespace).
 #[derive(Debug)]
 pub struct Tracker {
@@ -227,36 +277,19 @@ impl Tracker {
         };
         self.session.record_event(now, &event_id, ts);
 
-        let mut payload = Payload::new();
-        let mut entities: Vec<String> = options.context.iter().map(|e| e.to_json()).collect();
-        match event {
+        // Everything that changes the tracker's state first; the payload then only borrows.
+        let body = match event {
             Event::PageView { title } => {
                 if core::mem::replace(&mut self.page_viewed, true) {
                     self.page_view_id = Some(env.new_uuid());
                 }
-                payload.add("e", "pv");
-                payload.add("url", page.url.as_str());
-                payload.add("page", title.unwrap_or_else(|| page.title.clone()));
-                payload.add("refr", page.referrer.as_str());
+                Body::PageView(title)
             }
-            Event::ScreenView(screen_view) => {
-                payload.add("e", "ue");
-                payload.set_unstruct(self.screen_view(env, screen_view));
-            }
-            Event::SelfDescribing(sdj) => {
-                payload.add("e", "ue");
-                payload.set_unstruct(sdj.to_json());
-            }
-            Event::Struct(se) => {
-                payload.add("e", "se");
-                payload.add("se_ca", se.category);
-                payload.add("se_ac", se.action);
-                payload.add_opt("se_la", se.label.as_deref());
-                payload.add_opt("se_pr", se.property.as_deref());
-                payload.add_opt("se_va", se.value.as_deref());
-            }
-        }
-        self.add_common_fields(&mut payload, &event_id, ts_key, ts, page);
+            Event::ScreenView(screen_view) => Body::Unstruct(self.screen_view(env, screen_view)),
+            Event::SelfDescribing(sdj) => Body::Unstruct(sdj.to_json()),
+            Event::Struct(se) => Body::Struct(se),
+        };
+        let mut entities: Vec<String> = options.context.iter().map(|e| e.to_json()).collect();
         if self.config.web_page_context {
             let id = self.page_view_id.get_or_insert_with(|| env.new_uuid());
             entities.push(json::self_describing(WEB_PAGE_SCHEMA, &concat(&["{\"id\":\"", id, "\"}"])));
@@ -272,53 +305,50 @@ impl Tracker {
         if self.config.session_context {
             entities.push(json::self_describing(CLIENT_SESSION_SCHEMA, &self.session_context_json()));
         }
-        for entity in entities {
-            payload.add_entity(entity);
-        }
-
         self.write_state(env);
         if started || first_in_session {
             env.commit_cookies();
         }
         let notify = (started || first_in_session) && !core::mem::take(&mut self.manual_session_update);
+
+        let mut payload = Payload::new();
+        match body {
+            Body::PageView(title) => {
+                payload.add("e", "pv");
+                payload.add("url", page.url.as_str());
+                payload.add("page", title.map_or(Cow::Borrowed(page.title.as_str()), Cow::Owned));
+                payload.add("refr", page.referrer.as_str());
+            }
+            Body::Unstruct(json) => {
+                payload.add("e", "ue");
+                payload.set_unstruct(json);
+            }
+            Body::Struct(se) => {
+                payload.add("e", "se");
+                payload.add("se_ca", se.category);
+                payload.add("se_ac", se.action);
+                payload.add_opt("se_la", se.label);
+                payload.add_opt("se_pr", se.property);
+                payload.add_opt("se_va", se.value);
+            }
+        }
+        let common = Common {
+            config: &self.config,
+            browser: &self.browser,
+            state: self.session.state(),
+            user_id: self.user_id.as_deref(),
+        };
+        common.add_to(&mut payload, &event_id, ts_key, ts, page);
+        for entity in entities {
+            payload.add_entity(entity);
+        }
         let wire = match self.config.method {
             Method::Post => payload.to_post_json(self.config.encode_base64),
             Method::Get => payload.to_query(self.config.encode_base64),
         };
+        drop(payload);
         let dropped = !self.enqueue(env, event_id.clone(), wire);
         Ok(Tracked { event_id, session_update: notify.then(|| self.session_context_json()), dropped })
-    }
-
-    fn add_common_fields(
-        &self,
-        payload: &mut Payload,
-        event_id: &str,
-        ts_key: &'static str,
-        ts: i64,
-        page: &Page,
-    ) {
-        let b = &self.browser;
-        let state = self.session.state();
-        payload.add("eid", event_id);
-        payload.add("tv", TRACKER_VERSION);
-        payload.add("tna", self.config.namespace.as_str());
-        payload.add("aid", self.config.app_id.as_str());
-        payload.add("p", self.config.platform.as_str());
-        payload.add("cookie", if b.cookie_enabled { "1" } else { "0" });
-        payload.add("cs", b.charset.as_str());
-        payload.add("lang", b.language.as_str());
-        payload.add("res", b.resolution.as_str());
-        payload.add("cd", b.color_depth.as_str());
-        payload.add("tz", b.timezone.as_str());
-        payload.add(ts_key, int(ts));
-        payload.add("vp", page.viewport.as_str());
-        payload.add("ds", page.document_size.as_str());
-        payload.add("vid", int(state.visit_count));
-        payload.add("sid", state.session_id.as_str());
-        payload.add("duid", state.domain_user_id.as_str());
-        payload.add_opt("uid", self.user_id.as_deref());
-        payload.add("refr", page.referrer.as_str());
-        payload.add("url", page.url.as_str());
     }
 
     /// Builds the screen view event body and moves the screen state forward.

@@ -52,10 +52,11 @@ fn drain(t: &mut Tracker, env: &mut MemoryEnv) -> Vec<Value> {
     let registry = snowtrack_collector::Registry::embedded();
     let mut enriched = Vec::new();
     while let Some(request) = t.next_request(T0, None) {
-        let results = match request.body {
+        let results = match request.body() {
             Some(body) => snowtrack_collector::validate_post_body(&registry, &body),
             None => {
-                let query = request.url.split_once('?').unwrap().1;
+                let url = request.full_url();
+                let query = url.split_once('?').unwrap().1;
                 let params: serde_json::Map<String, Value> = query
                     .split('&')
                     .map(|kv| {
@@ -450,11 +451,11 @@ fn events_of_a_task_are_persisted_as_one_chunk_until_all_are_delivered() {
 
     // The first request takes part of the first chunk: the chunk stays until all are delivered.
     let r = t.next_request(T0, Some(2500)).unwrap();
-    assert!((1..3).contains(&r.events), "{} events", r.events);
+    assert!((1..3).contains(&r.events()), "{} events", r.events());
     t.complete(&mut env, r.id, Some(200), 0.0, None);
     assert_eq!(env.storage_keys(&prefix).len(), 2, "kept until every event of the chunk got a 2xx");
     let r = t.next_request(T0, None).unwrap();
-    assert!(r.body.as_deref().unwrap().contains(&last));
+    assert!(r.body().unwrap().contains(&last));
     t.complete(&mut env, r.id, Some(200), 0.0, None);
     assert!(env.storage_keys(&prefix).is_empty());
 }
@@ -527,7 +528,7 @@ fn leftovers_of_a_closed_page_are_adopted_and_rekeyed() {
     let mut old = tracker(&mut env, |_| {});
     let ids: Vec<String> = (0..4).map(|_| pv(&mut old, &mut env)).collect();
     let in_flight = old.next_request(T0, Some(2000)).unwrap();
-    assert!(in_flight.events >= 1, "a batch was in flight when the page closed");
+    assert!(in_flight.events() >= 1, "a batch was in flight when the page closed");
     drop(old);
 
     let mut new = tracker(&mut env, |_| {});
@@ -556,8 +557,8 @@ fn failed_sends_back_off_then_resend_the_same_events() {
     assert_eq!(done.retry_at_ms, Some(T0 + 5000), "Retry-After honoured");
     assert!(t.next_request(T0 + 4999, None).is_none());
     let again = t.next_request(T0 + 5000, None).unwrap();
-    assert!(again.body.as_deref().unwrap().contains(&id), "same eid on retry");
-    assert_ne!(again.body, r.body, "stm differs per attempt");
+    assert!(again.body().unwrap().contains(&id), "same eid on retry");
+    assert_ne!(again.body(), r.body(), "stm differs per attempt");
     let (outcome, _) = t.complete(&mut env, again.id, None, 0.0, None);
     assert_eq!(outcome, Outcome::Failed);
     let third = t.next_request(T0 + 7000, None).unwrap();

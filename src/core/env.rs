@@ -7,6 +7,7 @@
 use crate::prelude::*;
 
 use crate::core::cookie::{CookieAttributes, cookie_string};
+use crate::core::queue::Wire;
 
 /// One cookie to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,13 @@ impl CookieWrite<'_> {
 /// What the tracker core needs from its host. Every method must be infallible from the core's
 /// point of view: a browser that refuses storage answers `None`/`false`, never panics.
 pub trait Env {
+    /// How this host keeps the wire text of queued events.
+    type Wire: Wire;
+    /// Takes an event's wire text into the host's keeping.
+    fn wire(&mut self, text: String) -> Self::Wire;
+    /// Writes `wires`, each followed by `\n`, as the value of `key` (`localStorage.setItem`);
+    /// false when storage refuses it.
+    fn storage_set_wires(&mut self, key: &str, wires: &[&Self::Wire]) -> bool;
     /// The current time, epoch milliseconds.
     fn now_ms(&self) -> i64;
     /// A fresh random UUID v4, lowercase.
@@ -104,6 +112,21 @@ mod memory {
     }
 
     impl Env for MemoryEnv {
+        type Wire = String;
+
+        fn wire(&mut self, text: String) -> String {
+            text
+        }
+
+        fn storage_set_wires(&mut self, key: &str, wires: &[&String]) -> bool {
+            let mut text = String::new();
+            for wire in wires {
+                text.push_str(wire);
+                text.push('\n');
+            }
+            self.storage_set(key, &text)
+        }
+
         fn now_ms(&self) -> i64 {
             self.now
         }

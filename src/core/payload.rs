@@ -148,24 +148,57 @@ fn json_array(items: &[String]) -> String {
 /// A `payload_data` 1-0-4 POST body from events in [`Payload::to_post_json`] form, each
 /// stamped with the send time `stm`.
 pub fn post_body<'a>(events: impl IntoIterator<Item = &'a str>, stm_ms: i64) -> String {
-    let mut stm = String::from(",\"stm\":\"");
-    push_int(&mut stm, stm_ms);
-    stm.push_str("\"}");
-    let mut body = concat(&["{\"schema\":\"", PAYLOAD_DATA_SCHEMA, "\",\"data\":["]);
+    let parts = PostBody::new(stm_ms);
+    let mut body = parts.head.clone();
     for (i, event) in events.into_iter().enumerate() {
         if i > 0 {
             body.push(',');
         }
         body.push_str(event);
-        body.push_str(&stm);
+        body.push_str(&parts.stm);
     }
-    body.push_str("]}");
+    body.push_str(PostBody::TAIL);
     body
 }
 
+/// The pieces of a POST body around its events: `head`, then each event followed by `stm`,
+/// separated by commas, then [`PostBody::TAIL`] (for shells that keep the events' text
+/// themselves).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostBody {
+    /// `{"schema":"…payload_data…","data":[`.
+    pub head: String,
+    /// `,"stm":"<ms>"}`: closes each event.
+    pub stm: String,
+}
+
+impl PostBody {
+    /// Closes the body.
+    pub const TAIL: &'static str = "]}";
+
+    /// The pieces for a send at `stm_ms`.
+    pub fn new(stm_ms: i64) -> Self {
+        let mut stm = String::from(",\"stm\":\"");
+        push_int(&mut stm, stm_ms);
+        stm.push_str("\"}");
+        PostBody { head: concat(&["{\"schema\":\"", PAYLOAD_DATA_SCHEMA, "\",\"data\":["]), stm }
+    }
+}
+
+/// The length of [`post_body`] for events of these lengths.
+pub fn post_body_len(event_lens: impl IntoIterator<Item = usize>, stm_ms: i64) -> usize {
+    let parts = PostBody::new(stm_ms);
+    let (mut total, mut count) = (0, 0);
+    for len in event_lens {
+        total += len + parts.stm.len();
+        count += 1;
+    }
+    parts.head.len() + total + count.max(1) - 1 + PostBody::TAIL.len()
+}
+
 /// The bytes one event adds to a POST body: its JSON, the `stm` member and a separator.
-pub fn post_event_bytes(event_json: &str) -> usize {
-    event_json.len() + ",\"stm\":\"1700000000000\"}".len() + 1
+pub fn post_event_len(event_len: usize) -> usize {
+    event_len + ",\"stm\":\"1700000000000\"}".len() + 1
 }
 
 /// A GET URL for one event in [`Payload::to_query`] form, `stm` first as the JS tracker puts it.
@@ -246,6 +279,13 @@ mod tests {
         let p = sample().to_post_json(false);
         let one = post_body([p.as_str()], 1_700_000_000_000).len();
         let two = post_body([p.as_str(), p.as_str()], 1_700_000_000_000).len();
-        assert_eq!(two - one, post_event_bytes(&p));
+        assert_eq!(two - one, post_event_len(p.len()));
+        for n in 0..3 {
+            let events = vec![p.as_str(); n];
+            assert_eq!(
+                post_body(events.iter().copied(), 1_700_000_000_000).len(),
+                post_body_len(vec![p.len(); n], 1_700_000_000_000)
+            );
+        }
     }
 }

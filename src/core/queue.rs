@@ -2,7 +2,8 @@
 //! policy (which answers are retried, and when).
 //!
 //! Events are stored in their final wire form (POST JSON without `stm`, or a GET query), so a
-//! request is built by concatenation, and `stm` is stamped per attempt. Several requests may be
+//! request is built by concatenation, and `stm` is stamped per attempt. The queue only needs a
+//! wire's length ([`Wire`]): the text may live outside Rust, as a JS string in the browser. Several requests may be
 //! in flight at once (the page-hide flush sends all it can with `keepalive`); a failed request's
 //! events go back to the head of the queue in their original order. Every per-event operation is
 //! O(1) in the queue's length.
@@ -12,34 +13,76 @@ use crate::prelude::*;
 
 use crate::core::config::{Config, Method};
 use crate::core::payload::{self, ENVELOPE_BYTES};
+use crate::core::text::concat;
 use alloc::collections::VecDeque;
+
+/// An event's wire text as the queue holds it. Only its length matters here; whoever performs
+/// the requests and the storage writes reads the text. The web layer keeps it as a JS string,
+/// so a burst's events sit in the garbage-collected JS heap rather than in the wasm memory,
+/// which never shrinks.
+pub trait Wire: Clone + core::fmt::Debug {
+    /// Length in bytes (UTF-8).
+    fn wire_len(&self) -> usize;
+}
+
+impl Wire for String {
+    fn wire_len(&self) -> usize {
+        self.len()
+    }
+}
 
 /// One event waiting to be delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueuedEvent {
+pub struct QueuedEvent<W = String> {
     /// The event id (`eid`), constant across retries.
     pub event_id: String,
     /// The wire form (see the module docs).
-    pub wire: String,
+    pub wire: W,
     /// The persisted chunk holding the event (its sequence number), if it is persisted.
     pub chunk: Option<u64>,
 }
 
 /// A request to make: the shell performs it and reports back with [`OutQueue::complete`].
+///
+/// POST: `url` is the endpoint and the body is [`payload::post_body`] of `wires` stamped with
+/// `stm_ms`. GET: the URL is `url` (`endpoint?stm=…&`) followed by the one wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request {
+pub struct Request<W = String> {
     /// Identifies the request in [`OutQueue::complete`].
     pub id: u64,
     /// `POST` or `GET`.
     pub method: Method,
-    /// Full URL.
+    /// The endpoint (POST), or the URL before the event's query (GET).
     pub url: String,
-    /// The POST body.
-    pub body: Option<String>,
-    /// Events in the request.
-    pub events: usize,
+    /// The send time stamped on every event (`stm`).
+    pub stm_ms: i64,
+    /// The events' wire forms, in order.
+    pub wires: Vec<W>,
     /// Size of the body (POST) or URL (GET) in bytes.
     pub bytes: usize,
+}
+
+impl<W> Request<W> {
+    /// Events in the request.
+    pub fn events(&self) -> usize {
+        self.wires.len()
+    }
+}
+
+impl Request<String> {
+    /// The POST body (`None` for GET).
+    pub fn body(&self) -> Option<String> {
+        (self.method == Method::Post)
+            .then(|| payload::post_body(self.wires.iter().map(String::as_str), self.stm_ms))
+    }
+
+    /// The full URL (with the event's query for GET).
+    pub fn full_url(&self) -> String {
+        match self.method {
+            Method::Post => self.url.clone(),
+            Method::Get => concat(&[&self.url, self.wires.first().map_or("", String::as_str)]),
+        }
+    }
 }
 
 /// How a request ended.
@@ -127,15 +170,21 @@ pub struct DeliveryStats {
 }
 
 /// What [`OutQueue::complete`] did.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Completion {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion<W = String> {
     /// The request's events that left the queue (delivered or rejected): their persisted keys
     /// must be removed.
-    pub removed: Vec<QueuedEvent>,
+    pub removed: Vec<QueuedEvent<W>>,
     /// Ids of the request's events that went back to the queue to be sent again.
     pub requeued: Vec<String>,
     /// When the next attempt may start, epoch ms, after a failure.
     pub retry_at_ms: Option<i64>,
+}
+
+impl<W> Default for Completion<W> {
+    fn default() -> Self {
+        Completion { removed: Vec::new(), requeued: Vec::new(), retry_at_ms: None }
+    }
 }
 
 /// Limits of the queue (`maxQueueSize`, `maxQueueBytes`).
@@ -157,11 +206,11 @@ impl Default for QueueLimits {
 }
 
 /// The FIFO of events and the requests in flight.
-#[derive(Debug, Default)]
-pub struct OutQueue {
-    pending: VecDeque<QueuedEvent>,
+#[derive(Debug)]
+pub struct OutQueue<W = String> {
+    pending: VecDeque<QueuedEvent<W>>,
     /// Requests in flight (a handful at most): id and events.
-    in_flight: Vec<(u64, Vec<QueuedEvent>)>,
+    in_flight: Vec<(u64, Vec<QueuedEvent<W>>)>,
     in_flight_events: usize,
     bytes: usize,
     next_request_id: u64,
@@ -173,19 +222,35 @@ pub struct OutQueue {
     stats: DeliveryStats,
 }
 
-impl OutQueue {
+impl<W: Wire> OutQueue<W> {
     /// An empty queue with `limits`.
     pub fn new(limits: QueueLimits) -> Self {
-        OutQueue { limits, ..Self::default() }
+        OutQueue {
+            pending: VecDeque::new(),
+            in_flight: Vec::new(),
+            in_flight_events: 0,
+            bytes: 0,
+            next_request_id: 0,
+            failures: 0,
+            retry_at_ms: 0,
+            batch_cap: None,
+            limits,
+            stats: DeliveryStats::default(),
+        }
+    }
+
+    /// The events waiting (not in flight), oldest first.
+    pub fn waiting(&self) -> impl DoubleEndedIterator<Item = &QueuedEvent<W>> {
+        self.pending.iter()
     }
 
     /// Appends an event; returns false (and counts a drop) when the queue is full.
-    pub fn push(&mut self, event: QueuedEvent) -> bool {
-        if !self.has_room(event.wire.len()) {
+    pub fn push(&mut self, event: QueuedEvent<W>) -> bool {
+        if !self.has_room(event.wire.wire_len()) {
             self.stats.dropped += 1;
             return false;
         }
-        self.bytes += event.wire.len();
+        self.bytes += event.wire.wire_len();
         self.pending.push_back(event);
         true
     }
@@ -229,15 +294,16 @@ impl OutQueue {
         config: &Config,
         now_ms: i64,
         max_bytes: Option<usize>,
-    ) -> Option<Request> {
+    ) -> Option<Request<W>> {
         if now_ms < self.retry_at_ms || self.pending.is_empty() {
             return None;
         }
         let limit = max_bytes.unwrap_or(config.max_post_bytes).min(config.max_post_bytes);
-        let (url, body, taken) = match config.method {
+        let (url, size, taken) = match config.method {
             Method::Get => {
-                let url = payload::get_url(&config.endpoint(), &self.pending.front()?.wire, now_ms);
-                (url, None, 1)
+                let url = payload::get_url(&config.endpoint(), "", now_ms);
+                let size = url.len() + self.pending.front()?.wire.wire_len();
+                (url, size, 1)
             }
             Method::Post => {
                 let budget = limit.saturating_sub(ENVELOPE_BYTES);
@@ -246,7 +312,7 @@ impl OutQueue {
                     .pending
                     .iter()
                     .take_while(|event| {
-                        bytes += payload::post_event_bytes(&event.wire);
+                        bytes += payload::post_event_len(event.wire.wire_len());
                         bytes <= budget
                     })
                     .count();
@@ -255,20 +321,22 @@ impl OutQueue {
                 if count == 0 {
                     return None;
                 }
-                let body =
-                    payload::post_body(self.pending.iter().take(count).map(|e| e.wire.as_str()), now_ms);
-                (config.endpoint(), Some(body), count)
+                let size = payload::post_body_len(
+                    self.pending.iter().take(count).map(|e| e.wire.wire_len()),
+                    now_ms,
+                );
+                (config.endpoint(), size, count)
             }
         };
-        let size = body.as_ref().map_or(url.len(), String::len);
         if max_bytes.is_some_and(|max| size > max) {
             return None;
         }
-        let events: Vec<QueuedEvent> = self.pending.drain(..taken.min(self.pending.len())).collect();
+        let events: Vec<QueuedEvent<W>> = self.pending.drain(..taken.min(self.pending.len())).collect();
         self.next_request_id += 1;
         let id = self.next_request_id;
         self.in_flight_events += events.len();
-        let request = Request { id, method: config.method, url, body, events: events.len(), bytes: size };
+        let wires = events.iter().map(|e| e.wire.clone()).collect();
+        let request = Request { id, method: config.method, url, stm_ms: now_ms, wires, bytes: size };
         self.in_flight.push((id, events));
         Some(request)
     }
@@ -285,7 +353,7 @@ impl OutQueue {
         policy: &RetryPolicy,
         jitter: f64,
         retry_after_ms: Option<u64>,
-    ) -> Completion {
+    ) -> Completion<W> {
         let Some(events) =
             self.in_flight.iter().position(|(i, _)| *i == id).map(|at| self.in_flight.swap_remove(at).1)
         else {
@@ -306,7 +374,7 @@ impl OutQueue {
                 } else {
                     self.stats.failed += events.len() as u64;
                 }
-                self.bytes = self.bytes.saturating_sub(events.iter().map(|e| e.wire.len()).sum());
+                self.bytes = self.bytes.saturating_sub(events.iter().map(|e| e.wire.wire_len()).sum());
                 Completion { removed: events, ..Completion::default() }
             }
             Outcome::TooLarge => {
@@ -325,7 +393,7 @@ impl OutQueue {
     }
 
     /// Puts a request's events back at the head, in order; returns their ids.
-    fn requeue(&mut self, events: Vec<QueuedEvent>) -> Vec<String> {
+    fn requeue(&mut self, events: Vec<QueuedEvent<W>>) -> Vec<String> {
         self.stats.retried += events.len() as u64;
         let ids = events.iter().map(|e| e.event_id.clone()).collect();
         for event in events.into_iter().rev() {
@@ -379,18 +447,18 @@ mod tests {
         let mut q = queue(10, 100);
         let c = config(Method::Post, 600);
         let r = q.next_request(&c, 1, None).unwrap();
-        let body = r.body.clone().unwrap();
+        let body = r.body().unwrap();
         assert!(body.len() <= 600 && r.bytes == body.len(), "{}", body.len());
-        assert!(r.events >= 2);
+        assert!(r.events() >= 2);
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(v["data"].as_array().unwrap().len(), r.events);
+        assert_eq!(v["data"].as_array().unwrap().len(), r.events());
         let second = q.next_request(&c, 1, None).unwrap();
-        assert_eq!(q.stats().in_flight, r.events + second.events);
+        assert_eq!(q.stats().in_flight, r.events() + second.events());
         let done = q.complete(r.id, Outcome::Delivered, 2, &P, 0.0, None);
-        assert_eq!(done.removed.len(), r.events);
+        assert_eq!(done.removed.len(), r.events());
         assert_eq!(done.removed[0].chunk, Some(0));
-        assert_eq!(q.len(), 10 - r.events);
-        assert_eq!(q.stats().sent, r.events as u64);
+        assert_eq!(q.len(), 10 - r.events());
+        assert_eq!(q.stats().sent, r.events() as u64);
     }
 
     #[test]
@@ -400,8 +468,8 @@ mod tests {
         q.push(event(1, 10));
         let c = config(Method::Post, 1000);
         let r = q.next_request(&c, 1, None).unwrap();
-        assert_eq!(r.events, 1);
-        assert_eq!(q.next_request(&c, 1, None).unwrap().events, 1, "the small event is not held up");
+        assert_eq!(r.events(), 1);
+        assert_eq!(q.next_request(&c, 1, None).unwrap().events(), 1, "the small event is not held up");
     }
 
     #[test]
@@ -416,7 +484,7 @@ mod tests {
         assert_eq!(q.retry_at_ms(), 4000, "Retry-After wins when longer");
         assert!(q.next_request(&c, 3999, None).is_none());
         let r = q.next_request(&c, 4000, None).unwrap();
-        let v: serde_json::Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&r.body().unwrap()).unwrap();
         let ids: Vec<_> =
             v["data"].as_array().unwrap().iter().map(|e| e["eid"].as_str().unwrap().to_owned()).collect();
         assert_eq!(ids, ["e0", "e1", "e2", "e3", "e4"]);
@@ -431,14 +499,14 @@ mod tests {
         let mut q = queue(8, 10);
         let c = config(Method::Post, 40_000);
         let r = q.next_request(&c, 0, None).unwrap();
-        assert_eq!(r.events, 8);
+        assert_eq!(r.events(), 8);
         let done = q.complete(r.id, Outcome::TooLarge, 1, &P, 0.0, None);
         assert_eq!(done.requeued.len(), 8);
         assert_eq!(done.retry_at_ms, None, "a split is retried at once");
         let half = q.next_request(&c, 1, None).unwrap();
-        assert_eq!(half.events, 4);
+        assert_eq!(half.events(), 4);
         q.complete(half.id, Outcome::Delivered, 2, &P, 0.0, None);
-        assert_eq!(q.next_request(&c, 2, None).unwrap().events, 4, "the cap ends with a success");
+        assert_eq!(q.next_request(&c, 2, None).unwrap().events(), 4, "the cap ends with a success");
         let mut single = queue(1, 10);
         let r = single.next_request(&c, 0, None).unwrap();
         let done = single.complete(r.id, Outcome::TooLarge, 1, &P, 0.0, None);
@@ -452,8 +520,8 @@ mod tests {
         let mut q = queue(2, 1);
         let c = config(Method::Get, 40_000);
         let r = q.next_request(&c, 7, None).unwrap();
-        assert!(r.url.starts_with("http://c/i?stm=7&{"));
-        assert_eq!(r.events, 1);
+        assert!(r.full_url().starts_with("http://c/i?stm=7&{"));
+        assert_eq!(r.events(), 1);
         let done = q.complete(r.id, Outcome::Rejected, 8, &P, 0.0, None);
         assert_eq!(done.removed.len(), 1);
         assert_eq!(q.stats().failed, 1);

@@ -13,7 +13,7 @@ use crate::core::event::{Event, ScreenView, Timestamp, TrackOptions};
 use crate::core::id_cookie::{IdCookie, StorageMechanism};
 use crate::core::json::{self, ObjectWriter};
 use crate::core::payload::Payload;
-use crate::core::queue::{Completion, OutQueue, QueuedEvent, Request};
+use crate::core::queue::{Completion, OutQueue, QueuedEvent, Request, Wire};
 use crate::core::session::Session;
 use crate::core::state_store::StateStore;
 use crate::error::Result;
@@ -25,12 +25,14 @@ use alloc::collections::VecDeque;
 /// rewriting or removing it stays cheap.
 const CHUNK_MAX_BYTES: usize = 64 * 1024;
 
-/// Events tracked in the current task, waiting to be written to storage as one chunk.
+/// The chunk of the events tracked in the current task, to be written to storage at its end:
+/// their wire forms, each followed by `\n` (no wire form contains a raw newline).
 #[derive(Debug)]
 struct PendingChunk {
     seq: u64,
-    /// The events' wire forms, each followed by `\n` (no wire form contains a raw newline).
-    text: String,
+    /// Events queued since the chunk began (persisted in it or not): the chunk's events are
+    /// among the last `span` waiting ones.
+    span: usize,
 }
 
 /// A persisted (or pending) chunk: how many of its events are still queued, and their bytes.
@@ -175,7 +177,7 @@ impl<'a> Common<'a> {
 
 /// One tracker (one namespace).
 #[derive(Debug)]
-pub struct Tracker {
+pub struct Tracker<W = String> {
     config: Config,
     browser: BrowserInfo,
     store: StateStore,
@@ -185,7 +187,7 @@ pub struct Tracker {
     page_view_id: Option<String>,
     page_viewed: bool,
     screen: Option<Screen>,
-    queue: OutQueue,
+    queue: OutQueue<W>,
     tab_id: String,
     queue_prefix: String,
     next_seq: u64,
@@ -196,7 +198,7 @@ pub struct Tracker {
     chunks: VecDeque<ChunkRefs>,
 }
 
-impl Tracker {
+impl<W: Wire> Tracker<W> {
     /// Starts a tracker: validates `config`, names the cookies, reads or creates the identity
     /// state and writes it back. `root_domain` is the result of root-domain discovery, which
     /// the web layer performs (it needs real cookie writes).
@@ -207,7 +209,7 @@ impl Tracker {
         mut config: Config,
         browser: BrowserInfo,
         root_domain: Option<String>,
-        env: &mut impl Env,
+        env: &mut impl Env<Wire = W>,
     ) -> Result<Self> {
         config.validate(&browser.protocol)?;
         let cookie_domain =
@@ -259,7 +261,7 @@ impl Tracker {
     /// [`crate::Error::Event`] when the event is invalid; nothing is tracked then.
     pub fn track(
         &mut self,
-        env: &mut impl Env,
+        env: &mut impl Env<Wire = W>,
         event: Event,
         options: TrackOptions,
         page: &Page,
@@ -347,12 +349,13 @@ impl Tracker {
             Method::Get => payload.to_query(self.config.encode_base64),
         };
         drop(payload);
+        let wire = env.wire(wire);
         let dropped = !self.enqueue(env, event_id.clone(), wire);
         Ok(Tracked { event_id, session_update: notify.then(|| self.session_context_json()), dropped })
     }
 
     /// Builds the screen view event body and moves the screen state forward.
-    fn screen_view(&mut self, env: &mut impl Env, sv: ScreenView) -> String {
+    fn screen_view(&mut self, env: &mut impl Env<Wire = W>, sv: ScreenView) -> String {
         let id = sv.id.unwrap_or_else(|| env.new_uuid());
         let mut w = ObjectWriter::new();
         w.string("name", &sv.name).string("id", &id);
@@ -374,7 +377,7 @@ impl Tracker {
 
     /// Starts a new session now (`newSession()`), writing it at once; returns the new
     /// `client_session` data for `onSessionUpdate`.
-    pub fn new_session(&mut self, env: &mut impl Env) -> String {
+    pub fn new_session(&mut self, env: &mut impl Env<Wire = W>) -> String {
         let now = env.now_ms();
         let stored = self.store.read(env);
         self.session.force_new(stored, now, || env.new_uuid());
@@ -386,7 +389,7 @@ impl Tracker {
 
     /// Notes a page visibility change, rewriting the session cookie when the two inactivity
     /// timeouts differ.
-    pub fn set_hidden(&mut self, env: &mut impl Env, hidden: bool) {
+    pub fn set_hidden(&mut self, env: &mut impl Env<Wire = W>, hidden: bool) {
         if self.session.set_hidden(hidden, env.now_ms()) && self.store.read(env).session_alive {
             self.write_state(env);
         }
@@ -416,7 +419,7 @@ impl Tracker {
         (&self.store.id_key, &self.store.ses_key)
     }
 
-    fn write_state(&self, env: &mut impl Env) {
+    fn write_state(&self, env: &mut impl Env<Wire = W>) {
         self.store.write(env, self.session.state(), self.config.cookie_lifetime_s, self.session.timeout_s());
     }
 
@@ -429,33 +432,37 @@ impl Tracker {
     /// [`Tracker::commit_queue`] writes at the end of the task: one `setItem` per task (per
     /// [`CHUNK_MAX_BYTES`]), never a whole-queue rewrite, whatever the queue's length. False
     /// when the queue is full (the event is dropped).
-    fn enqueue(&mut self, env: &mut impl Env, event_id: String, wire: String) -> bool {
+    fn enqueue(&mut self, env: &mut impl Env<Wire = W>, event_id: String, wire: W) -> bool {
         let mut event = QueuedEvent { event_id, wire, chunk: None };
-        if !self.queue.has_room(event.wire.len()) {
+        let size = event.wire.wire_len();
+        if !self.queue.has_room(size) {
             return self.queue.push(event);
         }
-        let size = event.wire.len();
         let room = self.persisted_bytes + size <= self.config.queue_limits.max_persisted_bytes;
         if self.config.state_storage.persists_queue() && room {
-            if self.pending_chunk.as_ref().is_some_and(|c| c.text.len() + size >= CHUNK_MAX_BYTES) {
+            let chunk_bytes =
+                self.pending_chunk.as_ref().and_then(|c| self.chunk_refs_of(c.seq)).map(|r| r.bytes);
+            if chunk_bytes.is_some_and(|bytes| bytes + size >= CHUNK_MAX_BYTES) {
                 self.commit_queue(env);
             }
-            let chunk = match &mut self.pending_chunk {
-                Some(chunk) => chunk,
+            let seq = match &self.pending_chunk {
+                Some(chunk) => chunk.seq,
                 None => {
                     self.next_seq += 1;
                     self.chunks.push_back(ChunkRefs { seq: self.next_seq, events: 0, bytes: 0 });
-                    self.pending_chunk.insert(PendingChunk { seq: self.next_seq, text: String::new() })
+                    self.pending_chunk = Some(PendingChunk { seq: self.next_seq, span: 0 });
+                    self.next_seq
                 }
             };
-            chunk.text.push_str(&event.wire);
-            chunk.text.push('\n');
             if let Some(refs) = self.chunks.back_mut() {
                 refs.events += 1;
                 refs.bytes += size;
             }
-            event.chunk = Some(chunk.seq);
+            event.chunk = Some(seq);
             self.persisted_bytes += size;
+        }
+        if let Some(chunk) = &mut self.pending_chunk {
+            chunk.span += 1;
         }
         self.queue.push(event)
     }
@@ -468,10 +475,21 @@ impl Tracker {
     /// Writes the events tracked in this task to storage, as one chunk. The web layer calls it
     /// at the end of every task that tracked something, before any other task (an unload
     /// handler, another page's script) can run. If storage refuses, the events stay in memory.
-    pub fn commit_queue(&mut self, env: &mut impl Env) {
+    pub fn commit_queue(&mut self, env: &mut impl Env<Wire = W>) {
         let Some(chunk) = self.pending_chunk.take() else { return };
         let Some(refs) = self.chunk_refs(chunk.seq).map(|r| *r) else { return };
-        if refs.events > 0 && !env.storage_set(&self.chunk_key(chunk.seq), &chunk.text) {
+        // The chunk's events are among the last `span` waiting ones: nothing was sent since
+        // they were tracked (requests start in a later microtask or task).
+        let mut wires: Vec<&W> = self
+            .queue
+            .waiting()
+            .rev()
+            .take(chunk.span)
+            .filter(|e| e.chunk == Some(chunk.seq))
+            .map(|e| &e.wire)
+            .collect();
+        wires.reverse();
+        if refs.events > 0 && !env.storage_set_wires(&self.chunk_key(chunk.seq), &wires) {
             // Refused: the events live in memory only; their chunk is done as far as storage goes.
             self.persisted_bytes = self.persisted_bytes.saturating_sub(refs.bytes);
             if let Some(r) = self.chunk_refs(chunk.seq) {
@@ -486,6 +504,11 @@ impl Tracker {
         let mut key = concat(&[&self.queue_prefix, &self.tab_id, "."]);
         push_uint(&mut key, seq, 12);
         key
+    }
+
+    fn chunk_refs_of(&self, seq: u64) -> Option<&ChunkRefs> {
+        let at = self.chunks.binary_search_by_key(&seq, |c| c.seq).ok()?;
+        self.chunks.get(at)
     }
 
     fn chunk_refs(&mut self, seq: u64) -> Option<&mut ChunkRefs> {
@@ -514,7 +537,7 @@ impl Tracker {
     /// Takes over events persisted by a page that is gone (`keys` from [`Tracker::queue_prefix`]
     /// whose tab is not alive): each is queued and re-keyed under this tab, while the queue has
     /// room (the rest stay persisted for later). Returns how many were taken.
-    pub fn adopt(&mut self, env: &mut impl Env, keys: &[String]) -> usize {
+    pub fn adopt(&mut self, env: &mut impl Env<Wire = W>, keys: &[String]) -> usize {
         let mut adopted = 0;
         'keys: for key in keys {
             let Some(text) = env.storage_get(key) else { continue };
@@ -529,7 +552,8 @@ impl Tracker {
                     break 'keys;
                 }
                 let event_id = event_id_of(wire).unwrap_or_default();
-                if self.enqueue(env, event_id, wire.to_owned()) {
+                let wire = env.wire(wire.to_owned());
+                if self.enqueue(env, event_id, wire) {
                     adopted += 1;
                 }
             }
@@ -540,7 +564,7 @@ impl Tracker {
     }
 
     /// The next request to send (see [`OutQueue::next_request`]).
-    pub fn next_request(&mut self, now_ms: i64, max_bytes: Option<usize>) -> Option<Request> {
+    pub fn next_request(&mut self, now_ms: i64, max_bytes: Option<usize>) -> Option<Request<W>> {
         self.queue.next_request(&self.config, now_ms, max_bytes)
     }
 
@@ -548,12 +572,12 @@ impl Tracker {
     /// copies of the events that left the queue.
     pub fn complete(
         &mut self,
-        env: &mut impl Env,
+        env: &mut impl Env<Wire = W>,
         id: u64,
         status: Option<u16>,
         jitter: f64,
         retry_after_ms: Option<u64>,
-    ) -> (crate::core::queue::Outcome, Completion) {
+    ) -> (crate::core::queue::Outcome, Completion<W>) {
         let outcome = self.config.retry.outcome(status);
         let done = self.queue.complete(id, outcome, env.now_ms(), &self.config.retry, jitter, retry_after_ms);
         for event in &done.removed {
@@ -563,9 +587,9 @@ impl Tracker {
                 continue; // its chunk was never written
             }
             refs.events -= 1;
-            refs.bytes = refs.bytes.saturating_sub(event.wire.len());
+            refs.bytes = refs.bytes.saturating_sub(event.wire.wire_len());
             let finished = refs.events == 0;
-            self.persisted_bytes = self.persisted_bytes.saturating_sub(event.wire.len());
+            self.persisted_bytes = self.persisted_bytes.saturating_sub(event.wire.wire_len());
             if finished {
                 if self.pending_chunk.as_ref().is_some_and(|c| c.seq == seq) {
                     self.pending_chunk = None;
@@ -579,12 +603,12 @@ impl Tracker {
     }
 
     /// The out-queue.
-    pub fn queue(&self) -> &OutQueue {
+    pub fn queue(&self) -> &OutQueue<W> {
         &self.queue
     }
 
     /// The out-queue, mutably.
-    pub fn queue_mut(&mut self) -> &mut OutQueue {
+    pub fn queue_mut(&mut self) -> &mut OutQueue<W> {
         &mut self.queue
     }
 }

@@ -6,9 +6,41 @@
 
 use crate::core::env::{CookieWrite, Env};
 use crate::core::id_cookie::uuid_v4_from_bytes;
+use crate::core::queue::Wire;
 use crate::prelude::*;
 use crate::web::cookie_jar::CookieJar;
 use crate::web::host;
+use wasm_bindgen::JsValue;
+
+/// An event's wire text as a JS string, so a queued event costs the wasm memory (which never
+/// shrinks) a handle and its length, and the text goes to the garbage-collected JS heap.
+#[derive(Debug, Clone)]
+pub struct JsWire {
+    text: JsValue,
+    len: usize,
+}
+
+impl JsWire {
+    /// The JS string.
+    pub fn text(&self) -> &JsValue {
+        &self.text
+    }
+}
+
+impl Wire for JsWire {
+    fn wire_len(&self) -> usize {
+        self.len
+    }
+}
+
+/// The JS strings of `wires`, as a JS array.
+pub fn wire_array<'a>(wires: impl IntoIterator<Item = &'a JsWire>) -> js_sys::Array {
+    let array = js_sys::Array::new();
+    for wire in wires {
+        array.push(&wire.text);
+    }
+    array
+}
 
 /// Random bytes fetched per crossing: 64 UUIDs.
 const RANDOM_POOL: usize = 1024;
@@ -36,6 +68,16 @@ impl WebEnv {
 }
 
 impl Env for WebEnv {
+    type Wire = JsWire;
+
+    fn wire(&mut self, text: String) -> JsWire {
+        JsWire { len: text.len(), text: JsValue::from_str(&text) }
+    }
+
+    fn storage_set_wires(&mut self, key: &str, wires: &[&JsWire]) -> bool {
+        host::storage_set_lines(key, &wire_array(wires.iter().copied()))
+    }
+
     fn now_ms(&self) -> i64 {
         js_sys::Date::now() as i64
     }

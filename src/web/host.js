@@ -25,6 +25,13 @@ export function storageSet(key, value) {
   try { localStorage.setItem(key, value); return true; } catch { return false; }
 }
 
+/** `localStorage.setItem(key, …)` of `lines`, each followed by a newline; false when refused. */
+export function storageSetLines(key, lines) {
+  let value = '';
+  for (const line of lines) value += `${line}\n`;
+  return storageSet(key, value);
+}
+
 /** `localStorage.removeItem`. */
 export function storageRemove(key) {
   try { localStorage.removeItem(key); } catch { /* unavailable */ }
@@ -127,12 +134,17 @@ function retryAfter(value) {
 }
 
 /**
- * Sends one request (POST with `body`, GET when it is undefined), aborted after `timeoutMs`;
- * calls `done(status, retryAfterMs)` once: status 0 for a network error, timeout or abort.
+ * Sends one request, aborted after `timeoutMs`, and calls `done(status, retryAfterMs)` once:
+ * status 0 for a network error, timeout or abort. POST when `head` is a string: the body is
+ * `head`, the `events` each followed by `stm` and joined by commas, then `tail`. GET otherwise,
+ * to `url` + `events[0]`.
  */
-export function send(url, body, credentials, keepalive, timeoutMs, done) {
+export function send(url, events, head, stm, tail, credentials, keepalive, timeoutMs, done) {
   let timer;
-  const init = { method: body === undefined ? 'GET' : 'POST', mode: 'cors', credentials, keepalive };
+  const post = typeof head === 'string';
+  const body = post ? head + events.map((e) => e + stm).join(',') + tail : undefined;
+  if (!post) url += events[0];
+  const init = { method: post ? 'POST' : 'GET', mode: 'cors', credentials, keepalive };
   if (typeof AbortController === 'function') {
     const controller = new AbortController();
     init.signal = controller.signal;

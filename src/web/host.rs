@@ -17,6 +17,9 @@ extern "C" {
     /// `localStorage.setItem`; false when refused.
     #[wasm_bindgen(js_name = storageSet)]
     pub fn storage_set(key: &str, value: &str) -> bool;
+    /// `localStorage.setItem(key, lines)` with each of `lines` followed by `\n`; false when refused.
+    #[wasm_bindgen(js_name = storageSetLines)]
+    pub fn storage_set_lines(key: &str, lines: &js_sys::Array) -> bool;
     /// `localStorage.removeItem`.
     #[wasm_bindgen(js_name = storageRemove)]
     pub fn storage_remove(key: &str);
@@ -40,9 +43,15 @@ extern "C" {
     /// Calls `f` at the end of the current task.
     pub fn microtask(f: &JsValue);
     /// Sends a request; `done(status, retryAfterMs)` is called once (status 0: no answer).
+    /// POST when `head` is given: the body is `head`, then `events` each followed by `stm`,
+    /// joined by commas, then `tail`. GET otherwise: the URL is `url` + `events[0]`.
+    #[allow(clippy::too_many_arguments)]
     pub fn send(
         url: &str,
-        body: Option<&str>,
+        events: &js_sys::Array,
+        head: Option<&str>,
+        stm: &str,
+        tail: &str,
         credentials: &str,
         keepalive: bool,
         timeout_ms: u32,

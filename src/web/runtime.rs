@@ -18,7 +18,7 @@ use crate::core::queue::Outcome;
 use crate::core::text::concat;
 use crate::core::tracker::{Tracker, queue_key_tab};
 use crate::prelude::*;
-use crate::web::env::WebEnv;
+use crate::web::env::{JsWire, WebEnv};
 use crate::web::timer::{self, Timeout};
 use crate::web::{host, transport};
 use alloc::rc::{Rc, Weak};
@@ -51,7 +51,7 @@ pub struct Callbacks {
 #[derive(Debug)]
 pub struct Runtime {
     /// The core tracker.
-    pub tracker: Tracker,
+    pub tracker: Tracker<JsWire>,
     /// The browser environment.
     pub env: WebEnv,
     /// The user's callbacks.
@@ -117,7 +117,7 @@ fn request_report<'a>(
 
 impl Runtime {
     /// Wraps a started tracker; call [`start`] next.
-    pub fn new(tracker: Tracker, env: WebEnv, callbacks: Callbacks) -> Shared {
+    pub fn new(tracker: Tracker<JsWire>, env: WebEnv, callbacks: Callbacks) -> Shared {
         Rc::new(RefCell::new(Runtime {
             tracker,
             env,

@@ -12,11 +12,10 @@ use crate::prelude::*;
 
 use crate::core::cookie::{CookieAttributes, cookie_string, cookie_value};
 use crate::core::env::CookieWrite;
-use crate::web::host;
 use crate::web::page_local::PageLocal;
+use crate::web::{host, timer};
 use alloc::rc::Rc;
 use core::cell::RefCell;
-use wasm_bindgen::prelude::*;
 
 /// How long a written cookie is read back from memory after it reached `document.cookie`.
 const READ_BACK_MS: f64 = 50.0;
@@ -109,7 +108,7 @@ impl CookieJar {
         }
         if !core::mem::replace(&mut state.flush_scheduled, true) {
             let jar = self.clone();
-            host::microtask(&Closure::once_into_js(move || jar.flush()));
+            host::microtask(&timer::once(move || jar.flush()));
         }
     }
 

@@ -158,7 +158,7 @@ pub fn start(shared: &Shared) {
 fn listen(shared: &Shared) {
     let on = |event: &str, f: fn(&Shared)| {
         let weak: Weak<RefCell<Runtime>> = Rc::downgrade(shared);
-        let closure = Closure::<dyn FnMut()>::new(move || {
+        let closure = timer::repeating(move || {
             if let Some(shared) = weak.upgrade() {
                 f(&shared);
             }
@@ -206,7 +206,7 @@ pub fn commit_soon(shared: &Shared) {
         return;
     }
     let weak = Rc::downgrade(shared);
-    host::microtask(&Closure::once_into_js(move || {
+    host::microtask(&timer::once(move || {
         let Some(shared) = weak.upgrade() else { return };
         if let Ok(mut rt) = shared.try_borrow_mut() {
             let Runtime { tracker, env, commit_scheduled, .. } = &mut *rt;
@@ -222,7 +222,7 @@ pub fn commit_soon(shared: &Shared) {
 pub fn send_soon(shared: &Shared) {
     while try_begin(shared) {
         let shared = shared.clone();
-        host::microtask(&Closure::once_into_js(move || send_next(shared)));
+        host::microtask(&timer::once(move || send_next(shared)));
     }
 }
 

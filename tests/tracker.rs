@@ -592,6 +592,35 @@ fn adoption_stops_when_the_queue_is_full_and_leaves_the_rest_persisted() {
 }
 
 #[test]
+fn a_chunk_adopted_in_part_keeps_the_rest_under_its_key() {
+    let mut env = MemoryEnv::at(T0);
+    let mut old = tracker(&mut env, |_| {});
+    let ids: Vec<String> = (0..6).map(|_| track_pv(&mut old, &mut env)).collect();
+    old.commit_queue(&mut env);
+    drop(old);
+    let mut new = tracker(&mut env, |c| c.queue_limits.max_events = 4);
+    let prefix = new.queue_prefix().to_owned();
+    let orphans = env.storage_keys(&prefix);
+    assert_eq!(orphans.len(), 1, "one task, one chunk");
+    assert_eq!(new.adopt(&mut env, &orphans), 4);
+    assert_eq!(
+        env.storage[&orphans[0]].lines().count(),
+        2,
+        "the two that did not fit stay under the old key"
+    );
+    assert!(ids[4..].iter().all(|id| env.storage[&orphans[0]].contains(id.as_str())));
+    let own: Vec<String> =
+        env.storage_keys(&prefix).into_iter().filter(|k| k.contains(new.tab_id())).collect();
+    assert_eq!(own.len(), 1, "the adopted four, re-keyed as one chunk");
+    let mut got: Vec<String> =
+        drain(&mut new, &mut env).iter().map(|e| e["event_id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(new.adopt(&mut env, &orphans), 2);
+    assert!(!env.storage.contains_key(&orphans[0]), "fully adopted: the old key is gone");
+    got.extend(drain(&mut new, &mut env).iter().map(|e| e["event_id"].as_str().unwrap().to_owned()));
+    assert_eq!(got, ids, "every event once, in order");
+}
+
+#[test]
 fn persisted_bytes_are_capped_and_freed_on_delivery() {
     let mut env = MemoryEnv::at(T0);
     let mut t = tracker(&mut env, |c| c.queue_limits.max_persisted_bytes = 4000);

@@ -103,6 +103,35 @@ async function trackThenFlush(page, collector, count) {
   return { flushed, summary: await collector.all() };
 }
 
+test('page facts come from the browser: time zone, language, sizes, ids as UUID v4', TIMEOUT, async (t) => {
+  const { collector, page } = await setup(t, {
+    contextOptions: { timezoneId: 'America/New_York', locale: 'fr-FR', viewport: { width: 900, height: 700 } },
+  });
+  await openPage(page, collector);
+  await createTracker(page);
+  const browser = await page.evaluate(() => {
+    window.tracker.trackPageView({ title: 'facts' });
+    return {
+      tz: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      lang: navigator.language,
+      screen: [screen.width, screen.height],
+      charset: document.characterSet,
+      url: location.href,
+    };
+  });
+  const [{ event }] = await collector.waitForGood(1);
+  assert.equal(browser.tz, 'America/New_York');
+  assert.equal(event.os_timezone, browser.tz, 'tz: the IANA id Intl gives (snowtrack reads Temporal.Now)');
+  assert.equal(event.br_lang, browser.lang);
+  assert.equal(event.doc_charset, browser.charset);
+  assert.deepEqual([event.dvce_screenwidth, event.dvce_screenheight], browser.screen);
+  assert.deepEqual([event.br_viewwidth, event.br_viewheight], [900, 700]);
+  assert.equal(event.page_url, browser.url);
+  const v4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  for (const id of [event.event_id, event.domain_userid, event.domain_sessionid]) assert.match(id, v4);
+  assert.equal(new Set([event.event_id, event.domain_userid, event.domain_sessionid]).size, 3);
+});
+
 test('flush() sends a buffered batch and resolves true once it is delivered', TIMEOUT, async (t) => {
   const { collector, page } = await setup(t);
   await openPage(page, collector);

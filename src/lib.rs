@@ -9,11 +9,16 @@
 //! - [`core`]: the pure tracker: configuration, the id cookie codec, session rules, payload
 //!   building and the out-queue. No browser APIs; time and ids come in through [`core::env::Env`].
 //! - `web` (wasm32 only): the browser side of [`core::env::Env`] plus fetch, timers and page
-//!   lifecycle.
+//!   lifecycle, every browser call going through one small JS module (`src/web/host.js`).
 //! - `bindings` (wasm32 only): the JavaScript API (`newTracker`, `trackPageView`, ...).
+//!
+//! The crate is `no_std` (with `alloc`): the release wasm module carries its own allocator
+//! (talc) and a panic handler that traps, and no `core::fmt` machinery on its paths.
 //!
 //! ## Crate features
 //! - `test-util`: exports [`core::env::MemoryEnv`], a deterministic environment for tests.
+//! - `std`: links `std` on wasm32 (for the wasm-bindgen test harness) instead of snowtrack's
+//!   allocator and panic handler.
 
 #![no_std]
 

@@ -216,6 +216,14 @@ pub fn commit_soon(shared: &Shared) {
     }));
 }
 
+/// Writes the current task's chunk now if it is still pending: an event is persisted before it
+/// is sent (a page-hide flush can run in the same task as the `track*` call, before the
+/// end-of-task write).
+fn persist_pending(rt: &mut Runtime) {
+    let Runtime { tracker, env, .. } = rt;
+    tracker.commit_queue(env);
+}
+
 /// Starts send loops up to [`MAX_SENDERS`] (counted at once, so a burst of calls in one task
 /// starts no more). Their first requests go at the end of the current task, so they carry
 /// every event the task tracked.
@@ -244,6 +252,7 @@ fn send_next(shared: Shared) {
     let next = match shared.try_borrow_mut() {
         Ok(mut rt) => {
             let now = rt.env.now_ms();
+            persist_pending(&mut rt);
             rt.tracker.next_request(now, None).map(|request| {
                 let request_id = request.id;
                 (request, rt.tracker.config().clone(), request_id)
@@ -370,6 +379,7 @@ pub fn flush_with_keepalive(shared: &Shared) {
             rt.tracker.queue_mut().retry_now();
             let budget = KEEPALIVE_BUDGET.saturating_sub(rt.keepalive_bytes);
             let now = rt.env.now_ms();
+            persist_pending(&mut rt);
             let request = rt.tracker.next_request(now, Some(budget));
             if let Some(r) = &request {
                 rt.keepalive_bytes += r.bytes;

@@ -264,6 +264,27 @@ test('a 400 answer: its events are dropped and reported (willRetry false), the r
 
 // ---- regressions: bugs these tests found in the tracker, since fixed ----
 
+test('an event tracked in a pagehide handler before the tracker\'s own is persisted before it is sent', TIMEOUT, async (t) => {
+  const env = await deliverySetup(t);
+  const { page, collector } = env;
+  await openFixture(page, collector);
+  // The page's listener runs first; the tracker's page-hide flush then sends in the same task,
+  // before the end-of-task write of that task's events.
+  await page.evaluate(() => {
+    window.addEventListener('pagehide', () => {
+      window.tracker.trackSelfDescribingEvent({
+        event: { schema: 'iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1', data: { targetUrl: 'https://example.com/bye' } },
+      });
+    });
+  });
+  await createRecordingTracker(page);
+  await setFault(collector, { status: 503, delayMs: 3000 });
+  await page.evaluate(() => window.dispatchEvent(new Event('pagehide')));
+  await waitFor(async () => (await faultReport(collector)).delayed >= 1, { message: 'the keepalive request in flight' });
+  assert.equal(await persistedEvents(page), 1, 'persisted while its request is in flight');
+  assert.deepEqual(env.pageErrors, []);
+});
+
 test('a retried failure reports the events it will retry', TIMEOUT, async (t) => {
   const env = await deliverySetup(t);
   const { page, collector } = env;

@@ -461,6 +461,31 @@ fn events_of_a_task_are_persisted_as_one_chunk_until_all_are_delivered() {
 }
 
 #[test]
+fn chunks_delivered_out_of_order_each_leave_storage_once_done() {
+    let mut env = MemoryEnv::at(T0);
+    let mut t = tracker(&mut env, |_| {});
+    let prefix = t.queue_prefix().to_owned();
+    let ids: Vec<String> = (0..3).map(|_| pv(&mut t, &mut env)).collect();
+    let keys = env.storage_keys(&prefix);
+    assert_eq!(keys.len(), 3, "three tasks, three chunks");
+    // One event per request (a small budget), answered in the order 2, 3, 1.
+    let requests: Vec<_> = (0..3).map(|_| t.next_request(T0, Some(2000)).unwrap()).collect();
+    assert!(requests.iter().all(|r| r.events() == 1));
+    for (i, r) in [(1, &requests[1]), (2, &requests[2])] {
+        assert!(r.body().unwrap().contains(&ids[i]));
+        t.complete(&mut env, r.id, Some(200), 0.0, None);
+        assert!(!env.storage.contains_key(&keys[i]), "chunk {i} left once delivered");
+    }
+    assert!(env.storage.contains_key(&keys[0]), "the undelivered first chunk stays");
+    t.complete(&mut env, requests[0].id, Some(200), 0.0, None);
+    assert!(env.storage_keys(&prefix).is_empty());
+    let id = pv(&mut t, &mut env);
+    let r = t.next_request(T0, None).unwrap();
+    t.complete(&mut env, r.id, Some(200), 0.0, None);
+    assert!(r.body().unwrap().contains(&id) && env.storage_keys(&prefix).is_empty(), "bookkeeping goes on");
+}
+
+#[test]
 fn storage_work_per_task_does_not_grow_with_the_queue() {
     let mut env = MemoryEnv::at(T0);
     let mut t = tracker(&mut env, |c| c.queue_limits.max_persisted_bytes = usize::MAX);

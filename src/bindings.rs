@@ -128,14 +128,10 @@ impl<'a> Fields<'a> {
         // The key as a JS string, made once per page: decoding a string from wasm memory has a
         // fixed cost that event input would otherwise pay per field, per event.
         if let Ok(mut keys) = KEYS.try_borrow_mut() {
-            let at = match keys.iter().position(|(k, _)| core::ptr::eq(*k, key) || *k == key) {
-                Some(at) => at,
-                None => {
-                    keys.push((key, JsValue::from_str(key)));
-                    keys.len() - 1
-                }
-            };
-            if let Some((_, js_key)) = keys.get(at) {
+            if !keys.iter().any(|(k, _)| *k == key) {
+                keys.push((key, JsValue::from_str(key)));
+            }
+            if let Some((_, js_key)) = keys.iter().find(|(k, _)| *k == key) {
                 return Reflect::get(self.object, js_key).unwrap_or(JsValue::UNDEFINED);
             }
         }

@@ -51,7 +51,7 @@ fn sdj(schema: &str, data: &str) -> SelfDescribingJson {
 fn drain(t: &mut Tracker, env: &mut MemoryEnv) -> Vec<Value> {
     let registry = snowtrack_collector::Registry::embedded();
     let mut enriched = Vec::new();
-    while let Some(request) = t.next_request(T0, None) {
+    while let Some(request) = t.next_request(env, T0, None) {
         let results = match request.body() {
             Some(body) => snowtrack_collector::validate_post_body(&registry, &body),
             None => {
@@ -424,6 +424,15 @@ fn bad_input_names_the_field_and_tracks_nothing() {
     );
 }
 
+/// The queue keys `t`'s namespace has in storage under other tabs than its own.
+fn other_tabs_keys(env: &MemoryEnv, t: &Tracker) -> Vec<String> {
+    let prefix = t.queue_prefix();
+    env.storage_keys(prefix)
+        .into_iter()
+        .filter(|k| snowtrack::core::tracker::queue_key_tab(prefix, k) != Some(t.tab_id()))
+        .collect()
+}
+
 fn track_pv(t: &mut Tracker, env: &mut MemoryEnv) -> String {
     t.track(env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap().event_id
 }
@@ -450,11 +459,11 @@ fn events_of_a_task_are_persisted_as_one_chunk_until_all_are_delivered() {
     assert_eq!(env.storage_keys(&prefix).len(), 2, "the next task, the next chunk");
 
     // The first request takes part of the first chunk: the chunk stays until all are delivered.
-    let r = t.next_request(T0, Some(2500)).unwrap();
+    let r = t.next_request(&mut env, T0, Some(2500)).unwrap();
     assert!((1..3).contains(&r.events()), "{} events", r.events());
     t.complete(&mut env, r.id, Some(200), 0.0, None);
     assert_eq!(env.storage_keys(&prefix).len(), 2, "kept until every event of the chunk got a 2xx");
-    let r = t.next_request(T0, None).unwrap();
+    let r = t.next_request(&mut env, T0, None).unwrap();
     assert!(r.body().unwrap().contains(&last));
     t.complete(&mut env, r.id, Some(200), 0.0, None);
     assert!(env.storage_keys(&prefix).is_empty());
@@ -469,7 +478,7 @@ fn chunks_delivered_out_of_order_each_leave_storage_once_done() {
     let keys = env.storage_keys(&prefix);
     assert_eq!(keys.len(), 3, "three tasks, three chunks");
     // One event per request (a small budget), answered in the order 2, 3, 1.
-    let requests: Vec<_> = (0..3).map(|_| t.next_request(T0, Some(2000)).unwrap()).collect();
+    let requests: Vec<_> = (0..3).map(|_| t.next_request(&mut env, T0, Some(2000)).unwrap()).collect();
     assert!(requests.iter().all(|r| r.events() == 1));
     for (i, r) in [(1, &requests[1]), (2, &requests[2])] {
         assert!(r.body().unwrap().contains(&ids[i]));
@@ -480,7 +489,7 @@ fn chunks_delivered_out_of_order_each_leave_storage_once_done() {
     t.complete(&mut env, requests[0].id, Some(200), 0.0, None);
     assert!(env.storage_keys(&prefix).is_empty());
     let id = pv(&mut t, &mut env);
-    let r = t.next_request(T0, None).unwrap();
+    let r = t.next_request(&mut env, T0, None).unwrap();
     t.complete(&mut env, r.id, Some(200), 0.0, None);
     assert!(r.body().unwrap().contains(&id) && env.storage_keys(&prefix).is_empty(), "bookkeeping goes on");
 }
@@ -552,17 +561,13 @@ fn leftovers_of_a_closed_page_are_adopted_and_rekeyed() {
     let mut env = MemoryEnv::at(T0);
     let mut old = tracker(&mut env, |_| {});
     let ids: Vec<String> = (0..4).map(|_| pv(&mut old, &mut env)).collect();
-    let in_flight = old.next_request(T0, Some(2000)).unwrap();
+    let in_flight = old.next_request(&mut env, T0, Some(2000)).unwrap();
     assert!(in_flight.events() >= 1, "a batch was in flight when the page closed");
     drop(old);
 
     let mut new = tracker(&mut env, |_| {});
     let prefix = new.queue_prefix().to_owned();
-    let orphans: Vec<String> = env
-        .storage_keys(&prefix)
-        .into_iter()
-        .filter(|k| snowtrack::core::tracker::queue_key_tab(&prefix, k) != Some(new.tab_id()))
-        .collect();
+    let orphans = other_tabs_keys(&env, &new);
     assert_eq!(orphans.len(), 4);
     assert_eq!(new.adopt(&mut env, &orphans), 4);
     assert!(env.storage_keys(&prefix).iter().all(|k| k.contains(new.tab_id())));
@@ -576,17 +581,17 @@ fn failed_sends_back_off_then_resend_the_same_events() {
     let mut env = MemoryEnv::at(T0);
     let mut t = tracker(&mut env, |_| {});
     let id = pv(&mut t, &mut env);
-    let r = t.next_request(T0, None).unwrap();
+    let r = t.next_request(&mut env, T0, None).unwrap();
     let (outcome, done) = t.complete(&mut env, r.id, Some(503), 0.0, Some(5000));
     assert_eq!(outcome, Outcome::Failed);
     assert_eq!(done.retry_at_ms, Some(T0 + 5000), "Retry-After honoured");
-    assert!(t.next_request(T0 + 4999, None).is_none());
-    let again = t.next_request(T0 + 5000, None).unwrap();
+    assert!(t.next_request(&mut env, T0 + 4999, None).is_none());
+    let again = t.next_request(&mut env, T0 + 5000, None).unwrap();
     assert!(again.body().unwrap().contains(&id), "same eid on retry");
     assert_ne!(again.body(), r.body(), "stm differs per attempt");
     let (outcome, _) = t.complete(&mut env, again.id, None, 0.0, None);
     assert_eq!(outcome, Outcome::Failed);
-    let third = t.next_request(T0 + 7000, None).unwrap();
+    let third = t.next_request(&mut env, T0 + 7000, None).unwrap();
     t.complete(&mut env, third.id, Some(400), 0.0, None);
     assert!(t.queue().is_empty(), "400 is never retried");
     let stats = t.queue().stats();
@@ -606,11 +611,7 @@ fn adoption_stops_when_the_queue_is_full_and_leaves_the_rest_persisted() {
     let orphans = env.storage_keys(&prefix);
     assert_eq!(new.adopt(&mut env, &orphans), 4);
     assert_eq!(new.queue().stats().dropped, 0, "nothing dropped: the rest waits in storage");
-    let left: Vec<String> = env
-        .storage_keys(&prefix)
-        .into_iter()
-        .filter(|k| snowtrack::core::tracker::queue_key_tab(&prefix, k) != Some(new.tab_id()))
-        .collect();
+    let left = other_tabs_keys(&env, &new);
     assert_eq!(left.len(), 2);
     drain(&mut new, &mut env);
     assert_eq!(new.adopt(&mut env, &left), 2);

@@ -195,7 +195,6 @@ pub struct Tracker<W = String> {
     /// Persisted (or pending) chunks in `seq` order from `chunks_head`; finished ones (no events
     /// left) at the front are skipped, and dropped once they are half of the list (amortized
     /// O(1), one collection type less in the module than a `VecDeque`).
-    /// from the front.
     chunks: Vec<ChunkRefs>,
     chunks_head: usize,
 }
@@ -482,7 +481,7 @@ impl<W: Wire> Tracker<W> {
         let Some(chunk) = self.pending_chunk.take() else { return };
         let Some(refs) = self.chunk_refs(chunk.seq).map(|r| *r) else { return };
         // The chunk's events are among the last `span` waiting ones: nothing was sent since
-        // they were tracked (requests start in a later microtask or task).
+        // they were tracked (`next_request` writes the pending chunk before taking any event).
         let mut wires: Vec<&W> = self
             .queue
             .waiting()
@@ -572,8 +571,16 @@ impl<W: Wire> Tracker<W> {
         adopted
     }
 
-    /// The next request to send (see [`OutQueue::next_request`]).
-    pub fn next_request(&mut self, now_ms: i64, max_bytes: Option<usize>) -> Option<Request<W>> {
+    /// The next request to send (see [`OutQueue::next_request`]). The current task's chunk is
+    /// written first, so an event is always persisted before it is sent (a page-hide flush can
+    /// run in the same task as the `track*` call, before the end-of-task write).
+    pub fn next_request(
+        &mut self,
+        env: &mut impl Env<Wire = W>,
+        now_ms: i64,
+        max_bytes: Option<usize>,
+    ) -> Option<Request<W>> {
+        self.commit_queue(env);
         self.queue.next_request(&self.config, now_ms, max_bytes)
     }
 

@@ -23,8 +23,10 @@ const READ_BACK_MS: f64 = 50.0;
 #[derive(Debug)]
 struct Entry {
     name: String,
-    /// The value as written; `None` once deleted.
-    value: Option<String>,
+    /// The value as written.
+    value: String,
+    /// The write deleted the cookie (a lifetime of 0 or less).
+    deleted: bool,
     /// The write still to perform (formatted only then: a burst of events writes the same
     /// cookie many times in one task).
     pending: Option<Pending>,
@@ -34,10 +36,9 @@ struct Entry {
     until: f64,
 }
 
-/// A recorded write: value, lifetime from `now_ms`, attributes.
+/// A recorded write's lifetime from `now_ms` and attributes (the value is the entry's).
 #[derive(Debug)]
 struct Pending {
-    value: String,
     ttl_s: Option<i64>,
     now_ms: i64,
     attributes: CookieAttributes,
@@ -76,7 +77,7 @@ impl CookieJar {
         if let Ok(state) = self.state.try_borrow() {
             let now = js_sys::Date::now();
             if let Some(entry) = state.entries.iter().find(|e| e.name == name && now < e.until) {
-                return entry.value.clone();
+                return (!entry.deleted).then(|| entry.value.clone());
             }
         }
         cookie_value(&host::cookies(), name)
@@ -86,25 +87,21 @@ impl CookieJar {
     pub fn set(&self, cookie: &CookieWrite<'_>) {
         let Ok(mut state) = self.state.try_borrow_mut() else { return };
         let read_back_ms = cookie.ttl_s.map_or(READ_BACK_MS, |ttl| READ_BACK_MS.min(ttl as f64 * 1000.0));
-        let value = cookie.ttl_s.is_none_or(|ttl| ttl > 0).then(|| cookie.value.to_owned());
-        let pending = Some(Pending {
+        let entry = Entry {
+            name: cookie.name.to_owned(),
             value: cookie.value.to_owned(),
-            ttl_s: cookie.ttl_s,
-            now_ms: cookie.now_ms,
-            attributes: cookie.attributes.clone(),
-        });
-        match state.entries.iter_mut().find(|e| e.name == cookie.name) {
-            Some(entry) => {
-                (entry.value, entry.pending, entry.read_back_ms) = (value, pending, read_back_ms);
-                entry.until = f64::INFINITY;
-            }
-            None => state.entries.push(Entry {
-                name: cookie.name.to_owned(),
-                value,
-                pending,
-                read_back_ms,
-                until: f64::INFINITY,
+            deleted: cookie.ttl_s.is_some_and(|ttl| ttl <= 0),
+            pending: Some(Pending {
+                ttl_s: cookie.ttl_s,
+                now_ms: cookie.now_ms,
+                attributes: cookie.attributes.clone(),
             }),
+            read_back_ms,
+            until: f64::INFINITY,
+        };
+        match state.entries.iter_mut().find(|e| e.name == entry.name) {
+            Some(slot) => *slot = entry,
+            None => state.entries.push(entry),
         }
         if !core::mem::replace(&mut state.flush_scheduled, true) {
             let jar = self.clone();
@@ -119,7 +116,7 @@ impl CookieJar {
         let now = js_sys::Date::now();
         for entry in &mut state.entries {
             if let Some(p) = entry.pending.take() {
-                host::set_cookie(&cookie_string(&entry.name, &p.value, p.ttl_s, p.now_ms, &p.attributes));
+                host::set_cookie(&cookie_string(&entry.name, &entry.value, p.ttl_s, p.now_ms, &p.attributes));
                 entry.until = now + entry.read_back_ms;
             }
         }

@@ -20,13 +20,6 @@ pub struct JsWire {
     len: usize,
 }
 
-impl JsWire {
-    /// The JS string.
-    pub fn text(&self) -> &JsValue {
-        &self.text
-    }
-}
-
 impl Wire for JsWire {
     fn wire_len(&self) -> usize {
         self.len

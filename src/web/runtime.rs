@@ -19,8 +19,9 @@ use crate::core::text::concat;
 use crate::core::tracker::{Tracker, queue_key_tab};
 use crate::prelude::*;
 use crate::web::env::{JsWire, WebEnv};
+use crate::web::host;
 use crate::web::timer::{self, Timeout};
-use crate::web::{host, transport};
+use crate::web::transport::{self, SendOptions};
 use alloc::rc::{Rc, Weak};
 use core::cell::RefCell;
 use js_sys::Function;
@@ -216,14 +217,6 @@ pub fn commit_soon(shared: &Shared) {
     }));
 }
 
-/// Writes the current task's chunk now if it is still pending: an event is persisted before it
-/// is sent (a page-hide flush can run in the same task as the `track*` call, before the
-/// end-of-task write).
-fn persist_pending(rt: &mut Runtime) {
-    let Runtime { tracker, env, .. } = rt;
-    tracker.commit_queue(env);
-}
-
 /// Starts send loops up to [`MAX_SENDERS`] (counted at once, so a burst of calls in one task
 /// starts no more). Their first requests go at the end of the current task, so they carry
 /// every event the task tracked.
@@ -250,21 +243,19 @@ fn try_begin(shared: &Shared) -> bool {
 /// timer takes over).
 fn send_next(shared: Shared) {
     let next = match shared.try_borrow_mut() {
-        Ok(mut rt) => {
-            let now = rt.env.now_ms();
-            persist_pending(&mut rt);
-            rt.tracker.next_request(now, None).map(|request| {
-                let request_id = request.id;
-                (request, rt.tracker.config().clone(), request_id)
-            })
+        Ok(mut guard) => {
+            let Runtime { tracker, env, .. } = &mut *guard;
+            let now = env.now_ms();
+            tracker.next_request(env, now, None).map(|r| (r, SendOptions::of(tracker.config(), false)))
         }
         Err(_) => None,
     };
-    let Some((request, config, id)) = next else {
+    let Some((request, options)) = next else {
         end_loop(&shared, false);
         return;
     };
-    transport::send(&request, &config, false, move |answer| {
+    let id = request.id;
+    transport::send(&request, options, move |answer| {
         if complete(&shared, id, &answer) == Outcome::Failed {
             end_loop(&shared, true);
         } else {
@@ -375,21 +366,21 @@ fn complete(shared: &Shared, id: u64, answer: &transport::Answer) -> Outcome {
 pub fn flush_with_keepalive(shared: &Shared) {
     loop {
         let next = {
-            let Ok(mut rt) = shared.try_borrow_mut() else { return };
-            rt.tracker.queue_mut().retry_now();
-            let budget = KEEPALIVE_BUDGET.saturating_sub(rt.keepalive_bytes);
-            let now = rt.env.now_ms();
-            persist_pending(&mut rt);
-            let request = rt.tracker.next_request(now, Some(budget));
+            let Ok(mut guard) = shared.try_borrow_mut() else { return };
+            let Runtime { tracker, env, keepalive_bytes, .. } = &mut *guard;
+            tracker.queue_mut().retry_now();
+            let budget = KEEPALIVE_BUDGET.saturating_sub(*keepalive_bytes);
+            let now = env.now_ms();
+            let request = tracker.next_request(env, now, Some(budget));
             if let Some(r) = &request {
-                rt.keepalive_bytes += r.bytes;
+                *keepalive_bytes += r.bytes;
             }
-            request.map(|r| (r, rt.tracker.config().clone()))
+            request.map(|r| (r, SendOptions::of(tracker.config(), true)))
         };
-        let Some((request, config)) = next else { return };
+        let Some((request, options)) = next else { return };
         let shared = shared.clone();
         let (id, bytes) = (request.id, request.bytes);
-        transport::send(&request, &config, true, move |answer| {
+        transport::send(&request, options, move |answer| {
             if let Ok(mut rt) = shared.try_borrow_mut() {
                 rt.keepalive_bytes = rt.keepalive_bytes.saturating_sub(bytes);
                 if answer.status.is_none() && host::hidden() {

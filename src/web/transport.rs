@@ -17,14 +17,35 @@ pub struct Answer {
     pub retry_after_ms: Option<u64>,
 }
 
-/// Performs `request` (with `keepalive` so it can outlive the page when asked) and calls
-/// `done` with the answer, once.
-pub fn send(
-    request: &Request<JsWire>,
-    config: &Config,
-    keepalive: bool,
-    done: impl FnOnce(Answer) + 'static,
-) {
+/// How requests are made, from the tracker's configuration (copied per request, where the
+/// whole configuration would be cloned).
+#[derive(Debug, Clone, Copy)]
+pub struct SendOptions {
+    /// `credentials`: `include`, `same-origin` or `omit`.
+    pub credentials: &'static str,
+    /// `fetch`'s `keepalive`, so the request can outlive the page.
+    pub keepalive: bool,
+    /// `connectionTimeout`, ms.
+    pub timeout_ms: u32,
+}
+
+impl SendOptions {
+    /// The options `config` asks for; `keepalive` also when the page is going away.
+    pub fn of(config: &Config, page_going: bool) -> Self {
+        SendOptions {
+            credentials: match config.credentials.as_str() {
+                "omit" => "omit",
+                "same-origin" => "same-origin",
+                _ => "include",
+            },
+            keepalive: page_going || config.keepalive,
+            timeout_ms: config.connection_timeout_ms,
+        }
+    }
+}
+
+/// Performs `request` and calls `done` with the answer, once.
+pub fn send(request: &Request<JsWire>, options: SendOptions, done: impl FnOnce(Answer) + 'static) {
     let done = Closure::once_into_js(move |status: u16, retry_after_ms: f64| {
         done(Answer {
             status: (status != 0).then_some(status),
@@ -38,13 +59,9 @@ pub fn send(
         body.as_ref().map(|b| b.head.as_str()),
         body.as_ref().map_or("", |b| b.stm.as_str()),
         PostBody::TAIL,
-        match config.credentials.as_str() {
-            "omit" => "omit",
-            "same-origin" => "same-origin",
-            _ => "include",
-        },
-        keepalive || config.keepalive,
-        config.connection_timeout_ms,
+        options.credentials,
+        options.keepalive,
+        options.timeout_ms,
         &done,
     );
 }

@@ -10,13 +10,39 @@ use crate::core::queue::Wire;
 use crate::prelude::*;
 use crate::web::cookie_jar::CookieJar;
 use crate::web::host;
-use wasm_bindgen::JsValue;
+use alloc::rc::Rc;
+use core::cell::{OnceCell, RefCell};
 
-/// An event's wire text as a JS string, so a queued event costs the wasm memory (which never
-/// shrinks) a handle and its length, and the text goes to the garbage-collected JS heap.
+/// The wire texts of events tracked together (in one task, up to [`BATCH_MAX_BYTES`]): kept in
+/// wasm until first needed (for storage or a request), then turned into JS strings in one
+/// crossing, one UTF-8 decode for the lot instead of one per event.
+#[derive(Debug, Default)]
+struct Batch {
+    /// The texts not yet handed to JS, each followed by `\n` (no wire text holds a raw newline).
+    text: RefCell<String>,
+    /// The texts as JS strings, once handed over.
+    lines: OnceCell<js_sys::Array>,
+}
+
+impl Batch {
+    fn lines(&self) -> &js_sys::Array {
+        self.lines.get_or_init(|| {
+            let text = self.text.try_borrow_mut().map(|mut t| core::mem::take(&mut *t)).unwrap_or_default();
+            host::split_lines(&text)
+        })
+    }
+}
+
+/// A batch is handed to JS once its texts reach this size, whether or not they are needed yet:
+/// the wasm memory a burst takes stays bounded (it never shrinks).
+const BATCH_MAX_BYTES: usize = 64 * 1024;
+
+/// An event's wire text: in its batch, which holds it in wasm until the batch is handed to JS,
+/// then as a JS string (a queued event costs the wasm memory a handle and two numbers).
 #[derive(Debug, Clone)]
 pub struct JsWire {
-    text: JsValue,
+    batch: Rc<Batch>,
+    index: u32,
     len: usize,
 }
 
@@ -30,7 +56,7 @@ impl Wire for JsWire {
 pub fn wire_array<'a>(wires: impl IntoIterator<Item = &'a JsWire>) -> js_sys::Array {
     let array = js_sys::Array::new();
     for wire in wires {
-        array.push(&wire.text);
+        array.push(&wire.batch.lines().get(wire.index));
     }
     array
 }
@@ -45,6 +71,9 @@ pub struct WebEnv {
     /// Random bytes from `crypto.getRandomValues`, fetched [`RANDOM_POOL`] at a time (one call
     /// per 64 ids instead of one `crypto.randomUUID()` per id).
     random: Vec<u8>,
+    /// The batch new events' texts go to, and how many it holds.
+    batch: Rc<Batch>,
+    batch_len: u32,
 }
 
 impl Default for WebEnv {
@@ -56,7 +85,7 @@ impl Default for WebEnv {
 impl WebEnv {
     /// The page's environment.
     pub fn new() -> Self {
-        WebEnv { cookies: CookieJar::new(), random: Vec::new() }
+        WebEnv { cookies: CookieJar::new(), random: Vec::new(), batch: Rc::default(), batch_len: 0 }
     }
 }
 
@@ -64,7 +93,19 @@ impl Env for WebEnv {
     type Wire = JsWire;
 
     fn wire(&mut self, text: String) -> JsWire {
-        JsWire { len: text.len(), text: JsValue::from_str(&text) }
+        let full = self.batch.lines.get().is_some()
+            || self.batch.text.try_borrow().map_or(true, |t| t.len() >= BATCH_MAX_BYTES);
+        if full {
+            self.batch = Rc::default();
+            self.batch_len = 0;
+        }
+        if let Ok(mut batch) = self.batch.text.try_borrow_mut() {
+            batch.push_str(&text);
+            batch.push('\n');
+        }
+        let wire = JsWire { batch: Rc::clone(&self.batch), index: self.batch_len, len: text.len() };
+        self.batch_len += 1;
+        wire
     }
 
     fn storage_set_wires(&mut self, key: &str, wires: &[&JsWire]) -> bool {

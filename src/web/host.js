@@ -5,13 +5,24 @@
 
 const TAB = 'snowtrack.tab.';
 
-/** `document.cookie` ('' when cookies are unreadable, e.g. in a sandboxed frame). */
+let cookieText = null;
+
+/**
+ * `document.cookie` ('' when cookies are unreadable, e.g. in a sandboxed frame), read once per
+ * task: in Chrome a read after a write waits for the browser process (~0.3 ms), and a task
+ * reads the id and session cookies one after the other.
+ */
 export function cookies() {
-  try { return document.cookie; } catch { return ''; }
+  if (cookieText === null) {
+    try { cookieText = document.cookie; } catch { cookieText = ''; }
+    queueMicrotask(() => { cookieText = null; });
+  }
+  return cookieText;
 }
 
 /** Assigns `document.cookie`. */
 export function setCookie(assignment) {
+  cookieText = null;
   try { document.cookie = assignment; } catch { /* refused */ }
 }
 
@@ -30,6 +41,11 @@ export function storageSetLines(key, lines) {
   let value = '';
   for (const line of lines) value += `${line}\n`;
   return storageSet(key, value);
+}
+
+/** The lines of `text`, each of them followed by `\n` in it. */
+export function splitLines(text) {
+  return text.split('\n');
 }
 
 /** `localStorage.removeItem`. */
@@ -84,10 +100,13 @@ export function browserInfo() {
 }
 
 let layout = null;
+let last = null;
 
 /**
- * The facts of each event: [url, referrer, title, viewport, document size]. The layout pair is
- * measured once per task (a dozen property reads, maybe a layout) and shared by its events.
+ * The facts of each event: [url, referrer, title, viewport, document size], or `undefined` when
+ * they are the ones this function returned last (the module keeps those: an event does not copy
+ * five unchanged strings into wasm). The layout pair is measured once per task (a dozen property
+ * reads, maybe a layout) and shared by its events.
  */
 export function pageFacts() {
   const d = globalThis.document;
@@ -105,7 +124,25 @@ export function pageFacts() {
     layout = [size(w.innerWidth, w.innerHeight), ds];
     queueMicrotask(() => { layout = null; });
   }
-  return [globalThis.location ? location.href : '', d ? d.referrer : '', d ? d.title : '', layout[0], layout[1]];
+  const facts = [globalThis.location ? location.href : '', d ? d.referrer : '', d ? d.title : '', layout[0], layout[1]];
+  if (last && facts.every((f, i) => f === last[i])) return undefined;
+  return (last = facts);
+}
+
+let arg = null;
+
+/**
+ * Calls the wasm callback `f` (which takes no arguments: one closure shape in the module) with
+ * `value`, which it reads with `callbackArg()`.
+ */
+function call(f, value) {
+  arg = value;
+  try { f(); } finally { arg = null; }
+}
+
+/** The value of the callback being called (see `call`). */
+export function callbackArg() {
+  return arg;
 }
 
 /** Whether the page is hidden. */
@@ -134,8 +171,8 @@ function retryAfter(value) {
 }
 
 /**
- * Sends one request, aborted after `timeoutMs`, and calls `done(status, retryAfterMs)` once:
- * status 0 for a network error, timeout or abort. POST when `head` is a string: the body is
+ * Sends one request, aborted after `timeoutMs`, and calls `done` once with
+ * `[status, retryAfterMs]`: status 0 for a network error, timeout or abort. POST when `head` is a string: the body is
  * `head`, the `events` each followed by `stm` and joined by commas, then `tail`. GET otherwise,
  * to `url` + `events[0]`.
  */
@@ -157,8 +194,8 @@ export function send(url, events, head, stm, tail, credentials, keepalive, timeo
   let request;
   try { request = fetch(url, init); } catch (error) { request = Promise.reject(error); }
   request.then(
-    (response) => { clearTimeout(timer); done(response.status, retryAfter(response.headers.get('Retry-After'))); },
-    () => { clearTimeout(timer); done(0, -1); },
+    (response) => { clearTimeout(timer); call(done, [response.status, retryAfter(response.headers.get('Retry-After'))]); },
+    () => { clearTimeout(timer); call(done, [0, -1]); },
   );
 }
 
@@ -192,21 +229,21 @@ export function retire(tabId) {
 }
 
 /**
- * Calls `f(liveTabIds)` while holding the origin-wide Web Lock `name`, the ids read under the
+ * Calls `f` with `liveTabIds` while holding the origin-wide Web Lock `name`, the ids read under the
  * lock (a page whose tab lock is still pending counts as alive). Without Web Locks: at once,
- * alive meaning a heartbeat younger than 6 s. `f(null)` when the lock was refused.
+ * alive meaning a heartbeat younger than 6 s. With `null` when the lock was refused.
  */
 export function whileLocked(name, f) {
   const locks = globalThis.navigator && navigator.locks;
   if (!locks) {
     const now = Date.now();
-    f(storageKeys(TAB).filter((k) => now - Number(storageGet(k)) < 6000).map((k) => k.slice(TAB.length)));
+    call(f, storageKeys(TAB).filter((k) => now - Number(storageGet(k)) < 6000).map((k) => k.slice(TAB.length)));
     return;
   }
   let called = false;
   locks.request(name, () => locks.query().then((state) => {
     const names = [...(state.held || []), ...(state.pending || [])].map((l) => l.name || '');
     called = true;
-    f(names.filter((n) => n.startsWith(TAB)).map((n) => n.slice(TAB.length)));
-  })).catch(() => { if (!called) f(null); });
+    call(f, names.filter((n) => n.startsWith(TAB)).map((n) => n.slice(TAB.length)));
+  })).catch(() => { if (!called) call(f, null); });
 }

@@ -20,6 +20,9 @@ extern "C" {
     /// `localStorage.setItem(key, lines)` with each of `lines` followed by `\n`; false when refused.
     #[wasm_bindgen(js_name = storageSetLines)]
     pub fn storage_set_lines(key: &str, lines: &js_sys::Array) -> bool;
+    /// The lines of `text`, each of them followed by `\n` in it, as JS strings.
+    #[wasm_bindgen(js_name = splitLines)]
+    pub fn split_lines(text: &str) -> js_sys::Array;
     /// `localStorage.removeItem`.
     #[wasm_bindgen(js_name = storageRemove)]
     pub fn storage_remove(key: &str);
@@ -32,9 +35,14 @@ extern "C" {
     /// `[protocol, hostname, timeZone, language, charset, resolution, colorDepth, cookieEnabled]`.
     #[wasm_bindgen(js_name = browserInfo)]
     pub fn browser_info() -> Vec<String>;
-    /// `[url, referrer, title, viewport, documentSize]`.
+    /// `[url, referrer, title, viewport, documentSize]`, or `None` when unchanged since the
+    /// last answer.
     #[wasm_bindgen(js_name = pageFacts)]
-    pub fn page_facts() -> Vec<String>;
+    pub fn page_facts() -> Option<Vec<String>>;
+    /// The value a callback from `host.js` is called with (callbacks take no arguments, so the
+    /// module has one closure shape less per argument list).
+    #[wasm_bindgen(js_name = callbackArg)]
+    pub fn callback_arg() -> JsValue;
     /// Whether the page is hidden.
     pub fn hidden() -> bool;
     /// Calls `f` on a page event (`visibilitychange`, `pagehide`, `online`).
@@ -42,7 +50,7 @@ extern "C" {
     pub fn on_page(event: &str, f: &Function);
     /// Calls `f` at the end of the current task.
     pub fn microtask(f: &JsValue);
-    /// Sends a request; `done(status, retryAfterMs)` is called once (status 0: no answer).
+    /// Sends a request; `done` is called once with `[status, retryAfterMs]` (status 0: no answer).
     /// POST when `head` is given: the body is `head`, then `events` each followed by `stm`,
     /// joined by commas, then `tail`. GET otherwise: the URL is `url` + `events[0]`.
     #[allow(clippy::too_many_arguments)]
@@ -63,7 +71,8 @@ extern "C" {
     pub fn announce(tab_id: &str);
     /// Stops announcing this page.
     pub fn retire(tab_id: &str);
-    /// Calls `f(liveTabIds | null)` while holding the origin-wide lock `name`.
+    /// Calls `f` with `liveTabIds` (`null`: the lock was refused) while holding the
+    /// origin-wide lock `name`.
     #[wasm_bindgen(js_name = whileLocked)]
     pub fn while_locked(name: &str, f: &JsValue);
 }

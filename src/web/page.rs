@@ -3,6 +3,12 @@
 
 use crate::core::tracker::{BrowserInfo, Page};
 use crate::web::host;
+use crate::web::page_local::PageLocal;
+use alloc::rc::Rc;
+use core::cell::RefCell;
+
+/// The page facts last read, shared by the page's trackers (as `host.js` is).
+static LAST: PageLocal<RefCell<Rc<Page>>> = PageLocal::new(Default::default);
 
 /// The facts that stay the same while the page lives.
 pub fn browser_info() -> BrowserInfo {
@@ -20,9 +26,20 @@ pub fn browser_info() -> BrowserInfo {
     }
 }
 
-/// The facts read at each event (the layout ones once per task).
-pub fn page() -> Page {
-    let mut facts = host::page_facts().into_iter();
-    let mut next = || facts.next().unwrap_or_default();
-    Page { url: next(), referrer: next(), title: next(), viewport: next(), document_size: next() }
+/// The facts read at each event (the layout ones once per task); copied into wasm only when
+/// they changed since the last event.
+pub fn page() -> Rc<Page> {
+    let Ok(mut last) = LAST.try_borrow_mut() else { return Rc::default() };
+    if let Some(facts) = host::page_facts() {
+        let mut facts = facts.into_iter();
+        let mut next = || facts.next().unwrap_or_default();
+        *last = Rc::new(Page {
+            url: next(),
+            referrer: next(),
+            title: next(),
+            viewport: next(),
+            document_size: next(),
+        });
+    }
+    Rc::clone(&last)
 }

@@ -426,7 +426,8 @@ fn adopt_orphans(shared: &Shared) {
     let weak = Rc::downgrade(shared);
     let lock = concat(&["snowtrack.adopt.", &prefix]);
     // Which pages live is read while holding the lock, so a page starting meanwhile is seen.
-    let adopt = Closure::once_into_js(move |live: JsValue| {
+    let adopt = timer::once(move || {
+        let live = host::callback_arg();
         let Some(shared) = weak.upgrade() else { return };
         if live.is_null() || live.is_undefined() {
             return; // the lock was refused: the next periodic check tries again

@@ -5,8 +5,7 @@ use crate::core::config::{Config, Method};
 use crate::core::payload::PostBody;
 use crate::core::queue::Request;
 use crate::web::env::{JsWire, wire_array};
-use crate::web::host;
-use wasm_bindgen::prelude::*;
+use crate::web::{host, timer};
 
 /// What the collector answered.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -46,7 +45,10 @@ impl SendOptions {
 
 /// Performs `request` and calls `done` with the answer, once.
 pub fn send(request: &Request<JsWire>, options: SendOptions, done: impl FnOnce(Answer) + 'static) {
-    let done = Closure::once_into_js(move |status: u16, retry_after_ms: f64| {
+    let done = timer::once(move || {
+        let answer = js_sys::Array::from(&host::callback_arg());
+        let status = answer.get(0).as_f64().unwrap_or(0.0) as u16;
+        let retry_after_ms = answer.get(1).as_f64().unwrap_or(-1.0);
         done(Answer {
             status: (status != 0).then_some(status),
             retry_after_ms: (retry_after_ms >= 0.0).then_some(retry_after_ms as u64),

@@ -132,6 +132,41 @@ test('page facts come from the browser: time zone, language, sizes, ids as UUID 
   assert.equal(new Set([event.event_id, event.domain_userid, event.domain_sessionid]).size, 3);
 });
 
+test('page facts follow a single-page app: url, title and referrer changed in the same task', TIMEOUT, async (t) => {
+  const { collector, page } = await setup(t);
+  await openPage(page, collector);
+  await createTracker(page);
+  const urls = await page.evaluate(() => {
+    const seen = [location.href];
+    window.tracker.trackPageView();
+    window.tracker.trackSelfDescribingEvent({
+      event: { schema: 'iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1', data: { targetUrl: 'https://example.com/' } },
+    });
+    history.pushState({}, '', '/app/second?x=1');
+    document.title = 'second view';
+    seen.push(location.href);
+    window.tracker.trackPageView();
+    history.pushState({}, '', '/app/third#h');
+    seen.push(location.href);
+    window.tracker.trackPageView({ title: 'third view' });
+    return seen;
+  });
+  const events = (await collector.waitForGood(4)).map((g) => g.event);
+  assert.deepEqual(events.map((e) => e.page_url), [urls[0], urls[0], urls[1], urls[2]]);
+  assert.deepEqual(events.map((e) => e.page_title), [events[0].page_title, null, 'second view', 'third view']);
+  assert.notEqual(events[0].page_title, 'second view');
+  // Unchanged facts are reused, changed ones are read again: the third event was tracked after
+  // the title changed, in the same task as the first two.
+  const again = await page.evaluate(() => {
+    document.title = 'later';
+    window.tracker.trackPageView();
+    return location.href;
+  });
+  const [later] = (await collector.waitForGood(5)).slice(4).map((g) => g.event);
+  assert.equal(later.page_url, again);
+  assert.equal(later.page_title, 'later');
+});
+
 test('flush() sends a buffered batch and resolves true once it is delivered', TIMEOUT, async (t) => {
   const { collector, page } = await setup(t);
   await openPage(page, collector);
@@ -295,6 +330,25 @@ test('starts session 2 after sessionCookieTimeout, pointing back at session 1', 
   assert.equal(cookie.sessionIndex, '2');
   assert.equal(cookie.previousSessionId, first.sessionId);
   assert.notEqual(cookie.lastVisit, '', 'the last visit is recorded');
+});
+
+test('reads a cookie another writer changed since its last task (document.cookie is read once per task)', TIMEOUT, async (t) => {
+  const { collector, context, page } = await setup(t);
+  await openPage(page, collector);
+  await createTracker(page);
+  await page.evaluate(() => { window.tracker.trackPageView(); window.tracker.trackPageView(); });
+  const { id } = await trackerCookies(context);
+  const other = uuid();
+  await sleep(100); // past the tracker's read-back of its own writes
+  // Another writer (a second tab, the JS tracker) replaces the user id, in a task of its own.
+  await page.evaluate(([name, value]) => { document.cookie = `${name}=${value}; path=/; SameSite=Lax`; },
+    [id.name, id.value.replace(/^[^.]+/, other)]);
+  await page.evaluate(() => { window.tracker.trackPageView(); window.tracker.trackPageView(); });
+  const events = (await collector.waitForGood(4)).map((g) => g.event);
+  const first = events[0].domain_userid;
+  assert.notEqual(first, other);
+  assert.deepEqual(events.map((e) => e.domain_userid), [first, first, other, other]);
+  assert.equal(parseIdCookie((await trackerCookies(context)).id.value).duid, other);
 });
 
 test('continues the session of a cookie written by the Snowplow JS tracker', TIMEOUT, async (t) => {

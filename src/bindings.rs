@@ -13,7 +13,7 @@ use crate::core::tracker::Tracker as CoreTracker;
 use crate::error::{Error, Result};
 use crate::web::page_local::PageLocal;
 use crate::web::runtime::{self, Callbacks, Runtime, Shared};
-use crate::web::{domain, env::WebEnv, page};
+use crate::web::{domain, env::WebEnv, host, page};
 use core::cell::RefCell;
 use js_sys::{Array, Function, JSON, Reflect};
 use wasm_bindgen::prelude::*;
@@ -94,8 +94,6 @@ static KEYS: PageLocal<RefCell<Vec<(&'static str, JsValue)>>> = PageLocal::new(|
 struct Fields<'a> {
     object: &'a JsValue,
     prefix: &'a str,
-    /// [`Error::config`] for options, [`Error::event`] for event input.
-    error: fn(String, String) -> Error,
 }
 
 impl<'a> Fields<'a> {
@@ -105,12 +103,8 @@ impl<'a> Fields<'a> {
             .ok_or_else(|| self.fail(key, "must be a non-empty string"))
     }
 
-    fn config(object: &'a JsValue, prefix: &'a str) -> Self {
-        Fields { object, prefix, error: |field, reason| Error::Config { field, reason } }
-    }
-
     fn event(object: &'a JsValue, prefix: &'a str) -> Self {
-        Fields { object, prefix, error: |field, reason| Error::Event { field, reason } }
+        Fields { object, prefix }
     }
 
     fn name(&self, key: &str) -> String {
@@ -118,7 +112,7 @@ impl<'a> Fields<'a> {
     }
 
     fn fail(&self, key: &str, reason: &str) -> Error {
-        (self.error)(self.name(key), reason.to_owned())
+        Error::event(self.name(key), reason)
     }
 
     fn get(&self, key: &'static str) -> JsValue {
@@ -146,10 +140,6 @@ impl<'a> Fields<'a> {
         self.present(key).map(|v| v.as_string().ok_or_else(|| self.fail(key, "must be a string"))).transpose()
     }
 
-    fn boolean(&self, key: &'static str) -> Result<Option<bool>> {
-        self.present(key).map(|v| v.as_bool().ok_or_else(|| self.fail(key, "must be a boolean"))).transpose()
-    }
-
     fn number(&self, key: &'static str) -> Result<Option<f64>> {
         self.present(key)
             .map(|v| {
@@ -157,32 +147,58 @@ impl<'a> Fields<'a> {
             })
             .transpose()
     }
+}
 
-    fn whole(&self, key: &'static str) -> Result<Option<i64>> {
-        match self.number(key)? {
-            Some(n) if !(0.0..=9.0e15).contains(&n) || n != (n as i64) as f64 => {
-                Err(self.fail(key, "must be a non-negative whole number"))
-            }
-            n => Ok(n.map(|n| n as i64)),
-        }
-    }
+/// `newTracker`'s options, in the order [`read_config`] takes them: `name:type`, the type one of
+/// `s` string, `b` boolean, `n` non-negative whole number, `c` array of HTTP status codes, `o`
+/// object, `f` function. `host.js` checks the types (one crossing for all options).
+const OPTIONS: &str = "appId:s platform:s cookieName:s postPath:s credentials:s cookieDomain:s \
+    discoverRootDomain:b cookieSameSite:s cookieSecure:b cookieLifetime:n sessionCookieTimeout:n \
+    foregroundTimeout:n backgroundTimeout:n stateStorageStrategy:s eventMethod:s encodeBase64:b \
+    connectionTimeout:n bufferSize:n maxPostBytes:n keepalive:b contexts:o contexts.session:b \
+    contexts.webPage:b retryStatusCodes:c dontRetryStatusCodes:c retryBaseDelay:n retryMaxDelay:n \
+    maxQueueSize:n maxQueueBytes:n maxLocalStorageQueueBytes:n onSessionUpdate:f \
+    onSessionUpdateCallback:f onRequestSuccess:f onRequestFailure:f onEventDropped:f";
 
-    fn function(&self, key: &'static str) -> Result<Option<Function>> {
-        self.present(key)
-            .map(|v| v.dyn_into::<Function>().map_err(|_| self.fail(key, "must be a function")))
-            .transpose()
-    }
+/// The checked option values, taken one after the other in [`OPTIONS`] order.
+struct Options(js_sys::ArrayIntoIter);
 
-    fn enumerated<T>(
-        &self,
-        key: &'static str,
-        parse: impl Fn(&str) -> Option<T>,
-        allowed: &str,
-    ) -> Result<Option<T>> {
-        self.string(key)?
-            .map(|s| parse(&s).ok_or_else(|| self.fail(key, &concat(&["must be one of ", allowed]))))
-            .transpose()
+impl Options {
+    fn next(&mut self) -> JsValue {
+        self.0.next().unwrap_or(JsValue::UNDEFINED)
     }
+    fn string(&mut self) -> Option<String> {
+        self.next().as_string()
+    }
+    fn boolean(&mut self) -> Option<bool> {
+        self.next().as_bool()
+    }
+    fn whole(&mut self) -> Option<i64> {
+        self.next().as_f64().map(|n| n as i64)
+    }
+    fn size(&mut self) -> Option<usize> {
+        self.whole().map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+    }
+    fn codes(&mut self) -> Option<Vec<u16>> {
+        let value = self.next();
+        Array::is_array(&value)
+            .then(|| Array::from(&value).iter().map(|n| n.as_f64().unwrap_or(0.0) as u16).collect())
+    }
+    fn function(&mut self) -> Option<Function> {
+        self.next().dyn_into::<Function>().ok()
+    }
+}
+
+/// `value` as one of `parse`'s, or an error naming `field` and the `allowed` values.
+fn one_of<T>(
+    field: &str,
+    value: Option<String>,
+    parse: impl Fn(&str) -> Option<T>,
+    allowed: &str,
+) -> Result<Option<T>> {
+    value
+        .map(|s| parse(&s).ok_or_else(|| Error::config(field, concat(&["must be one of ", allowed]))))
+        .transpose()
 }
 
 /// Reads `newTracker`'s third argument into `config`; returns the callbacks.
@@ -190,33 +206,38 @@ fn read_config(config: &mut Config, options: &JsValue) -> Result<Callbacks> {
     if !options.is_undefined() && !options.is_null() && !options.is_object() {
         return Err(Error::config("config", "must be an object"));
     }
-    let f = Fields::config(options, "");
+    let checked = host::read_options(options, OPTIONS);
+    if let Some(failure) = checked.as_string() {
+        let (field, reason) = failure.split_once('\t').unwrap_or(("config", &failure));
+        return Err(Error::config(field, reason));
+    }
+    let mut o = Options(Array::from(&checked).into_iter());
     let set = |slot: &mut String, v: Option<String>| {
         if let Some(v) = v {
             *slot = v;
         }
     };
-    set(&mut config.app_id, f.string("appId")?);
-    set(&mut config.platform, f.string("platform")?);
-    set(&mut config.cookie_name, f.string("cookieName")?);
-    set(&mut config.post_path, f.string("postPath")?);
-    set(&mut config.credentials, f.string("credentials")?);
-    config.cookie_domain = f.string("cookieDomain")?;
-    config.discover_root_domain = f.boolean("discoverRootDomain")?.unwrap_or(config.cookie_domain.is_none());
-    if let Some(v) = f.enumerated("cookieSameSite", SameSite::parse, "'Strict', 'Lax', 'None'")? {
+    set(&mut config.app_id, o.string());
+    set(&mut config.platform, o.string());
+    set(&mut config.cookie_name, o.string());
+    set(&mut config.post_path, o.string());
+    set(&mut config.credentials, o.string());
+    config.cookie_domain = o.string();
+    config.discover_root_domain = o.boolean().unwrap_or(config.cookie_domain.is_none());
+    if let Some(v) = one_of("cookieSameSite", o.string(), SameSite::parse, "'Strict', 'Lax', 'None'")? {
         config.cookie_same_site = v;
     }
-    config.cookie_secure = f.boolean("cookieSecure")?;
-    if let Some(v) = f.whole("cookieLifetime")? {
+    config.cookie_secure = o.boolean();
+    if let Some(v) = o.whole() {
         config.cookie_lifetime_s = v;
     }
-    if let Some(v) = f.whole("sessionCookieTimeout")? {
+    if let Some(v) = o.whole() {
         config.session_cookie_timeout_s = v;
     }
-    config.foreground_timeout_s = f.whole("foregroundTimeout")?.unwrap_or(config.session_cookie_timeout_s);
-    config.background_timeout_s = f.whole("backgroundTimeout")?.unwrap_or(config.session_cookie_timeout_s);
+    config.foreground_timeout_s = o.whole().unwrap_or(config.session_cookie_timeout_s);
+    config.background_timeout_s = o.whole().unwrap_or(config.session_cookie_timeout_s);
     let strategies = "'cookieAndLocalStorage', 'cookie', 'localStorage', 'none'";
-    if let Some(v) = f.enumerated("stateStorageStrategy", StateStorage::parse, strategies)? {
+    if let Some(v) = one_of("stateStorageStrategy", o.string(), StateStorage::parse, strategies)? {
         config.state_storage = v;
     }
     let method = |s: &str| match s.to_ascii_lowercase().as_str() {
@@ -224,70 +245,54 @@ fn read_config(config: &mut Config, options: &JsValue) -> Result<Callbacks> {
         "get" => Some(Method::Get),
         _ => None,
     };
-    if let Some(v) = f.enumerated("eventMethod", method, "'post', 'get'")? {
+    if let Some(v) = one_of("eventMethod", o.string(), method, "'post', 'get'")? {
         config.method = v;
     }
-    config.encode_base64 = f.boolean("encodeBase64")?.unwrap_or(config.method == Method::Get);
-    if let Some(v) = f.whole("connectionTimeout")? {
+    config.encode_base64 = o.boolean().unwrap_or(config.method == Method::Get);
+    if let Some(v) = o.whole() {
         config.connection_timeout_ms =
             u32::try_from(v).map_err(|_| Error::config("connectionTimeout", "is too large"))?;
     }
-    if let Some(v) = f.whole("bufferSize")? {
-        config.buffer_size = usize::try_from(v).unwrap_or(usize::MAX);
+    if let Some(v) = o.size() {
+        config.buffer_size = v;
     }
-    if let Some(v) = f.whole("maxPostBytes")? {
-        config.max_post_bytes = usize::try_from(v).unwrap_or(usize::MAX);
+    if let Some(v) = o.size() {
+        config.max_post_bytes = v;
     }
-    if let Some(v) = f.boolean("keepalive")? {
+    if let Some(v) = o.boolean() {
         config.keepalive = v;
     }
-    if let Some(contexts) = f.present("contexts") {
-        if !contexts.is_object() {
-            return Err(Error::config("contexts", "must be an object"));
-        }
-        let c = Fields::config(&contexts, "contexts.");
-        config.session_context = c.boolean("session")?.unwrap_or(true);
-        config.web_page_context = c.boolean("webPage")?.unwrap_or(true);
-    }
-    let codes = |key: &'static str| -> Result<Option<Vec<u16>>> {
-        let Some(value) = f.present(key) else { return Ok(None) };
-        let bad = || Error::config(key, "must be an array of HTTP status codes");
-        let array = value.dyn_into::<Array>().map_err(|_| bad())?;
-        array
-            .iter()
-            .map(|v| v.as_f64().filter(|n| (100.0..600.0).contains(n)).map(|n| n as u16).ok_or_else(bad))
-            .collect::<Result<Vec<u16>>>()
-            .map(Some)
-    };
-    if let Some(v) = codes("retryStatusCodes")? {
+    o.next(); // contexts (checked to be an object)
+    config.session_context = o.boolean().unwrap_or(true);
+    config.web_page_context = o.boolean().unwrap_or(true);
+    if let Some(v) = o.codes() {
         config.retry.retry_status_codes = v;
     }
-    if let Some(v) = codes("dontRetryStatusCodes")? {
+    if let Some(v) = o.codes() {
         config.retry.dont_retry_status_codes = v;
     }
-    if let Some(v) = f.whole("retryBaseDelay")? {
+    if let Some(v) = o.whole() {
         config.retry.base_delay_ms = u64::try_from(v).unwrap_or(0);
     }
-    if let Some(v) = f.whole("retryMaxDelay")? {
+    if let Some(v) = o.whole() {
         config.retry.max_delay_ms = u64::try_from(v).unwrap_or(0);
     }
-    if let Some(v) = f.whole("maxQueueSize")? {
-        config.queue_limits.max_events = usize::try_from(v).unwrap_or(usize::MAX);
+    if let Some(v) = o.size() {
+        config.queue_limits.max_events = v;
     }
-    if let Some(v) = f.whole("maxQueueBytes")? {
-        config.queue_limits.max_bytes = usize::try_from(v).unwrap_or(usize::MAX);
+    if let Some(v) = o.size() {
+        config.queue_limits.max_bytes = v;
     }
-    if let Some(v) = f.whole("maxLocalStorageQueueBytes")? {
-        config.queue_limits.max_persisted_bytes = usize::try_from(v).unwrap_or(usize::MAX);
+    if let Some(v) = o.size() {
+        config.queue_limits.max_persisted_bytes = v;
     }
+    let on_session_update = o.function();
+    let on_session_update_callback = o.function();
     Ok(Callbacks {
-        on_session_update: match f.function("onSessionUpdate")? {
-            Some(callback) => Some(callback),
-            None => f.function("onSessionUpdateCallback")?,
-        },
-        on_request_success: f.function("onRequestSuccess")?,
-        on_request_failure: f.function("onRequestFailure")?,
-        on_event_dropped: f.function("onEventDropped")?,
+        on_session_update: on_session_update.or(on_session_update_callback),
+        on_request_success: o.function(),
+        on_request_failure: o.function(),
+        on_event_dropped: o.function(),
     })
 }
 

@@ -331,6 +331,39 @@ async fn blocked_cookies_and_storage_do_not_stop_tracking() {
 }
 
 #[wasm_bindgen_test]
+fn bad_options_throw_errors_naming_the_option() {
+    let cases = [
+        (r#"{"appId": 3}"#, "`appId`: must be a string"),
+        (r#"{"cookieSecure": "yes"}"#, "`cookieSecure`: must be a boolean"),
+        (r#"{"bufferSize": -1}"#, "`bufferSize`: must be a non-negative whole number"),
+        (r#"{"maxQueueSize": 1.5}"#, "`maxQueueSize`: must be a non-negative whole number"),
+        (r#"{"retryStatusCodes": [500, 99]}"#, "`retryStatusCodes`: must be an array of HTTP status codes"),
+        (r#"{"dontRetryStatusCodes": 400}"#, "`dontRetryStatusCodes`: must be an array of HTTP status codes"),
+        (r#"{"contexts": 5}"#, "`contexts`: must be an object"),
+        (r#"{"contexts": {"webPage": "no"}}"#, "`contexts.webPage`: must be a boolean"),
+        (r#"{"onRequestFailure": {}}"#, "`onRequestFailure`: must be a function"),
+        (r#"{"cookieSameSite": "loose"}"#, "`cookieSameSite`: must be one of 'Strict', 'Lax', 'None'"),
+        (r#"{"eventMethod": "put"}"#, "`eventMethod`: must be one of 'post', 'get'"),
+    ];
+    for (options, expected) in cases {
+        let err = new_tracker("sp".into(), collector().into(), obj(options)).map(|_| ());
+        let msg = error_message(err);
+        assert_eq!(msg, format!("snowtrack: invalid config {expected}"), "{options}");
+    }
+    let err = new_tracker("sp".into(), collector().into(), Some(js("7").unchecked_into::<js_sys::Object>()))
+        .map(|_| ());
+    assert_eq!(error_message(err), "snowtrack: invalid config `config`: must be an object");
+    // null and absent options take the defaults.
+    let ok = new_tracker(
+        "sp".into(),
+        collector().into(),
+        obj(r#"{"appId": null, "contexts": {"session": null}, "cookieName": "_t9_"}"#),
+    )
+    .map(|t| t.get_cookie_name("id"));
+    assert!(ok.is_ok_and(|name| name.starts_with("_t9_id.")));
+}
+
+#[wasm_bindgen_test]
 async fn bad_input_throws_errors_naming_the_field() {
     let err = new_tracker("sp".into(), "ftp://x".into(), None).map(|_| ());
     assert!(error_message(err).contains("collectorUrl"));

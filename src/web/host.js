@@ -129,6 +129,34 @@ export function pageFacts() {
   return (last = facts);
 }
 
+const CHECKS = {
+  s: [(v) => typeof v === 'string', 'must be a string'],
+  b: [(v) => typeof v === 'boolean', 'must be a boolean'],
+  n: [(v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 9e15, 'must be a non-negative whole number'],
+  c: [(v) => Array.isArray(v) && v.every((n) => typeof n === 'number' && n >= 100 && n < 600), 'must be an array of HTTP status codes'],
+  o: [(v) => typeof v === 'object', 'must be an object'],
+  f: [(v) => typeof v === 'function', 'must be a function'],
+};
+
+/**
+ * The values of `options` named in `spec` ("name:type ...", a dotted name reading a nested
+ * object), in that order, `undefined` for absent (or null) ones; or "field\treason" for the
+ * first one of the wrong type.
+ */
+export function readOptions(options, spec) {
+  const values = [];
+  for (const entry of spec.split(/\s+/)) {
+    const [name, type] = entry.split(':');
+    let v = options;
+    for (const key of name.split('.')) v = v == null ? undefined : v[key];
+    if (v === null) v = undefined;
+    const [ok, reason] = CHECKS[type];
+    if (v !== undefined && !ok(v)) return `${name}\t${reason}`;
+    values.push(v);
+  }
+  return values;
+}
+
 let arg = null;
 
 /**

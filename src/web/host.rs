@@ -43,6 +43,10 @@ extern "C" {
     /// module has one closure shape less per argument list).
     #[wasm_bindgen(js_name = callbackArg)]
     pub fn callback_arg() -> JsValue;
+    /// The values of `options` named in `spec` (`name:type ...`, see `bindings::OPTIONS`), in
+    /// its order, `undefined` for absent ones; or `"field\treason"` for the first invalid one.
+    #[wasm_bindgen(js_name = readOptions)]
+    pub fn read_options(options: &JsValue, spec: &str) -> JsValue;
     /// Whether the page is hidden.
     pub fn hidden() -> bool;
     /// Calls `f` on a page event (`visibilitychange`, `pagehide`, `online`).

@@ -35,7 +35,7 @@ impl Batch {
 
 /// A batch is handed to JS once its texts reach this size, whether or not they are needed yet:
 /// the wasm memory a burst takes stays bounded (it never shrinks).
-const BATCH_MAX_BYTES: usize = 64 * 1024;
+const BATCH_MAX_BYTES: usize = 16 * 1024;
 
 /// An event's wire text: in its batch, which holds it in wasm until the batch is handed to JS,
 /// then as a JS string (a queued event costs the wasm memory a handle and two numbers).
@@ -93,9 +93,11 @@ impl Env for WebEnv {
     type Wire = JsWire;
 
     fn wire(&mut self, text: String) -> JsWire {
-        let full = self.batch.lines.get().is_some()
-            || self.batch.text.try_borrow().map_or(true, |t| t.len() >= BATCH_MAX_BYTES);
+        let full = self.batch.text.try_borrow().map_or(true, |t| t.len() >= BATCH_MAX_BYTES);
         if full {
+            self.batch.lines(); // handed to JS now, so the wasm memory holds one batch at most
+        }
+        if self.batch.lines.get().is_some() {
             self.batch = Rc::default();
             self.batch_len = 0;
         }

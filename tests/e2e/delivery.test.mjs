@@ -212,6 +212,11 @@ test('a 10,000-event burst in one page: 10,000 distinct eids', TIMEOUT, async (t
   const stats = await deliveryStats(page);
   assert.deepEqual(stats, { queued: 0, inFlight: 0, sent: 10_000, failed: 0, retried: 0, dropped: 0 });
   assert.equal(await persistedEvents(page), 0);
+  // The wasm memory never shrinks: the queued events' texts live in JS, so a burst leaves it
+  // small (about 1.7 MB here; 16 MB when a build kept each batch of texts in wasm until sent).
+  const wasmBytes = await page.evaluate(() => window.snowtrackWasm.memory.buffer.byteLength);
+  t.diagnostic(`wasm memory after the burst: ${wasmBytes} B`);
+  assert.ok(wasmBytes <= 4 * 1024 * 1024, `wasm memory ${wasmBytes} B after a 10,000-event burst (budget 4 MiB)`);
   assert.deepEqual(env.pageErrors, []);
 });
 

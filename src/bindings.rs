@@ -9,13 +9,12 @@ use crate::prelude::*;
 use crate::core::config::{Config, Method, StateStorage};
 use crate::core::cookie::SameSite;
 use crate::core::event::{Event, ScreenView, SelfDescribingJson, StructEvent, Timestamp, TrackOptions};
+use crate::core::id_cookie::parse_int;
 use crate::core::tracker::Tracker as CoreTracker;
 use crate::error::{Error, Result};
-use crate::web::page_local::PageLocal;
 use crate::web::runtime::{self, Callbacks, Runtime, Shared};
 use crate::web::{domain, env::WebEnv, host, page};
-use core::cell::RefCell;
-use js_sys::{Array, Function, JSON, Reflect};
+use js_sys::{Array, Function, JSON};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -84,69 +83,6 @@ export interface DeliveryStats { queued: number; inFlight: number; sent: number;
 /// A JS `Error` for `err`.
 fn js_error(err: Error) -> JsError {
     JsError::new(&err.message())
-}
-
-/// Field names of event and config objects as JS strings, made on first use.
-static KEYS: PageLocal<RefCell<Vec<(&'static str, JsValue)>>> = PageLocal::new(|| RefCell::new(Vec::new()));
-
-/// Typed reads of a plain JS object (tracker options or event input), each error naming
-/// `prefix` + the field.
-struct Fields<'a> {
-    object: &'a JsValue,
-    prefix: &'a str,
-}
-
-impl<'a> Fields<'a> {
-    fn required_string(&self, key: &'static str) -> Result<String> {
-        self.string(key)?
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| self.fail(key, "must be a non-empty string"))
-    }
-
-    fn event(object: &'a JsValue, prefix: &'a str) -> Self {
-        Fields { object, prefix }
-    }
-
-    fn name(&self, key: &str) -> String {
-        concat(&[self.prefix, key])
-    }
-
-    fn fail(&self, key: &str, reason: &str) -> Error {
-        Error::event(self.name(key), reason)
-    }
-
-    fn get(&self, key: &'static str) -> JsValue {
-        if !self.object.is_object() {
-            return JsValue::UNDEFINED;
-        }
-        // The key as a JS string, made once per page: decoding a string from wasm memory has a
-        // fixed cost that event input would otherwise pay per field, per event.
-        if let Ok(mut keys) = KEYS.try_borrow_mut() {
-            if !keys.iter().any(|(k, _)| *k == key) {
-                keys.push((key, JsValue::from_str(key)));
-            }
-            if let Some((_, js_key)) = keys.iter().find(|(k, _)| *k == key) {
-                return Reflect::get(self.object, js_key).unwrap_or(JsValue::UNDEFINED);
-            }
-        }
-        Reflect::get(self.object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-    }
-
-    fn present(&self, key: &'static str) -> Option<JsValue> {
-        Some(self.get(key)).filter(|v| !v.is_undefined() && !v.is_null())
-    }
-
-    fn string(&self, key: &'static str) -> Result<Option<String>> {
-        self.present(key).map(|v| v.as_string().ok_or_else(|| self.fail(key, "must be a string"))).transpose()
-    }
-
-    fn number(&self, key: &'static str) -> Result<Option<f64>> {
-        self.present(key)
-            .map(|v| {
-                v.as_f64().filter(|n| n.is_finite()).ok_or_else(|| self.fail(key, "must be a finite number"))
-            })
-            .transpose()
-    }
 }
 
 /// `newTracker`'s options, in the order [`read_config`] takes them: `name:type`, the type one of
@@ -296,61 +232,64 @@ fn read_config(config: &mut Config, options: &JsValue) -> Result<Callbacks> {
     })
 }
 
-/// Checks `value` is a plain object and returns its JSON text; `field` names it in an error
-/// (built only then: this runs for every event and entity).
-fn object_json(field: impl Fn() -> String, value: &JsValue) -> Result<String> {
-    if !value.is_object() || Array::is_array(value) || value.is_function() {
-        return Err(Error::event(field(), "must be an object"));
-    }
-    JSON::stringify(value)
-        .ok()
-        .and_then(|s| s.as_string())
-        .ok_or_else(|| Error::event(field(), "cannot be serialized to JSON"))
-}
+/// The kinds of track call, as `host.js`'s `readEvent` knows them.
+const PAGE_VIEW: u32 = 0;
+const SCREEN_VIEW: u32 = 1;
+const SELF_DESCRIBING: u32 = 2;
+const STRUCT: u32 = 3;
 
-fn self_describing(field: &str, value: &JsValue) -> Result<SelfDescribingJson> {
-    if !value.is_object() {
-        return Err(Error::event(field, "must be an object with schema and data"));
-    }
-    let prefix = concat(&[field, "."]);
-    let f = Fields::event(value, &prefix);
-    let schema = f.string("schema")?.ok_or_else(|| Error::event(f.name("schema"), "is required"))?;
-    let data = object_json(|| f.name("data"), &f.get("data"))?;
-    SelfDescribingJson::new(field, &schema, data)
-}
+/// A track call's input, type-checked by `host.js` (one crossing per call) and taken here in
+/// the order `readEvent` lists it: the event's own fields (optional ones `=value`, or empty
+/// when absent), the timestamp, then each entity's schema and data JSON.
+struct Input(alloc::vec::IntoIter<String>);
 
-fn track_options(event: &JsValue) -> Result<TrackOptions> {
-    let f = Fields::event(event, "");
-    let mut options = TrackOptions::default();
-    if let Some(context) = f.present("context") {
-        let array = context.dyn_into::<Array>().map_err(|_| Error::event("context", "must be an array"))?;
-        for (i, entity) in array.iter().enumerate() {
-            let mut field = String::from("context[");
-            push_uint(&mut field, i as u64, 0);
-            field.push(']');
-            options.context.push(self_describing(&field, &entity)?);
+impl Input {
+    /// Reads `event` as a track call of `kind`; an error names the first invalid field.
+    fn read(kind: u32, event: &JsValue) -> Result<Self> {
+        let mut values = host::read_event(kind, event).into_iter();
+        let failure = values.next().unwrap_or_default();
+        if !failure.is_empty() {
+            let (field, reason) = failure.split_once('\t').unwrap_or(("event", &failure));
+            return Err(Error::event(field, reason));
         }
+        Ok(Input(values))
     }
-    if let Some(ts) = f.present("timestamp") {
-        options.timestamp = Some(match ts.as_f64() {
-            Some(ms) if ms.is_finite() => Timestamp::Device(ms as i64),
-            _ => {
-                let t = Fields::event(&ts, "timestamp.");
-                let value = t.number("value")?;
-                match (t.string("type")?.as_deref(), value) {
-                    (Some("ttm"), Some(ms)) => Timestamp::True(ms as i64),
-                    (Some("dtm"), Some(ms)) => Timestamp::Device(ms as i64),
-                    _ => {
-                        return Err(Error::event(
-                            "timestamp",
-                            "must be a number or {type: 'ttm' | 'dtm', value: number}",
-                        ));
-                    }
-                }
-            }
-        });
+
+    fn required(&mut self) -> String {
+        self.0.next().unwrap_or_default()
     }
-    Ok(options)
+
+    fn optional(&mut self) -> Option<String> {
+        let mut value = self.0.next().filter(|v| !v.is_empty())?;
+        value.remove(0);
+        Some(value)
+    }
+
+    fn self_describing(&mut self, field: &str) -> Result<SelfDescribingJson> {
+        let schema = self.required();
+        SelfDescribingJson::new(field, &schema, self.required())
+    }
+
+    /// The common options: `timestamp` and the `context` entities.
+    fn options(mut self) -> Result<TrackOptions> {
+        let timestamp = self.required();
+        let ms = |text: &str| parse_int(text.get(3..).unwrap_or("")).unwrap_or(0);
+        let mut options = TrackOptions {
+            timestamp: match timestamp.get(..3) {
+                Some("ttm") => Some(Timestamp::True(ms(&timestamp))),
+                Some("dtm") => Some(Timestamp::Device(ms(&timestamp))),
+                _ => None,
+            },
+            ..TrackOptions::default()
+        };
+        while self.0.len() >= 2 {
+            let mut field = String::from("context[");
+            push_uint(&mut field, options.context.len() as u64, 0);
+            field.push(']');
+            options.context.push(self.self_describing(&field)?);
+        }
+        Ok(options)
+    }
 }
 
 /// A snowtrack tracker, created by `newTracker`.
@@ -436,9 +375,12 @@ impl JsTracker {
         #[wasm_bindgen(unchecked_param_type = "PageViewEvent")] event: Option<js_sys::Object>,
     ) -> core::result::Result<(), JsError> {
         let event = event.map_or(JsValue::UNDEFINED, JsValue::from);
-        let f = Fields::event(&event, "");
-        let title = f.string("title").map_err(js_error)?;
-        self.track(Event::PageView { title }, track_options(&event).map_err(js_error)?)
+        let read = || {
+            let mut input = Input::read(PAGE_VIEW, &event)?;
+            Ok((Event::PageView { title: input.optional() }, input.options()?))
+        };
+        let (event, options) = read().map_err(js_error)?;
+        self.track(event, options)
     }
 
     /// Tracks a screen view (mobile data model) and makes it the current screen.
@@ -447,17 +389,18 @@ impl JsTracker {
         &self,
         #[wasm_bindgen(unchecked_param_type = "ScreenViewEvent")] event: JsValue,
     ) -> core::result::Result<(), JsError> {
-        let f = Fields::event(&event, "");
-        let sv = (|| {
-            Ok(ScreenView {
-                name: f.required_string("name")?,
-                id: f.string("id")?,
-                screen_type: f.string("type")?,
-                transition_type: f.string("transitionType")?,
-            })
-        })()
-        .map_err(js_error)?;
-        self.track(Event::ScreenView(sv), track_options(&event).map_err(js_error)?)
+        let read = || {
+            let mut input = Input::read(SCREEN_VIEW, &event)?;
+            let sv = ScreenView {
+                name: input.required(),
+                id: input.optional(),
+                screen_type: input.optional(),
+                transition_type: input.optional(),
+            };
+            Ok((Event::ScreenView(sv), input.options()?))
+        };
+        let (event, options) = read().map_err(js_error)?;
+        self.track(event, options)
     }
 
     /// Tracks a self-describing event.
@@ -466,9 +409,12 @@ impl JsTracker {
         &self,
         #[wasm_bindgen(unchecked_param_type = "SelfDescribingEvent")] event: JsValue,
     ) -> core::result::Result<(), JsError> {
-        let f = Fields::event(&event, "");
-        let sdj = self_describing("event", &f.get("event")).map_err(js_error)?;
-        self.track(Event::SelfDescribing(sdj), track_options(&event).map_err(js_error)?)
+        let read = || {
+            let mut input = Input::read(SELF_DESCRIBING, &event)?;
+            Ok((Event::SelfDescribing(input.self_describing("event")?), input.options()?))
+        };
+        let (event, options) = read().map_err(js_error)?;
+        self.track(event, options)
     }
 
     /// Tracks a structured event.
@@ -477,24 +423,19 @@ impl JsTracker {
         &self,
         #[wasm_bindgen(unchecked_param_type = "StructuredEvent")] event: JsValue,
     ) -> core::result::Result<(), JsError> {
-        let f = Fields::event(&event, "");
-        let se = (|| {
-            Ok(StructEvent {
-                category: f.required_string("category")?,
-                action: f.required_string("action")?,
-                label: f.string("label")?,
-                property: f.string("property")?,
-                value: f.number("value")?.map(|v| {
-                    js_sys::Number::from(v)
-                        .to_string_with_radix(10)
-                        .ok()
-                        .and_then(|s| s.as_string())
-                        .unwrap_or_default()
-                }),
-            })
-        })()
-        .map_err(js_error)?;
-        self.track(Event::Struct(se), track_options(&event).map_err(js_error)?)
+        let read = || {
+            let mut input = Input::read(STRUCT, &event)?;
+            let se = StructEvent {
+                category: input.required(),
+                action: input.required(),
+                label: input.optional(),
+                property: input.optional(),
+                value: input.optional(),
+            };
+            Ok((Event::Struct(se), input.options()?))
+        };
+        let (event, options) = read().map_err(js_error)?;
+        self.track(event, options)
     }
 
     /// Sets the business user id (`uid`); `null` or `undefined` clears it.

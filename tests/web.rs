@@ -364,6 +364,106 @@ fn bad_options_throw_errors_naming_the_option() {
 }
 
 #[wasm_bindgen_test]
+async fn event_input_is_checked_field_by_field() {
+    let app = unique("events");
+    let t = tracker(&format!(
+        r#"{{"cookieName": "_t8_", "appId": "{app}", "stateStorageStrategy": "none", "bufferSize": 1000}}"#
+    ));
+    let queued = |t: &JsTracker| Reflect::get(&t.get_delivery_stats(), &"queued".into()).unwrap().as_f64();
+    let sd = |event: &str| t.track_self_describing_event(js(event));
+    let schema = "iglu:com.acme/x/jsonschema/1-0-0";
+    let must_be_a_timestamp = "`timestamp`: must be a number or {type: 'ttm' | 'dtm', value: number}";
+    let cases: Vec<(Result<(), JsError>, &str)> = vec![
+        (t.track_page_view(obj(r#"{"title": 3}"#)), "`title`: must be a string"),
+        (t.track_screen_view(js("{}")), "`name`: must be a non-empty string"),
+        (t.track_screen_view(js(r#"{"name": ""}"#)), "`name`: must be a non-empty string"),
+        (t.track_screen_view(js(r#"{"name": 3}"#)), "`name`: must be a string"),
+        (t.track_screen_view(js("7")), "`name`: must be a non-empty string"),
+        (t.track_screen_view(js(r#"{"name": "n", "type": false}"#)), "`type`: must be a string"),
+        (t.track_struct_event(js(r#"{"category": "c"}"#)), "`action`: must be a non-empty string"),
+        (
+            t.track_struct_event(js(r#"{"category": "c", "action": "a", "value": "1"}"#)),
+            "`value`: must be a finite number",
+        ),
+        (sd("{}"), "`event`: must be an object with schema and data"),
+        (sd(r#"{"event": {"data": {}}}"#), "`event.schema`: is required"),
+        (sd(r#"{"event": {"schema": 1, "data": {}}}"#), "`event.schema`: must be a string"),
+        (
+            sd(&format!(r#"{{"event": {{"schema": "{schema}", "data": [1]}}}}"#)),
+            "`event.data`: must be an object",
+        ),
+        (sd(&format!(r#"{{"event": {{"schema": "{schema}"}}}}"#)), "`event.data`: must be an object"),
+        (t.track_page_view(obj(r#"{"context": {}}"#)), "`context`: must be an array"),
+        (
+            t.track_page_view(obj(&format!(r#"{{"context": [{{"schema": "{schema}", "data": {{}}}}, 5]}}"#))),
+            "`context[1]`: must be an object with schema and data",
+        ),
+        (t.track_page_view(obj(r#"{"timestamp": "x"}"#)), must_be_a_timestamp),
+        (t.track_page_view(obj(r#"{"timestamp": {"type": "ttm"}}"#)), must_be_a_timestamp),
+        (
+            t.track_page_view(obj(r#"{"timestamp": {"type": "ttm", "value": "1"}}"#)),
+            "`timestamp.value`: must be a finite number",
+        ),
+        (
+            t.track_page_view(obj(r#"{"timestamp": {"type": 1, "value": 1}}"#)),
+            "`timestamp.type`: must be a string",
+        ),
+    ];
+    for (i, (result, expected)) in cases.into_iter().enumerate() {
+        assert_eq!(error_message(result), format!("snowtrack: invalid event {expected}"), "case {i}");
+    }
+    // Data that JSON.stringify refuses (a cycle).
+    let data = js_sys::Object::new();
+    Reflect::set(&data, &"self".into(), &data).unwrap();
+    let event = js(&format!(r#"{{"event": {{"schema": "{schema}"}}}}"#));
+    Reflect::set(&Reflect::get(&event, &"event".into()).unwrap(), &"data".into(), &data).unwrap();
+    let msg = error_message(t.track_self_describing_event(event));
+    assert_eq!(msg, "snowtrack: invalid event `event.data`: cannot be serialized to JSON");
+    assert_eq!(queued(&t), Some(0.0), "nothing invalid was queued");
+
+    // Accepted: every optional field, both timestamp forms, an entity.
+    let link = "iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1";
+    let target = r#"{"targetUrl": "https://example.com/™"}"#;
+    t.track_page_view(obj(r#"{"title": "", "timestamp": 1700000000000.9}"#)).unwrap();
+    t.track_screen_view(js(r#"{"name": "n", "id": "5b2a1a0e-2b7c-4c53-9a3c-0f6f1d1e2a3b", "type": "t",
+        "transitionType": "x", "timestamp": {"type": "ttm", "value": 1700000000005}}"#))
+        .unwrap();
+    t.track_struct_event(js(
+        r#"{"category": "c", "action": "a", "label": "l", "property": "p", "value": -0.5, "timestamp": 1700000000006}"#,
+    ))
+    .unwrap();
+    sd(&format!(
+        r#"{{"event": {{"schema": "{link}", "data": {target}}}, "context": [{{"schema": "{link}", "data": {target}}}],
+            "timestamp": {{"type": "dtm", "value": 1700000000007}}}}"#
+    ))
+    .unwrap();
+    assert_eq!(queued(&t), Some(4.0));
+    assert!(flushed(&t).await);
+    let events = good_events(&app, 4).await;
+    // Each event by its kind (and the screen view by its true timestamp).
+    let of = |e: &str, ttm: bool| {
+        let event = events
+            .iter()
+            .map(|g| &g["rawEvent"]["parameters"])
+            .find(|p| p["e"] == e && p["ttm"].is_string() == ttm);
+        let event = event.unwrap_or_else(|| panic!("no {e} event"));
+        move |key: &str| event[key].as_str().map(str::to_owned)
+    };
+    let (pv, se, sd, sv) = (of("pv", false), of("se", false), of("ue", false), of("ue", true));
+    assert_eq!(pv("dtm").as_deref(), Some("1700000000000"));
+    assert_eq!(pv("page"), None, "an empty title is left out");
+    assert_eq!(se("se_la").as_deref(), Some("l"));
+    assert_eq!(se("se_pr").as_deref(), Some("p"));
+    assert_eq!(se("se_va").as_deref(), Some("-0.5"));
+    assert_eq!(se("dtm").as_deref(), Some("1700000000006"));
+    assert_eq!(sd("dtm").as_deref(), Some("1700000000007"));
+    assert!(sd("ue_pr").unwrap().contains("https://example.com/™"));
+    assert!(sd("co").unwrap().contains(link));
+    assert_eq!(sv("ttm").as_deref(), Some("1700000000005"));
+    assert!(sv("ue_pr").unwrap().contains(r#""transitionType":"x""#));
+}
+
+#[wasm_bindgen_test]
 async fn bad_input_throws_errors_naming_the_field() {
     let err = new_tracker("sp".into(), "ftp://x".into(), None).map(|_| ());
     assert!(error_message(err).contains("collectorUrl"));

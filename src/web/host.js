@@ -157,6 +157,69 @@ export function readOptions(options, spec) {
   return values;
 }
 
+/**
+ * A track call's input, type-checked: ['', ...values] or ['field\treason'] for the first
+ * invalid field. `kind`: 0 page view, 1 screen view, 2 self-describing, 3 structured. The values:
+ * the event's fields (an optional one '' when absent, else '=' + value), the timestamp ('', or
+ * 'dtm' / 'ttm' + whole ms), then each entity's schema and data JSON.
+ */
+export function readEvent(kind, event) {
+  const e = event !== null && typeof event === 'object' ? event : {};
+  const out = [''];
+  const fail = (field, reason) => { throw [field, reason]; };
+  const str = (name, required) => {
+    const v = e[name];
+    if (v == null || v === '') {
+      if (required) fail(name, 'must be a non-empty string');
+      return v == null ? '' : '=';
+    }
+    if (typeof v !== 'string') fail(name, 'must be a string');
+    return required ? v : `=${v}`;
+  };
+  const sdj = (field, v) => {
+    if (v === null || typeof v !== 'object') fail(field, 'must be an object with schema and data');
+    if (v.schema == null) fail(`${field}.schema`, 'is required');
+    if (typeof v.schema !== 'string') fail(`${field}.schema`, 'must be a string');
+    const data = v.data;
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) fail(`${field}.data`, 'must be an object');
+    let json;
+    try { json = JSON.stringify(data); } catch { /* cyclic, BigInt */ }
+    if (typeof json !== 'string') fail(`${field}.data`, 'cannot be serialized to JSON');
+    return [v.schema, json];
+  };
+  try {
+    if (kind === 0) out.push(str('title'));
+    else if (kind === 1) out.push(str('name', true), str('id'), str('type'), str('transitionType'));
+    else if (kind === 2) out.push(...sdj('event', e.event));
+    else {
+      out.push(str('category', true), str('action', true), str('label'), str('property'));
+      const v = e.value;
+      if (v != null && !(typeof v === 'number' && Number.isFinite(v))) fail('value', 'must be a finite number');
+      out.push(v == null ? '' : `=${v}`);
+    }
+    const entities = [];
+    if (e.context != null) {
+      if (!Array.isArray(e.context)) fail('context', 'must be an array');
+      for (let i = 0; i < e.context.length; i += 1) entities.push(...sdj(`context[${i}]`, e.context[i]));
+    }
+    let ts = e.timestamp;
+    if (ts == null) ts = '';
+    else if (typeof ts === 'number' && Number.isFinite(ts)) ts = `dtm${Math.trunc(ts)}`;
+    else {
+      const t = ts !== null && typeof ts === 'object' ? ts : {};
+      if (t.value != null && !(typeof t.value === 'number' && Number.isFinite(t.value))) fail('timestamp.value', 'must be a finite number');
+      if (t.type != null && typeof t.type !== 'string') fail('timestamp.type', 'must be a string');
+      if ((t.type !== 'ttm' && t.type !== 'dtm') || t.value == null) fail('timestamp', "must be a number or {type: 'ttm' | 'dtm', value: number}");
+      ts = t.type + Math.trunc(t.value);
+    }
+    out.push(ts, ...entities);
+    return out;
+  } catch (err) {
+    if (Array.isArray(err)) return [`${err[0]}\t${err[1]}`];
+    throw err;
+  }
+}
+
 let arg = null;
 
 /**

@@ -47,6 +47,10 @@ extern "C" {
     /// its order, `undefined` for absent ones; or `"field\treason"` for the first invalid one.
     #[wasm_bindgen(js_name = readOptions)]
     pub fn read_options(options: &JsValue, spec: &str) -> JsValue;
+    /// A track call's input of `kind` (see `bindings::Input`), type-checked: `[""`, then its
+    /// values`]`, or `["field\treason"]` for the first invalid field.
+    #[wasm_bindgen(js_name = readEvent)]
+    pub fn read_event(kind: u32, event: &JsValue) -> Vec<String>;
     /// Whether the page is hidden.
     pub fn hidden() -> bool;
     /// Calls `f` on a page event (`visibilitychange`, `pagehide`, `online`).

@@ -260,9 +260,7 @@ impl Input {
     }
 
     fn optional(&mut self) -> Option<String> {
-        let mut value = self.0.next().filter(|v| !v.is_empty())?;
-        value.remove(0);
-        Some(value)
+        self.0.next()?.get(1..).map(String::from)
     }
 
     fn self_describing(&mut self, field: &str) -> Result<SelfDescribingJson> {

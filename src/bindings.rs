@@ -329,18 +329,26 @@ pub fn new_tracker(
 
 impl JsTracker {
     /// Runs `f` on the shared state; a re-entrant call (from inside a callback) is refused, not a panic.
-    fn with<T>(&self, f: impl FnOnce(&mut Runtime) -> Result<T>) -> Result<T> {
-        let mut rt = self
-            .shared
-            .try_borrow_mut()
-            .map_err(|_| Error::Storage("tracker is busy (re-entrant call)".into()))?;
-        f(&mut rt)
+    fn with<T>(&self, f: impl FnOnce(&mut Runtime) -> T) -> Option<T> {
+        Some(f(&mut *self.shared.try_borrow_mut().ok()?))
     }
 
-    fn track(&self, event: Event, options: TrackOptions) -> core::result::Result<(), JsError> {
+    /// Reads `event` as a track call of `kind` (`build` takes the event's own fields, then the
+    /// common options follow) and tracks it.
+    fn track(
+        &self,
+        kind: u32,
+        event: &JsValue,
+        build: fn(&mut Input) -> Result<Event>,
+    ) -> core::result::Result<(), JsError> {
+        let read = || {
+            let mut input = Input::read(kind, event)?;
+            Ok((build(&mut input)?, input.options()?))
+        };
+        let (event, options) = read().map_err(js_error)?;
         let page = page::page();
         let (notices, send) = self
-            .with(|rt| {
+            .with(|rt| -> Result<_> {
                 let tracked = rt.tracker.track(&mut rt.env, event, options, &page)?;
                 let mut notices = Vec::new();
                 if let Some(update) = &tracked.session_update {
@@ -352,6 +360,7 @@ impl JsTracker {
                 let send = rt.tracker.queue().pending() >= rt.tracker.config().buffer_size;
                 Ok((notices, send))
             })
+            .unwrap_or_else(|| Err(Error::Storage("tracker is busy (re-entrant call)".into())))
             .map_err(js_error)?;
         runtime::commit_soon(&self.shared);
         for notice in notices {
@@ -373,12 +382,7 @@ impl JsTracker {
         #[wasm_bindgen(unchecked_param_type = "PageViewEvent")] event: Option<js_sys::Object>,
     ) -> core::result::Result<(), JsError> {
         let event = event.map_or(JsValue::UNDEFINED, JsValue::from);
-        let read = || {
-            let mut input = Input::read(PAGE_VIEW, &event)?;
-            Ok((Event::PageView { title: input.optional() }, input.options()?))
-        };
-        let (event, options) = read().map_err(js_error)?;
-        self.track(event, options)
+        self.track(PAGE_VIEW, &event, |input| Ok(Event::PageView { title: input.optional() }))
     }
 
     /// Tracks a screen view (mobile data model) and makes it the current screen.
@@ -387,18 +391,14 @@ impl JsTracker {
         &self,
         #[wasm_bindgen(unchecked_param_type = "ScreenViewEvent")] event: JsValue,
     ) -> core::result::Result<(), JsError> {
-        let read = || {
-            let mut input = Input::read(SCREEN_VIEW, &event)?;
-            let sv = ScreenView {
+        self.track(SCREEN_VIEW, &event, |input| {
+            Ok(Event::ScreenView(ScreenView {
                 name: input.required(),
                 id: input.optional(),
                 screen_type: input.optional(),
                 transition_type: input.optional(),
-            };
-            Ok((Event::ScreenView(sv), input.options()?))
-        };
-        let (event, options) = read().map_err(js_error)?;
-        self.track(event, options)
+            }))
+        })
     }
 
     /// Tracks a self-describing event.
@@ -407,12 +407,9 @@ impl JsTracker {
         &self,
         #[wasm_bindgen(unchecked_param_type = "SelfDescribingEvent")] event: JsValue,
     ) -> core::result::Result<(), JsError> {
-        let read = || {
-            let mut input = Input::read(SELF_DESCRIBING, &event)?;
-            Ok((Event::SelfDescribing(input.self_describing("event")?), input.options()?))
-        };
-        let (event, options) = read().map_err(js_error)?;
-        self.track(event, options)
+        self.track(SELF_DESCRIBING, &event, |input| {
+            Ok(Event::SelfDescribing(input.self_describing("event")?))
+        })
     }
 
     /// Tracks a structured event.
@@ -421,28 +418,21 @@ impl JsTracker {
         &self,
         #[wasm_bindgen(unchecked_param_type = "StructuredEvent")] event: JsValue,
     ) -> core::result::Result<(), JsError> {
-        let read = || {
-            let mut input = Input::read(STRUCT, &event)?;
-            let se = StructEvent {
+        self.track(STRUCT, &event, |input| {
+            Ok(Event::Struct(StructEvent {
                 category: input.required(),
                 action: input.required(),
                 label: input.optional(),
                 property: input.optional(),
                 value: input.optional(),
-            };
-            Ok((Event::Struct(se), input.options()?))
-        };
-        let (event, options) = read().map_err(js_error)?;
-        self.track(event, options)
+            }))
+        })
     }
 
     /// Sets the business user id (`uid`); `null` or `undefined` clears it.
     #[wasm_bindgen(js_name = setUserId)]
     pub fn set_user_id(&self, #[wasm_bindgen(js_name = userId)] user_id: Option<String>) {
-        let _ = self.with(|s| {
-            s.tracker.set_user_id(user_id);
-            Ok(())
-        });
+        self.with(|s| s.tracker.set_user_id(user_id));
     }
 
     /// Starts a new session now, written to storage at once.
@@ -450,9 +440,9 @@ impl JsTracker {
     pub fn new_session(&self) {
         let notice = self.with(|rt| {
             let update = rt.tracker.new_session(&mut rt.env);
-            Ok(runtime::notice(&rt.callbacks.on_session_update, &update))
+            runtime::notice(&rt.callbacks.on_session_update, &update)
         });
-        if let Ok(Some(notice)) = notice {
+        if let Some(Some(notice)) = notice {
             notice.deliver();
         }
     }
@@ -460,26 +450,25 @@ impl JsTracker {
     /// The domain user id (`duid`).
     #[wasm_bindgen(js_name = getDomainUserId)]
     pub fn get_domain_user_id(&self) -> String {
-        self.with(|rt| Ok(rt.tracker.state().domain_user_id.clone())).unwrap_or_default()
+        self.with(|rt| rt.tracker.state().domain_user_id.clone()).unwrap_or_default()
     }
 
     /// The current session id (`sid`).
     #[wasm_bindgen(js_name = getDomainSessionId)]
     pub fn get_domain_session_id(&self) -> String {
-        self.with(|rt| Ok(rt.tracker.state().session_id.clone())).unwrap_or_default()
+        self.with(|rt| rt.tracker.state().session_id.clone()).unwrap_or_default()
     }
 
     /// The current session index (`vid`).
     #[wasm_bindgen(js_name = getDomainSessionIndex)]
     pub fn get_domain_session_index(&self) -> f64 {
-        self.with(|rt| Ok(rt.tracker.state().visit_count as f64)).unwrap_or(0.0)
+        self.with(|rt| rt.tracker.state().visit_count as f64).unwrap_or(0.0)
     }
 
     /// The current `client_session` entity data.
     #[wasm_bindgen(js_name = getSessionContext, unchecked_return_type = "ClientSession")]
     pub fn get_session_context(&self) -> JsValue {
-        self.with(|rt| Ok(rt.tracker.session_context_json()))
-            .ok()
+        self.with(|rt| rt.tracker.session_context_json())
             .and_then(|json| JSON::parse(&json).ok())
             .unwrap_or(JsValue::NULL)
     }
@@ -489,7 +478,7 @@ impl JsTracker {
     pub fn get_cookie_name(&self, base: &str) -> String {
         self.with(|rt| {
             let (id, ses) = rt.tracker.storage_keys();
-            Ok(if base == "ses" { ses.to_owned() } else { id.to_owned() })
+            if base == "ses" { ses.to_owned() } else { id.to_owned() }
         })
         .unwrap_or_default()
     }

@@ -241,13 +241,13 @@ const STRUCT: u32 = 3;
 /// A track call's input, type-checked by `host.js` (one crossing per call) and taken here in
 /// the order `readEvent` lists it: the event's own fields (optional ones `=value`, or empty
 /// when absent), the timestamp, then each entity's schema and data JSON.
-struct Input(alloc::vec::IntoIter<String>);
+struct Input(js_sys::ArrayIntoIter);
 
 impl Input {
     /// Reads `event` as a track call of `kind`; an error names the first invalid field.
     fn read(kind: u32, event: &JsValue) -> Result<Self> {
         let mut values = host::read_event(kind, event).into_iter();
-        let failure = values.next().unwrap_or_default();
+        let failure = values.next().and_then(|v| v.as_string()).unwrap_or_default();
         if !failure.is_empty() {
             let (field, reason) = failure.split_once('\t').unwrap_or(("event", &failure));
             return Err(Error::event(field, reason));
@@ -256,11 +256,11 @@ impl Input {
     }
 
     fn required(&mut self) -> String {
-        self.0.next().unwrap_or_default()
+        self.0.next().and_then(|v| v.as_string()).unwrap_or_default()
     }
 
     fn optional(&mut self) -> Option<String> {
-        self.0.next()?.get(1..).map(String::from)
+        self.required().get(1..).map(String::from)
     }
 
     fn self_describing(&mut self, field: &str) -> Result<SelfDescribingJson> {

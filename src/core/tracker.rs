@@ -524,8 +524,8 @@ impl<W: Wire> Tracker<W> {
         while self.chunks.get(self.chunks_head).is_some_and(|c| c.events == 0 && Some(c.seq) != pending) {
             self.chunks_head += 1;
         }
-        if self.chunks_head * 2 >= self.chunks.len() {
-            self.chunks.drain(..self.chunks_head);
+        if self.chunks_head > 0 && self.chunks_head * 2 >= self.chunks.len() {
+            self.chunks = self.chunks.split_off(self.chunks_head.min(self.chunks.len()));
             self.chunks_head = 0;
         }
     }

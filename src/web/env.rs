@@ -124,9 +124,8 @@ impl Env for WebEnv {
             host::fill_random(&mut self.random);
         }
         let mut bytes = [0u8; 16];
-        let at = self.random.len() - 16;
-        for (b, r) in bytes.iter_mut().zip(self.random.drain(at..)) {
-            *b = r;
+        for b in &mut bytes {
+            *b = self.random.pop().unwrap_or(0);
         }
         uuid_v4_from_bytes(bytes)
     }
@@ -156,6 +155,6 @@ impl Env for WebEnv {
     }
 
     fn storage_keys(&self, prefix: &str) -> Vec<String> {
-        host::storage_keys(prefix)
+        host::strings(host::storage_keys(prefix)).collect()
     }
 }

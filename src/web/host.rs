@@ -28,17 +28,17 @@ extern "C" {
     pub fn storage_remove(key: &str);
     /// The localStorage keys starting with `prefix`.
     #[wasm_bindgen(js_name = storageKeys)]
-    pub fn storage_keys(prefix: &str) -> Vec<String>;
+    pub fn storage_keys(prefix: &str) -> js_sys::Array;
     /// Fills `bytes` with cryptographically random bytes.
     #[wasm_bindgen(js_name = fillRandom)]
     pub fn fill_random(bytes: &mut [u8]);
     /// `[protocol, hostname, timeZone, language, charset, resolution, colorDepth, cookieEnabled]`.
     #[wasm_bindgen(js_name = browserInfo)]
-    pub fn browser_info() -> Vec<String>;
+    pub fn browser_info() -> js_sys::Array;
     /// `[url, referrer, title, viewport, documentSize]`, or `None` when unchanged since the
     /// last answer.
     #[wasm_bindgen(js_name = pageFacts)]
-    pub fn page_facts() -> Option<Vec<String>>;
+    pub fn page_facts() -> Option<js_sys::Array>;
     /// The value a callback from `host.js` is called with (callbacks take no arguments, so the
     /// module has one closure shape less per argument list).
     #[wasm_bindgen(js_name = callbackArg)]
@@ -50,7 +50,7 @@ extern "C" {
     /// A track call's input of `kind` (see `bindings::Input`), type-checked: `[""`, then its
     /// values`]`, or `["field\treason"]` for the first invalid field.
     #[wasm_bindgen(js_name = readEvent)]
-    pub fn read_event(kind: u32, event: &JsValue) -> Vec<String>;
+    pub fn read_event(kind: u32, event: &JsValue) -> js_sys::Array;
     /// Whether the page is hidden.
     pub fn hidden() -> bool;
     /// Calls `f` on a page event (`visibilitychange`, `pagehide`, `online`).
@@ -83,4 +83,10 @@ extern "C" {
     /// origin-wide lock `name`.
     #[wasm_bindgen(js_name = whileLocked)]
     pub fn while_locked(name: &str, f: &JsValue);
+}
+
+/// The items of a JS array of strings (`""` for any other item), converted one by one: a
+/// `Vec<String>` return would bring wasm-bindgen's array conversion code into the module.
+pub fn strings(array: js_sys::Array) -> impl ExactSizeIterator<Item = String> {
+    array.into_iter().map(|item| item.as_string().unwrap_or_default())
 }

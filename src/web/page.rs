@@ -12,7 +12,7 @@ static LAST: PageLocal<RefCell<Rc<Page>>> = PageLocal::new(Default::default);
 
 /// The facts that stay the same while the page lives.
 pub fn browser_info() -> BrowserInfo {
-    let mut facts = host::browser_info().into_iter();
+    let mut facts = host::strings(host::browser_info());
     let mut next = || facts.next().unwrap_or_default();
     BrowserInfo {
         protocol: next(),
@@ -31,7 +31,7 @@ pub fn browser_info() -> BrowserInfo {
 pub fn page() -> Rc<Page> {
     let Ok(mut last) = LAST.try_borrow_mut() else { return Rc::default() };
     if let Some(facts) = host::page_facts() {
-        let mut facts = facts.into_iter();
+        let mut facts = host::strings(facts);
         let mut next = || facts.next().unwrap_or_default();
         *last = Rc::new(Page {
             url: next(),

@@ -55,6 +55,10 @@ export function set_hidden(hidden) {
   Object.defineProperty(document, 'visibilityState', { get: () => hidden ? 'hidden' : 'visible', configurable: true });
   document.dispatchEvent(new Event('visibilitychange'));
 }
+export function throwing_getter(object, key) {
+  Object.defineProperty(object, key, { get() { throw new Error('boom'); }, enumerable: true });
+  return object;
+}
 export function call_with_session_update(config, log) {
   config.onSessionUpdate = (session) => log.push(session);
   return config;
@@ -66,6 +70,7 @@ extern "C" {
     async fn cookie_details(name: &str) -> JsValue;
     fn call_with_session_update(config: JsValue, log: &js_sys::Array) -> JsValue;
     fn set_hidden(hidden: bool);
+    fn throwing_getter(object: JsValue, key: &str) -> JsValue;
 }
 
 fn collector() -> String {
@@ -350,6 +355,9 @@ fn bad_options_throw_errors_naming_the_option() {
         let msg = error_message(err);
         assert_eq!(msg, format!("snowtrack: invalid config {expected}"), "{options}");
     }
+    let options = throwing_getter(js(r#"{"contexts": {}}"#), "appId").unchecked_into::<js_sys::Object>();
+    let err = new_tracker("sp".into(), collector().into(), Some(options)).map(|_| ());
+    assert_eq!(error_message(err), "snowtrack: invalid config `appId`: could not be read (boom)");
     let err = new_tracker("sp".into(), collector().into(), Some(js("7").unchecked_into::<js_sys::Object>()))
         .map(|_| ());
     assert_eq!(error_message(err), "snowtrack: invalid config `config`: must be an object");
@@ -419,6 +427,14 @@ async fn event_input_is_checked_field_by_field() {
     Reflect::set(&Reflect::get(&event, &"event".into()).unwrap(), &"data".into(), &data).unwrap();
     let msg = error_message(t.track_self_describing_event(event));
     assert_eq!(msg, "snowtrack: invalid event `event.data`: cannot be serialized to JSON");
+    // A getter that throws is an unreadable field, not an exception out of the track call.
+    let msg = error_message(t.track_screen_view(throwing_getter(js(r#"{"name": "n"}"#), "type")));
+    assert_eq!(msg, "snowtrack: invalid event `type`: could not be read (boom)");
+    let entity = throwing_getter(js(&format!(r#"{{"schema": "{schema}"}}"#)), "data");
+    let event = js("{}");
+    Reflect::set(&event, &"context".into(), &js_sys::Array::of1(&entity)).unwrap();
+    let msg = error_message(t.track_page_view(Some(event.unchecked_into())));
+    assert_eq!(msg, "snowtrack: invalid event `context[0].data`: could not be read (boom)");
     assert_eq!(queued(&t), Some(0.0), "nothing invalid was queued");
 
     // Accepted: every optional field, both timestamp forms, an entity.

@@ -148,7 +148,11 @@ export function readOptions(options, spec) {
   for (const entry of spec.split(/\s+/)) {
     const [name, type] = entry.split(':');
     let v = options;
-    for (const key of name.split('.')) v = v == null ? undefined : v[key];
+    try {
+      for (const key of name.split('.')) v = v == null ? undefined : v[key];
+    } catch (err) {
+      return `${name}\tcould not be read (${(err && err.message) || err})`;
+    }
     if (v === null) v = undefined;
     const [ok, reason] = CHECKS[type];
     if (v !== undefined && !ok(v)) return `${name}\t${reason}`;
@@ -161,14 +165,18 @@ export function readOptions(options, spec) {
  * A track call's input, type-checked: ['', ...values] or ['field\treason'] for the first
  * invalid field. `kind`: 0 page view, 1 screen view, 2 self-describing, 3 structured. The values:
  * the event's fields (an optional one '' when absent, else '=' + value), the timestamp ('', or
- * 'dtm' / 'ttm' + whole ms), then each entity's schema and data JSON.
+ * 'dtm' / 'ttm' + whole ms), then each entity's schema and data JSON. Each property is read
+ * once; one whose getter throws is reported as a field that could not be read.
  */
 export function readEvent(kind, event) {
-  const e = event !== null && typeof event === 'object' ? event : {};
-  const out = [''];
   const fail = (field, reason) => { throw [field, reason]; };
+  const get = (o, key, field) => {
+    try { return o[key]; } catch (err) { return fail(field, `could not be read (${(err && err.message) || err})`); }
+  };
+  const isObject = (v) => v !== null && typeof v === 'object';
+  const e = isObject(event) ? event : {};
   const str = (name, required) => {
-    const v = e[name];
+    const v = get(e, name, name);
     if (v == null || v === '') {
       if (required) fail(name, 'must be a non-empty string');
       return v == null ? '' : '=';
@@ -176,47 +184,56 @@ export function readEvent(kind, event) {
     if (typeof v !== 'string') fail(name, 'must be a string');
     return required ? v : `=${v}`;
   };
+  const number = (o, key, field) => {
+    const v = get(o, key, field);
+    if (v != null && !(typeof v === 'number' && Number.isFinite(v))) fail(field, 'must be a finite number');
+    return v;
+  };
   const sdj = (field, v) => {
-    if (v === null || typeof v !== 'object') fail(field, 'must be an object with schema and data');
-    if (v.schema == null) fail(`${field}.schema`, 'is required');
-    if (typeof v.schema !== 'string') fail(`${field}.schema`, 'must be a string');
-    const data = v.data;
-    if (data === null || typeof data !== 'object' || Array.isArray(data)) fail(`${field}.data`, 'must be an object');
+    if (!isObject(v)) fail(field, 'must be an object with schema and data');
+    const schema = get(v, 'schema', `${field}.schema`);
+    if (schema == null) fail(`${field}.schema`, 'is required');
+    if (typeof schema !== 'string') fail(`${field}.schema`, 'must be a string');
+    const data = get(v, 'data', `${field}.data`);
+    if (!isObject(data) || Array.isArray(data)) fail(`${field}.data`, 'must be an object');
     let json;
-    try { json = JSON.stringify(data); } catch { /* cyclic, BigInt */ }
+    try { json = JSON.stringify(data); } catch { /* cyclic, BigInt, a throwing toJSON */ }
     if (typeof json !== 'string') fail(`${field}.data`, 'cannot be serialized to JSON');
-    return [v.schema, json];
+    return [schema, json];
   };
   try {
+    const out = [''];
     if (kind === 0) out.push(str('title'));
     else if (kind === 1) out.push(str('name', true), str('id'), str('type'), str('transitionType'));
-    else if (kind === 2) out.push(...sdj('event', e.event));
+    else if (kind === 2) out.push(...sdj('event', get(e, 'event', 'event')));
     else {
       out.push(str('category', true), str('action', true), str('label'), str('property'));
-      const v = e.value;
-      if (v != null && !(typeof v === 'number' && Number.isFinite(v))) fail('value', 'must be a finite number');
+      const v = number(e, 'value', 'value');
       out.push(v == null ? '' : `=${v}`);
     }
     const entities = [];
-    if (e.context != null) {
-      if (!Array.isArray(e.context)) fail('context', 'must be an array');
-      for (let i = 0; i < e.context.length; i += 1) entities.push(...sdj(`context[${i}]`, e.context[i]));
+    const context = get(e, 'context', 'context');
+    if (context != null) {
+      if (!Array.isArray(context)) fail('context', 'must be an array');
+      const n = get(context, 'length', 'context');
+      for (let i = 0; i < n; i += 1) entities.push(...sdj(`context[${i}]`, get(context, i, `context[${i}]`)));
     }
-    let ts = e.timestamp;
+    let ts = get(e, 'timestamp', 'timestamp');
     if (ts == null) ts = '';
     else if (typeof ts === 'number' && Number.isFinite(ts)) ts = `dtm${Math.trunc(ts)}`;
     else {
-      const t = ts !== null && typeof ts === 'object' ? ts : {};
-      if (t.value != null && !(typeof t.value === 'number' && Number.isFinite(t.value))) fail('timestamp.value', 'must be a finite number');
-      if (t.type != null && typeof t.type !== 'string') fail('timestamp.type', 'must be a string');
-      if ((t.type !== 'ttm' && t.type !== 'dtm') || t.value == null) fail('timestamp', "must be a number or {type: 'ttm' | 'dtm', value: number}");
-      ts = t.type + Math.trunc(t.value);
+      const t = isObject(ts) ? ts : {};
+      const value = number(t, 'value', 'timestamp.value');
+      const type = get(t, 'type', 'timestamp.type');
+      if (type != null && typeof type !== 'string') fail('timestamp.type', 'must be a string');
+      if ((type !== 'ttm' && type !== 'dtm') || value == null) fail('timestamp', "must be a number or {type: 'ttm' | 'dtm', value: number}");
+      ts = type + Math.trunc(value);
     }
     out.push(ts, ...entities);
     return out;
   } catch (err) {
-    if (Array.isArray(err)) return [`${err[0]}\t${err[1]}`];
-    throw err;
+    // Anything else thrown (a revoked Proxy, say) is reported against the whole event.
+    return Array.isArray(err) ? [`${err[0]}\t${err[1]}`] : [`event\tcould not be read (${(err && err.message) || err})`];
   }
 }
 

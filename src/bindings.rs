@@ -96,35 +96,6 @@ const OPTIONS: &str = "appId:s platform:s cookieName:s postPath:s credentials:s 
     maxQueueSize:n maxQueueBytes:n maxLocalStorageQueueBytes:n onSessionUpdate:f \
     onSessionUpdateCallback:f onRequestSuccess:f onRequestFailure:f onEventDropped:f";
 
-/// The checked option values, taken one after the other in [`OPTIONS`] order.
-struct Options(js_sys::ArrayIntoIter);
-
-impl Options {
-    fn next(&mut self) -> JsValue {
-        self.0.next().unwrap_or(JsValue::UNDEFINED)
-    }
-    fn string(&mut self) -> Option<String> {
-        self.next().as_string()
-    }
-    fn boolean(&mut self) -> Option<bool> {
-        self.next().as_bool()
-    }
-    fn whole(&mut self) -> Option<i64> {
-        self.next().as_f64().map(|n| n as i64)
-    }
-    fn size(&mut self) -> Option<usize> {
-        self.whole().map(|n| usize::try_from(n).unwrap_or(usize::MAX))
-    }
-    fn codes(&mut self) -> Option<Vec<u16>> {
-        let value = self.next();
-        Array::is_array(&value)
-            .then(|| Array::from(&value).iter().map(|n| n.as_f64().unwrap_or(0.0) as u16).collect())
-    }
-    fn function(&mut self) -> Option<Function> {
-        self.next().dyn_into::<Function>().ok()
-    }
-}
-
 /// `value` as one of `parse`'s, or an error naming `field` and the `allowed` values.
 fn one_of<T>(
     field: &str,
@@ -142,12 +113,7 @@ fn read_config(config: &mut Config, options: &JsValue) -> Result<Callbacks> {
     if !options.is_undefined() && !options.is_null() && !options.is_object() {
         return Err(Error::config("config", "must be an object"));
     }
-    let checked = host::read_options(options, OPTIONS);
-    if let Some(failure) = checked.as_string() {
-        let (field, reason) = failure.split_once('\t').unwrap_or(("config", &failure));
-        return Err(Error::config(field, reason));
-    }
-    let mut o = Options(Array::from(&checked).into_iter());
+    let mut o = Input::checked(host::read_options(options, OPTIONS), true)?;
     let set = |slot: &mut String, v: Option<String>| {
         if let Some(v) = v {
             *slot = v;
@@ -238,25 +204,64 @@ const SCREEN_VIEW: u32 = 1;
 const SELF_DESCRIBING: u32 = 2;
 const STRUCT: u32 = 3;
 
-/// A track call's input, type-checked by `host.js` (one crossing per call) and taken here in
-/// the order `readEvent` lists it: the event's own fields (optional ones `=value`, or empty
-/// when absent), the timestamp, then each entity's schema and data JSON.
+/// Values `host.js` read and type-checked in one crossing (`readOptions`, `readEvent`), taken
+/// here in the order it lists them. For a track call: the event's own fields (optional ones
+/// `=value`, or empty when absent), the timestamp, then each entity's schema and data JSON.
 struct Input(js_sys::ArrayIntoIter);
 
 impl Input {
-    /// Reads `event` as a track call of `kind`; an error names the first invalid field.
-    fn read(kind: u32, event: &JsValue) -> Result<Self> {
-        let mut values = host::read_event(kind, event).into_iter();
+    /// The values of `checked` (`["", ...values]`), or the error its first item names
+    /// (`"field\treason"`: the first invalid field). `config`: these are `newTracker`'s options
+    /// (an [`Error::Config`]), else a track call's input (an [`Error::Event`]).
+    fn checked(checked: Array, config: bool) -> Result<Self> {
+        let mut values = checked.into_iter();
         let failure = values.next().and_then(|v| v.as_string()).unwrap_or_default();
-        if !failure.is_empty() {
-            let (field, reason) = failure.split_once('\t').unwrap_or(("event", &failure));
-            return Err(Error::event(field, reason));
+        if failure.is_empty() {
+            return Ok(Input(values));
         }
-        Ok(Input(values))
+        let whole = if config { "config" } else { "event" };
+        let (field, reason) = failure.split_once('\t').unwrap_or((whole, &failure));
+        let (field, reason) = (field.to_owned(), reason.to_owned());
+        Err(if config { Error::Config { field, reason } } else { Error::Event { field, reason } })
+    }
+
+    /// Reads `event` as a track call of `kind`.
+    fn read(kind: u32, event: &JsValue) -> Result<Self> {
+        Self::checked(host::read_event(kind, event), false)
+    }
+
+    fn next(&mut self) -> JsValue {
+        self.0.next().unwrap_or(JsValue::UNDEFINED)
+    }
+
+    fn string(&mut self) -> Option<String> {
+        self.next().as_string()
+    }
+
+    fn boolean(&mut self) -> Option<bool> {
+        self.next().as_bool()
+    }
+
+    fn whole(&mut self) -> Option<i64> {
+        self.next().as_f64().map(|n| n as i64)
+    }
+
+    fn size(&mut self) -> Option<usize> {
+        self.whole().map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    fn codes(&mut self) -> Option<Vec<u16>> {
+        let value = self.next();
+        Array::is_array(&value)
+            .then(|| Array::from(&value).iter().map(|n| n.as_f64().unwrap_or(0.0) as u16).collect())
+    }
+
+    fn function(&mut self) -> Option<Function> {
+        self.next().dyn_into::<Function>().ok()
     }
 
     fn required(&mut self) -> String {
-        self.0.next().and_then(|v| v.as_string()).unwrap_or_default()
+        self.string().unwrap_or_default()
     }
 
     fn optional(&mut self) -> Option<String> {

@@ -235,11 +235,7 @@ fn normalize_collector_url(raw: &str, page_protocol: &str) -> Result<String> {
     let host_ok = !host.is_empty()
         && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]_@".contains(&b))
         && !host.starts_with(':');
-    if !host_ok
-        || url.bytes().any(|b| b.is_ascii_whitespace())
-        || url.chars().any(char::is_whitespace)
-        || rest.bytes().any(|b| b == b'?' || b == b'#')
-    {
+    if !host_ok || url.chars().any(char::is_whitespace) || rest.bytes().any(|b| b == b'?' || b == b'#') {
         return Err(bad("must be a URL like https://collector.example.com"));
     }
     Ok(url.trim_end_matches('/').to_owned())

@@ -74,16 +74,14 @@ pub fn fixup_domain(hostname: &str) -> String {
 /// `example.com`, `b.example.com`, `a.b.example.com`. Empty for single-label hosts such as
 /// `localhost`. Like the JS tracker it also tries IP address suffixes, which browsers reject.
 pub fn root_domain_candidates(hostname: &str) -> Vec<String> {
-    let parts: Vec<&str> = hostname.split('.').collect();
-    if parts.len() < 2 {
-        return Vec::new();
-    }
-    // Byte offsets of each label's start, so every candidate is a suffix slice of `hostname`.
+    // Byte offsets of each label's start, so every candidate is a suffix slice of `hostname`;
+    // the last label (the TLD) is never one.
     let starts: Vec<usize> =
         core::iter::once(0).chain(hostname.match_indices('.').map(|(i, _)| i + 1)).collect();
+    let labels = starts.len();
     starts
         .iter()
-        .take(parts.len() - 1)
+        .take(labels.saturating_sub(1))
         .rev()
         .filter_map(|&at| hostname.get(at..).map(str::to_owned))
         .collect()

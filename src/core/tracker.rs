@@ -24,8 +24,8 @@ use alloc::borrow::Cow;
 /// rewriting or removing it stays cheap.
 const CHUNK_MAX_BYTES: usize = 64 * 1024;
 
-/// The chunk of the events tracked in the current task, to be written to storage at its end:
-/// their wire forms, each followed by `\n` (no wire form contains a raw newline).
+/// The chunk of the events tracked in the current task, written to storage at its end (their
+/// wire forms, each followed by `\n`: no wire form contains a raw newline).
 #[derive(Debug)]
 struct PendingChunk {
     seq: u64,

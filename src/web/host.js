@@ -5,6 +5,9 @@
 
 const TAB = 'snowtrack.tab.';
 
+/** The message of something thrown. */
+const messageOf = (err) => (err && err.message) || String(err);
+
 let cookieText = null;
 
 /**
@@ -140,22 +143,22 @@ const CHECKS = {
 
 /**
  * The values of `options` named in `spec` ("name:type ...", a dotted name reading a nested
- * object), in that order, `undefined` for absent (or null) ones; or "field\treason" for the
- * first one of the wrong type.
+ * object), in that order after a '' (as `readEvent`), `undefined` for absent (or null) ones;
+ * or ['field\treason'] for the first one of the wrong type or that could not be read.
  */
 export function readOptions(options, spec) {
-  const values = [];
+  const values = [''];
   for (const entry of spec.split(/\s+/)) {
     const [name, type] = entry.split(':');
     let v = options;
     try {
       for (const key of name.split('.')) v = v == null ? undefined : v[key];
     } catch (err) {
-      return `${name}\tcould not be read (${(err && err.message) || err})`;
+      return [`${name}\tcould not be read (${messageOf(err)})`];
     }
     if (v === null) v = undefined;
     const [ok, reason] = CHECKS[type];
-    if (v !== undefined && !ok(v)) return `${name}\t${reason}`;
+    if (v !== undefined && !ok(v)) return [`${name}\t${reason}`];
     values.push(v);
   }
   return values;
@@ -171,7 +174,7 @@ export function readOptions(options, spec) {
 export function readEvent(kind, event) {
   const fail = (field, reason) => { throw [field, reason]; };
   const get = (o, key, field) => {
-    try { return o[key]; } catch (err) { return fail(field, `could not be read (${(err && err.message) || err})`); }
+    try { return o[key]; } catch (err) { return fail(field, `could not be read (${messageOf(err)})`); }
   };
   const isObject = (v) => v !== null && typeof v === 'object';
   const e = isObject(event) ? event : {};
@@ -233,7 +236,7 @@ export function readEvent(kind, event) {
     return out;
   } catch (err) {
     // Anything else thrown (a revoked Proxy, say) is reported against the whole event.
-    return Array.isArray(err) ? [`${err[0]}\t${err[1]}`] : [`event\tcould not be read (${(err && err.message) || err})`];
+    return Array.isArray(err) ? [`${err[0]}\t${err[1]}`] : [`event\tcould not be read (${messageOf(err)})`];
   }
 }
 
@@ -280,9 +283,9 @@ function retryAfter(value) {
 
 /**
  * Sends one request, aborted after `timeoutMs`, and calls `done` once with
- * `[status, retryAfterMs]`: status 0 for a network error, timeout or abort. POST when `head` is a string: the body is
- * `head`, the `events` each followed by `stm` and joined by commas, then `tail`. GET otherwise,
- * to `url` + `events[0]`.
+ * `[status, retryAfterMs]`: status 0 for a network error, timeout or abort. POST when `head` is
+ * a string: the body is `head`, the `events` each followed by `stm` and joined by commas, then
+ * `tail`. GET otherwise, to `url` + `events[0]`.
  */
 export function send(url, events, head, stm, tail, credentials, keepalive, timeoutMs, done) {
   let timer;
@@ -312,7 +315,7 @@ export function notify(callback, report) {
   try {
     callback(JSON.parse(report));
   } catch (error) {
-    console.warn(`snowtrack: a callback threw: ${error && error.message ? error.message : error}`);
+    console.warn(`snowtrack: a callback threw: ${messageOf(error)}`);
   }
 }
 

@@ -44,9 +44,10 @@ extern "C" {
     #[wasm_bindgen(js_name = callbackArg)]
     pub fn callback_arg() -> JsValue;
     /// The values of `options` named in `spec` (`name:type ...`, see `bindings::OPTIONS`), in
-    /// its order, `undefined` for absent ones; or `"field\treason"` for the first invalid one.
+    /// its order, `undefined` for absent ones, after a `""`; or `["field\treason"]` for the
+    /// first invalid one.
     #[wasm_bindgen(js_name = readOptions)]
-    pub fn read_options(options: &JsValue, spec: &str) -> JsValue;
+    pub fn read_options(options: &JsValue, spec: &str) -> js_sys::Array;
     /// A track call's input of `kind` (see `bindings::Input`), type-checked: `[""`, then its
     /// values`]`, or `["field\treason"]` for the first invalid field.
     #[wasm_bindgen(js_name = readEvent)]

@@ -3,14 +3,16 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::text::{concat, int};
+use crate::core::text::concat;
 use core::fmt;
 
-/// Everything that can go wrong in snowtrack, with the field it concerns where there is one.
+/// What a caller can get wrong: a tracker option or a track call's input, with the field it
+/// concerns.
 ///
-/// Configuration and event-input errors surface to JavaScript as an `Error` whose message is this
-/// type's `Display`. Storage and transport problems never reach the host page: the tracker
-/// degrades (in-memory state, retry) instead.
+/// Both surface to JavaScript as an `Error` whose message is this type's `Display`. Nothing
+/// else is an error: storage that refuses and collectors that fail never reach the page (the
+/// tracker keeps state in memory and retries; delivery reports failures through
+/// [`crate::core::delivery::Report`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
@@ -27,15 +29,6 @@ pub enum Error {
         field: String,
         /// What is wrong with it.
         reason: String,
-    },
-    /// The browser refused a storage operation (cookies or localStorage).
-    Storage(String),
-    /// A request to the collector failed.
-    Transport {
-        /// The HTTP status, when a response was received.
-        status: Option<u16>,
-        /// What happened.
-        message: String,
     },
 }
 
@@ -58,11 +51,6 @@ impl Error {
         match self {
             Error::Config { field, reason } => concat(&["snowtrack: invalid config `", field, "`: ", reason]),
             Error::Event { field, reason } => concat(&["snowtrack: invalid event `", field, "`: ", reason]),
-            Error::Storage(message) => concat(&["snowtrack: storage: ", message]),
-            Error::Transport { status: Some(status), message } => {
-                concat(&["snowtrack: collector answered ", &int((*status).into()), ": ", message])
-            }
-            Error::Transport { status: None, message } => concat(&["snowtrack: request failed: ", message]),
         }
     }
 }

@@ -26,15 +26,7 @@ extern crate alloc;
 #[cfg(any(test, feature = "std", not(target_arch = "wasm32")))]
 extern crate std;
 
-/// What `std`'s prelude would bring, from `alloc`.
-#[allow(unused_imports)]
-mod prelude {
-    pub(crate) use alloc::borrow::ToOwned;
-    pub(crate) use alloc::boxed::Box;
-    pub(crate) use alloc::string::{String, ToString};
-    pub(crate) use alloc::vec::Vec;
-    pub(crate) use alloc::{format, vec};
-}
+mod prelude;
 
 pub mod core;
 pub mod error;

@@ -5,11 +5,11 @@
 
 use serde_json::Value;
 use snowtrack::core::config::{Config, Method, StateStorage};
+use snowtrack::core::delivery::{Action, Answer, Delivery};
 use snowtrack::core::env::{Env, MemoryEnv};
 use snowtrack::core::event::{Event, ScreenView, SelfDescribingJson, StructEvent, Timestamp, TrackOptions};
 use snowtrack::core::payload::post_body;
-use snowtrack::core::queue::Outcome;
-use snowtrack::core::tracker::{BrowserInfo, Page, Tracker};
+use snowtrack::core::tracker::{BrowserInfo, Page, Tracked, Tracker};
 
 const T0: i64 = 1_700_000_000_000;
 
@@ -46,12 +46,38 @@ fn sdj(schema: &str, data: &str) -> SelfDescribingJson {
     SelfDescribingJson::new("event", schema, data).unwrap()
 }
 
-/// Sends everything queued as POST bodies, validates them with the collector's validator,
-/// and returns the enriched events.
+/// Tracks an event and keeps its wire form for [`drain`].
+fn track(t: &mut Tracker, env: &mut MemoryEnv, event: Event, options: TrackOptions) -> Tracked {
+    let tracked = t.track(env, event, options, &page()).unwrap();
+    WIRES.with(|w| w.borrow_mut().push((tracked.event_id.clone(), tracked.wire.clone())));
+    tracked
+}
+
+std::thread_local! {
+    /// The wire forms of the events tracked by this test, in order.
+    static WIRES: std::cell::RefCell<Vec<(String, String)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Delivers every event tracked so far through the core's delivery (as requests of `t`'s
+/// configuration), validates each request with the collector's validator, and returns the
+/// enriched events in order.
 fn drain(t: &mut Tracker, env: &mut MemoryEnv) -> Vec<Value> {
     let registry = snowtrack_collector::Registry::embedded();
+    let mut delivery = Delivery::new(t.config().send_settings(), "sp", "tab".into(), 1);
+    for (event_id, wire) in WIRES.with(|w| std::mem::take(&mut *w.borrow_mut())) {
+        delivery.track(env.now_ms(), event_id, wire);
+    }
+    delivery.end_of_task(env.now_ms());
     let mut enriched = Vec::new();
-    while let Some(request) = t.next_request(env, T0, None) {
+    let mut answers = Vec::new();
+    loop {
+        let Some(action) = delivery.next_action() else {
+            let Some(id) = answers.pop() else { break };
+            delivery.answered(env.now_ms(), id, Answer { status: Some(200), retry_after_ms: None });
+            continue;
+        };
+        let Action::Send(request) = action else { continue };
+        answers.insert(0, request.id);
         let results = match request.body() {
             Some(body) => snowtrack_collector::validate_post_body(&registry, &body),
             None => {
@@ -70,9 +96,8 @@ fn drain(t: &mut Tracker, env: &mut MemoryEnv) -> Vec<Value> {
         for result in results {
             enriched.push(result.unwrap_or_else(|errors| panic!("bad event: {errors:?}")));
         }
-        let (outcome, _) = t.complete(env, request.id, Some(200), 0.0, None);
-        assert_eq!(outcome, Outcome::Delivered);
     }
+    assert!(delivery.is_empty());
     enriched
 }
 
@@ -86,8 +111,9 @@ fn entity<'a>(event: &'a Value, name: &str) -> Option<&'a Value> {
 
 fn all_events(t: &mut Tracker, env: &mut MemoryEnv) {
     let o = TrackOptions::default;
-    t.track(env, Event::PageView { title: None }, o(), &page()).unwrap();
-    t.track(
+    track(t, env, Event::PageView { title: None }, o());
+    track(
+        t,
         env,
         Event::ScreenView(ScreenView {
             name: "home".into(),
@@ -95,19 +121,16 @@ fn all_events(t: &mut Tracker, env: &mut MemoryEnv) {
             ..Default::default()
         }),
         o(),
-        &page(),
-    )
-    .unwrap();
-    t.track(
+    );
+    track(
+        t,
         env,
         Event::SelfDescribing(sdj(
             "iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1",
             r#"{"targetUrl":"https://a.example/"}"#,
         )),
         o(),
-        &page(),
-    )
-    .unwrap();
+    );
     let se = StructEvent {
         category: "shop".into(),
         action: "add".into(),
@@ -115,7 +138,7 @@ fn all_events(t: &mut Tracker, env: &mut MemoryEnv) {
         property: Some("red".into()),
         value: Some("2.5".into()),
     };
-    t.track(env, Event::Struct(se), o(), &page()).unwrap();
+    track(t, env, Event::Struct(se), o());
 }
 
 #[test]
@@ -202,11 +225,10 @@ fn session_times_out_and_rotates() {
         c.foreground_timeout_s = 1;
         c.background_timeout_s = 1;
     });
-    t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap();
+    track(&mut t, &mut env, Event::PageView { title: None }, TrackOptions::default());
     let first_sid = t.state().session_id.clone();
     env.now += 1001;
-    let tracked =
-        t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap();
+    let tracked = track(&mut t, &mut env, Event::PageView { title: None }, TrackOptions::default());
     assert!(tracked.session_update.is_some());
     let events = drain(&mut t, &mut env);
     assert_eq!(events[1]["domain_sessionidx"], 2);
@@ -229,7 +251,7 @@ fn continues_a_session_started_by_the_js_tracker() {
     );
     env.cookies.insert("_sp_ses.8809".into(), ("*".into(), None));
     let mut t = tracker(&mut env, |_| {});
-    t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap();
+    track(&mut t, &mut env, Event::PageView { title: None }, TrackOptions::default());
     let e = &drain(&mut t, &mut env)[0];
     assert_eq!(e["domain_userid"], duid);
     assert_eq!(e["domain_sessionid"], sid);
@@ -263,7 +285,7 @@ fn garbage_cookie_yields_fresh_ids() {
     let mut env = MemoryEnv::at(T0);
     env.cookies.insert("_sp_id.8809".into(), ("<script>.x.y".into(), None));
     let mut t = tracker(&mut env, |_| {});
-    t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap();
+    track(&mut t, &mut env, Event::PageView { title: None }, TrackOptions::default());
     assert_eq!(drain(&mut t, &mut env).len(), 1);
     assert_eq!(t.state().visit_count, 1);
 }
@@ -280,9 +302,9 @@ fn local_storage_strategy_uses_expiring_keys() {
     assert_eq!(env.storage["_sp_ses.8809"], "*");
     assert_eq!(env.storage["_sp_ses.8809.expires"], (T0 + 2000).to_string());
     assert_eq!(env.storage["_sp_id.8809.expires"], (T0 + 63_072_000_000).to_string());
-    t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap();
+    track(&mut t, &mut env, Event::PageView { title: None }, TrackOptions::default());
     env.now += 2500;
-    t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap();
+    track(&mut t, &mut env, Event::PageView { title: None }, TrackOptions::default());
     let events = drain(&mut t, &mut env);
     let cs = entity(&events[1], "client_session").unwrap();
     assert_eq!(cs["storageMechanism"], "LOCAL_STORAGE");
@@ -298,10 +320,10 @@ fn none_strategy_persists_nothing_but_keeps_a_sliding_session() {
     });
     for _ in 0..3 {
         env.now += 4000;
-        t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap();
+        track(&mut t, &mut env, Event::PageView { title: None }, TrackOptions::default());
     }
     env.now += 6000;
-    t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap();
+    track(&mut t, &mut env, Event::PageView { title: None }, TrackOptions::default());
     assert!(env.cookies.is_empty() && env.storage.is_empty());
     let events = drain(&mut t, &mut env);
     let idx: Vec<_> =
@@ -337,9 +359,9 @@ fn screen_views_chain_and_attach_the_screen_entity() {
             id: None,
         })
     };
-    t.track(&mut env, sv("home"), TrackOptions::default(), &page()).unwrap();
-    t.track(&mut env, sv("cart"), TrackOptions::default(), &page()).unwrap();
-    t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap();
+    track(&mut t, &mut env, sv("home"), TrackOptions::default());
+    track(&mut t, &mut env, sv("cart"), TrackOptions::default());
+    track(&mut t, &mut env, Event::PageView { title: None }, TrackOptions::default());
     let events = drain(&mut t, &mut env);
     let home = &events[0]["unstruct_event"]["data"]["data"];
     let cart = &events[1]["unstruct_event"]["data"]["data"];
@@ -364,10 +386,10 @@ fn custom_entities_and_timestamps() {
         )],
         timestamp: Some(Timestamp::True(1_600_000_000_123)),
     };
-    t.track(&mut env, Event::PageView { title: Some("Custom".into()) }, options, &page()).unwrap();
+    track(&mut t, &mut env, Event::PageView { title: Some("Custom".into()) }, options);
     let options =
         TrackOptions { timestamp: Some(Timestamp::Device(1_650_000_000_456)), ..Default::default() };
-    t.track(&mut env, Event::PageView { title: None }, options, &page()).unwrap();
+    track(&mut t, &mut env, Event::PageView { title: None }, options);
     let events = drain(&mut t, &mut env);
     assert_eq!(events[0]["page_title"], "Custom");
     assert_eq!(events[0]["true_tstamp"], "2020-09-13T12:26:40.123Z");
@@ -381,15 +403,15 @@ fn custom_entities_and_timestamps() {
 fn new_session_is_written_at_once_and_reported_once() {
     let mut env = MemoryEnv::at(T0);
     let mut t = tracker(&mut env, |_| {});
-    let first = t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap();
+    let first = track(&mut t, &mut env, Event::PageView { title: None }, TrackOptions::default());
     assert!(first.session_update.is_some(), "first event of a session notifies");
     let old = t.state().session_id.clone();
     let update: Value = serde_json::from_str(&t.new_session(&mut env)).unwrap();
     assert_eq!(update["previousSessionId"], old.as_str());
     assert!(env.cookie("_sp_id.8809").unwrap().contains(update["sessionId"].as_str().unwrap()));
-    let next = t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap();
+    let next = track(&mut t, &mut env, Event::PageView { title: None }, TrackOptions::default());
     assert!(next.session_update.is_none(), "newSession already notified");
-    let later = t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap();
+    let later = track(&mut t, &mut env, Event::PageView { title: None }, TrackOptions::default());
     assert!(later.session_update.is_none());
 }
 
@@ -413,7 +435,7 @@ fn bad_input_names_the_field_and_tracks_nothing() {
     let se = StructEvent { category: "".into(), action: "a".into(), ..Default::default() };
     let err = t.track(&mut env, Event::Struct(se), TrackOptions::default(), &page()).unwrap_err();
     assert!(err.to_string().contains("category"));
-    assert!(t.queue().is_empty());
+    assert_eq!(t.state().event_index, 0, "nothing tracked");
     let err = Tracker::new(Config::new("sp", "ftp://x"), browser(), None, &mut env).unwrap_err();
     assert!(err.to_string().contains("collectorUrl"));
     let bad = post_body(["{\"e\":\"pv\""], T0);
@@ -422,243 +444,4 @@ fn bad_input_names_the_field_and_tracks_nothing() {
         snowtrack_collector::validate_post_body(&registry, &bad)[0].is_err(),
         "the validator rejects incomplete events"
     );
-}
-
-/// The queue keys `t`'s namespace has in storage under other tabs than its own.
-fn other_tabs_keys(env: &MemoryEnv, t: &Tracker) -> Vec<String> {
-    let prefix = t.queue_prefix();
-    env.storage_keys(prefix)
-        .into_iter()
-        .filter(|k| snowtrack::core::tracker::queue_key_tab(prefix, k) != Some(t.tab_id()))
-        .collect()
-}
-
-fn track_pv(t: &mut Tracker, env: &mut MemoryEnv) -> String {
-    t.track(env, Event::PageView { title: None }, TrackOptions::default(), &page()).unwrap().event_id
-}
-
-/// A page view tracked in a task of its own: tracked, then written at the end of the task.
-fn pv(t: &mut Tracker, env: &mut MemoryEnv) -> String {
-    let id = track_pv(t, env);
-    t.commit_queue(env);
-    id
-}
-
-#[test]
-fn events_of_a_task_are_persisted_as_one_chunk_until_all_are_delivered() {
-    let mut env = MemoryEnv::at(T0);
-    let mut t = tracker(&mut env, |_| {});
-    let prefix = t.queue_prefix().to_owned();
-    let ids: Vec<String> = (0..3).map(|_| track_pv(&mut t, &mut env)).collect();
-    assert!(env.storage_keys(&prefix).is_empty(), "written at the end of the task");
-    t.commit_queue(&mut env);
-    let keys = env.storage_keys(&prefix);
-    assert_eq!(keys.len(), 1, "one chunk for the task");
-    assert!(ids.iter().all(|id| env.storage[&keys[0]].contains(id.as_str())));
-    let last = pv(&mut t, &mut env);
-    assert_eq!(env.storage_keys(&prefix).len(), 2, "the next task, the next chunk");
-
-    // The first request takes part of the first chunk: the chunk stays until all are delivered.
-    let r = t.next_request(&mut env, T0, Some(2500)).unwrap();
-    assert!((1..3).contains(&r.events()), "{} events", r.events());
-    t.complete(&mut env, r.id, Some(200), 0.0, None);
-    assert_eq!(env.storage_keys(&prefix).len(), 2, "kept until every event of the chunk got a 2xx");
-    let r = t.next_request(&mut env, T0, None).unwrap();
-    assert!(r.body().unwrap().contains(&last));
-    t.complete(&mut env, r.id, Some(200), 0.0, None);
-    assert!(env.storage_keys(&prefix).is_empty());
-}
-
-#[test]
-fn chunks_delivered_out_of_order_each_leave_storage_once_done() {
-    let mut env = MemoryEnv::at(T0);
-    let mut t = tracker(&mut env, |_| {});
-    let prefix = t.queue_prefix().to_owned();
-    let ids: Vec<String> = (0..3).map(|_| pv(&mut t, &mut env)).collect();
-    let keys = env.storage_keys(&prefix);
-    assert_eq!(keys.len(), 3, "three tasks, three chunks");
-    // One event per request (a small budget), answered in the order 2, 3, 1.
-    let requests: Vec<_> = (0..3).map(|_| t.next_request(&mut env, T0, Some(2000)).unwrap()).collect();
-    assert!(requests.iter().all(|r| r.events() == 1));
-    for (i, r) in [(1, &requests[1]), (2, &requests[2])] {
-        assert!(r.body().unwrap().contains(&ids[i]));
-        t.complete(&mut env, r.id, Some(200), 0.0, None);
-        assert!(!env.storage.contains_key(&keys[i]), "chunk {i} left once delivered");
-    }
-    assert!(env.storage.contains_key(&keys[0]), "the undelivered first chunk stays");
-    t.complete(&mut env, requests[0].id, Some(200), 0.0, None);
-    assert!(env.storage_keys(&prefix).is_empty());
-    let id = pv(&mut t, &mut env);
-    let r = t.next_request(&mut env, T0, None).unwrap();
-    t.complete(&mut env, r.id, Some(200), 0.0, None);
-    assert!(r.body().unwrap().contains(&id) && env.storage_keys(&prefix).is_empty(), "bookkeeping goes on");
-}
-
-#[test]
-fn storage_work_per_task_does_not_grow_with_the_queue() {
-    let mut env = MemoryEnv::at(T0);
-    let mut t = tracker(&mut env, |c| c.queue_limits.max_persisted_bytes = usize::MAX);
-    let before = env.storage_writes;
-    pv(&mut t, &mut env);
-    let first = env.storage_writes - before;
-    for _ in 0..5000 {
-        pv(&mut t, &mut env);
-    }
-    let before = env.storage_writes;
-    pv(&mut t, &mut env);
-    assert_eq!(env.storage_writes - before, first, "one chunk per task, never a whole-queue rewrite");
-    assert_eq!(first, 1);
-
-    // A burst in one task: one write per 64 KiB of events, not one per event.
-    let before = env.storage_writes;
-    let mut bytes = 0;
-    for _ in 0..500 {
-        track_pv(&mut t, &mut env);
-    }
-    t.commit_queue(&mut env);
-    let writes = (env.storage_writes - before) as usize;
-    for key in env.storage_keys(t.queue_prefix()).iter().rev().take(writes) {
-        bytes += env.storage[key].len();
-    }
-    assert!(writes <= bytes / (60 * 1024) + 1, "{writes} writes for {bytes} bytes");
-    assert!(writes < 50);
-}
-
-#[test]
-fn a_full_storage_quota_keeps_events_in_memory() {
-    let mut env = MemoryEnv::at(T0);
-    env.storage_quota = Some(5);
-    let mut t = tracker(&mut env, |_| {});
-    for _ in 0..20 {
-        pv(&mut t, &mut env);
-    }
-    assert_eq!(t.queue().len(), 20);
-    let events = drain(&mut t, &mut env);
-    assert_eq!(events.len(), 20);
-}
-
-#[test]
-fn a_full_queue_drops_and_reports() {
-    let mut env = MemoryEnv::at(T0);
-    let mut t = tracker(&mut env, |c| c.queue_limits.max_events = 3);
-    let dropped: Vec<bool> = (0..5)
-        .map(|_| {
-            t.track(&mut env, Event::PageView { title: None }, TrackOptions::default(), &page())
-                .unwrap()
-                .dropped
-        })
-        .collect();
-    assert_eq!(dropped, [false, false, false, true, true]);
-    t.commit_queue(&mut env);
-    assert_eq!(t.queue().stats().dropped, 2);
-    let keys = env.storage_keys(t.queue_prefix());
-    assert_eq!(keys.len(), 1, "the task's chunk");
-    assert_eq!(env.storage[&keys[0]].lines().count(), 3, "dropped events are not persisted");
-}
-
-#[test]
-fn leftovers_of_a_closed_page_are_adopted_and_rekeyed() {
-    let mut env = MemoryEnv::at(T0);
-    let mut old = tracker(&mut env, |_| {});
-    let ids: Vec<String> = (0..4).map(|_| pv(&mut old, &mut env)).collect();
-    let in_flight = old.next_request(&mut env, T0, Some(2000)).unwrap();
-    assert!(in_flight.events() >= 1, "a batch was in flight when the page closed");
-    drop(old);
-
-    let mut new = tracker(&mut env, |_| {});
-    let prefix = new.queue_prefix().to_owned();
-    let orphans = other_tabs_keys(&env, &new);
-    assert_eq!(orphans.len(), 4);
-    assert_eq!(new.adopt(&mut env, &orphans), 4);
-    assert!(env.storage_keys(&prefix).iter().all(|k| k.contains(new.tab_id())));
-    let events = drain(&mut new, &mut env);
-    let got: Vec<&str> = events.iter().map(|e| e["event_id"].as_str().unwrap()).collect();
-    assert_eq!(got, ids.iter().map(String::as_str).collect::<Vec<_>>());
-}
-
-#[test]
-fn failed_sends_back_off_then_resend_the_same_events() {
-    let mut env = MemoryEnv::at(T0);
-    let mut t = tracker(&mut env, |_| {});
-    let id = pv(&mut t, &mut env);
-    let r = t.next_request(&mut env, T0, None).unwrap();
-    let (outcome, done) = t.complete(&mut env, r.id, Some(503), 0.0, Some(5000));
-    assert_eq!(outcome, Outcome::Failed);
-    assert_eq!(done.retry_at_ms, Some(T0 + 5000), "Retry-After honoured");
-    assert!(t.next_request(&mut env, T0 + 4999, None).is_none());
-    let again = t.next_request(&mut env, T0 + 5000, None).unwrap();
-    assert!(again.body().unwrap().contains(&id), "same eid on retry");
-    assert_ne!(again.body(), r.body(), "stm differs per attempt");
-    let (outcome, _) = t.complete(&mut env, again.id, None, 0.0, None);
-    assert_eq!(outcome, Outcome::Failed);
-    let third = t.next_request(&mut env, T0 + 7000, None).unwrap();
-    t.complete(&mut env, third.id, Some(400), 0.0, None);
-    assert!(t.queue().is_empty(), "400 is never retried");
-    let stats = t.queue().stats();
-    assert_eq!((stats.sent, stats.failed, stats.retried), (0, 1, 2));
-}
-
-#[test]
-fn adoption_stops_when_the_queue_is_full_and_leaves_the_rest_persisted() {
-    let mut env = MemoryEnv::at(T0);
-    let mut old = tracker(&mut env, |_| {});
-    for _ in 0..6 {
-        pv(&mut old, &mut env);
-    }
-    drop(old);
-    let mut new = tracker(&mut env, |c| c.queue_limits.max_events = 4);
-    let prefix = new.queue_prefix().to_owned();
-    let orphans = env.storage_keys(&prefix);
-    assert_eq!(new.adopt(&mut env, &orphans), 4);
-    assert_eq!(new.queue().stats().dropped, 0, "nothing dropped: the rest waits in storage");
-    let left = other_tabs_keys(&env, &new);
-    assert_eq!(left.len(), 2);
-    drain(&mut new, &mut env);
-    assert_eq!(new.adopt(&mut env, &left), 2);
-}
-
-#[test]
-fn a_chunk_adopted_in_part_keeps_the_rest_under_its_key() {
-    let mut env = MemoryEnv::at(T0);
-    let mut old = tracker(&mut env, |_| {});
-    let ids: Vec<String> = (0..6).map(|_| track_pv(&mut old, &mut env)).collect();
-    old.commit_queue(&mut env);
-    drop(old);
-    let mut new = tracker(&mut env, |c| c.queue_limits.max_events = 4);
-    let prefix = new.queue_prefix().to_owned();
-    let orphans = env.storage_keys(&prefix);
-    assert_eq!(orphans.len(), 1, "one task, one chunk");
-    assert_eq!(new.adopt(&mut env, &orphans), 4);
-    assert_eq!(
-        env.storage[&orphans[0]].lines().count(),
-        2,
-        "the two that did not fit stay under the old key"
-    );
-    assert!(ids[4..].iter().all(|id| env.storage[&orphans[0]].contains(id.as_str())));
-    let own: Vec<String> =
-        env.storage_keys(&prefix).into_iter().filter(|k| k.contains(new.tab_id())).collect();
-    assert_eq!(own.len(), 1, "the adopted four, re-keyed as one chunk");
-    let mut got: Vec<String> =
-        drain(&mut new, &mut env).iter().map(|e| e["event_id"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(new.adopt(&mut env, &orphans), 2);
-    assert!(!env.storage.contains_key(&orphans[0]), "fully adopted: the old key is gone");
-    got.extend(drain(&mut new, &mut env).iter().map(|e| e["event_id"].as_str().unwrap().to_owned()));
-    assert_eq!(got, ids, "every event once, in order");
-}
-
-#[test]
-fn persisted_bytes_are_capped_and_freed_on_delivery() {
-    let mut env = MemoryEnv::at(T0);
-    let mut t = tracker(&mut env, |c| c.queue_limits.max_persisted_bytes = 4000);
-    for _ in 0..20 {
-        pv(&mut t, &mut env);
-    }
-    let prefix = t.queue_prefix().to_owned();
-    let persisted = env.storage_keys(&prefix).len();
-    assert!((1..20).contains(&persisted), "only what fits in 4000 bytes is persisted: {persisted}");
-    assert_eq!(t.queue().len(), 20, "the rest waits in memory");
-    drain(&mut t, &mut env);
-    assert!(env.storage_keys(&prefix).is_empty());
-    pv(&mut t, &mut env);
-    assert_eq!(env.storage_keys(&prefix).len(), 1, "delivery frees the room");
 }

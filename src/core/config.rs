@@ -5,7 +5,8 @@ use crate::core::text::concat;
 use crate::prelude::*;
 
 use crate::core::cookie::SameSite;
-use crate::core::queue::{QueueLimits, RetryPolicy};
+use crate::core::delivery::{Credentials, QueueLimits, RetryPolicy, SendSettings};
+pub use crate::core::payload::Method;
 use crate::error::{Error, Result};
 
 /// Where the identity and session state live (`stateStorageStrategy`).
@@ -42,15 +43,6 @@ impl StateStorage {
     pub fn uses_cookies(self) -> bool {
         matches!(self, StateStorage::CookieAndLocalStorage | StateStorage::Cookie)
     }
-}
-
-/// How events travel to the collector (`eventMethod`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// Batched `POST` of a `payload_data` envelope (default).
-    Post,
-    /// One `GET /i?...` per event.
-    Get,
 }
 
 /// A validated tracker configuration. Field docs give the JS option name and its default.
@@ -99,7 +91,7 @@ pub struct Config {
     /// `maxPostBytes`: the largest POST body to build, default 40000.
     pub max_post_bytes: usize,
     /// `credentials` of the fetch request, default `include`.
-    pub credentials: String,
+    pub credentials: Credentials,
     /// `keepalive` on every request, default false (the unload flush always uses it).
     pub keepalive: bool,
     /// Which answers are retried, and the backoff between attempts.
@@ -139,7 +131,7 @@ impl Config {
             connection_timeout_ms: 5000,
             buffer_size: 1,
             max_post_bytes: 40_000,
-            credentials: "include".into(),
+            credentials: Credentials::Include,
             keepalive: false,
             retry: RetryPolicy::default(),
             queue_limits: QueueLimits::default(),
@@ -194,9 +186,6 @@ impl Config {
         if self.queue_limits.max_events == 0 {
             return Err(Error::config("maxQueueSize", "must be at least 1"));
         }
-        if !matches!(self.credentials.as_str(), "include" | "same-origin" | "omit") {
-            return Err(Error::config("credentials", "must be 'include', 'same-origin' or 'omit'"));
-        }
         Ok(())
     }
 
@@ -210,6 +199,22 @@ impl Config {
         match self.method {
             Method::Post => concat(&[&self.collector_url, &self.post_path]),
             Method::Get => concat(&[&self.collector_url, "/i"]),
+        }
+    }
+
+    /// What delivery needs of this configuration.
+    pub fn send_settings(&self) -> SendSettings {
+        SendSettings {
+            method: self.method,
+            endpoint: self.endpoint(),
+            max_post_bytes: self.max_post_bytes,
+            buffer_size: self.buffer_size,
+            credentials: self.credentials,
+            keepalive: self.keepalive,
+            connection_timeout_ms: self.connection_timeout_ms,
+            retry: self.retry.clone(),
+            limits: self.queue_limits,
+            persist: self.state_storage.persists_queue(),
         }
     }
 }
@@ -282,6 +287,5 @@ mod tests {
         check(|c| c.cookie_name = "a;b".into(), "cookieName");
         check(|c| c.session_cookie_timeout_s = -1, "sessionCookieTimeout");
         check(|c| c.buffer_size = 0, "bufferSize");
-        check(|c| c.credentials = "x".into(), "credentials");
     }
 }

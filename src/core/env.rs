@@ -7,7 +7,6 @@
 use crate::prelude::*;
 
 use crate::core::cookie::{CookieAttributes, cookie_string};
-use crate::core::queue::Wire;
 
 /// One cookie to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,16 +30,11 @@ impl CookieWrite<'_> {
     }
 }
 
-/// What the tracker core needs from its host. Every method must be infallible from the core's
-/// point of view: a browser that refuses storage answers `None`/`false`, never panics.
+/// What the tracker core needs from its host for identity and sessions (delivery takes its
+/// inputs as plain values instead: [`crate::core::delivery`]). Every method must be infallible
+/// from the core's point of view: a browser that refuses storage answers `None`/`false`, never
+/// panics.
 pub trait Env {
-    /// How this host keeps the wire text of queued events.
-    type Wire: Wire;
-    /// Takes an event's wire text into the host's keeping.
-    fn wire(&mut self, text: String) -> Self::Wire;
-    /// Writes `wires`, each followed by `\n`, as the value of `key` (`localStorage.setItem`);
-    /// false when storage refuses it.
-    fn storage_set_wires(&mut self, key: &str, wires: &[&Self::Wire]) -> bool;
     /// The current time, epoch milliseconds.
     fn now_ms(&self) -> i64;
     /// A fresh random UUID v4, lowercase.
@@ -59,8 +53,6 @@ pub trait Env {
     fn storage_set(&mut self, key: &str, value: &str) -> bool;
     /// `localStorage.removeItem`.
     fn storage_remove(&mut self, key: &str);
-    /// Every localStorage key that starts with `prefix` (empty when storage fails).
-    fn storage_keys(&self, prefix: &str) -> Vec<String>;
 }
 
 #[cfg(any(test, feature = "test-util"))]
@@ -111,22 +103,17 @@ mod memory {
         }
     }
 
-    impl Env for MemoryEnv {
-        type Wire = String;
-
-        fn wire(&mut self, text: String) -> String {
-            text
-        }
-
-        fn storage_set_wires(&mut self, key: &str, wires: &[&String]) -> bool {
-            let mut text = String::new();
-            for wire in wires {
-                text.push_str(wire);
-                text.push('\n');
+    impl MemoryEnv {
+        /// Every stored key that starts with `prefix` (empty when storage fails).
+        pub fn storage_keys(&self, prefix: &str) -> Vec<String> {
+            if self.storage_blocked {
+                return Vec::new();
             }
-            self.storage_set(key, &text)
+            self.storage.keys().filter(|k| k.starts_with(prefix)).cloned().collect()
         }
+    }
 
+    impl Env for MemoryEnv {
         fn now_ms(&self) -> i64 {
             self.now
         }
@@ -169,13 +156,6 @@ mod memory {
             if !self.storage_blocked {
                 self.storage.remove(key);
             }
-        }
-
-        fn storage_keys(&self, prefix: &str) -> Vec<String> {
-            if self.storage_blocked {
-                return Vec::new();
-            }
-            self.storage.keys().filter(|k| k.starts_with(prefix)).cloned().collect()
         }
     }
 }

@@ -4,12 +4,12 @@
 pub mod base64;
 pub mod config;
 pub mod cookie;
+pub mod delivery;
 pub mod env;
 pub mod event;
 pub mod id_cookie;
 pub mod json;
 pub mod payload;
-pub mod queue;
 pub mod session;
 pub mod sha1;
 pub mod state_store;

@@ -18,6 +18,15 @@ pub const UNSTRUCT_EVENT_SCHEMA: &str = "iglu:com.snowplowanalytics.snowplow/uns
 /// Bytes the JS tracker allows for the envelope around a batch's events.
 pub const ENVELOPE_BYTES: usize = 88;
 
+/// How events travel to the collector (`eventMethod`), which decides their wire form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Batched `POST` of a `payload_data` envelope (default): [`Payload::to_post_json`].
+    Post,
+    /// One `GET /i?...` per event: [`Payload::to_query`].
+    Get,
+}
+
 /// One event's fields in insertion order (the JS tracker's order), values as strings.
 ///
 /// Empty values are never stored, as `payloadBuilder.add` skips `''`. The entities and the

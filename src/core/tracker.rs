@@ -1,8 +1,8 @@
-//! The tracker: turns `track*` calls into payloads, applying the session rules and keeping
-//! identity state in storage through an [`Env`]. Synchronous and single-threaded; the web
-//! layer owns it and performs the network requests its queue asks for.
+//! The tracker: turns `track*` calls into events in wire form, applying the session rules and
+//! keeping identity state in storage through an [`Env`]. Synchronous and single-threaded; what
+//! happens to an event once it is built is [`crate::core::delivery`]'s business.
 
-use crate::core::text::{concat, find, int, push_uint};
+use crate::core::text::{concat, int};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
@@ -13,41 +13,10 @@ use crate::core::event::{Event, ScreenView, Timestamp, TrackOptions};
 use crate::core::id_cookie::{IdCookie, StorageMechanism};
 use crate::core::json::{self, ObjectWriter};
 use crate::core::payload::Payload;
-use crate::core::queue::{Completion, OutQueue, QueuedEvent, Request, Wire};
 use crate::core::session::Session;
 use crate::core::state_store::StateStore;
 use crate::error::Result;
 use alloc::borrow::Cow;
-
-/// A persisted chunk grows to this many bytes at most (one event larger than this is a chunk of
-/// its own): large enough that one `setItem` carries many events of a burst, small enough that
-/// rewriting or removing it stays cheap.
-const CHUNK_MAX_BYTES: usize = 64 * 1024;
-
-/// The chunk of the events tracked in the current task, written to storage at its end (their
-/// wire forms, each followed by `\n`: no wire form contains a raw newline).
-#[derive(Debug)]
-struct PendingChunk {
-    seq: u64,
-    /// Events queued since the chunk began (persisted in it or not): the chunk's events are
-    /// among the last `span` waiting ones.
-    span: usize,
-}
-
-/// A persisted (or pending) chunk: how many of its events are still queued, and their bytes.
-#[derive(Debug, Clone, Copy)]
-struct ChunkRefs {
-    seq: u64,
-    events: usize,
-    bytes: usize,
-}
-
-/// The `eid` of an event in wire form (POST JSON or GET query), found without parsing it all.
-fn event_id_of(wire: &str) -> Option<String> {
-    let after = |needle: &str| find(wire, needle).and_then(|at| wire.get(at + needle.len()..));
-    let rest = after("\"eid\":\"").or_else(|| after("eid="))?;
-    rest.split(['"', '&']).next().map(str::to_owned)
-}
 
 /// The `tv` value: `snowtrack-<version>`.
 pub const TRACKER_VERSION: &str = concat!("snowtrack-", env!("CARGO_PKG_VERSION"));
@@ -104,25 +73,16 @@ struct Screen {
     screen_type: Option<String>,
 }
 
-/// What a `track*` call produced.
+/// What a `track*` call produced: an event for delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tracked {
     /// The event's id (`eid`).
     pub event_id: String,
+    /// The event in wire form: POST JSON without its closing brace, or a GET query (see
+    /// [`Payload::to_post_json`] and [`Payload::to_query`]).
+    pub wire: String,
     /// The `client_session` data when this event began a session (for `onSessionUpdate`).
     pub session_update: Option<String>,
-    /// True when the queue was full and the event was dropped (and counted).
-    pub dropped: bool,
-}
-
-/// Prefix of the localStorage keys of queued events: `snowtrack.q.<namespace>.<tab>.<seq>`.
-pub fn queue_key_prefix(namespace: &str) -> String {
-    concat(&["snowtrack.q.", namespace, "."])
-}
-
-/// The tab id in a queue key made with [`queue_key_prefix`].
-pub fn queue_key_tab<'a>(prefix: &str, key: &'a str) -> Option<&'a str> {
-    key.strip_prefix(prefix)?.split('.').next()
 }
 
 /// An event's own part of the payload, decided before the payload is built.
@@ -176,7 +136,7 @@ impl<'a> Common<'a> {
 
 /// One tracker (one namespace).
 #[derive(Debug)]
-pub struct Tracker<W = String> {
+pub struct Tracker {
     config: Config,
     browser: BrowserInfo,
     store: StateStore,
@@ -186,20 +146,9 @@ pub struct Tracker<W = String> {
     page_view_id: Option<String>,
     page_viewed: bool,
     screen: Option<Screen>,
-    queue: OutQueue<W>,
-    tab_id: String,
-    queue_prefix: String,
-    next_seq: u64,
-    persisted_bytes: usize,
-    pending_chunk: Option<PendingChunk>,
-    /// Persisted (or pending) chunks in `seq` order from `chunks_head`; finished ones (no events
-    /// left) at the front are skipped, and dropped once they are half of the list (amortized
-    /// O(1), one collection type less in the module than a `VecDeque`).
-    chunks: Vec<ChunkRefs>,
-    chunks_head: usize,
 }
 
-impl<W: Wire> Tracker<W> {
+impl Tracker {
     /// Starts a tracker: validates `config`, names the cookies, reads or creates the identity
     /// state and writes it back. `root_domain` is the result of root-domain discovery, which
     /// the web layer performs (it needs real cookie writes).
@@ -210,7 +159,7 @@ impl<W: Wire> Tracker<W> {
         mut config: Config,
         browser: BrowserInfo,
         root_domain: Option<String>,
-        env: &mut impl Env<Wire = W>,
+        env: &mut impl Env,
     ) -> Result<Self> {
         config.validate(&browser.protocol)?;
         let cookie_domain =
@@ -230,7 +179,6 @@ impl<W: Wire> Tracker<W> {
         };
         let timeouts = (config.foreground_timeout_s, config.background_timeout_s);
         let now = env.now_ms();
-        let tab_id = env.new_uuid();
         let stored = store.read(env);
         let session = Session::start(stored, now, timeouts, || env.new_uuid()).0;
         store.write(env, session.state(), config.cookie_lifetime_s, session.timeout_s());
@@ -241,14 +189,6 @@ impl<W: Wire> Tracker<W> {
             page_view_id: None,
             page_viewed: false,
             screen: None,
-            queue: OutQueue::new(config.queue_limits),
-            queue_prefix: queue_key_prefix(&config.namespace),
-            tab_id,
-            next_seq: 0,
-            persisted_bytes: 0,
-            pending_chunk: None,
-            chunks: Vec::new(),
-            chunks_head: 0,
             session,
             config,
             browser,
@@ -256,14 +196,14 @@ impl<W: Wire> Tracker<W> {
         })
     }
 
-    /// Tracks one event: applies the session rules, builds the payload, updates storage and
-    /// queues the event.
+    /// Tracks one event: applies the session rules, builds the payload and updates storage; the
+    /// event comes back in wire form, for delivery.
     ///
     /// # Errors
     /// [`crate::Error::Event`] when the event is invalid; nothing is tracked then.
     pub fn track(
         &mut self,
-        env: &mut impl Env<Wire = W>,
+        env: &mut impl Env,
         event: Event,
         options: TrackOptions,
         page: &Page,
@@ -351,13 +291,11 @@ impl<W: Wire> Tracker<W> {
             Method::Get => payload.to_query(self.config.encode_base64),
         };
         drop(payload);
-        let wire = env.wire(wire);
-        let dropped = !self.enqueue(env, event_id.clone(), wire);
-        Ok(Tracked { event_id, session_update: notify.then(|| self.session_context_json()), dropped })
+        Ok(Tracked { event_id, wire, session_update: notify.then(|| self.session_context_json()) })
     }
 
     /// Builds the screen view event body and moves the screen state forward.
-    fn screen_view(&mut self, env: &mut impl Env<Wire = W>, sv: ScreenView) -> String {
+    fn screen_view(&mut self, env: &mut impl Env, sv: ScreenView) -> String {
         let id = sv.id.unwrap_or_else(|| env.new_uuid());
         let mut w = ObjectWriter::new();
         w.string("name", &sv.name).string("id", &id);
@@ -379,7 +317,7 @@ impl<W: Wire> Tracker<W> {
 
     /// Starts a new session now (`newSession()`), writing it at once; returns the new
     /// `client_session` data for `onSessionUpdate`.
-    pub fn new_session(&mut self, env: &mut impl Env<Wire = W>) -> String {
+    pub fn new_session(&mut self, env: &mut impl Env) -> String {
         let now = env.now_ms();
         let stored = self.store.read(env);
         self.session.force_new(stored, now, || env.new_uuid());
@@ -391,7 +329,7 @@ impl<W: Wire> Tracker<W> {
 
     /// Notes a page visibility change, rewriting the session cookie when the two inactivity
     /// timeouts differ.
-    pub fn set_hidden(&mut self, env: &mut impl Env<Wire = W>, hidden: bool) {
+    pub fn set_hidden(&mut self, env: &mut impl Env, hidden: bool) {
         if self.session.set_hidden(hidden, env.now_ms()) && self.store.read(env).session_alive {
             self.write_state(env);
         }
@@ -421,210 +359,12 @@ impl<W: Wire> Tracker<W> {
         (&self.store.id_key, &self.store.ses_key)
     }
 
-    fn write_state(&self, env: &mut impl Env<Wire = W>) {
+    fn write_state(&self, env: &mut impl Env) {
         self.store.write(env, self.session.state(), self.config.cookie_lifetime_s, self.session.timeout_s());
     }
 
     /// The validated configuration.
     pub fn config(&self) -> &Config {
         &self.config
-    }
-
-    /// Queues an event and adds it to the chunk of the current task, which
-    /// [`Tracker::commit_queue`] writes at the end of the task: one `setItem` per task (per
-    /// [`CHUNK_MAX_BYTES`]), never a whole-queue rewrite, whatever the queue's length. False
-    /// when the queue is full (the event is dropped).
-    fn enqueue(&mut self, env: &mut impl Env<Wire = W>, event_id: String, wire: W) -> bool {
-        let mut event = QueuedEvent { event_id, wire, chunk: None };
-        let size = event.wire.wire_len();
-        if !self.queue.has_room(size) {
-            return self.queue.push(event);
-        }
-        let room = self.persisted_bytes + size <= self.config.queue_limits.max_persisted_bytes;
-        if self.config.state_storage.persists_queue() && room {
-            let chunk_bytes =
-                self.pending_chunk.as_ref().and_then(|c| self.chunk_refs_of(c.seq)).map(|r| r.bytes);
-            if chunk_bytes.is_some_and(|bytes| bytes + size >= CHUNK_MAX_BYTES) {
-                self.commit_queue(env);
-            }
-            let seq = match &self.pending_chunk {
-                Some(chunk) => chunk.seq,
-                None => {
-                    self.next_seq += 1;
-                    self.chunks.push(ChunkRefs { seq: self.next_seq, events: 0, bytes: 0 });
-                    self.pending_chunk = Some(PendingChunk { seq: self.next_seq, span: 0 });
-                    self.next_seq
-                }
-            };
-            if let Some(refs) = self.chunks.last_mut() {
-                refs.events += 1;
-                refs.bytes += size;
-            }
-            event.chunk = Some(seq);
-            self.persisted_bytes += size;
-        }
-        if let Some(chunk) = &mut self.pending_chunk {
-            chunk.span += 1;
-        }
-        self.queue.push(event)
-    }
-
-    /// Whether events tracked since the last [`Tracker::commit_queue`] wait to be written.
-    pub fn has_unwritten(&self) -> bool {
-        self.pending_chunk.is_some()
-    }
-
-    /// Writes the events tracked in this task to storage, as one chunk. The web layer calls it
-    /// at the end of every task that tracked something, before any other task (an unload
-    /// handler, another page's script) can run. If storage refuses, the events stay in memory.
-    pub fn commit_queue(&mut self, env: &mut impl Env<Wire = W>) {
-        let Some(chunk) = self.pending_chunk.take() else { return };
-        let Some(refs) = self.chunk_refs(chunk.seq).map(|r| *r) else { return };
-        // The chunk's events are among the last `span` waiting ones: nothing was sent since
-        // they were tracked (`next_request` writes the pending chunk before taking any event).
-        let mut wires: Vec<&W> = self
-            .queue
-            .waiting()
-            .rev()
-            .take(chunk.span)
-            .filter(|e| e.chunk == Some(chunk.seq))
-            .map(|e| &e.wire)
-            .collect();
-        wires.reverse();
-        if refs.events > 0 && !env.storage_set_wires(&self.chunk_key(chunk.seq), &wires) {
-            // Refused: the events live in memory only; their chunk is done as far as storage goes.
-            self.persisted_bytes = self.persisted_bytes.saturating_sub(refs.bytes);
-            if let Some(r) = self.chunk_refs(chunk.seq) {
-                *r = ChunkRefs { seq: refs.seq, events: 0, bytes: 0 };
-            }
-        }
-        self.pop_finished_chunks();
-    }
-
-    /// The storage key of this tab's chunk `seq`: `snowtrack.q.<namespace>.<tab id>.<seq>`.
-    fn chunk_key(&self, seq: u64) -> String {
-        let mut key = concat(&[&self.queue_prefix, &self.tab_id, "."]);
-        push_uint(&mut key, seq, 12);
-        key
-    }
-
-    fn chunk_refs_of(&self, seq: u64) -> Option<&ChunkRefs> {
-        let live = self.chunks.get(self.chunks_head..)?;
-        live.get(live.binary_search_by_key(&seq, |c| c.seq).ok()?)
-    }
-
-    fn chunk_refs(&mut self, seq: u64) -> Option<&mut ChunkRefs> {
-        let live = self.chunks.get_mut(self.chunks_head..)?;
-        let at = live.binary_search_by_key(&seq, |c| c.seq).ok()?;
-        live.get_mut(at)
-    }
-
-    fn pop_finished_chunks(&mut self) {
-        let pending = self.pending_chunk.as_ref().map(|p| p.seq);
-        while self.chunks.get(self.chunks_head).is_some_and(|c| c.events == 0 && Some(c.seq) != pending) {
-            self.chunks_head += 1;
-        }
-        if self.chunks_head > 0 && self.chunks_head * 2 >= self.chunks.len() {
-            self.chunks = self.chunks.split_off(self.chunks_head.min(self.chunks.len()));
-            self.chunks_head = 0;
-        }
-    }
-
-    /// This page's tab id, part of its queue keys.
-    pub fn tab_id(&self) -> &str {
-        &self.tab_id
-    }
-
-    /// Prefix of this tracker's queue keys in localStorage.
-    pub fn queue_prefix(&self) -> &str {
-        &self.queue_prefix
-    }
-
-    /// Takes over events persisted by a page that is gone (`keys` from [`Tracker::queue_prefix`]
-    /// whose tab is not alive): each is queued and re-keyed under this tab, while the queue has
-    /// room (the rest stay persisted for later). Returns how many were taken.
-    pub fn adopt(&mut self, env: &mut impl Env<Wire = W>, keys: &[String]) -> usize {
-        let mut adopted = 0;
-        'keys: for key in keys {
-            let Some(text) = env.storage_get(key) else { continue };
-            let mut events = text.split('\n').filter(|w| !w.is_empty());
-            while let Some(wire) = events.next() {
-                if !self.queue.has_room(wire.len()) {
-                    // The rest stays persisted, for a later adoption once the queue has drained.
-                    let mut left = String::new();
-                    for wire in core::iter::once(wire).chain(events) {
-                        left.push_str(wire);
-                        left.push('\n');
-                    }
-                    env.storage_set(key, &left);
-                    break 'keys;
-                }
-                let event_id = event_id_of(wire).unwrap_or_default();
-                let wire = env.wire(wire.to_owned());
-                if self.enqueue(env, event_id, wire) {
-                    adopted += 1;
-                }
-            }
-            env.storage_remove(key);
-        }
-        self.commit_queue(env);
-        adopted
-    }
-
-    /// The next request to send (see [`OutQueue::next_request`]). The current task's chunk is
-    /// written first, so an event is always persisted before it is sent (a page-hide flush can
-    /// run in the same task as the `track*` call, before the end-of-task write).
-    pub fn next_request(
-        &mut self,
-        env: &mut impl Env<Wire = W>,
-        now_ms: i64,
-        max_bytes: Option<usize>,
-    ) -> Option<Request<W>> {
-        self.commit_queue(env);
-        self.queue.next_request(&self.config, now_ms, max_bytes)
-    }
-
-    /// Reports how request `id` ended (`status` `None` for no answer) and removes the persisted
-    /// copies of the events that left the queue.
-    pub fn complete(
-        &mut self,
-        env: &mut impl Env<Wire = W>,
-        id: u64,
-        status: Option<u16>,
-        jitter: f64,
-        retry_after_ms: Option<u64>,
-    ) -> (crate::core::queue::Outcome, Completion<W>) {
-        let outcome = self.config.retry.outcome(status);
-        let done = self.queue.complete(id, outcome, env.now_ms(), &self.config.retry, jitter, retry_after_ms);
-        for event in &done.removed {
-            let Some(seq) = event.chunk else { continue };
-            let Some(refs) = self.chunk_refs(seq) else { continue };
-            if refs.events == 0 {
-                continue; // its chunk was never written
-            }
-            refs.events -= 1;
-            refs.bytes = refs.bytes.saturating_sub(event.wire.wire_len());
-            let finished = refs.events == 0;
-            self.persisted_bytes = self.persisted_bytes.saturating_sub(event.wire.wire_len());
-            if finished {
-                if self.pending_chunk.as_ref().is_some_and(|c| c.seq == seq) {
-                    self.pending_chunk = None;
-                } else {
-                    env.storage_remove(&self.chunk_key(seq));
-                }
-            }
-        }
-        self.pop_finished_chunks();
-        (outcome, done)
-    }
-
-    /// The out-queue.
-    pub fn queue(&self) -> &OutQueue<W> {
-        &self.queue
-    }
-
-    /// The out-queue, mutably.
-    pub fn queue_mut(&mut self) -> &mut OutQueue<W> {
-        &mut self.queue
     }
 }

@@ -3,10 +3,15 @@
 // web-sys binding per property: a smaller module and glue, and fewer crossings per event.
 // Nothing here throws: a browser API that is missing or refuses answers with a neutral value.
 
-const TAB = 'snowtrack.tab.';
+/** `object[key]` (a getter may throw: the caller catches). */
+export function property(object, key) {
+  return object[key];
+}
 
 /** The message of something thrown. */
-const messageOf = (err) => (err && err.message) || String(err);
+export function messageOf(err) {
+  try { return (err && err.message) || String(err); } catch { return 'unknown error'; }
+}
 
 let cookieText = null;
 
@@ -77,38 +82,35 @@ export function fillRandom(bytes) {
 
 const size = (w, h) => `${Math.max(0, Math.floor(w) || 0)}x${Math.max(0, Math.floor(h) || 0)}`;
 
-/**
- * The facts that stay while the page lives: [protocol, hostname, timeZone, language, charset,
- * screen resolution, color depth, cookieEnabled ('1' or '')].
- */
+/** The facts that stay while the page lives, by name (`BrowserFacts` in `page.rs`). */
 export function browserInfo() {
   const s = globalThis.screen;
-  let tz = '';
+  let timeZone = '';
   // The same IANA id either way; Temporal answers at once, where building the first
   // Intl.DateTimeFormat of the page costs 10-20 ms (locale data).
   try {
-    tz = (globalThis.Temporal && Temporal.Now.timeZoneId()) || Intl.DateTimeFormat().resolvedOptions().timeZone || '';
+    timeZone = (globalThis.Temporal && Temporal.Now.timeZoneId()) || Intl.DateTimeFormat().resolvedOptions().timeZone || '';
   } catch { /* neither */ }
   const nav = globalThis.navigator || {};
-  return [
-    globalThis.location ? location.protocol : '',
-    globalThis.location ? location.hostname : '',
-    tz,
-    nav.language || '',
-    globalThis.document ? document.characterSet : '',
-    s ? size(s.width, s.height) : '',
-    s && s.colorDepth ? String(s.colorDepth) : '',
-    nav.cookieEnabled ? '1' : '',
-  ];
+  return {
+    protocol: globalThis.location ? location.protocol : '',
+    hostname: globalThis.location ? location.hostname : '',
+    timeZone,
+    language: nav.language || '',
+    charset: globalThis.document ? document.characterSet : '',
+    resolution: s ? size(s.width, s.height) : '',
+    colorDepth: s && s.colorDepth ? String(s.colorDepth) : '',
+    cookieEnabled: nav.cookieEnabled ? '1' : '',
+  };
 }
 
 let layout = null;
 let last = null;
 
 /**
- * The facts of each event: [url, referrer, title, viewport, document size], or `undefined` when
- * they are the ones this function returned last (the module keeps those: an event does not copy
- * five unchanged strings into wasm). The layout pair is measured once per task (a dozen property
+ * The facts of each event, by name (`PageFacts` in `page.rs`), or `undefined` when they are the
+ * ones this function returned last (the module keeps those: an event does not copy five
+ * unchanged strings into wasm). The layout pair is measured once per task (a dozen property
  * reads, maybe a layout) and shared by its events.
  */
 export function pageFacts() {
@@ -127,117 +129,15 @@ export function pageFacts() {
     layout = [size(w.innerWidth, w.innerHeight), ds];
     queueMicrotask(() => { layout = null; });
   }
-  const facts = [globalThis.location ? location.href : '', d ? d.referrer : '', d ? d.title : '', layout[0], layout[1]];
-  if (last && facts.every((f, i) => f === last[i])) return undefined;
+  const facts = {
+    url: globalThis.location ? location.href : '',
+    referrer: d ? d.referrer : '',
+    title: d ? d.title : '',
+    viewport: layout[0],
+    documentSize: layout[1],
+  };
+  if (last && Object.keys(facts).every((k) => facts[k] === last[k])) return undefined;
   return (last = facts);
-}
-
-const CHECKS = {
-  s: [(v) => typeof v === 'string', 'must be a string'],
-  b: [(v) => typeof v === 'boolean', 'must be a boolean'],
-  n: [(v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 9e15, 'must be a non-negative whole number'],
-  c: [(v) => Array.isArray(v) && v.every((n) => typeof n === 'number' && n >= 100 && n < 600), 'must be an array of HTTP status codes'],
-  o: [(v) => typeof v === 'object', 'must be an object'],
-  f: [(v) => typeof v === 'function', 'must be a function'],
-};
-
-/**
- * The values of `options` named in `spec` ("name:type ...", a dotted name reading a nested
- * object), in that order after a '' (as `readEvent`), `undefined` for absent (or null) ones;
- * or ['field\treason'] for the first one of the wrong type or that could not be read.
- */
-export function readOptions(options, spec) {
-  const values = [''];
-  for (const entry of spec.split(/\s+/)) {
-    const [name, type] = entry.split(':');
-    let v = options;
-    try {
-      for (const key of name.split('.')) v = v == null ? undefined : v[key];
-    } catch (err) {
-      return [`${name}\tcould not be read (${messageOf(err)})`];
-    }
-    if (v === null) v = undefined;
-    const [ok, reason] = CHECKS[type];
-    if (v !== undefined && !ok(v)) return [`${name}\t${reason}`];
-    values.push(v);
-  }
-  return values;
-}
-
-/**
- * A track call's input, type-checked: ['', ...values] or ['field\treason'] for the first
- * invalid field. `kind`: 0 page view, 1 screen view, 2 self-describing, 3 structured. The values:
- * the event's fields (an optional one '' when absent, else '=' + value), the timestamp ('', or
- * 'dtm' / 'ttm' + whole ms), then each entity's schema and data JSON. Each property is read
- * once; one whose getter throws is reported as a field that could not be read.
- */
-export function readEvent(kind, event) {
-  const fail = (field, reason) => { throw [field, reason]; };
-  const get = (o, key, field) => {
-    try { return o[key]; } catch (err) { return fail(field, `could not be read (${messageOf(err)})`); }
-  };
-  const isObject = (v) => v !== null && typeof v === 'object';
-  const e = isObject(event) ? event : {};
-  const str = (name, required) => {
-    const v = get(e, name, name);
-    if (v == null || v === '') {
-      if (required) fail(name, 'must be a non-empty string');
-      return v == null ? '' : '=';
-    }
-    if (typeof v !== 'string') fail(name, 'must be a string');
-    return required ? v : `=${v}`;
-  };
-  const number = (o, key, field) => {
-    const v = get(o, key, field);
-    if (v != null && !(typeof v === 'number' && Number.isFinite(v))) fail(field, 'must be a finite number');
-    return v;
-  };
-  const sdj = (field, v) => {
-    if (!isObject(v)) fail(field, 'must be an object with schema and data');
-    const schema = get(v, 'schema', `${field}.schema`);
-    if (schema == null) fail(`${field}.schema`, 'is required');
-    if (typeof schema !== 'string') fail(`${field}.schema`, 'must be a string');
-    const data = get(v, 'data', `${field}.data`);
-    if (!isObject(data) || Array.isArray(data)) fail(`${field}.data`, 'must be an object');
-    let json;
-    try { json = JSON.stringify(data); } catch { /* cyclic, BigInt, a throwing toJSON */ }
-    if (typeof json !== 'string') fail(`${field}.data`, 'cannot be serialized to JSON');
-    return [schema, json];
-  };
-  try {
-    const out = [''];
-    if (kind === 0) out.push(str('title'));
-    else if (kind === 1) out.push(str('name', true), str('id'), str('type'), str('transitionType'));
-    else if (kind === 2) out.push(...sdj('event', get(e, 'event', 'event')));
-    else {
-      out.push(str('category', true), str('action', true), str('label'), str('property'));
-      const v = number(e, 'value', 'value');
-      out.push(v == null ? '' : `=${v}`);
-    }
-    const entities = [];
-    const context = get(e, 'context', 'context');
-    if (context != null) {
-      if (!Array.isArray(context)) fail('context', 'must be an array');
-      const n = get(context, 'length', 'context');
-      for (let i = 0; i < n; i += 1) entities.push(...sdj(`context[${i}]`, get(context, i, `context[${i}]`)));
-    }
-    let ts = get(e, 'timestamp', 'timestamp');
-    if (ts == null) ts = '';
-    else if (typeof ts === 'number' && Number.isFinite(ts)) ts = `dtm${Math.trunc(ts)}`;
-    else {
-      const t = isObject(ts) ? ts : {};
-      const value = number(t, 'value', 'timestamp.value');
-      const type = get(t, 'type', 'timestamp.type');
-      if (type != null && typeof type !== 'string') fail('timestamp.type', 'must be a string');
-      if ((type !== 'ttm' && type !== 'dtm') || value == null) fail('timestamp', "must be a number or {type: 'ttm' | 'dtm', value: number}");
-      ts = type + Math.trunc(value);
-    }
-    out.push(ts, ...entities);
-    return out;
-  } catch (err) {
-    // Anything else thrown (a revoked Proxy, say) is reported against the whole event.
-    return Array.isArray(err) ? [`${err[0]}\t${err[1]}`] : [`event\tcould not be read (${messageOf(err)})`];
-  }
 }
 
 let arg = null;
@@ -283,7 +183,7 @@ function retryAfter(value) {
 
 /**
  * Sends one request, aborted after `timeoutMs`, and calls `done` once with
- * `[status, retryAfterMs]`: status 0 for a network error, timeout or abort. POST when `head` is
+ * `{status, retryAfterMs}`: status 0 for a network error, timeout or abort. POST when `head` is
  * a string: the body is `head`, the `events` each followed by `stm` and joined by commas, then
  * `tail`. GET otherwise, to `url` + `events[0]`.
  */
@@ -305,8 +205,11 @@ export function send(url, events, head, stm, tail, credentials, keepalive, timeo
   let request;
   try { request = fetch(url, init); } catch (error) { request = Promise.reject(error); }
   request.then(
-    (response) => { clearTimeout(timer); call(done, [response.status, retryAfter(response.headers.get('Retry-After'))]); },
-    () => { clearTimeout(timer); call(done, [0, -1]); },
+    (response) => {
+      clearTimeout(timer);
+      call(done, { status: response.status, retryAfterMs: retryAfter(response.headers.get('Retry-After')) });
+    },
+    () => { clearTimeout(timer); call(done, { status: 0, retryAfterMs: -1 }); },
   );
 }
 
@@ -319,42 +222,47 @@ export function notify(callback, report) {
   }
 }
 
+/** Settles a `flush()` promise with `value`. */
+export function settle(resolve, value) {
+  try { resolve(value); } catch { /* a promise's resolve does not throw */ }
+}
+
 /**
- * Marks this page alive for as long as it lives: the Web Lock `snowtrack.tab.<id>`, held until
- * the page goes; without Web Locks a heartbeat key written every 2 s.
+ * Marks this page alive for as long as it lives: the Web Lock `name`, held until the page goes;
+ * without Web Locks the key `name` rewritten with the time every `everyMs`.
  */
-export function announce(tabId) {
+export function announce(name, everyMs) {
   const locks = globalThis.navigator && navigator.locks;
   if (locks) {
-    locks.request(TAB + tabId, () => new Promise(() => {})).catch(() => {});
+    locks.request(name, () => new Promise(() => {})).catch(() => {});
     return;
   }
-  const beat = () => storageSet(TAB + tabId, String(Date.now()));
+  const beat = () => storageSet(name, String(Date.now()));
   beat();
-  setInterval(beat, 2000);
+  setInterval(beat, everyMs);
 }
 
 /** Stops announcing this page (heartbeat fallback only; a lock goes with the page). */
-export function retire(tabId) {
-  if (!(globalThis.navigator && navigator.locks)) storageRemove(TAB + tabId);
+export function retire(name) {
+  if (!(globalThis.navigator && navigator.locks)) storageRemove(name);
 }
 
 /**
- * Calls `f` with `liveTabIds` while holding the origin-wide Web Lock `name`, the ids read under the
- * lock (a page whose tab lock is still pending counts as alive). Without Web Locks: at once,
- * alive meaning a heartbeat younger than 6 s. With `null` when the lock was refused.
+ * Calls `f` while holding the origin-wide Web Lock `lock` with the names of the locks held or
+ * requested that start with `prefix`, that prefix removed (a page whose tab lock is still
+ * pending counts as alive); with `false` at once where Web Locks are missing; with `null` when
+ * the lock was refused.
  */
-export function whileLocked(name, f) {
+export function whileLocked(lock, prefix, f) {
   const locks = globalThis.navigator && navigator.locks;
   if (!locks) {
-    const now = Date.now();
-    call(f, storageKeys(TAB).filter((k) => now - Number(storageGet(k)) < 6000).map((k) => k.slice(TAB.length)));
+    call(f, false);
     return;
   }
   let called = false;
-  locks.request(name, () => locks.query().then((state) => {
+  locks.request(lock, () => locks.query().then((state) => {
     const names = [...(state.held || []), ...(state.pending || [])].map((l) => l.name || '');
     called = true;
-    call(f, names.filter((n) => n.startsWith(TAB)).map((n) => n.slice(TAB.length)));
+    call(f, names.filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length)));
   })).catch(() => { if (!called) call(f, null); });
 }

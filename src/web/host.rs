@@ -1,11 +1,18 @@
 //! The bindings of `host.js`: the browser calls the wasm module makes, one crossing each.
 
 use crate::prelude::*;
+use crate::web::page_local::Key;
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/web/host.js")]
 extern "C" {
+    /// `object[key]`; what a throwing getter throws is the error.
+    #[wasm_bindgen(catch)]
+    pub fn property(object: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
+    /// The message of a thrown value (`message`, or the value as a string).
+    #[wasm_bindgen(js_name = messageOf)]
+    pub fn message_of(thrown: &JsValue) -> String;
     /// `document.cookie` (`""` when unreadable).
     pub fn cookies() -> String;
     /// Assigns `document.cookie`.
@@ -32,26 +39,17 @@ extern "C" {
     /// Fills `bytes` with cryptographically random bytes.
     #[wasm_bindgen(js_name = fillRandom)]
     pub fn fill_random(bytes: &mut [u8]);
-    /// `[protocol, hostname, timeZone, language, charset, resolution, colorDepth, cookieEnabled]`.
+    /// The facts that stay while the page lives (read in `page.rs`).
     #[wasm_bindgen(js_name = browserInfo)]
-    pub fn browser_info() -> js_sys::Array;
-    /// `[url, referrer, title, viewport, documentSize]`, or `None` when unchanged since the
+    pub fn browser_info() -> JsValue;
+    /// The facts of each event (read in `page.rs`), or `undefined` when unchanged since the
     /// last answer.
     #[wasm_bindgen(js_name = pageFacts)]
-    pub fn page_facts() -> Option<js_sys::Array>;
+    pub fn page_facts() -> JsValue;
     /// The value a callback from `host.js` is called with (callbacks take no arguments, so the
     /// module has one closure shape less per argument list).
     #[wasm_bindgen(js_name = callbackArg)]
     pub fn callback_arg() -> JsValue;
-    /// The values of `options` named in `spec` (`name:type ...`, see `bindings::OPTIONS`), in
-    /// its order, `undefined` for absent ones, after a `""`; or `["field\treason"]` for the
-    /// first invalid one.
-    #[wasm_bindgen(js_name = readOptions)]
-    pub fn read_options(options: &JsValue, spec: &str) -> js_sys::Array;
-    /// A track call's input of `kind` (see `bindings::Input`), type-checked: `[""`, then its
-    /// values`]`, or `["field\treason"]` for the first invalid field.
-    #[wasm_bindgen(js_name = readEvent)]
-    pub fn read_event(kind: u32, event: &JsValue) -> js_sys::Array;
     /// Whether the page is hidden.
     pub fn hidden() -> bool;
     /// Calls `f` on a page event (`visibilitychange`, `pagehide`, `online`).
@@ -59,7 +57,8 @@ extern "C" {
     pub fn on_page(event: &str, f: &Function);
     /// Calls `f` at the end of the current task.
     pub fn microtask(f: &JsValue);
-    /// Sends a request; `done` is called once with `[status, retryAfterMs]` (status 0: no answer).
+    /// Sends a request; `done` is called once with `{status, retryAfterMs}` (read in
+    /// `transport.rs`).
     /// POST when `head` is given: the body is `head`, then `events` each followed by `stm`,
     /// joined by commas, then `tail`. GET otherwise: the URL is `url` + `events[0]`.
     #[allow(clippy::too_many_arguments)]
@@ -76,14 +75,28 @@ extern "C" {
     );
     /// Calls a user callback with a JSON report, logging what it throws.
     pub fn notify(callback: &Function, report: &str);
-    /// Marks this page alive while it lives.
-    pub fn announce(tab_id: &str);
+    /// Settles a `flush()` promise.
+    pub fn settle(resolve: &Function, value: bool);
+    /// Marks this page alive while it lives: the Web Lock `name`, or a heartbeat key `name`
+    /// rewritten every `every_ms`.
+    pub fn announce(name: &str, every_ms: u32);
     /// Stops announcing this page.
-    pub fn retire(tab_id: &str);
-    /// Calls `f` with `liveTabIds` (`null`: the lock was refused) while holding the
-    /// origin-wide lock `name`.
+    pub fn retire(name: &str);
+    /// Calls `f` while holding the origin-wide lock `lock`, with the ids of the live tabs (the
+    /// lock names starting with `prefix`, without it); with `false` where Web Locks are
+    /// missing, `null` when the lock was refused.
     #[wasm_bindgen(js_name = whileLocked)]
-    pub fn while_locked(name: &str, f: &JsValue);
+    pub fn while_locked(lock: &str, prefix: &str, f: &JsValue);
+}
+
+/// A string property of one of `host.js`'s answers (`""` when it is not a string).
+pub fn text(object: &JsValue, key: &Key) -> String {
+    property(object, key.js()).ok().and_then(|v| v.as_string()).unwrap_or_default()
+}
+
+/// A number property of one of `host.js`'s answers (`NaN` when it is not a number).
+pub fn number(object: &JsValue, key: &Key) -> f64 {
+    property(object, key.js()).ok().and_then(|v| v.as_f64()).unwrap_or(f64::NAN)
 }
 
 /// The items of a JS array of strings (`""` for any other item), converted one by one: a

@@ -12,3 +12,4 @@ pub mod page_local;
 pub mod runtime;
 pub mod timer;
 pub mod transport;
+pub mod wire;

@@ -3,26 +3,42 @@
 
 use crate::core::tracker::{BrowserInfo, Page};
 use crate::web::host;
-use crate::web::page_local::PageLocal;
+use crate::web::page_local::{PageLocal, keys};
 use alloc::rc::Rc;
 use core::cell::RefCell;
 
 /// The page facts last read, shared by the page's trackers (as `host.js` is).
 static LAST: PageLocal<RefCell<Rc<Page>>> = PageLocal::new(Default::default);
 
+keys! {
+    PROTOCOL = "protocol",
+    HOSTNAME = "hostname",
+    TIME_ZONE = "timeZone",
+    LANGUAGE = "language",
+    CHARSET = "charset",
+    RESOLUTION = "resolution",
+    COLOR_DEPTH = "colorDepth",
+    COOKIE_ENABLED = "cookieEnabled",
+    URL = "url",
+    REFERRER = "referrer",
+    TITLE = "title",
+    VIEWPORT = "viewport",
+    DOCUMENT_SIZE = "documentSize",
+}
+
 /// The facts that stay the same while the page lives.
 pub fn browser_info() -> BrowserInfo {
-    let mut facts = host::strings(host::browser_info());
-    let mut next = || facts.next().unwrap_or_default();
+    let facts = host::browser_info();
+    let text = |key| host::text(&facts, key);
     BrowserInfo {
-        protocol: next(),
-        hostname: next(),
-        timezone: next(),
-        language: next(),
-        charset: next(),
-        resolution: next(),
-        color_depth: next(),
-        cookie_enabled: !next().is_empty(),
+        protocol: text(&PROTOCOL),
+        hostname: text(&HOSTNAME),
+        timezone: text(&TIME_ZONE),
+        language: text(&LANGUAGE),
+        charset: text(&CHARSET),
+        resolution: text(&RESOLUTION),
+        color_depth: text(&COLOR_DEPTH),
+        cookie_enabled: !text(&COOKIE_ENABLED).is_empty(),
     }
 }
 
@@ -30,15 +46,15 @@ pub fn browser_info() -> BrowserInfo {
 /// they changed since the last event.
 pub fn page() -> Rc<Page> {
     let Ok(mut last) = LAST.try_borrow_mut() else { return Rc::default() };
-    if let Some(facts) = host::page_facts() {
-        let mut facts = host::strings(facts);
-        let mut next = || facts.next().unwrap_or_default();
+    let facts = host::page_facts();
+    if !facts.is_undefined() {
+        let text = |key| host::text(&facts, key);
         *last = Rc::new(Page {
-            url: next(),
-            referrer: next(),
-            title: next(),
-            viewport: next(),
-            document_size: next(),
+            url: text(&URL),
+            referrer: text(&REFERRER),
+            title: text(&TITLE),
+            viewport: text(&VIEWPORT),
+            document_size: text(&DOCUMENT_SIZE),
         });
     }
     Rc::clone(&last)

@@ -1,0 +1,430 @@
+//! What crosses the boundary from JavaScript: `newTracker`'s options and the track calls'
+//! input, read property by property **by name** into the core's types, and type-checked here,
+//! once. A property whose getter throws is reported as a
+//! field that could not be read; nothing of it reaches the page as an exception.
+//!
+//! Error messages name the field as JavaScript spells it (`appId`, `context[1].data`, ...);
+//! the core's own checks ([`Config::validate`], [`Event::validate`]) follow.
+
+use crate::core::text::{concat, push_uint};
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use crate::core::config::{Config, Method, StateStorage};
+use crate::core::cookie::SameSite;
+use crate::core::delivery::Credentials;
+use crate::core::event::{Event, ScreenView, SelfDescribingJson, StructEvent, Timestamp, TrackOptions};
+use crate::error::{Error, Result};
+use crate::web::host;
+use crate::web::page_local::{Key, keys};
+use crate::web::runtime::Callbacks;
+use js_sys::{Array, Function};
+use wasm_bindgen::prelude::*;
+
+// The property names read, each made a JS string once per page.
+keys! {
+    APP_ID = "appId",
+    PLATFORM = "platform",
+    COOKIE_NAME = "cookieName",
+    POST_PATH = "postPath",
+    CREDENTIALS = "credentials",
+    COOKIE_DOMAIN = "cookieDomain",
+    DISCOVER_ROOT_DOMAIN = "discoverRootDomain",
+    COOKIE_SAME_SITE = "cookieSameSite",
+    COOKIE_SECURE = "cookieSecure",
+    COOKIE_LIFETIME = "cookieLifetime",
+    SESSION_COOKIE_TIMEOUT = "sessionCookieTimeout",
+    FOREGROUND_TIMEOUT = "foregroundTimeout",
+    BACKGROUND_TIMEOUT = "backgroundTimeout",
+    STATE_STORAGE_STRATEGY = "stateStorageStrategy",
+    EVENT_METHOD = "eventMethod",
+    ENCODE_BASE64 = "encodeBase64",
+    CONNECTION_TIMEOUT = "connectionTimeout",
+    BUFFER_SIZE = "bufferSize",
+    MAX_POST_BYTES = "maxPostBytes",
+    KEEPALIVE = "keepalive",
+    CONTEXTS = "contexts",
+    RETRY_STATUS_CODES = "retryStatusCodes",
+    DONT_RETRY_STATUS_CODES = "dontRetryStatusCodes",
+    RETRY_BASE_DELAY = "retryBaseDelay",
+    RETRY_MAX_DELAY = "retryMaxDelay",
+    MAX_QUEUE_SIZE = "maxQueueSize",
+    MAX_QUEUE_BYTES = "maxQueueBytes",
+    MAX_LOCAL_STORAGE_QUEUE_BYTES = "maxLocalStorageQueueBytes",
+    ON_SESSION_UPDATE = "onSessionUpdate",
+    ON_SESSION_UPDATE_CALLBACK = "onSessionUpdateCallback",
+    ON_REQUEST_SUCCESS = "onRequestSuccess",
+    ON_REQUEST_FAILURE = "onRequestFailure",
+    ON_EVENT_DROPPED = "onEventDropped",
+    SESSION = "session",
+    WEB_PAGE = "webPage",
+    TITLE = "title",
+    NAME = "name",
+    ID = "id",
+    TYPE = "type",
+    TRANSITION_TYPE = "transitionType",
+    EVENT = "event",
+    CATEGORY = "category",
+    ACTION = "action",
+    LABEL = "label",
+    PROPERTY = "property",
+    VALUE = "value",
+    CONTEXT = "context",
+    TIMESTAMP = "timestamp",
+    SCHEMA = "schema",
+    DATA = "data",
+}
+
+/// Reads one object's properties by name and type-checks them. The first failure is kept (as
+/// an [`Error::Config`] or [`Error::Event`] naming the field) and every later read answers
+/// `None`, so callers read on and check [`Reader::finish`] once: the checks are compiled once
+/// each, not once per property.
+struct Reader<'a> {
+    object: Option<&'a JsValue>,
+    /// Prepended to a key to name the field in an error (`contexts.`, `context[1].`, ...).
+    prefix: &'a str,
+    options: bool,
+    error: Option<Error>,
+}
+
+impl<'a> Reader<'a> {
+    /// Reads `value`'s properties (`None` for anything but an object: every property absent).
+    fn new(value: &'a JsValue, prefix: &'a str, options: bool) -> Self {
+        Reader { object: value.is_object().then_some(value), prefix, options, error: None }
+    }
+
+    /// Records the first failure, of the field `key` names.
+    #[inline(never)]
+    fn fail(&mut self, key: &str, reason: &str) {
+        if self.error.is_none() {
+            let field = concat(&[self.prefix, key]);
+            self.error =
+                Some(if self.options { Error::config(field, reason) } else { Error::event(field, reason) });
+        }
+    }
+
+    /// The property (`None` when absent or `null`, or after a failure); a getter that throws is
+    /// a failure.
+    #[inline(never)]
+    fn value(&mut self, key: &Key) -> Option<JsValue> {
+        if self.error.is_some() {
+            return None;
+        }
+        match host::property(self.object?, key.js()) {
+            Ok(value) if value.is_null_or_undefined() => None,
+            Ok(value) => Some(value),
+            Err(thrown) => {
+                self.fail(key.name(), &concat(&["could not be read (", &host::message_of(&thrown), ")"]));
+                None
+            }
+        }
+    }
+
+    /// The property if `check` accepts it, else a failure with `reason`.
+    #[inline(never)]
+    fn checked(&mut self, key: &Key, check: fn(&JsValue) -> bool, reason: &str) -> Option<JsValue> {
+        let value = self.value(key)?;
+        if check(&value) {
+            Some(value)
+        } else {
+            self.fail(key.name(), reason);
+            None
+        }
+    }
+
+    #[inline(never)]
+    fn string(&mut self, key: &Key) -> Option<String> {
+        self.checked(key, |v| v.is_string(), "must be a string")?.as_string()
+    }
+
+    #[inline(never)]
+    fn boolean(&mut self, key: &Key) -> Option<bool> {
+        self.checked(key, |v| v.as_bool().is_some(), "must be a boolean")?.as_bool()
+    }
+
+    #[inline(never)]
+    fn number(&mut self, key: &Key) -> Option<f64> {
+        let finite = |v: &JsValue| v.as_f64().is_some_and(f64::is_finite);
+        self.checked(key, finite, "must be a finite number")?.as_f64()
+    }
+
+    /// A non-negative whole number, at most 9e15.
+    #[inline(never)]
+    fn whole(&mut self, key: &Key) -> Option<u64> {
+        let whole =
+            |v: &JsValue| v.as_f64().is_some_and(|n| (0.0..=9e15).contains(&n) && (n as u64) as f64 == n);
+        Some(self.checked(key, whole, "must be a non-negative whole number")?.as_f64()? as u64)
+    }
+
+    fn size(&mut self, key: &Key) -> Option<usize> {
+        self.whole(key).map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    fn seconds(&mut self, key: &Key) -> Option<i64> {
+        self.whole(key).map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+    }
+
+    /// An array of HTTP status codes (100–599).
+    #[inline(never)]
+    fn status_codes(&mut self, key: &Key) -> Option<Vec<u16>> {
+        let codes = |v: &JsValue| {
+            Array::is_array(v)
+                && Array::from(v).iter().all(|n| n.as_f64().is_some_and(|n| (100.0..600.0).contains(&n)))
+        };
+        let value = self.checked(key, codes, "must be an array of HTTP status codes")?;
+        Some(Array::from(&value).iter().filter_map(|n| n.as_f64()).map(|n| n as u16).collect())
+    }
+
+    #[inline(never)]
+    fn function(&mut self, key: &Key) -> Option<Function> {
+        Some(self.checked(key, JsValue::is_function, "must be a function")?.unchecked_into())
+    }
+
+    /// A string that must be one of `parse`'s values.
+    fn one_of<T>(&mut self, key: &Key, parse: fn(&str) -> Option<T>, allowed: &str) -> Option<T> {
+        let value = parse(&self.string(key)?);
+        if value.is_none() {
+            self.not_one_of(key, allowed);
+        }
+        value
+    }
+
+    #[inline(never)]
+    fn not_one_of(&mut self, key: &Key, allowed: &str) {
+        self.fail(key.name(), &concat(&["must be one of ", allowed]));
+    }
+
+    /// A required, non-empty string.
+    #[inline(never)]
+    fn required(&mut self, key: &Key) -> String {
+        match self.string(key) {
+            Some(text) if !text.is_empty() => text,
+            _ => {
+                self.fail(key.name(), "must be a non-empty string");
+                String::new()
+            }
+        }
+    }
+
+    /// The first failure, if any.
+    fn finish(self) -> Result<()> {
+        self.error.map_or(Ok(()), Err)
+    }
+}
+
+fn method(text: &str) -> Option<Method> {
+    match text.to_ascii_lowercase().as_str() {
+        "post" => Some(Method::Post),
+        "get" => Some(Method::Get),
+        _ => None,
+    }
+}
+
+/// Sets `slot` when `value` is given.
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *slot = value;
+    }
+}
+
+/// Reads `newTracker`'s options (`undefined` or `null`: all defaults) into `config`; returns
+/// the callbacks.
+///
+/// # Errors
+/// [`Error::Config`] naming the first option of the wrong type or value.
+pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks> {
+    if !options.is_null_or_undefined() && !options.is_object() {
+        return Err(Error::config("config", "must be an object"));
+    }
+    let mut o = Reader::new(options, "", true);
+    set(&mut config.app_id, o.string(&APP_ID));
+    set(&mut config.platform, o.string(&PLATFORM));
+    set(&mut config.cookie_name, o.string(&COOKIE_NAME));
+    set(&mut config.post_path, o.string(&POST_PATH));
+    let allowed = "'include', 'same-origin', 'omit'";
+    set(&mut config.credentials, o.one_of(&CREDENTIALS, Credentials::parse, allowed));
+    config.cookie_domain = o.string(&COOKIE_DOMAIN);
+    config.discover_root_domain = o.boolean(&DISCOVER_ROOT_DOMAIN).unwrap_or(config.cookie_domain.is_none());
+    let same_site = "'Strict', 'Lax', 'None'";
+    set(&mut config.cookie_same_site, o.one_of(&COOKIE_SAME_SITE, SameSite::parse, same_site));
+    config.cookie_secure = o.boolean(&COOKIE_SECURE);
+    set(&mut config.cookie_lifetime_s, o.seconds(&COOKIE_LIFETIME));
+    set(&mut config.session_cookie_timeout_s, o.seconds(&SESSION_COOKIE_TIMEOUT));
+    config.foreground_timeout_s = o.seconds(&FOREGROUND_TIMEOUT).unwrap_or(config.session_cookie_timeout_s);
+    config.background_timeout_s = o.seconds(&BACKGROUND_TIMEOUT).unwrap_or(config.session_cookie_timeout_s);
+    let strategies = "'cookieAndLocalStorage', 'cookie', 'localStorage', 'none'";
+    let strategy = o.one_of(&STATE_STORAGE_STRATEGY, StateStorage::parse, strategies);
+    set(&mut config.state_storage, strategy);
+    set(&mut config.method, o.one_of(&EVENT_METHOD, method, "'post', 'get'"));
+    config.encode_base64 = o.boolean(&ENCODE_BASE64).unwrap_or(config.method == Method::Get);
+    if let Some(ms) = o.whole(&CONNECTION_TIMEOUT) {
+        match u32::try_from(ms) {
+            Ok(ms) => config.connection_timeout_ms = ms,
+            Err(_) => o.fail(CONNECTION_TIMEOUT.name(), "is too large"),
+        }
+    }
+    set(&mut config.buffer_size, o.size(&BUFFER_SIZE));
+    set(&mut config.max_post_bytes, o.size(&MAX_POST_BYTES));
+    set(&mut config.keepalive, o.boolean(&KEEPALIVE));
+    if let Some(contexts) = o.checked(&CONTEXTS, JsValue::is_object, "must be an object") {
+        let mut c = Reader::new(&contexts, "contexts.", true);
+        config.session_context = c.boolean(&SESSION).unwrap_or(true);
+        config.web_page_context = c.boolean(&WEB_PAGE).unwrap_or(true);
+        c.finish()?;
+    }
+    set(&mut config.retry.retry_status_codes, o.status_codes(&RETRY_STATUS_CODES));
+    let dont = o.status_codes(&DONT_RETRY_STATUS_CODES);
+    set(&mut config.retry.dont_retry_status_codes, dont);
+    set(&mut config.retry.base_delay_ms, o.whole(&RETRY_BASE_DELAY));
+    set(&mut config.retry.max_delay_ms, o.whole(&RETRY_MAX_DELAY));
+    set(&mut config.queue_limits.max_events, o.size(&MAX_QUEUE_SIZE));
+    set(&mut config.queue_limits.max_bytes, o.size(&MAX_QUEUE_BYTES));
+    let persisted = o.size(&MAX_LOCAL_STORAGE_QUEUE_BYTES);
+    set(&mut config.queue_limits.max_persisted_bytes, persisted);
+    let on_session_update = o.function(&ON_SESSION_UPDATE);
+    let alias = o.function(&ON_SESSION_UPDATE_CALLBACK);
+    let callbacks = Callbacks {
+        on_session_update: on_session_update.or(alias),
+        on_request_success: o.function(&ON_REQUEST_SUCCESS),
+        on_request_failure: o.function(&ON_REQUEST_FAILURE),
+        on_event_dropped: o.function(&ON_EVENT_DROPPED),
+    };
+    o.finish()?;
+    Ok(callbacks)
+}
+
+/// A track call's argument (anything but an object reads as an event without fields).
+pub struct EventReader<'a>(Reader<'a>);
+
+impl<'a> EventReader<'a> {
+    /// Reads `value`.
+    pub fn new(value: &'a JsValue) -> Self {
+        EventReader(Reader::new(value, "", false))
+    }
+
+    /// `trackPageView`'s event (`None` after a failure, which [`EventReader::options`] returns).
+    pub fn page_view(&mut self) -> Option<Event> {
+        Some(Event::PageView { title: self.0.string(&TITLE) })
+    }
+
+    /// `trackScreenView`'s event.
+    pub fn screen_view(&mut self) -> Option<Event> {
+        let r = &mut self.0;
+        Some(Event::ScreenView(ScreenView {
+            name: r.required(&NAME),
+            id: r.string(&ID),
+            screen_type: r.string(&TYPE),
+            transition_type: r.string(&TRANSITION_TYPE),
+        }))
+    }
+
+    /// `trackSelfDescribingEvent`'s event.
+    pub fn self_describing(&mut self) -> Option<Event> {
+        let event = self.0.value(&EVENT);
+        self_describing_json(&mut self.0, "event", event).map(Event::SelfDescribing)
+    }
+
+    /// `trackStructEvent`'s event.
+    pub fn structured(&mut self) -> Option<Event> {
+        let r = &mut self.0;
+        let category = r.required(&CATEGORY);
+        let action = r.required(&ACTION);
+        let label = r.string(&LABEL);
+        let property = r.string(&PROPERTY);
+        // Formatted by the browser, as `String(value)` writes it (no float formatting in wasm).
+        let value = r.number(&VALUE);
+        let value =
+            value.and_then(|v| js_sys::Number::from(v).to_string_with_radix(10).ok()).map(String::from);
+        Some(Event::Struct(StructEvent { category, action, label, property, value }))
+    }
+
+    /// The options every track call takes (`context` entities and `timestamp`), once the
+    /// event's own fields are read; the first invalid field is the error.
+    ///
+    /// # Errors
+    /// [`Error::Event`] naming the first invalid field of the whole input.
+    pub fn options(mut self) -> Result<TrackOptions> {
+        let r = &mut self.0;
+        let mut options = TrackOptions::default();
+        if let Some(context) = r.checked(&CONTEXT, Array::is_array, "must be an array") {
+            let context: Array = context.unchecked_into();
+            for (i, entity) in context.iter().enumerate() {
+                let mut field = String::from("context[");
+                push_uint(&mut field, i as u64, 0);
+                field.push(']');
+                let entity = (!entity.is_null_or_undefined()).then_some(entity);
+                match self_describing_json(r, &field, entity) {
+                    Some(sdj) => options.context.push(sdj),
+                    None => break,
+                }
+            }
+        }
+        if let Some(ts) = r.value(&TIMESTAMP) {
+            options.timestamp = timestamp(r, ts);
+        }
+        self.0.finish()?;
+        Ok(options)
+    }
+}
+
+/// A self-describing JSON under `field`: `{schema, data}` with `data` an object.
+fn self_describing_json(
+    r: &mut Reader<'_>,
+    field: &str,
+    value: Option<JsValue>,
+) -> Option<SelfDescribingJson> {
+    if r.error.is_some() {
+        return None;
+    }
+    let Some(value) = value.filter(JsValue::is_object) else {
+        r.fail(field, "must be an object with schema and data");
+        return None;
+    };
+    let prefix = concat(&[field, "."]);
+    let mut sdj = Reader::new(&value, &prefix, false);
+    let schema = sdj.string(&SCHEMA);
+    if schema.is_none() {
+        sdj.fail(SCHEMA.name(), "is required");
+    }
+    let data = sdj.value(&DATA).filter(|d| !Array::is_array(d) && d.is_object());
+    if data.is_none() {
+        sdj.fail(DATA.name(), "must be an object");
+    }
+    // JSON.stringify refuses cycles and BigInts, and may run a throwing toJSON.
+    let json =
+        data.and_then(|d| js_sys::JSON::stringify(&d).ok()).and_then(|text| JsValue::from(text).as_string());
+    if json.is_none() {
+        sdj.fail(DATA.name(), "cannot be serialized to JSON");
+    }
+    let checked = sdj
+        .finish()
+        .and_then(|()| SelfDescribingJson::new(field, &schema.unwrap_or_default(), json.unwrap_or_default()));
+    match checked {
+        Ok(sdj) => Some(sdj),
+        Err(err) => {
+            r.error = Some(err);
+            None
+        }
+    }
+}
+
+/// A `timestamp`: a number (device time) or `{type: 'ttm' | 'dtm', value}`.
+fn timestamp(r: &mut Reader<'_>, value: JsValue) -> Option<Timestamp> {
+    if let Some(ms) = value.as_f64().filter(|ms| ms.is_finite()) {
+        return Some(Timestamp::Device(ms as i64));
+    }
+    let mut t = Reader::new(&value, "timestamp.", false);
+    let ms = t.number(&VALUE);
+    let kind = t.string(&TYPE);
+    let stamp = match (kind.as_deref(), ms) {
+        (Some("ttm"), Some(ms)) => Some(Timestamp::True(ms as i64)),
+        (Some("dtm"), Some(ms)) => Some(Timestamp::Device(ms as i64)),
+        _ => None,
+    };
+    if let Err(err) = t.finish() {
+        r.error = Some(err);
+    } else if stamp.is_none() {
+        r.fail("timestamp", "must be a number or {type: 'ttm' | 'dtm', value: number}");
+    }
+    stamp
+}

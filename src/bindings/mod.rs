@@ -1,0 +1,259 @@
+//! The JavaScript API (wasm32 only): `newTracker` and the tracker's methods, named as in
+//! @snowplow/browser-tracker. Input is read by name and validated in [`input`], once, into the
+//! core's typed values. Bad configuration or event input throws an `Error` naming the field;
+//! nothing else throws.
+
+pub mod input;
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use crate::core::config::Config;
+use crate::core::event::Event;
+use crate::core::tracker::Tracker as CoreTracker;
+use crate::error::Error;
+use crate::web::runtime::{self, Runtime, Shared};
+use crate::web::{domain, env::WebEnv, page};
+use alloc::rc::Rc;
+use input::EventReader;
+use js_sys::JSON;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/** A self-describing JSON: an event body or an entity. */
+export interface SelfDescribingJson { schema: string; data: Record<string, unknown>; }
+/** A `timestamp` option: a number is the device timestamp (`dtm`); `{type: 'ttm'}` a true timestamp. */
+export type Timestamp = number | { type: 'ttm' | 'dtm'; value: number };
+/** Options every track call accepts. */
+export interface CommonEventProperties { context?: SelfDescribingJson[] | null; timestamp?: Timestamp | null; }
+/** `trackPageView` input. */
+export interface PageViewEvent extends CommonEventProperties { title?: string | null; }
+/** `trackScreenView` input. */
+export interface ScreenViewEvent extends CommonEventProperties { name: string; id?: string; type?: string; transitionType?: string; }
+/** `trackSelfDescribingEvent` input. */
+export interface SelfDescribingEvent extends CommonEventProperties { event: SelfDescribingJson; }
+/** `trackStructEvent` input. */
+export interface StructuredEvent extends CommonEventProperties { category: string; action: string; label?: string; property?: string; value?: number; }
+/** The `client_session` entity data. */
+export interface ClientSession {
+  userId: string; sessionId: string; eventIndex: number; sessionIndex: number;
+  previousSessionId: string | null; storageMechanism: 'COOKIE_1' | 'LOCAL_STORAGE';
+  firstEventId: string | null; firstEventTimestamp: string | null;
+}
+/** `newTracker` options; defaults as in @snowplow/browser-tracker unless noted. */
+export interface TrackerConfiguration {
+  appId?: string; platform?: string;
+  cookieName?: string; cookieDomain?: string; discoverRootDomain?: boolean;
+  cookieSameSite?: 'Strict' | 'Lax' | 'None';
+  /** Default: true on https pages, false on http (the JS tracker always defaults to true). */
+  cookieSecure?: boolean;
+  cookieLifetime?: number; sessionCookieTimeout?: number;
+  /** Inactivity (seconds) that ends a session while the page is visible; default sessionCookieTimeout. */
+  foregroundTimeout?: number;
+  /** Inactivity (seconds) that ends a session while the page is hidden; default sessionCookieTimeout. */
+  backgroundTimeout?: number;
+  stateStorageStrategy?: 'cookieAndLocalStorage' | 'cookie' | 'localStorage' | 'none';
+  eventMethod?: 'post' | 'get'; postPath?: string; encodeBase64?: boolean;
+  connectionTimeout?: number; bufferSize?: number; maxPostBytes?: number;
+  credentials?: 'include' | 'same-origin' | 'omit'; keepalive?: boolean;
+  /** Entities attached to every event; both on by default (the JS tracker has session off). */
+  contexts?: { session?: boolean; webPage?: boolean };
+  /** Called with the new client_session when a session starts. Alias: onSessionUpdateCallback. */
+  onSessionUpdate?: (session: ClientSession) => void;
+  /** Status codes always retried / never retried (400, 401, 403, 410, 422 are never retried unless listed in retryStatusCodes). */
+  retryStatusCodes?: number[]; dontRetryStatusCodes?: number[];
+  /** Backoff after a failed send: base (default 1000 ms), doubled per failure up to the max (default 60000 ms), with jitter. */
+  retryBaseDelay?: number; retryMaxDelay?: number;
+  /** Most events (default 100000) and bytes (default 64 MiB) queued; beyond them events are dropped and reported. */
+  maxQueueSize?: number; maxQueueBytes?: number;
+  /** Most bytes of queued events kept in localStorage (default 2 MiB, leaving the site room in the origin's quota); the rest wait in memory. */
+  maxLocalStorageQueueBytes?: number;
+  /** A request was answered 2xx. */
+  onRequestSuccess?: (report: RequestReport) => void;
+  /** A request failed; `willRetry` false means its events were dropped (non-retryable status). */
+  onRequestFailure?: (report: RequestReport) => void;
+  /** The queue was full and an event was dropped. */
+  onEventDropped?: (report: { eventId: string; reason: string }) => void;
+}
+/** What onRequestSuccess / onRequestFailure receive. */
+export interface RequestReport { events: number; eventIds: string[]; status: number | null; willRetry?: boolean; }
+/** getDeliveryStats() counters. */
+export interface DeliveryStats { queued: number; inFlight: number; sent: number; failed: number; retried: number; dropped: number; }
+"#;
+
+/// A JS `Error` for `err`.
+fn js_error(err: Error) -> JsError {
+    JsError::new(&err.message())
+}
+
+/// A snowtrack tracker, created by `newTracker`.
+#[wasm_bindgen(js_name = Tracker)]
+pub struct JsTracker {
+    shared: Shared,
+}
+
+/// Creates a tracker sending to `collectorUrl` (`https://` is assumed on https pages when the
+/// scheme is missing). Throws an `Error` naming the field when an option is invalid.
+#[wasm_bindgen(js_name = newTracker)]
+pub fn new_tracker(
+    #[wasm_bindgen(unchecked_param_type = "string")] namespace: JsValue,
+    #[wasm_bindgen(js_name = collectorUrl, unchecked_param_type = "string")] collector_url: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "TrackerConfiguration")] config: Option<js_sys::Object>,
+) -> core::result::Result<JsTracker, JsError> {
+    let options = config.map_or(JsValue::UNDEFINED, JsValue::from);
+    let namespace =
+        namespace.as_string().ok_or_else(|| js_error(Error::config("namespace", "must be a string")))?;
+    let collector_url = collector_url
+        .as_string()
+        .ok_or_else(|| js_error(Error::config("collectorUrl", "must be a string")))?;
+    let mut core_config = Config::new(&namespace, &collector_url);
+    let callbacks = input::read_options(&mut core_config, &options).map_err(js_error)?;
+    let browser = page::browser_info();
+    let mut env = WebEnv::new();
+    let discover = core_config.cookie_domain.is_none()
+        && core_config.discover_root_domain
+        && core_config.state_storage.uses_cookies();
+    let root = discover.then(|| {
+        let secure = core_config.secure_cookies(&browser.protocol);
+        domain::find_root_domain(&browser.hostname, core_config.cookie_same_site, secure)
+    });
+    let tracker = CoreTracker::new(core_config, browser, root, &mut env).map_err(js_error)?;
+    Ok(JsTracker { shared: Runtime::start(tracker, env, callbacks) })
+}
+
+impl JsTracker {
+    /// Applies `f` to the shared state (at the end of the task when the state is in use: a
+    /// call from inside one of the tracker's own host calls), never a panic.
+    fn with(&self, f: impl FnOnce(&mut Runtime) + 'static) {
+        runtime::input(&Rc::downgrade(&self.shared), move |rt, _| f(rt));
+    }
+
+    /// Reads the shared state (no input, nothing to perform); `None` while it is in use.
+    fn peek<T>(&self, f: impl FnOnce(&Runtime) -> T) -> Option<T> {
+        self.shared.try_borrow().ok().map(|rt| f(&rt))
+    }
+
+    /// Reads `event` (`build` reads the event's own fields, then the common options follow)
+    /// and tracks it. A call made while the tracker is in use is tracked at the end of the task.
+    fn track<'v>(
+        &self,
+        event: &'v JsValue,
+        build: fn(&mut EventReader<'v>) -> Option<Event>,
+    ) -> core::result::Result<(), JsError> {
+        let mut reader = EventReader::new(event);
+        let event = build(&mut reader);
+        let options = reader.options().map_err(js_error)?;
+        let Some(event) = event else { return Ok(()) }; // a failure is always reported above
+        event.validate().map_err(js_error)?;
+        let page = page::page();
+        self.with(move |rt| rt.track(event, options, &page));
+        Ok(())
+    }
+}
+
+#[wasm_bindgen(js_class = Tracker)]
+impl JsTracker {
+    /// Tracks a page view (`title` defaults to `document.title`).
+    #[wasm_bindgen(js_name = trackPageView)]
+    pub fn track_page_view(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "PageViewEvent")] event: Option<js_sys::Object>,
+    ) -> core::result::Result<(), JsError> {
+        let event = event.map_or(JsValue::UNDEFINED, JsValue::from);
+        self.track(&event, EventReader::page_view)
+    }
+
+    /// Tracks a screen view (mobile data model) and makes it the current screen.
+    #[wasm_bindgen(js_name = trackScreenView)]
+    pub fn track_screen_view(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ScreenViewEvent")] event: JsValue,
+    ) -> core::result::Result<(), JsError> {
+        self.track(&event, EventReader::screen_view)
+    }
+
+    /// Tracks a self-describing event.
+    #[wasm_bindgen(js_name = trackSelfDescribingEvent)]
+    pub fn track_self_describing_event(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SelfDescribingEvent")] event: JsValue,
+    ) -> core::result::Result<(), JsError> {
+        self.track(&event, EventReader::self_describing)
+    }
+
+    /// Tracks a structured event.
+    #[wasm_bindgen(js_name = trackStructEvent)]
+    pub fn track_struct_event(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "StructuredEvent")] event: JsValue,
+    ) -> core::result::Result<(), JsError> {
+        self.track(&event, EventReader::structured)
+    }
+
+    /// Sets the business user id (`uid`); `null` or `undefined` clears it.
+    #[wasm_bindgen(js_name = setUserId)]
+    pub fn set_user_id(&self, #[wasm_bindgen(js_name = userId)] user_id: Option<String>) {
+        self.with(move |rt| rt.tracker.set_user_id(user_id));
+    }
+
+    /// Starts a new session now, written to storage at once.
+    #[wasm_bindgen(js_name = newSession)]
+    pub fn new_session(&self) {
+        self.with(|rt| {
+            let update = rt.tracker.new_session(&mut rt.env);
+            rt.session_update(update);
+        });
+    }
+
+    /// The domain user id (`duid`).
+    #[wasm_bindgen(js_name = getDomainUserId)]
+    pub fn get_domain_user_id(&self) -> String {
+        self.peek(|rt| rt.tracker.state().domain_user_id.clone()).unwrap_or_default()
+    }
+
+    /// The current session id (`sid`).
+    #[wasm_bindgen(js_name = getDomainSessionId)]
+    pub fn get_domain_session_id(&self) -> String {
+        self.peek(|rt| rt.tracker.state().session_id.clone()).unwrap_or_default()
+    }
+
+    /// The current session index (`vid`).
+    #[wasm_bindgen(js_name = getDomainSessionIndex)]
+    pub fn get_domain_session_index(&self) -> f64 {
+        self.peek(|rt| rt.tracker.state().visit_count as f64).unwrap_or(0.0)
+    }
+
+    /// The current `client_session` entity data.
+    #[wasm_bindgen(js_name = getSessionContext, unchecked_return_type = "ClientSession")]
+    pub fn get_session_context(&self) -> JsValue {
+        self.peek(|rt| rt.tracker.session_context_json())
+            .and_then(|json| JSON::parse(&json).ok())
+            .unwrap_or(JsValue::NULL)
+    }
+
+    /// The full name of the `id` or `ses` cookie, e.g. `_sp_id.1fff`.
+    #[wasm_bindgen(js_name = getCookieName)]
+    pub fn get_cookie_name(&self, base: &str) -> String {
+        self.peek(|rt| {
+            let (id, ses) = rt.tracker.storage_keys();
+            if base == "ses" { ses.to_owned() } else { id.to_owned() }
+        })
+        .unwrap_or_default()
+    }
+
+    /// Sends every queued event now, skipping any retry backoff; resolves to true when the
+    /// queue is empty (false when the collector could not be reached: events stay queued).
+    #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
+    pub fn flush(&self) -> js_sys::Promise {
+        js_sys::Promise::new(&mut |resolve, _reject| self.with(move |rt| rt.flush(resolve)))
+    }
+
+    /// Delivery counters: `{queued, inFlight, sent, failed, retried, dropped}`.
+    #[wasm_bindgen(js_name = getDeliveryStats, unchecked_return_type = "DeliveryStats")]
+    pub fn get_delivery_stats(&self) -> JsValue {
+        self.peek(|rt| rt.delivery.stats().to_json())
+            .and_then(|json| JSON::parse(&json).ok())
+            .unwrap_or(JsValue::NULL)
+    }
+}

@@ -1,0 +1,764 @@
+//! Delivery: everything between "event tracked" and "the collector answered 2xx", as one
+//! sans-IO state machine.
+//!
+//! [`Delivery`] takes plain inputs (an event's wire text, the end of a task, a collector's
+//! answer, a timer firing, the page hiding or showing, the browser coming online, the queue keys
+//! and live tabs found in the browser) and answers with [`Action`]s for the host to perform
+//! (send a request, write or remove a storage key, arm a timer, report to the page). It holds no
+//! clock, no randomness and no browser API: `now` comes with every input and the backoff jitter
+//! from a seed, so every rule below runs deterministically under `cargo test`.
+//!
+//! The policy:
+//! - **Persisted per task.** The events tracked in one task are written together as one chunk
+//!   at the end of the task ([`Action::EndOfTask`], then [`Action::Store`]); a chunk's key is
+//!   removed once all its events left the queue ([`chunks`]). An event is always written before
+//!   it is sent.
+//! - **Batched, two requests in flight.** At the end of a task, sending starts when
+//!   `bufferSize` events wait; requests take as many events as fit in `maxPostBytes` (one per
+//!   GET), and while [`MAX_IN_FLIGHT`] requests are in flight new events accumulate into the
+//!   next batches. An answered request makes room for the next one.
+//! - **Retries.** A network error, timeout, 5xx or 429 puts the events back at the head of the
+//!   queue and waits ([`retry`]): one backoff step per failed round however many requests of
+//!   the round failed, or exactly the collector's `Retry-After`. `online` and `flush()` end the
+//!   wait. 400/401/403/410/422 drop the events (reported); a 413 halves the batch, and drops a
+//!   single event.
+//! - **Page hide.** When the page is hidden or unloaded, everything that fits in the browser's
+//!   [`KEEPALIVE_BUDGET`] goes at once with `keepalive`, whatever the backoff. Such a request
+//!   left unanswered while the page is hidden is *parked*: the page may be unloading and the
+//!   browser may still deliver it, so its events are only sent again once the page is visible.
+//! - **Adoption.** Every [`ADOPT_EVERY_MS`] (and at start) a page looks for chunks of pages that
+//!   are gone (their tab neither holds its Web Lock nor wrote a heartbeat in the last
+//!   [`HEARTBEAT_ALIVE_MS`]) and takes them over: queued, re-keyed under its own tab, sent.
+
+pub mod chunks;
+pub mod queue;
+pub mod retry;
+#[cfg(any(test, feature = "test-util"))]
+pub mod sim;
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use crate::core::json::{ObjectWriter, push_string};
+use crate::core::payload::{self, Method};
+use crate::core::text::concat;
+use alloc::collections::VecDeque;
+use chunks::{Chunks, Finished, queue_key_prefix, queue_key_tab};
+use queue::{InFlight, Queue, QueuedEvent};
+pub use queue::{QueueLimits, Wire};
+pub use retry::{Backoff, DONT_RETRY_STATUS, Outcome, RetryPolicy};
+
+/// Regular requests in flight at most: two keep both the network and the collector busy, and
+/// more gained nothing measurable.
+pub const MAX_IN_FLIGHT: usize = 2;
+/// Browsers refuse `keepalive` requests once their bodies in flight pass 64 KiB.
+pub const KEEPALIVE_BUDGET: usize = 64 * 1024;
+/// How often a page looks for events left by pages that are gone.
+pub const ADOPT_EVERY_MS: u64 = 10_000;
+/// How often a page writes its heartbeat where Web Locks are missing.
+pub const HEARTBEAT_EVERY_MS: u64 = 2_000;
+/// A page whose heartbeat is older than this is gone.
+pub const HEARTBEAT_ALIVE_MS: i64 = 6_000;
+
+/// `credentials` of the requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credentials {
+    /// `include` (default): the collector's cookies go along.
+    Include,
+    /// `same-origin`.
+    SameOrigin,
+    /// `omit`.
+    Omit,
+}
+
+impl Credentials {
+    /// Parses the option value.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "include" => Some(Credentials::Include),
+            "same-origin" => Some(Credentials::SameOrigin),
+            "omit" => Some(Credentials::Omit),
+            _ => None,
+        }
+    }
+
+    /// The `fetch` option value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Credentials::Include => "include",
+            Credentials::SameOrigin => "same-origin",
+            Credentials::Omit => "omit",
+        }
+    }
+}
+
+/// The part of the tracker configuration delivery needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendSettings {
+    /// `eventMethod`.
+    pub method: Method,
+    /// The URL events are sent to (POST), or the one before the query (GET).
+    pub endpoint: String,
+    /// `maxPostBytes`: the largest POST body to build.
+    pub max_post_bytes: usize,
+    /// `bufferSize`: events to collect before sending.
+    pub buffer_size: usize,
+    /// `credentials`.
+    pub credentials: Credentials,
+    /// `keepalive` on every request.
+    pub keepalive: bool,
+    /// `connectionTimeout`, ms.
+    pub connection_timeout_ms: u32,
+    /// Which answers are retried and the backoff.
+    pub retry: RetryPolicy,
+    /// Queue limits.
+    pub limits: QueueLimits,
+    /// Whether queued events are persisted in localStorage.
+    pub persist: bool,
+}
+
+/// A request for the host to perform; it reports back with [`Delivery::answered`].
+///
+/// POST: `url` is the endpoint and the body is [`payload::post_body`] of `wires` stamped with
+/// `stm_ms`. GET: the URL is `url` (`endpoint?stm=…&`) followed by the one wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request<W> {
+    /// Identifies the request in [`Delivery::answered`].
+    pub id: u64,
+    /// `POST` or `GET`.
+    pub method: Method,
+    /// The endpoint (POST), or the URL before the event's query (GET).
+    pub url: String,
+    /// The send time stamped on every event (`stm`).
+    pub stm_ms: i64,
+    /// The events' wire forms, in order.
+    pub wires: Vec<W>,
+    /// Size of the body (POST) or URL (GET) in bytes.
+    pub bytes: usize,
+    /// `fetch`'s `keepalive`, so the request can outlive the page.
+    pub keepalive: bool,
+    /// `fetch`'s `credentials`.
+    pub credentials: Credentials,
+    /// Abort after this many ms.
+    pub timeout_ms: u32,
+}
+
+impl Request<String> {
+    /// The POST body (`None` for GET).
+    pub fn body(&self) -> Option<String> {
+        (self.method == Method::Post)
+            .then(|| payload::post_body(self.wires.iter().map(String::as_str), self.stm_ms))
+    }
+
+    /// The full URL (with the event's query for GET).
+    pub fn full_url(&self) -> String {
+        match self.method {
+            Method::Post => self.url.clone(),
+            Method::Get => concat(&[&self.url, self.wires.first().map_or("", String::as_str)]),
+        }
+    }
+}
+
+/// What the collector answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Answer {
+    /// The HTTP status; `None` for a network error, a timeout or an aborted request.
+    pub status: Option<u16>,
+    /// `Retry-After`, in milliseconds from now.
+    pub retry_after_ms: Option<u64>,
+}
+
+/// The timers delivery uses; arming one replaces the armed one of the same kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    /// The backoff after a failure ended.
+    Retry,
+    /// Time to look for other pages' leftovers.
+    Adopt,
+}
+
+/// Which pages of the origin live, as the browser tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveTabs {
+    /// The tab ids whose Web Lock is held or requested.
+    Locks(Vec<String>),
+    /// Without Web Locks: each tab's last heartbeat, epoch ms.
+    Heartbeats(Vec<(String, i64)>),
+    /// The lock guarding adoption was refused: try again later.
+    Unknown,
+}
+
+/// Another page's chunk, read for adoption: its key and its events (`eid`, wire).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrphanChunk<W> {
+    /// Its storage key.
+    pub key: String,
+    /// Its events, in order.
+    pub events: Vec<(String, W)>,
+}
+
+/// Something to tell the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Report {
+    /// `onRequestSuccess`: a request was answered 2xx.
+    Delivered {
+        /// The delivered events.
+        event_ids: Vec<String>,
+        /// The status.
+        status: u16,
+    },
+    /// `onRequestFailure`: a request failed.
+    Failed {
+        /// Its events.
+        event_ids: Vec<String>,
+        /// The status, `None` when there was no answer.
+        status: Option<u16>,
+        /// Whether the events stay queued (false: they were dropped).
+        will_retry: bool,
+    },
+    /// `onEventDropped`: the queue was full.
+    Dropped {
+        /// The event.
+        event_id: String,
+    },
+    /// A `flush()` settled: `ok` when the queue is empty, false when a request failed.
+    Flushed {
+        /// The ticket [`Delivery::flush`] gave.
+        ticket: u64,
+        /// Whether the queue is empty.
+        ok: bool,
+    },
+}
+
+impl Report {
+    /// The report as the JSON object the page's callback gets (`None` for [`Report::Flushed`],
+    /// which settles a promise with a boolean).
+    pub fn to_json(&self) -> Option<String> {
+        let mut out = ObjectWriter::new();
+        let (ids, status, will_retry) = match self {
+            Report::Delivered { event_ids, status } => (event_ids, Some(*status), None),
+            Report::Failed { event_ids, status, will_retry } => (event_ids, *status, Some(*will_retry)),
+            Report::Dropped { event_id } => {
+                out.string("eventId", event_id).string("reason", "queue full");
+                return Some(out.finish());
+            }
+            Report::Flushed { .. } => return None,
+        };
+        out.number("events", ids.len() as u64);
+        let mut list = String::from("[");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                list.push(',');
+            }
+            push_string(&mut list, id);
+        }
+        list.push(']');
+        out.raw("eventIds", &list);
+        match status {
+            Some(status) => out.number("status", status.into()),
+            None => out.raw("status", "null"),
+        };
+        if let Some(will_retry) = will_retry {
+            out.raw("willRetry", if will_retry { "true" } else { "false" });
+        }
+        Some(out.finish())
+    }
+}
+
+/// What the host performs for delivery, in the order given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action<W> {
+    /// Call [`Delivery::end_of_task`] at the end of the current task (a microtask), before any
+    /// other task can run.
+    EndOfTask,
+    /// Perform a request; report with [`Delivery::answered`].
+    Send(Request<W>),
+    /// `localStorage.setItem(key, wires each followed by "\n")`. When storage refuses and
+    /// `chunk` is given, report with [`Delivery::store_refused`].
+    Store {
+        /// The key.
+        key: String,
+        /// The events' wire forms.
+        wires: Vec<W>,
+        /// The chunk written, if it is one of this page's.
+        chunk: Option<u64>,
+    },
+    /// `localStorage.removeItem(key)`.
+    Remove {
+        /// The key.
+        key: String,
+    },
+    /// Call [`Delivery::timer_fired`] with `timer` after `after_ms`, replacing any armed one.
+    Arm {
+        /// Which timer.
+        timer: Timer,
+        /// Delay, ms.
+        after_ms: u64,
+    },
+    /// Mark this page alive for as long as it lives (a Web Lock on `snowtrack.tab.<tab_id>`, or
+    /// a heartbeat key rewritten every `heartbeat_every_ms`).
+    Announce {
+        /// This page's tab id.
+        tab_id: String,
+        /// Heartbeat period where Web Locks are missing.
+        heartbeat_every_ms: u64,
+    },
+    /// Stop marking this page alive (the heartbeat key goes; a lock goes with the page).
+    Retire {
+        /// This page's tab id.
+        tab_id: String,
+    },
+    /// List the storage keys starting with `prefix`; report with [`Delivery::keys_listed`].
+    ListKeys {
+        /// The prefix.
+        prefix: String,
+    },
+    /// Take the origin-wide Web Lock `lock`, and under it find the live tabs and list the keys
+    /// starting with `prefix`; report with [`Delivery::live_tabs`] (still under the lock, so a
+    /// page starting meanwhile is seen alive).
+    FindLiveTabs {
+        /// The lock's name.
+        lock: String,
+        /// The key prefix.
+        prefix: String,
+    },
+    /// Read these keys' chunks; report with [`Delivery::chunks_read`] (still under the lock).
+    ReadChunks {
+        /// The keys.
+        keys: Vec<String>,
+    },
+    /// Tell the page.
+    Report(Report),
+}
+
+/// Delivery counters (`getDeliveryStats()`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryStats {
+    /// Events waiting (not in flight).
+    pub queued: usize,
+    /// Events in requests not yet answered.
+    pub in_flight: usize,
+    /// Events delivered (2xx).
+    pub sent: u64,
+    /// Events rejected by a non-retryable answer.
+    pub failed: u64,
+    /// Event sends retried after a failure.
+    pub retried: u64,
+    /// Events dropped because the queue was full.
+    pub dropped: u64,
+}
+
+impl DeliveryStats {
+    /// `getDeliveryStats()`'s JSON object.
+    pub fn to_json(&self) -> String {
+        let mut out = ObjectWriter::new();
+        out.number("queued", self.queued as u64)
+            .number("inFlight", self.in_flight as u64)
+            .number("sent", self.sent)
+            .number("failed", self.failed)
+            .number("retried", self.retried)
+            .number("dropped", self.dropped);
+        out.finish()
+    }
+}
+
+/// The delivery state machine of one tracker in one page. See the module docs.
+#[derive(Debug)]
+pub struct Delivery<W> {
+    settings: SendSettings,
+    queue: Queue<W>,
+    chunks: Chunks,
+    backoff: Backoff,
+    /// Most events per request while a collector answers 413 to larger batches.
+    batch_cap: Option<usize>,
+    next_request_id: u64,
+    hidden: bool,
+    /// Bytes of page-hide (`keepalive`) requests in flight.
+    unload_bytes: usize,
+    /// Page-hide requests unanswered while the page was hidden (still in flight).
+    parked: Vec<u64>,
+    end_of_task_scheduled: bool,
+    flush_tickets: Vec<u64>,
+    next_ticket: u64,
+    stats: DeliveryStats,
+    /// xorshift64* state for the backoff jitter.
+    jitter_state: u64,
+    actions: VecDeque<Action<W>>,
+}
+
+impl<W: Wire> Delivery<W> {
+    /// Delivery for tracker `namespace` in the page `tab_id`, sending as `settings` says;
+    /// `seed` seeds the backoff jitter (any value; 0 is replaced).
+    pub fn new(settings: SendSettings, namespace: &str, tab_id: String, seed: u64) -> Self {
+        let chunks = Chunks::new(queue_key_prefix(namespace), tab_id, settings.limits.max_persisted_bytes);
+        Delivery {
+            queue: Queue::new(settings.limits),
+            settings,
+            chunks,
+            backoff: Backoff::default(),
+            batch_cap: None,
+            next_request_id: 0,
+            hidden: false,
+            unload_bytes: 0,
+            parked: Vec::new(),
+            end_of_task_scheduled: false,
+            flush_tickets: Vec::new(),
+            next_ticket: 0,
+            stats: DeliveryStats::default(),
+            jitter_state: seed | 1,
+            actions: VecDeque::new(),
+        }
+    }
+
+    /// The next action to perform, in order.
+    pub fn next_action(&mut self) -> Option<Action<W>> {
+        self.actions.pop_front()
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> DeliveryStats {
+        DeliveryStats { queued: self.queue.pending(), in_flight: self.queue.in_flight_events(), ..self.stats }
+    }
+
+    /// Whether no event is held (waiting or in flight).
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// This page's tab id.
+    pub fn tab_id(&self) -> &str {
+        self.chunks.tab_id()
+    }
+
+    /// When sending may resume after a failure (epoch ms; 0 when not backing off).
+    pub fn retry_at_ms(&self) -> i64 {
+        self.backoff.retry_at_ms()
+    }
+
+    /// The page started: announce it, and look for other pages' leftovers now and periodically.
+    pub fn start(&mut self, _now_ms: i64) {
+        let tab_id = self.chunks.tab_id().to_owned();
+        self.actions.push_back(Action::Announce { tab_id, heartbeat_every_ms: HEARTBEAT_EVERY_MS });
+        self.look_for_orphans();
+    }
+
+    /// An event was tracked: it is queued (and joins this task's chunk), or dropped and reported
+    /// when the queue is full. Sending waits for the end of the task, so the first request
+    /// carries every event the task tracked. Returns false when the event was dropped.
+    pub fn track(&mut self, _now_ms: i64, event_id: String, wire: W) -> bool {
+        if !self.queue.has_room(wire.wire_len()) {
+            self.stats.dropped += 1;
+            self.actions.push_back(Action::Report(Report::Dropped { event_id }));
+            return false;
+        }
+        self.enqueue(event_id, wire);
+        if !core::mem::replace(&mut self.end_of_task_scheduled, true) {
+            self.actions.push_back(Action::EndOfTask);
+        }
+        true
+    }
+
+    /// The task that tracked events ended: their chunk is written, and sending starts when
+    /// `bufferSize` events wait.
+    pub fn end_of_task(&mut self, now_ms: i64) {
+        self.end_of_task_scheduled = false;
+        self.commit();
+        self.fill(now_ms, false);
+    }
+
+    /// Storage refused chunk `chunk`: its events live in memory only.
+    pub fn store_refused(&mut self, chunk: u64) {
+        self.chunks.refused(chunk);
+    }
+
+    /// Request `id` was answered (or failed without an answer).
+    pub fn answered(&mut self, now_ms: i64, id: u64, answer: Answer) {
+        let Some(request) = self.queue.answered(id) else { return };
+        if request.keepalive {
+            self.unload_bytes = self.unload_bytes.saturating_sub(request.bytes);
+            if answer.status.is_none() && self.hidden {
+                // The page may be unloading and the browser may still deliver it: park it.
+                self.parked.push(request.id);
+                self.queue.sent(request);
+                return;
+            }
+        }
+        let failed = self.complete(now_ms, request, answer);
+        self.settle_flushes(failed);
+        if !failed {
+            self.fill(now_ms, true);
+        }
+    }
+
+    /// A timer armed with [`Action::Arm`] fired.
+    pub fn timer_fired(&mut self, now_ms: i64, timer: Timer) {
+        match timer {
+            Timer::Retry if self.backoff.waiting(now_ms) => {
+                let after_ms = u64::try_from(self.backoff.retry_at_ms() - now_ms).unwrap_or(0);
+                self.actions.push_back(Action::Arm { timer: Timer::Retry, after_ms });
+            }
+            Timer::Retry => self.fill(now_ms, true),
+            Timer::Adopt => self.look_for_orphans(),
+        }
+    }
+
+    /// The page became hidden (send what fits in the keepalive budget now) or visible (parked
+    /// requests failed for good: their events are sent again).
+    pub fn visibility_changed(&mut self, now_ms: i64, hidden: bool) {
+        self.hidden = hidden;
+        if hidden {
+            self.flush_unload(now_ms);
+            return;
+        }
+        let parked = core::mem::take(&mut self.parked);
+        let mut failed = false;
+        for id in parked {
+            if let Some(request) = self.queue.answered(id) {
+                failed |= self.complete(now_ms, request, Answer::default());
+            }
+        }
+        self.settle_flushes(failed);
+        self.fill(now_ms, true);
+    }
+
+    /// `pagehide`: the page is going away (or into the back/forward cache).
+    pub fn page_hide(&mut self, now_ms: i64) {
+        self.flush_unload(now_ms);
+        let tab_id = self.chunks.tab_id().to_owned();
+        self.actions.push_back(Action::Retire { tab_id });
+    }
+
+    /// The browser came back online: the backoff ends.
+    pub fn online(&mut self, now_ms: i64) {
+        self.backoff.retry_now();
+        self.fill(now_ms, true);
+    }
+
+    /// `flush()`: send everything now, whatever the backoff. Returns a ticket, settled by a
+    /// [`Report::Flushed`] once the queue is empty (or a request failed).
+    pub fn flush(&mut self, now_ms: i64) -> u64 {
+        self.next_ticket += 1;
+        let ticket = self.next_ticket;
+        if self.queue.is_empty() {
+            self.actions.push_back(Action::Report(Report::Flushed { ticket, ok: true }));
+            return ticket;
+        }
+        self.flush_tickets.push(ticket);
+        self.backoff.retry_now();
+        self.fill(now_ms, true);
+        ticket
+    }
+
+    /// The storage keys of this tracker's chunks ([`Action::ListKeys`]): when other pages'
+    /// are among them, find out which pages live.
+    pub fn keys_listed(&mut self, _now_ms: i64, keys: &[String]) {
+        if keys.iter().any(|key| self.chunks.is_foreign(key)) {
+            let prefix = self.chunks.prefix().to_owned();
+            let lock = concat(&["snowtrack.adopt.", &prefix]);
+            self.actions.push_back(Action::FindLiveTabs { lock, prefix });
+        }
+    }
+
+    /// The live pages and the chunk keys, found under the adoption lock
+    /// ([`Action::FindLiveTabs`]): the chunks of pages that are gone are read for adoption.
+    pub fn live_tabs(&mut self, now_ms: i64, tabs: &LiveTabs, keys: Vec<String>) {
+        let alive = |tab: &str| match tabs {
+            LiveTabs::Locks(ids) => ids.iter().any(|id| id == tab),
+            LiveTabs::Heartbeats(beats) => {
+                beats.iter().any(|(id, at)| id == tab && now_ms.saturating_sub(*at) < HEARTBEAT_ALIVE_MS)
+            }
+            LiveTabs::Unknown => true,
+        };
+        let prefix = self.chunks.prefix();
+        let orphans: Vec<String> = keys
+            .into_iter()
+            .filter(|key| {
+                self.chunks.is_foreign(key) && queue_key_tab(prefix, key).is_some_and(|tab| !alive(tab))
+            })
+            .collect();
+        if !orphans.is_empty() {
+            self.actions.push_back(Action::ReadChunks { keys: orphans });
+        }
+    }
+
+    /// Other pages' chunks, read for adoption ([`Action::ReadChunks`]): their events are
+    /// queued and re-keyed under this page while the queue has room (the rest stays under the
+    /// old key, for a later adoption), then sent. Returns how many were taken.
+    pub fn chunks_read(&mut self, now_ms: i64, chunks: Vec<OrphanChunk<W>>) -> usize {
+        let mut adopted = 0;
+        'chunks: for chunk in chunks {
+            let mut events = chunk.events.into_iter();
+            while let Some((event_id, wire)) = events.next() {
+                if !self.queue.has_room(wire.wire_len()) {
+                    let wires = core::iter::once(wire).chain(events.map(|(_, w)| w)).collect();
+                    self.actions.push_back(Action::Store { key: chunk.key, wires, chunk: None });
+                    break 'chunks;
+                }
+                self.enqueue(event_id, wire);
+                adopted += 1;
+            }
+            self.actions.push_back(Action::Remove { key: chunk.key });
+        }
+        self.commit();
+        if adopted > 0 {
+            self.fill(now_ms, true);
+        }
+        adopted
+    }
+
+    /// Queues an event that fits, in this task's chunk (written first when it is full).
+    fn enqueue(&mut self, event_id: String, wire: W) {
+        let size = wire.wire_len();
+        if self.chunks.pending_is_full(size) {
+            self.commit();
+        }
+        let chunk = self.chunks.add(size, self.settings.persist);
+        self.queue.push(QueuedEvent { event_id, wire, chunk });
+    }
+
+    /// Writes this task's chunk, when it holds events.
+    fn commit(&mut self) {
+        let Some(pending) = self.chunks.take_pending() else { return };
+        // The chunk's events are among the last `span` waiting ones: nothing is sent before
+        // the pending chunk is written, and failed requests go back to the head.
+        let mut wires: Vec<W> = self
+            .queue
+            .waiting()
+            .rev()
+            .take(pending.span)
+            .filter(|e| e.chunk == Some(pending.seq))
+            .map(|e| e.wire.clone())
+            .collect();
+        wires.reverse();
+        let key = self.chunks.key(pending.seq);
+        self.actions.push_back(Action::Store { key, wires, chunk: Some(pending.seq) });
+    }
+
+    /// Sends requests while there is room in flight, nothing to wait for, and events waiting
+    /// (`bufferSize` of them unless `force`).
+    fn fill(&mut self, now_ms: i64, force: bool) {
+        if self.backoff.waiting(now_ms) {
+            return;
+        }
+        while self.queue.regular_in_flight() < MAX_IN_FLIGHT
+            && self.queue.pending() > 0
+            && (force || self.queue.pending() >= self.settings.buffer_size)
+        {
+            if !self.send(now_ms, None) {
+                break;
+            }
+        }
+    }
+
+    /// The page hides or goes: everything that fits in the keepalive budget goes now.
+    fn flush_unload(&mut self, now_ms: i64) {
+        self.backoff.retry_now();
+        while self.send(now_ms, Some(KEEPALIVE_BUDGET.saturating_sub(self.unload_bytes))) {}
+    }
+
+    /// Takes the next request (within `unload_budget` for a page-hide request) and sends it.
+    fn send(&mut self, now_ms: i64, unload_budget: Option<usize>) -> bool {
+        self.commit();
+        let s = &self.settings;
+        let Some(batch) =
+            self.queue.take(s.method, &s.endpoint, s.max_post_bytes, self.batch_cap, unload_budget, now_ms)
+        else {
+            return false;
+        };
+        self.next_request_id += 1;
+        let id = self.next_request_id;
+        let unload = unload_budget.is_some();
+        if unload {
+            self.unload_bytes += batch.bytes;
+        }
+        let request = Request {
+            id,
+            method: s.method,
+            url: batch.url,
+            stm_ms: now_ms,
+            wires: batch.events.iter().map(|e| e.wire.clone()).collect(),
+            bytes: batch.bytes,
+            keepalive: unload || s.keepalive,
+            credentials: s.credentials,
+            timeout_ms: s.connection_timeout_ms,
+        };
+        let round = self.backoff.round();
+        self.queue.sent(InFlight { id, events: batch.events, keepalive: unload, bytes: batch.bytes, round });
+        self.actions.push_back(Action::Send(request));
+        true
+    }
+
+    /// Applies a request's outcome; returns whether it failed (its events wait for a retry).
+    fn complete(&mut self, now_ms: i64, request: InFlight<W>, answer: Answer) -> bool {
+        let InFlight { events, round, .. } = request;
+        let outcome = match self.settings.retry.outcome(answer.status) {
+            Outcome::TooLarge if events.len() <= 1 => Outcome::Rejected,
+            other => other,
+        };
+        let ids = || events.iter().map(|e| e.event_id.clone()).collect::<Vec<_>>();
+        let report = match outcome {
+            Outcome::Delivered => {
+                self.stats.sent += events.len() as u64;
+                self.backoff.succeeded();
+                self.batch_cap = None;
+                Report::Delivered { event_ids: ids(), status: answer.status.unwrap_or(200) }
+            }
+            Outcome::Rejected => {
+                self.stats.failed += events.len() as u64;
+                Report::Failed { event_ids: ids(), status: answer.status, will_retry: false }
+            }
+            Outcome::TooLarge | Outcome::Failed => {
+                let report = Report::Failed { event_ids: ids(), status: answer.status, will_retry: true };
+                if outcome == Outcome::TooLarge {
+                    self.batch_cap = Some((events.len() / 2).max(1));
+                } else {
+                    let jitter = self.jitter();
+                    let policy = &self.settings.retry;
+                    let at = self.backoff.failed(policy, round, now_ms, jitter, answer.retry_after_ms);
+                    let after_ms = u64::try_from(at.saturating_sub(now_ms)).unwrap_or(0);
+                    self.actions.push_back(Action::Arm { timer: Timer::Retry, after_ms });
+                }
+                self.stats.retried += events.len() as u64;
+                self.queue.requeue(events);
+                self.actions.push_back(Action::Report(report));
+                return outcome == Outcome::Failed;
+            }
+        };
+        self.queue.release(&events);
+        for event in &events {
+            let Some(seq) = event.chunk else { continue };
+            if let Some(Finished::Remove(key)) = self.chunks.release(seq, event.wire.wire_len()) {
+                self.actions.push_back(Action::Remove { key });
+            }
+        }
+        self.actions.push_back(Action::Report(report));
+        false
+    }
+
+    /// Settles the pending `flush()`es once the queue is empty, or when a request `failed`.
+    fn settle_flushes(&mut self, failed: bool) {
+        let ok = self.queue.is_empty();
+        if self.flush_tickets.is_empty() || !(ok || failed) {
+            return;
+        }
+        for ticket in core::mem::take(&mut self.flush_tickets) {
+            self.actions.push_back(Action::Report(Report::Flushed { ticket, ok }));
+        }
+    }
+
+    fn look_for_orphans(&mut self) {
+        let prefix = self.chunks.prefix().to_owned();
+        self.actions.push_back(Action::ListKeys { prefix });
+        self.actions.push_back(Action::Arm { timer: Timer::Adopt, after_ms: ADOPT_EVERY_MS });
+    }
+
+    /// The next jitter in [0, 1) (xorshift64*: deterministic from the seed).
+    fn jitter(&mut self) -> f64 {
+        let mut x = self.jitter_state;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.jitter_state = x;
+        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
+    }
+}

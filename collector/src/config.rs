@@ -44,6 +44,10 @@ pub struct Config {
     /// Maximum request body size in bytes (larger bodies get 413).
     #[arg(long, default_value_t = 1_000_000)]
     pub max_body: usize,
+    /// Another origin (besides loopback ones) whose pages may read `/micro/*` and `/snowtrack/*`
+    /// across origins, e.g. `https://dev.example:8443` (repeatable).
+    #[arg(long = "allow-origin", value_name = "ORIGIN", value_parser = crate::cors::parse_origin)]
+    pub allow_origins: Vec<String>,
     /// Do not print a summary line per event.
     #[arg(long, short)]
     pub quiet: bool,
@@ -72,8 +76,14 @@ mod tests {
             "9191",
             "--post-path",
             "/c/d",
+            "--allow-origin",
+            "https://Dev.Example/",
+            "--allow-origin",
+            "http://b.example:8080",
         ]);
         assert_eq!(c.port, 9191);
         assert_eq!(c.post_paths, ["/a/b", "/c/d"]);
+        assert_eq!(c.allow_origins, ["https://dev.example", "http://b.example:8080"]);
+        assert!(Config::try_parse_from(["snowtrack-collector", "--allow-origin", "dev.example"]).is_err());
     }
 }

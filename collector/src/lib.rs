@@ -19,6 +19,7 @@
 pub mod adapter;
 pub mod atomic;
 pub mod config;
+pub mod cors;
 pub mod enrich;
 pub mod faults;
 pub mod http;

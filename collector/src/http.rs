@@ -27,7 +27,7 @@ use crate::model::{Api, Context, Source};
 use crate::output::{Printer, Sinks, summary_line};
 use crate::store::{BadFilters, GoodFilters, Store, Stored};
 use crate::time::{http_date, iso8601, now_ms};
-use crate::{cors, static_files, ui};
+use crate::{cors, static_files, ui, unified};
 
 /// Shared state of the running collector.
 #[derive(Debug)]
@@ -74,8 +74,7 @@ pub const PIXEL: [u8; 43] = [
     0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
 ];
 
-const SUPPORTED: &str =
-    "Supported endpoints: /micro/all, /micro/good, /micro/bad, /micro/reset, /micro/iglu, /micro/ui";
+const SUPPORTED: &str = "Supported endpoints: /micro/all, /micro/good, /micro/bad, /micro/reset, /micro/iglu, /micro/ui, /micro/ui/sessions, /micro/model/sessions, /micro/model/views, /micro/model/users";
 const TP2_PATH: &str = "/com.snowplowanalytics.snowplow/tp2";
 const ANONYMOUS_NUID: &str = "00000000-0000-0000-0000-000000000000";
 
@@ -98,6 +97,10 @@ pub fn router(app: Arc<AppState>) -> Router {
         .route("/micro/ui/", get(ui_page).fallback(micro_not_found))
         .route("/micro/ui/index.html", get(ui_page).fallback(micro_not_found))
         .route("/micro/ui/rows", get(ui_rows).fallback(micro_not_found))
+        .route("/micro/ui/sessions", get(ui_sessions).fallback(micro_not_found))
+        .route("/micro/model/sessions", get(model_sessions).fallback(micro_not_found))
+        .route("/micro/model/views", get(model_views).fallback(micro_not_found))
+        .route("/micro/model/users", get(model_users).fallback(micro_not_found))
         .route("/micro/iglu/", get(iglu).fallback(micro_not_found))
         .route("/micro/iglu/{*key}", get(iglu).fallback(micro_not_found))
         .route("/micro", any(micro_not_found))
@@ -520,6 +523,29 @@ async fn ui_page() -> Response {
 
 async fn ui_rows(State(app): App, RawQuery(query): RawQuery) -> Response {
     json_response(StatusCode::OK, &ui::rows(&app.store(), query.as_deref().unwrap_or_default()))
+}
+
+async fn ui_sessions() -> Response {
+    html(ui::SESSIONS_PAGE)
+}
+
+/// The data model's tables, computed from the good events in the ring (oldest first).
+fn model(app: &AppState) -> unified::Tables {
+    let mut events = app.store().good(&GoodFilters::default());
+    events.reverse();
+    unified::compute(&events, &app.config.model_settings())
+}
+
+async fn model_sessions(State(app): App) -> Response {
+    json_response(StatusCode::OK, &model(&app).sessions)
+}
+
+async fn model_views(State(app): App) -> Response {
+    json_response(StatusCode::OK, &model(&app).views)
+}
+
+async fn model_users(State(app): App) -> Response {
+    json_response(StatusCode::OK, &model(&app).users)
 }
 
 /// `GET /micro/iglu/{vendor}/{name}/jsonschema/{M-R-A}`: the schema, or Micro's 404 answers.

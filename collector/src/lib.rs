@@ -32,6 +32,7 @@ pub mod static_files;
 pub mod store;
 pub mod time;
 pub mod ui;
+pub mod unified;
 pub mod violation;
 
 use serde_json::{Map, Value};

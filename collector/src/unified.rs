@@ -723,3 +723,45 @@ pub fn compute(events: &[Arc<GoodEvent>], settings: &Settings) -> Tables {
     let users = build_users(&session_rows);
     Tables { sessions: session_rows, views, users }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn summaries_merge_to_their_largest_values() {
+        let a = Summary { foreground: Some(10.0), background: None, max_y: Some(700), ..Summary::default() };
+        let b = Summary {
+            foreground: Some(15.0),
+            background: Some(5.0),
+            items_count: Some(10),
+            ..Summary::default()
+        };
+        let m = a.merge(b);
+        assert_eq!(
+            (m.foreground, m.background, m.max_y, m.items_count),
+            (Some(15.0), Some(5.0), Some(700), Some(10))
+        );
+        assert_eq!(max_i(Some(-3), None), Some(-3));
+        assert_eq!(max_i(Some(-3), Some(-7)), Some(-3));
+    }
+
+    #[test]
+    fn rounding_and_percentages() {
+        assert_eq!(round2(10.004_9), 10.0);
+        assert_eq!(round2(9.005_1), 9.01);
+        assert_eq!(percent(1500, 3000), Some(50));
+        assert_eq!(percent(2220, 3000), Some(74));
+        assert_eq!(percent(1, 0), None);
+        assert_eq!(seconds(100_000, 125_400), 25);
+    }
+
+    #[test]
+    fn web_engaged_time_counts_heartbeat_buckets() {
+        let s = Settings::default();
+        assert_eq!(web_engaged(0, &s), 0);
+        assert_eq!(web_engaged(1, &s), 5);
+        assert_eq!(web_engaged(3, &s), 25);
+    }
+}

@@ -3,7 +3,8 @@
 #   make collector-build    build the collector (debug, like the root Makefile's COLLECTOR_BIN)
 #   make collector-test     its Rust unit and integration tests
 #   make collector-compat   events from Snowplow's own trackers (@snowplow/node-tracker, and
-#                           @snowplow/browser-tracker in headless Chromium) must all be good
+#                           @snowplow/browser-tracker in headless Chromium) must all be good;
+#                           the sessions page (/micro/ui/sessions) renders in headless Chromium
 #   make collector-bench    ingestion benchmark (events/s), release build, 127.0.0.1 only
 #
 # Every variable here is prefixed COLLECTOR_; COLLECTOR_BIN may be set by the includer.

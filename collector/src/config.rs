@@ -44,12 +44,31 @@ pub struct Config {
     /// Maximum request body size in bytes (larger bodies get 413).
     #[arg(long, default_value_t = 1_000_000)]
     pub max_body: usize,
+    /// Another origin (besides loopback ones) whose pages may read `/micro/*` and `/snowtrack/*`
+    /// across origins, e.g. `https://dev.example:8443` (repeatable).
+    #[arg(long = "allow-origin", value_name = "ORIGIN", value_parser = crate::cors::parse_origin)]
+    pub allow_origins: Vec<String>,
+    /// Seconds between page pings, as the tracker's `heartbeatDelay`: the data model's web
+    /// engaged time (`/micro/model/*`) counts in these.
+    #[arg(long, default_value_t = 10, value_name = "SECS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub model_heartbeat: u32,
+    /// Seconds before the first page ping, as the tracker's `minimumVisitLength` (data model).
+    #[arg(long, default_value_t = 5, value_name = "SECS")]
+    pub model_min_visit_length: u32,
     /// Do not print a summary line per event.
     #[arg(long, short)]
     pub quiet: bool,
 }
 
 impl Config {
+    /// The data model's page-ping settings (`--model-heartbeat`, `--model-min-visit-length`).
+    pub fn model_settings(&self) -> crate::unified::Settings {
+        crate::unified::Settings {
+            heartbeat_s: self.model_heartbeat,
+            min_visit_length_s: self.model_min_visit_length,
+        }
+    }
+
     /// The configuration with all defaults (as if run without arguments).
     pub fn defaults() -> Config {
         Config::parse_from(["snowtrack-collector"])
@@ -72,8 +91,14 @@ mod tests {
             "9191",
             "--post-path",
             "/c/d",
+            "--allow-origin",
+            "https://Dev.Example/",
+            "--allow-origin",
+            "http://b.example:8080",
         ]);
         assert_eq!(c.port, 9191);
         assert_eq!(c.post_paths, ["/a/b", "/c/d"]);
+        assert_eq!(c.allow_origins, ["https://dev.example", "http://b.example:8080"]);
+        assert!(Config::try_parse_from(["snowtrack-collector", "--allow-origin", "dev.example"]).is_err());
     }
 }

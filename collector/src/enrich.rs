@@ -8,7 +8,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::{Value, json};
 
 use crate::atomic::{AtomicEvent, CONTEXTS_SCHEMA, UNSTRUCT_SCHEMA};
-use crate::iglu::{Registry, SchemaKey, split_self_describing};
+use crate::iglu::{Registry, SchemaKey, is_uuid, split_self_describing};
 use crate::time::{MAX_EPOCH_MS, iso8601, now_ms};
 use crate::violation::{Violation, ViolationKind};
 
@@ -151,14 +151,6 @@ const DIMENSIONS: &[(&str, &str, &str)] = &[
     ("vp", "br_viewwidth", "br_viewheight"),
     ("ds", "doc_width", "doc_height"),
 ];
-
-fn is_uuid(s: &str) -> bool {
-    s.len() == 36
-        && s.bytes().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        })
-}
 
 fn convert(param: &str, raw: &str, conv: Conv) -> Result<Value, Box<Violation>> {
     let bad = |expect: &str| Box::new(Violation::field(param, format!("{raw:?} is not {expect}")));

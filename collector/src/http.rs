@@ -1,18 +1,23 @@
-//! HTTP routes: the collector endpoints, Micro's `/micro/*` API, the live view and static files.
-//! Everything goes through one dispatcher so route precedence is explicit and CORS is uniform.
+//! HTTP routes: the collector endpoints, Micro's `/micro/*` API, the live views, the snowtrack
+//! test API and static files, as one axum [`Router`] (see [`router`] for the precedence).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
+use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, RawQuery, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use axum::http::{Method, StatusCode};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use http_body_util::BodyExt as _;
+use axum::routing::{any, get, post};
+use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use serde::Serialize;
 use serde_json::{Value, json};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::Config;
 use crate::faults::{FaultSpec, Faults};
@@ -22,7 +27,7 @@ use crate::model::{Api, Context, Source};
 use crate::output::{Printer, Sinks, summary_line};
 use crate::store::{BadFilters, GoodFilters, Store, Stored};
 use crate::time::{http_date, iso8601, now_ms};
-use crate::{static_files, ui};
+use crate::{cors, static_files, ui, unified};
 
 /// Shared state of the running collector.
 #[derive(Debug)]
@@ -69,25 +74,64 @@ pub const PIXEL: [u8; 43] = [
     0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
 ];
 
-const SUPPORTED: &str =
-    "Supported endpoints: /micro/all, /micro/good, /micro/bad, /micro/reset, /micro/iglu, /micro/ui";
+const SUPPORTED: &str = "Supported endpoints: /micro/all, /micro/good, /micro/bad, /micro/reset, /micro/iglu, /micro/ui, /micro/ui/sessions, /micro/model/sessions, /micro/model/views, /micro/model/users";
 const TP2_PATH: &str = "/com.snowplowanalytics.snowplow/tp2";
 const ANONYMOUS_NUID: &str = "00000000-0000-0000-0000-000000000000";
 
-/// The single request handler: routes, then adds CORS headers to every answer.
-pub async fn dispatch(
-    State(app): State<Arc<AppState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    req: Request,
-) -> Response {
-    let origin = req.headers().get(header::ORIGIN).cloned();
-    let mut resp = route(&app, peer, req).await;
-    let h = resp.headers_mut();
-    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.unwrap_or(HeaderValue::from_static("*")));
-    h.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, HeaderValue::from_static("true"));
-    h.append(header::VARY, HeaderValue::from_static("Origin"));
-    resp
+/// The collector's routes as an axum [`Router`], with tower-http's CORS layers (see
+/// [`crate::cors`]) and axum's [`DefaultBodyLimit`] (`--max-body`).
+///
+/// Precedence, as Snowplow Micro answers: `/micro/*` (Micro's API and the live views) and
+/// `/snowtrack/*` (the test API) first, with the inspection CORS policy; then `/health`, `GET /i`
+/// and `/ice.png` pixels, tp2 and `/{vendor}/{version}` (a `GET` there is a pixel unless a
+/// `--static` file has that path), `POST` to `--post-path` paths, `--static` files, and `404`,
+/// with the collection CORS policy. `OPTIONS` on any path is a preflight.
+pub fn router(app: Arc<AppState>) -> Router {
+    let max_body = app.config.max_body;
+    let inspection = Router::new()
+        .route("/micro/all", get(micro_all).post(micro_all).fallback(micro_not_found))
+        .route("/micro/good", get(micro_good).post(micro_good_filtered).fallback(micro_not_found))
+        .route("/micro/bad", get(micro_bad).post(micro_bad_filtered).fallback(micro_not_found))
+        .route("/micro/reset", get(micro_reset).post(micro_reset).fallback(micro_not_found))
+        .route("/micro/ui", get(ui_page).fallback(micro_not_found))
+        .route("/micro/ui/", get(ui_page).fallback(micro_not_found))
+        .route("/micro/ui/index.html", get(ui_page).fallback(micro_not_found))
+        .route("/micro/ui/rows", get(ui_rows).fallback(micro_not_found))
+        .route("/micro/ui/sessions", get(ui_sessions).fallback(micro_not_found))
+        .route("/micro/model/sessions", get(model_sessions).fallback(micro_not_found))
+        .route("/micro/model/views", get(model_views).fallback(micro_not_found))
+        .route("/micro/model/users", get(model_users).fallback(micro_not_found))
+        .route("/micro/iglu/", get(iglu).fallback(micro_not_found))
+        .route("/micro/iglu/{*key}", get(iglu).fallback(micro_not_found))
+        .route("/micro", any(micro_not_found))
+        .route("/micro/", any(micro_not_found))
+        .route("/micro/{*rest}", any(micro_not_found))
+        .route(
+            "/snowtrack/faults",
+            get(faults_report).post(faults_set).delete(faults_clear).fallback(faults_method_not_allowed),
+        )
+        .route("/snowtrack/eids", get(eids).fallback(snowtrack_not_found))
+        .route("/snowtrack/", any(snowtrack_not_found))
+        .route("/snowtrack/{*rest}", any(snowtrack_not_found))
+        .layer(cors::inspection_layer(&app.config.allow_origins));
+    let collection = Router::new()
+        .route("/health", get(health).fallback(rest))
+        .route("/i", get(pixel_tp1).fallback(rest))
+        .route("/ice.png", get(pixel_tp1).fallback(rest))
+        .route(TP2_PATH, post(post_tp2).get(get_tp2).fallback(rest))
+        .route("/{vendor}/{version}", post(post_two_segments).get(get_two_segments).fallback(rest))
+        .fallback(rest)
+        .layer(cors::collection_layer())
+        // Like Snowplow's collector: `*` for requests without an `Origin`.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        ));
+    inspection.merge(collection).layer(DefaultBodyLimit::max(max_body)).with_state(app)
 }
+
+type App = State<Arc<AppState>>;
+type Peer = ConnectInfo<SocketAddr>;
 
 fn text(status: StatusCode, body: impl Into<String>) -> Response {
     (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body.into()).into_response()
@@ -98,6 +142,14 @@ fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
         Ok(bytes) => (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
         Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, format!("serialization failed: {e}")),
     }
+}
+
+fn not_found() -> Response {
+    text(StatusCode::NOT_FOUND, "not found")
+}
+
+fn too_large(limit: usize) -> Response {
+    text(StatusCode::PAYLOAD_TOO_LARGE, format!("request body is larger than {limit} bytes"))
 }
 
 fn is_collector_path(app: &AppState, path: &str) -> bool {
@@ -112,87 +164,106 @@ fn vendor_version(path: &str) -> Option<(&str, &str)> {
     ok.then_some((vendor, version))
 }
 
-async fn route(app: &Arc<AppState>, peer: SocketAddr, req: Request) -> Response {
+async fn health() -> Response {
+    text(StatusCode::OK, "ok")
+}
+
+async fn pixel_tp1(State(app): App, ConnectInfo(peer): Peer, req: Request) -> Response {
+    collect(&app, peer, Api::tp1(), req, false).await
+}
+
+async fn post_tp2(State(app): App, ConnectInfo(peer): Peer, req: Request) -> Response {
+    collect(&app, peer, Api::tp2(), req, true).await
+}
+
+/// `GET` tp2: a `--static` file of that path wins, else a pixel.
+async fn get_tp2(State(app): App, ConnectInfo(peer): Peer, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    if let Some(resp) = serve_static(&app, &parts).await {
+        return resp;
+    }
+    collect(&app, peer, Api::tp2(), Request::from_parts(parts, body), false).await
+}
+
+/// `POST /{a}/{b}`: a `--post-path` is tp2, a `/{vendor}/{version}` path goes to that API.
+async fn post_two_segments(State(app): App, ConnectInfo(peer): Peer, req: Request) -> Response {
+    let path = req.uri().path();
+    if app.config.post_paths.iter().any(|p| p == path) {
+        return collect(&app, peer, Api::tp2(), req, true).await;
+    }
+    match vendor_version(path) {
+        Some((vendor, version)) => {
+            let api = Api { vendor: vendor.to_owned(), version: version.to_owned() };
+            collect(&app, peer, api, req, true).await
+        }
+        None => not_found(),
+    }
+}
+
+/// `GET /{a}/{b}`: a `--static` file, else a `/{vendor}/{version}` pixel.
+async fn get_two_segments(State(app): App, ConnectInfo(peer): Peer, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    if let Some(resp) = serve_static(&app, &parts).await {
+        return resp;
+    }
+    match vendor_version(parts.uri.path()) {
+        Some((vendor, version)) => {
+            let api = Api { vendor: vendor.to_owned(), version: version.to_owned() };
+            collect(&app, peer, api, Request::from_parts(parts, body), false).await
+        }
+        None => not_found(),
+    }
+}
+
+/// Everything no route took: `POST` to a `--post-path`, `--static` files, `405` for other methods
+/// on collector paths, else `404`.
+async fn rest(State(app): App, ConnectInfo(peer): Peer, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let query = req.uri().query().unwrap_or_default().to_owned();
-
-    if method == Method::OPTIONS {
-        return preflight();
-    }
-    if path == "/micro" || path.starts_with("/micro/") {
-        return micro(app, &method, &path, &query, req).await;
-    }
-    if path.starts_with("/snowtrack/") {
-        return snowtrack(app, &method, &path, req).await;
-    }
-    if path == "/health" && (method == Method::GET || method == Method::HEAD) {
-        return text(StatusCode::OK, "ok");
-    }
-    let is_get = method == Method::GET || method == Method::HEAD;
     if method == Method::POST {
-        if path == TP2_PATH || app.config.post_paths.contains(&path) {
-            return collect(app, peer, Api::tp2(), req, true).await;
+        if app.config.post_paths.contains(&path) {
+            return collect(&app, peer, Api::tp2(), req, true).await;
         }
-        if let Some((vendor, version)) = vendor_version(&path) {
-            let api = Api { vendor: vendor.to_owned(), version: version.to_owned() };
-            return collect(app, peer, api, req, true).await;
-        }
-    } else if is_get {
-        if path == "/i" || path == "/ice.png" {
-            return collect(app, peer, Api::tp1(), req, false).await;
-        }
-        if let Some(resp) = serve_static(app, &path, method == Method::HEAD).await {
-            return resp;
-        }
-        if path == TP2_PATH {
-            return collect(app, peer, Api::tp2(), req, false).await;
-        }
-        if let Some((vendor, version)) = vendor_version(&path) {
-            let api = Api { vendor: vendor.to_owned(), version: version.to_owned() };
-            return collect(app, peer, api, req, false).await;
-        }
-    } else if is_collector_path(app, &path) {
+    } else if method == Method::GET || method == Method::HEAD {
+        let (parts, _) = req.into_parts();
+        return serve_static(&app, &parts).await.unwrap_or_else(not_found);
+    } else if is_collector_path(&app, &path) {
         let mut resp = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
         resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST, OPTIONS"));
         return resp;
     }
-    text(StatusCode::NOT_FOUND, "not found")
+    not_found()
 }
 
-fn preflight() -> Response {
-    let mut resp = StatusCode::OK.into_response();
-    let h = resp.headers_mut();
-    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("Content-Type, SP-Anonymous"));
-    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, DELETE, OPTIONS"));
-    h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("3600"));
-    resp
+async fn serve_static(app: &AppState, parts: &Parts) -> Option<Response> {
+    static_files::serve(app.config.static_dir.as_deref()?, parts).await
 }
 
-/// Reads the body, up to `limit` bytes. Larger bodies are drained (up to a cap, so the client can
-/// read the answer) and reported as `Err(413 response)`.
+/// Reads a collector request body through http-body-util's [`Limited`]. A body over `limit` is
+/// `Err(413)`, after the rest of it has been read and dropped (up to a cap), so that the client
+/// reads the answer instead of a reset connection.
 async fn read_body(body: Body, limit: usize) -> Result<Bytes, Response> {
-    let too_large =
-        || text(StatusCode::PAYLOAD_TOO_LARGE, format!("request body is larger than {limit} bytes"));
     let mut body = body;
-    let mut buf: Vec<u8> = Vec::new();
-    let mut seen: usize = 0;
-    let drain_cap = limit.saturating_mul(16).max(16 << 20);
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| text(StatusCode::BAD_REQUEST, format!("could not read body: {e}")))?;
-        if let Ok(data) = frame.into_data() {
-            seen = seen.saturating_add(data.len());
-            if seen > limit {
-                buf = Vec::new();
-                if seen > drain_cap {
-                    return Err(too_large());
+    match Limited::new(&mut body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            let mut left = drain_cap(limit);
+            while let Some(Ok(frame)) = body.frame().await {
+                let Some(data) = frame.data_ref() else { continue };
+                match left.checked_sub(data.len()) {
+                    Some(l) => left = l,
+                    None => break,
                 }
-            } else {
-                buf.extend_from_slice(&data);
             }
+            Err(too_large(limit))
         }
+        Err(e) => Err(text(StatusCode::BAD_REQUEST, format!("could not read body: {e}"))),
     }
-    if seen > limit { Err(too_large()) } else { Ok(Bytes::from(buf)) }
+}
+
+/// How much of an oversized body is read before answering `413` anyway.
+fn drain_cap(limit: usize) -> usize {
+    limit.saturating_mul(16).max(16 << 20)
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
@@ -223,11 +294,12 @@ async fn collect(app: &Arc<AppState>, peer: SocketAddr, api: Api, req: Request, 
     let query = parts.uri.query().unwrap_or_default().to_owned();
     let head = parts.method == Method::HEAD;
     let limit = app.config.max_body;
+    // A body too large to even drain is refused at once.
     if header_str(&headers, &header::CONTENT_LENGTH)
-        .and_then(|l| l.parse::<u64>().ok())
-        .is_some_and(|l| l > 16 << 20)
+        .and_then(|l| l.parse::<usize>().ok())
+        .is_some_and(|l| l > drain_cap(limit))
     {
-        return text(StatusCode::PAYLOAD_TOO_LARGE, format!("request body is larger than {limit} bytes"));
+        return too_large(limit);
     }
     let body = if is_post {
         match read_body(body, limit).await {
@@ -369,21 +441,6 @@ fn canonical(name: &str) -> String {
         .join("-")
 }
 
-async fn serve_static(app: &AppState, path: &str, head: bool) -> Option<Response> {
-    let root = app.config.static_dir.as_ref()?;
-    let file = static_files::resolve(root, path)?;
-    let bytes = tokio::fs::read(&file).await.ok()?;
-    let body = if head { Vec::new() } else { bytes };
-    Some(
-        (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, static_files::content_type(&file)), (header::CACHE_CONTROL, "no-cache")],
-            body,
-        )
-            .into_response(),
-    )
-}
-
 /// Parses an optional JSON filter body (empty = no filters).
 fn filters<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, String> {
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -392,93 +449,108 @@ fn filters<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, S
     serde_json::from_slice(body).map_err(|e| format!("invalid filters: {e}"))
 }
 
-async fn micro(app: &Arc<AppState>, method: &Method, path: &str, query: &str, req: Request) -> Response {
-    let is_get = *method == Method::GET || *method == Method::HEAD;
-    let is_post = *method == Method::POST;
-    let body = if is_post {
-        match read_body(req.into_body(), app.config.max_body).await {
-            Ok(b) => b,
-            Err(resp) => return resp,
-        }
-    } else {
-        Bytes::new()
+/// Why a body read by axum's `Bytes` extractor (limited by [`DefaultBodyLimit`]) could not be
+/// read: the status and text to answer with.
+fn rejected(app: &AppState, e: &BytesRejection) -> (StatusCode, String) {
+    match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body is larger than {} bytes", app.config.max_body),
+        ),
+        status => (status, e.body_text()),
+    }
+}
+
+/// The filters of a `POST /micro/good|bad` body.
+fn body_filters<T: serde::de::DeserializeOwned + Default>(
+    app: &AppState,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, (StatusCode, String)> {
+    let body = body.map_err(|e| rejected(app, &e))?;
+    filters(&body).map_err(|e| (StatusCode::BAD_REQUEST, e))
+}
+
+async fn micro_not_found() -> Response {
+    text(StatusCode::NOT_FOUND, SUPPORTED)
+}
+
+async fn micro_all(State(app): App) -> Response {
+    json_response(StatusCode::OK, &app.store().summary())
+}
+
+async fn micro_good(State(app): App) -> Response {
+    let events = app.store().good(&GoodFilters::default());
+    json_response(StatusCode::OK, &events)
+}
+
+async fn micro_good_filtered(State(app): App, body: Result<Bytes, BytesRejection>) -> Response {
+    let f: GoodFilters = match body_filters(&app, body) {
+        Ok(f) => f,
+        Err((status, message)) => return text(status, message),
     };
-    match path {
-        "/micro/all" if is_get || is_post => json_response(StatusCode::OK, &app.store().summary()),
-        "/micro/good" if is_get || is_post => {
-            let f: GoodFilters = match filters(&body) {
-                Ok(f) => f,
-                Err(e) => return text(StatusCode::BAD_REQUEST, e),
-            };
-            let events = app.store().good(&f);
-            json_response(StatusCode::OK, &events)
-        }
-        "/micro/bad" if is_get || is_post => {
-            let f: BadFilters = match filters(&body) {
-                Ok(f) => f,
-                Err(e) => return text(StatusCode::BAD_REQUEST, e),
-            };
-            let events = app.store().bad(&f);
-            json_response(StatusCode::OK, &events)
-        }
-        "/micro/reset" if is_get || is_post => {
-            app.store().reset();
-            app.faults.reset_counters();
-            text(StatusCode::OK, "Reset completed")
-        }
-        "/micro/ui" | "/micro/ui/" | "/micro/ui/index.html" if is_get => (
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")],
-            ui::PAGE,
-        )
-            .into_response(),
-        "/micro/ui/rows" if is_get => json_response(StatusCode::OK, &ui::rows(&app.store(), query)),
-        p if is_get && p.starts_with("/micro/iglu/") => iglu(app, p.trim_start_matches("/micro/iglu/")),
-        _ => text(StatusCode::NOT_FOUND, SUPPORTED),
-    }
+    let events = app.store().good(&f);
+    json_response(StatusCode::OK, &events)
 }
 
-/// The snowtrack-only test API: `/snowtrack/faults` (fault injection) and `/snowtrack/eids`.
-async fn snowtrack(app: &AppState, method: &Method, path: &str, req: Request) -> Response {
-    let is_get = *method == Method::GET || *method == Method::HEAD;
-    match path {
-        "/snowtrack/faults" if is_get => json_response(StatusCode::OK, &app.faults.report(Instant::now())),
-        "/snowtrack/faults" if *method == Method::POST => {
-            let body = match read_body(req.into_body(), app.config.max_body).await {
-                Ok(b) => b,
-                Err(resp) => return resp,
-            };
-            let spec: FaultSpec = match serde_json::from_slice(&body) {
-                Ok(spec) => spec,
-                Err(e) => return text(StatusCode::BAD_REQUEST, format!("invalid fault: {e}")),
-            };
-            let now = Instant::now();
-            match app.faults.set(spec, now) {
-                Ok(()) => json_response(StatusCode::OK, &app.faults.report(now)),
-                Err(e) => text(StatusCode::BAD_REQUEST, format!("invalid fault: {e}")),
-            }
-        }
-        "/snowtrack/faults" if *method == Method::DELETE => {
-            app.faults.clear();
-            json_response(StatusCode::OK, &app.faults.report(Instant::now()))
-        }
-        "/snowtrack/faults" => {
-            let mut resp = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
-            resp.headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST, DELETE, OPTIONS"));
-            resp
-        }
-        "/snowtrack/eids" if is_get => {
-            // Copied out, so the ring is not locked while the answer is serialized.
-            let ids: Vec<Option<String>> =
-                app.store().event_ids().into_iter().map(|id| id.map(str::to_owned)).collect();
-            let distinct = ids.iter().flatten().collect::<std::collections::HashSet<_>>().len();
-            json_response(StatusCode::OK, &json!({"count": ids.len(), "distinct": distinct, "eids": ids}))
-        }
-        _ => text(StatusCode::NOT_FOUND, "Supported endpoints: /snowtrack/faults, /snowtrack/eids"),
-    }
+async fn micro_bad(State(app): App) -> Response {
+    let events = app.store().bad(&BadFilters::default());
+    json_response(StatusCode::OK, &events)
 }
 
-fn iglu(app: &AppState, rest: &str) -> Response {
+async fn micro_bad_filtered(State(app): App, body: Result<Bytes, BytesRejection>) -> Response {
+    let f: BadFilters = match body_filters(&app, body) {
+        Ok(f) => f,
+        Err((status, message)) => return text(status, message),
+    };
+    let events = app.store().bad(&f);
+    json_response(StatusCode::OK, &events)
+}
+
+async fn micro_reset(State(app): App) -> Response {
+    app.store().reset();
+    app.faults.reset_counters();
+    text(StatusCode::OK, "Reset completed")
+}
+
+fn html(page: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], page)
+        .into_response()
+}
+
+async fn ui_page() -> Response {
+    html(ui::PAGE)
+}
+
+async fn ui_rows(State(app): App, RawQuery(query): RawQuery) -> Response {
+    json_response(StatusCode::OK, &ui::rows(&app.store(), query.as_deref().unwrap_or_default()))
+}
+
+async fn ui_sessions() -> Response {
+    html(ui::SESSIONS_PAGE)
+}
+
+/// The data model's tables, computed from the good events in the ring (oldest first).
+fn model(app: &AppState) -> unified::Tables {
+    let mut events = app.store().good(&GoodFilters::default());
+    events.reverse();
+    unified::compute(&events, &app.config.model_settings())
+}
+
+async fn model_sessions(State(app): App) -> Response {
+    json_response(StatusCode::OK, &model(&app).sessions)
+}
+
+async fn model_views(State(app): App) -> Response {
+    json_response(StatusCode::OK, &model(&app).views)
+}
+
+async fn model_users(State(app): App) -> Response {
+    json_response(StatusCode::OK, &model(&app).users)
+}
+
+/// `GET /micro/iglu/{vendor}/{name}/jsonschema/{M-R-A}`: the schema, or Micro's 404 answers.
+async fn iglu(State(app): App, uri: Uri) -> Response {
+    let rest = uri.path().trim_start_matches("/micro/iglu/");
     let parts: Vec<&str> = rest.split('/').collect();
     let key = match parts.as_slice() {
         [_, _, "jsonschema", _] => SchemaKey::parse(&format!("iglu:{rest}")),
@@ -505,6 +577,52 @@ fn iglu(app: &AppState, rest: &str) -> Response {
             json_response(StatusCode::NOT_FOUND, &json!({"value": value}))
         }
     }
+}
+
+async fn snowtrack_not_found() -> Response {
+    text(StatusCode::NOT_FOUND, "Supported endpoints: /snowtrack/faults, /snowtrack/eids")
+}
+
+async fn faults_report(State(app): App) -> Response {
+    json_response(StatusCode::OK, &app.faults.report(Instant::now()))
+}
+
+async fn faults_set(State(app): App, body: Result<Bytes, BytesRejection>) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            let (status, message) = rejected(&app, &e);
+            return text(status, message);
+        }
+    };
+    let spec: FaultSpec = match serde_json::from_slice(&body) {
+        Ok(spec) => spec,
+        Err(e) => return text(StatusCode::BAD_REQUEST, format!("invalid fault: {e}")),
+    };
+    let now = Instant::now();
+    match app.faults.set(spec, now) {
+        Ok(()) => json_response(StatusCode::OK, &app.faults.report(now)),
+        Err(e) => text(StatusCode::BAD_REQUEST, format!("invalid fault: {e}")),
+    }
+}
+
+async fn faults_clear(State(app): App) -> Response {
+    app.faults.clear();
+    json_response(StatusCode::OK, &app.faults.report(Instant::now()))
+}
+
+async fn faults_method_not_allowed() -> Response {
+    let mut resp = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+    resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST, DELETE, OPTIONS"));
+    resp
+}
+
+async fn eids(State(app): App) -> Response {
+    // Copied out, so the ring is not locked while the answer is serialized.
+    let ids: Vec<Option<String>> =
+        app.store().event_ids().into_iter().map(|id| id.map(str::to_owned)).collect();
+    let distinct = ids.iter().flatten().collect::<std::collections::HashSet<_>>().len();
+    json_response(StatusCode::OK, &json!({"count": ids.len(), "distinct": distinct, "eids": ids}))
 }
 
 #[cfg(test)]

@@ -104,12 +104,10 @@ impl fmt::Debug for Registry {
     }
 }
 
-fn is_uuid(s: &str) -> bool {
-    s.len() == 36
-        && s.bytes().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        })
+/// True for a UUID in its hyphenated form (`8-4-4-4-12` hex digits, any case), the form JSON
+/// Schema's `uuid` format and the tracker protocol's `eid`/`sid` use.
+pub fn is_uuid(s: &str) -> bool {
+    s.len() == 36 && uuid::Uuid::try_parse(s).is_ok()
 }
 
 fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
@@ -329,6 +327,16 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn uuids_in_hyphenated_form_only() {
+        assert!(is_uuid("8e5b8e37-0f2e-4a6b-9b51-1c6a0f0b8a01"));
+        assert!(is_uuid("8E5B8E37-0F2E-4A6B-9B51-1C6A0F0B8A01"));
+        assert!(!is_uuid("8e5b8e370f2e4a6b9b511c6a0f0b8a01"), "simple form");
+        assert!(!is_uuid("{8e5b8e37-0f2e-4a6b-9b51-1c6a0f0b8a01}"), "braced form");
+        assert!(!is_uuid("8e5b8e37-0f2e-4a6b-9b51-1c6a0f0b8a0g"));
+        assert!(!is_uuid("8e5b8e37+0f2e-4a6b-9b51-1c6a0f0b8a01"));
+    }
 
     #[test]
     fn parses_schema_keys() {

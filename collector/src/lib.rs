@@ -19,6 +19,7 @@
 pub mod adapter;
 pub mod atomic;
 pub mod config;
+pub mod cors;
 pub mod enrich;
 pub mod faults;
 pub mod http;
@@ -31,6 +32,7 @@ pub mod static_files;
 pub mod store;
 pub mod time;
 pub mod ui;
+pub mod unified;
 pub mod violation;
 
 use serde_json::{Map, Value};

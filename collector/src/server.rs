@@ -5,11 +5,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
-
 use crate::config::Config;
 use crate::faults::Faults;
-use crate::http::{AppState, dispatch};
+use crate::http::{AppState, router};
 use crate::iglu::Registry;
 use crate::output::{Printer, Sinks};
 use crate::store::Store;
@@ -39,6 +37,19 @@ pub fn build_state(config: Config) -> Result<AppState, String> {
         sinks,
         faults: Faults::default(),
         config,
+    })
+}
+
+/// The startup warning for a collector listening beyond loopback: the inspection API is then
+/// reachable from the network (CORS only keeps other sites' pages from reading it).
+pub fn exposure_warning(config: &Config) -> Option<String> {
+    (!config.bind.is_loopback()).then(|| {
+        format!(
+            "snowtrack-collector: WARNING: --bind {} is not a loopback address: the inspection API \
+             (/micro/*, /snowtrack/*: every recorded event, reset, fault injection) is reachable from \
+             the network. Use --bind 127.0.0.1 unless that is intended.",
+            config.bind
+        )
     })
 }
 
@@ -75,12 +86,15 @@ pub async fn run(config: Config) -> Result<(), String> {
         writeln!(out, "listening on http://{local}").map_err(|e| e.to_string())?;
         out.flush().map_err(|e| e.to_string())?;
     }
+    if let Some(warning) = exposure_warning(&state.config) {
+        eprintln!("{warning}");
+    }
     eprintln!(
         "snowtrack-collector: {} Iglu schemas; live view at http://{local}/micro/ui",
         state.registry.len()
     );
 
-    let app = Router::new().fallback(dispatch).with_state(Arc::clone(&state));
+    let app = router(Arc::clone(&state));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
@@ -100,4 +114,20 @@ pub async fn run(config: Config) -> Result<(), String> {
     state.printer.flush(Duration::from_secs(2));
     eprintln!("snowtrack-collector: stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn warns_beyond_loopback_only() {
+        let mut config = Config::defaults();
+        assert_eq!(exposure_warning(&config), None);
+        config.bind = "::1".parse().unwrap();
+        assert_eq!(exposure_warning(&config), None);
+        config.bind = "0.0.0.0".parse().unwrap();
+        assert!(exposure_warning(&config).unwrap().contains("/micro/*, /snowtrack/*"));
+    }
 }

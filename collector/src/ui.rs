@@ -1,4 +1,5 @@
-//! The live event view at `/micro/ui`: a self-contained page polling `/micro/ui/rows`.
+//! The live views: the event table at `/micro/ui` (a self-contained page polling
+//! `/micro/ui/rows`) and the session lanes at `/micro/ui/sessions` (polling `/micro/model/*`).
 
 use serde_json::{Value, json};
 
@@ -7,6 +8,10 @@ use crate::store::{Store, Stored};
 
 /// The page (inline CSS and JS; it only talks to its own origin).
 pub const PAGE: &str = include_str!("ui.html");
+
+/// The sessions page: one lane per session, its views as segments, background time shaded,
+/// events as ticks (inline CSS and JS; it only talks to its own origin).
+pub const SESSIONS_PAGE: &str = include_str!("sessions.html");
 
 /// Most rows returned by one poll.
 const MAX_ROWS: usize = 500;

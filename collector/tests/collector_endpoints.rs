@@ -215,8 +215,12 @@ fn cors_on_collector_and_micro_endpoints() {
     assert_eq!(resp.headers()["access-control-allow-credentials"], "true");
     let resp = c.agent.get(&c.url("/micro/good")).header("Origin", "http://localhost:5173").call().unwrap();
     assert_eq!(resp.headers()["access-control-allow-origin"], "http://localhost:5173");
-    let resp = c.agent.get(&c.url("/micro/all")).call().unwrap();
+    // Without an Origin: `*` on the collection endpoints (as Snowplow's collector answers), nothing
+    // on the inspection API (whose CORS answers only loopback and --allow-origin origins).
+    let resp = c.agent.get(&c.url("/health")).call().unwrap();
     assert_eq!(resp.headers()["access-control-allow-origin"], "*");
+    let resp = c.agent.get(&c.url("/micro/all")).call().unwrap();
+    assert!(resp.headers().get("access-control-allow-origin").is_none());
 }
 
 fn assert_one_bad(c: &Collector, what: &str, needle: &str) -> Value {
@@ -370,6 +374,11 @@ fn static_files_are_served() {
     std::fs::write(dir.join("pkg/snowtrack.js"), "export default 1;").unwrap();
     std::fs::write(dir.join("pkg/snowtrack_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
     std::fs::write(dir.join("app.mjs"), "export {};").unwrap();
+    std::fs::create_dir_all(dir.join("docs")).unwrap();
+    std::fs::write(dir.join("docs/index.html"), "<p>docs").unwrap();
+    std::fs::write(dir.join(".env"), "SECRET=1").unwrap();
+    std::fs::create_dir_all(dir.join("com.acme")).unwrap();
+    std::fs::write(dir.join("com.acme/v1"), "static wins").unwrap();
     let c = Collector::start(&["--static", dir.to_str().unwrap()]);
     let check = |path: &str, ct: &str, body: &[u8]| {
         let (status, headers, got) = c.get(path);
@@ -385,6 +394,18 @@ fn static_files_are_served() {
     assert_eq!(c.get("/pkg/missing.js").0, 404);
     assert_eq!(c.get("/../../etc/passwd").0, 404);
     assert_eq!(c.get("/pkg/%2e%2e/%2e%2e/etc/passwd").0, 404);
+    // A directory serves its index.html without a redirect; hidden files are not served.
+    check("/docs", "text/html; charset=utf-8", b"<p>docs");
+    check("/docs/", "text/html; charset=utf-8", b"<p>docs");
+    assert_eq!(c.get("/.env").0, 404);
+    assert_eq!(c.get("/%2eenv").0, 404);
+    // A file wins over a GET pixel on a vendor/version path (as before), not over /i.
+    let (status, _, body) = c.get("/com.acme/v1");
+    assert_eq!((status, body.as_slice()), (200, b"static wins".as_slice()));
+    assert_eq!(c.get("/com.acme/v2?e=pv").1["content-type"], "image/gif");
+    let resp = c.agent.head(&c.url("/pkg/snowtrack.js")).call().unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["cache-control"], "no-cache");
     // Collector and Micro routes still win.
     assert_eq!(c.get("/micro/all").0, 200);
     assert_eq!(c.get(&format!("/i?{}", to_query(&page_view(1)))).1["content-type"], "image/gif");

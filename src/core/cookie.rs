@@ -152,28 +152,41 @@ pub fn encode_uri_component(text: &str) -> String {
     out
 }
 
-/// JavaScript's `decodeURIComponent`, except that malformed input is kept as it is instead of throwing.
+/// JavaScript's `decodeURIComponent`, except that where it throws `URIError` the input is kept
+/// as it is: a `%` not followed by two hex digits (`%+f` and `%-1` included: no sign, no
+/// whitespace), or escapes whose bytes are not UTF-8 (a truncated or overlong sequence, an
+/// encoded surrogate). As in JS, literal characters never join an escaped UTF-8 sequence.
 pub fn decode_uri_component(text: &str) -> String {
-    if !text.as_bytes().contains(&b'%') {
+    let bytes = text.as_bytes();
+    if !bytes.contains(&b'%') {
         return text.to_owned();
     }
-    let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&byte) = bytes.get(i) {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| core::str::from_utf8(h).ok());
-        match (byte, hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(decoded)) => {
-                out.push(decoded);
-                i += 3;
-            }
-            _ => {
-                out.push(byte);
-                i += 1;
-            }
+    let mut rest = bytes;
+    while let Some((&byte, tail)) = rest.split_first() {
+        rest = tail;
+        if byte != b'%' {
+            out.push(byte);
+            continue;
         }
+        let (Some(high), Some(low)) = (tail.first().and_then(hex_digit), tail.get(1).and_then(hex_digit))
+        else {
+            return text.to_owned();
+        };
+        out.push(high << 4 | low);
+        rest = tail.get(2..).unwrap_or_default();
     }
     String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
+}
+
+/// The value of one ASCII hex digit.
+fn hex_digit(byte: &u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        b'A'..=b'F' => Some(byte - b'A' + 10),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -238,5 +251,17 @@ mod tests {
         let text = "duid.1.2.3..sid-x*™";
         assert_eq!(decode_uri_component(&encode_uri_component(text)), text);
         assert_eq!(encode_uri_component("a.b-c_d*"), "a.b-c_d*");
+    }
+
+    #[test]
+    fn malformed_escapes_keep_the_whole_input() {
+        // Regression: `u8::from_str_radix` took the sign in `%+f` and decoded it to U+000F.
+        for bad in
+            ["%+f", "%-1", "% f", "%f", "%", "a%zz", "%zz%41", "%41%", "%41%4", "%C3", "%C3%28", "%ED%A0%80"]
+        {
+            assert_eq!(decode_uri_component(bad), bad, "{bad:?}");
+        }
+        assert_eq!(decode_uri_component("%41%c3%a9%2B%25"), "Aé+%");
+        assert_eq!(decode_uri_component("%C3\u{a9}"), "%C3\u{a9}");
     }
 }

@@ -58,21 +58,42 @@ pub struct IdCookie {
     pub event_index: i64,
 }
 
-/// JavaScript's `parseInt(text, 10)`: optional sign and the leading digits; `None` for NaN.
+/// JavaScript's `parseInt(text)` without a radix, as the JS tracker calls it: leading JS
+/// whitespace, an optional sign, then the leading decimal digits, or hex digits after `0x`/`0X`.
+/// `None` where JS gives NaN, and also past the `i64` range (where JS keeps a rounded double;
+/// it also rounds past 2^53, where this stays exact).
 pub fn parse_int(text: &str) -> Option<i64> {
-    let text = text.trim_start();
-    let (negative, digits) = match text.as_bytes().first() {
-        Some(b'-') => (true, text.get(1..).unwrap_or("")),
-        Some(b'+') => (false, text.get(1..).unwrap_or("")),
+    let text = text.trim_start_matches(is_js_whitespace);
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, text.get(1..)?),
+        Some(b'+') => (false, text.get(1..)?),
         _ => (false, text),
     };
-    let end = digits.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
-    let digits = digits.get(..end).filter(|d| !d.is_empty())?;
-    let mut value: i64 = 0;
-    for d in digits.bytes() {
-        value = value.checked_mul(10)?.checked_add(i64::from(d - b'0'))?;
+    let (radix, digits) = match unsigned.get(..2) {
+        Some("0x" | "0X") => (16, unsigned.get(2..)?),
+        _ => (10, unsigned),
+    };
+    let mut value: Option<i64> = None;
+    for digit in digits.chars().map_while(|c| c.to_digit(radix)) {
+        let shifted = value.unwrap_or(0).checked_mul(i64::from(radix))?;
+        // Accumulated with the sign, so that `i64::MIN` parses.
+        value = Some(if negative {
+            shifted.checked_sub(digit.into())
+        } else {
+            shifted.checked_add(digit.into())
+        }?);
     }
-    Some(if negative { -value } else { value })
+    value
+}
+
+/// ECMAScript's `StrWhiteSpaceChar`, what `parseInt` skips: not quite Rust's `char::is_whitespace`
+/// (JS skips U+FEFF, Rust skips U+0085).
+fn is_js_whitespace(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}' | '\u{feff}'
+    )
 }
 
 /// True for a UUID in any case (`format: uuid`).
@@ -368,6 +389,25 @@ mod tests {
         assert_eq!(parse_int(""), None);
         assert_eq!(parse_int("-"), None);
         assert_eq!(parse_int("99999999999999999999999"), None);
+        assert_eq!(parse_int("+5"), Some(5));
+        assert_eq!(parse_int("+-5"), None);
+        assert_eq!(parse_int("- 5"), None);
+        assert_eq!(parse_int("-9223372036854775808"), Some(i64::MIN));
+    }
+
+    #[test]
+    fn parse_int_skips_js_whitespace_and_reads_hex() {
+        // Regressions: `trim_start` skipped U+0085 (JS: NaN) and kept U+FEFF (JS skips it), and
+        // `0x10` read as 0 where the JS tracker's radix-less `parseInt` reads 16.
+        assert_eq!(parse_int("\u{85}5"), None);
+        assert_eq!(parse_int("\u{feff}\u{3000}\u{b}5"), Some(5));
+        assert_eq!(parse_int("\u{180e}5"), None);
+        assert_eq!(parse_int("0x10"), Some(16));
+        assert_eq!(parse_int(" -0XfFz"), Some(-255));
+        assert_eq!(parse_int("0x"), None);
+        assert_eq!(parse_int("0x-1"), None);
+        assert_eq!(parse_int("00x1"), Some(0));
+        assert_eq!(parse_int("1e3"), Some(1));
     }
 
     #[test]

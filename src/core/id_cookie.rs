@@ -232,6 +232,9 @@ impl IdCookie {
     }
 
     /// The `client_session` 1-0-2 entity's data, fields in the JS tracker's order.
+    ///
+    /// `firstEventTimestamp` is `null` for a first-event time of 0, as in JS (0 is falsy there),
+    /// and outside the `Date` range, where JS's `toISOString()` throws.
     pub fn client_session_json(&self, storage: StorageMechanism) -> String {
         let non_empty = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
         let mut w = ObjectWriter::new();
@@ -242,7 +245,10 @@ impl IdCookie {
             .opt_string("previousSessionId", non_empty(&self.previous_session_id).as_deref())
             .string("storageMechanism", storage.as_str())
             .opt_string("firstEventId", non_empty(&self.first_event_id).as_deref())
-            .opt_string("firstEventTimestamp", self.first_event_ms.map(time::iso_string).as_deref());
+            .opt_string(
+                "firstEventTimestamp",
+                self.first_event_ms.filter(|&ms| ms != 0).and_then(time::iso_string).as_deref(),
+            );
         w.finish()
     }
 }
@@ -371,6 +377,21 @@ mod tests {
         assert_eq!(json["storageMechanism"], "LOCAL_STORAGE");
         assert_eq!(json["firstEventId"], serde_json::Value::Null);
         assert_eq!(json["sessionIndex"], 2);
+    }
+
+    #[test]
+    fn first_event_timestamp_is_null_where_js_has_none() {
+        // Regression: a stored first-event time of 0 (JS: falsy, so `null`) gave 1970-01-01, and
+        // one past the Date range (JS: RangeError) gave a wrong date.
+        for (stored, expected) in
+            [("0", None), ("8640000000000001", None), ("-1", Some("1969-12-31T23:59:59.999Z"))]
+        {
+            let c = IdCookie::parse(&format!("{D}.1.1.1..{S}..{F}.{stored}.1"), 0, never).unwrap();
+            let json: serde_json::Value =
+                serde_json::from_str(&c.client_session_json(StorageMechanism::Cookie)).unwrap();
+            assert_eq!(json["firstEventTimestamp"].as_str(), expected, "{stored}");
+            assert!(c.serialize().ends_with(&format!(".{stored}.1")));
+        }
     }
 
     #[test]

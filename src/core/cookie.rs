@@ -1,6 +1,6 @@
 //! Cookie names, `document.cookie` parsing and cookie strings, exactly as the JS tracker writes them.
 
-use crate::core::text::{concat, int, push_hex};
+use crate::core::text::{concat, find, int, push_hex};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
@@ -93,21 +93,30 @@ pub fn root_domain_test_cookie(now_ms: i64) -> (String, String) {
     (concat(&["_sp_root_domain_test_", &now]), concat(&["_test_value_", &now]))
 }
 
-/// The value of the first `name=` cookie in a `document.cookie` string, URI-decoded.
+/// The value of cookie `name` in a `document.cookie` string, URI-decoded, found as the JS
+/// tracker's `cookie(name)` finds it: the text after the first `; name=` in `"; " + header`, up
+/// to the next `;`. `None` when there is none, and when it is empty: the JS tracker reads `''`
+/// for both and treats `''` as no cookie (an empty `_sp_ses` is no session).
 pub fn cookie_value(header: &str, name: &str) -> Option<String> {
-    header.split(';').find_map(|pair| {
-        let pair = pair.trim_start();
-        let value = pair.strip_prefix(name)?.strip_prefix('=')?;
-        Some(decode_uri_component(value))
-    })
+    let needle = concat(&["; ", name, "="]);
+    let header = concat(&["; ", header]);
+    let value = header.get(find(&header, &needle)? + needle.len()..)?.split(';').next()?;
+    (!value.is_empty()).then(|| decode_uri_component(value))
 }
 
-/// Names of all cookies in a `document.cookie` string that start with `prefix`.
+/// Names of the cookies in a `document.cookie` string that start with `prefix`, as the JS
+/// tracker's `getCookiesWithPrefix` finds them: the `"; "`-separated items that start with
+/// `prefix`, each up to its first `=`.
 pub fn cookie_names_with_prefix<'a>(header: &'a str, prefix: &'a str) -> impl Iterator<Item = &'a str> {
-    header
-        .split(';')
-        .filter_map(|pair| pair.trim_start().split('=').next())
-        .filter(move |name| name.starts_with(prefix))
+    let mut rest = Some(header);
+    core::iter::from_fn(move || {
+        let text = rest.take()?;
+        let Some(at) = find(text, "; ") else { return Some(text) };
+        rest = text.get(at + 2..);
+        text.get(..at)
+    })
+    .filter(move |item| item.starts_with(prefix))
+    .map(|item| item.split('=').next().unwrap_or(item))
 }
 
 /// A `document.cookie` assignment: `name=value; Expires=...; Path=/; Domain=...; SameSite=...; Secure`.
@@ -229,6 +238,22 @@ mod tests {
         assert_eq!(cookie_value("x=%E0%A4%A", "x").as_deref(), Some("%E0%A4%A"));
         let names: Vec<_> = cookie_names_with_prefix(header, "_sp_").collect();
         assert_eq!(names, ["_sp_id.1fff", "_sp_id.1fff", "_sp_ses.1fff"]);
+    }
+
+    #[test]
+    fn reads_cookies_as_the_js_tracker_does() {
+        // Regression: an empty value read as `Some("")`, so an empty `_sp_ses` counted as a live
+        // session; the JS tracker's `cookie(name)` gives `''` and `!!''` is false.
+        assert_eq!(cookie_value("_sp_ses.1fff=; a=1", "_sp_ses.1fff"), None);
+        assert_eq!(cookie_value("a=1; _sp_ses.1fff=", "_sp_ses.1fff"), None);
+        // Items are `"; "`-separated, as browsers write them; JS finds no `b` in `a=1;b=2`.
+        assert_eq!(cookie_value("a=1;b=2", "b"), None);
+        assert_eq!(cookie_value("a=1;  b=2", "b"), None);
+        assert_eq!(cookie_value("a=1;b=2", "a").as_deref(), Some("1"));
+        assert_eq!(cookie_value("a=x=y; b", "a").as_deref(), Some("x=y"));
+        let names: Vec<_> = cookie_names_with_prefix("_t_1=a; x;_t_2=b; _t_3; _t_4=c=d", "_t_").collect();
+        assert_eq!(names, ["_t_1", "_t_3", "_t_4"]);
+        assert_eq!(cookie_names_with_prefix("", "").collect::<Vec<_>>(), [""]);
     }
 
     #[test]

@@ -12,9 +12,12 @@ pub fn concat(parts: &[&str]) -> String {
     out
 }
 
-/// Where `needle` first occurs in `haystack` (a plain scan: the strings are short, and
-/// `str::find` would link a two-way searcher).
+/// Where `needle` first occurs in `haystack`, as `str::find` answers (a plain scan: the strings
+/// are short, and `str::find` would link a two-way searcher).
 pub fn find(haystack: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
     let needle = needle.as_bytes();
     haystack.as_bytes().windows(needle.len().max(1)).position(|w| w == needle)
 }
@@ -92,5 +95,8 @@ mod tests {
         assert_eq!(concat(&["a", "", "bc"]), "abc");
         assert_eq!(find("a\"eid\":\"x", "\"eid\":\""), Some(1));
         assert_eq!(find("abc", "d"), None);
+        // Regression: an empty needle was never found; `str::find` finds it at 0.
+        assert_eq!(find("abc", ""), Some(0));
+        assert_eq!(find("", ""), Some(0));
     }
 }

@@ -253,9 +253,9 @@ impl IdCookie {
     }
 }
 
-/// `Math.round(ms / 1000)`, as the JS tracker stores seconds.
+/// `Math.round(ms / 1000)`, as the JS tracker stores seconds (halves round up).
 pub fn seconds(ms: i64) -> i64 {
-    (ms + 500).div_euclid(1000)
+    ms.div_euclid(1000) + i64::from(ms.rem_euclid(1000) >= 500)
 }
 
 #[cfg(test)]
@@ -436,5 +436,9 @@ mod tests {
         assert_eq!(seconds(1499), 1);
         assert_eq!(seconds(1500), 2);
         assert_eq!(seconds(1_700_000_000_499), 1_700_000_000);
+        assert_eq!((seconds(-1500), seconds(-1501), seconds(-500), seconds(-499)), (-1, -2, 0, 0));
+        // Regression: `ms + 500` overflowed (a panic in debug builds) near `i64::MAX`.
+        assert_eq!(seconds(i64::MAX), i64::MAX / 1000 + 1);
+        assert_eq!(seconds(i64::MIN), i64::MIN / 1000 - 1);
     }
 }

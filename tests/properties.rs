@@ -12,7 +12,8 @@
 //!   `parseIdCookie`, plus round trips;
 //! - "never panics" for every parser of outside input, on arbitrary and ASCII-biased text.
 //!
-//! Case counts are fixed per suite (the whole binary runs in a few seconds). Failure persistence
+//! Case counts are fixed per suite (the whole binary runs in a few seconds; `PROPTEST_CASES`
+//! overrides them all). Failure persistence
 //! is off on purpose: a failure prints its shrunk input, and each one found is pinned as a unit
 //! test next to its fix in `src/core`, not in a regression file here.
 
@@ -40,7 +41,10 @@ use snowtrack::core::sha1::{sha1, sha1_hex};
 use snowtrack::core::text::{concat, find, int, push_hex, push_int, push_uint};
 use snowtrack::core::time::{MAX_DATE_MS, iso_string, utc_string};
 
+/// `n` cases, or `PROPTEST_CASES` when set (for a longer hunt: `PROPTEST_CASES=50000 cargo test
+/// --test properties`).
 fn cases(n: u32) -> ProptestConfig {
+    let n = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(n);
     let mut config = ProptestConfig::with_cases(n);
     config.failure_persistence = None;
     config

@@ -13,9 +13,9 @@
 //! - "never panics" for every parser of outside input, on arbitrary and ASCII-biased text.
 //!
 //! Case counts are fixed per suite (the whole binary runs in a few seconds; `PROPTEST_CASES`
-//! overrides them all). Failure persistence
-//! is off on purpose: a failure prints its shrunk input, and each one found is pinned as a unit
-//! test next to its fix in `src/core`, not in a regression file here.
+//! overrides them all). Failure persistence is off on purpose: a failure prints its shrunk
+//! input, and each one found is pinned as a unit test next to its fix in `src/core`, not in a
+//! regression file here.
 
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]

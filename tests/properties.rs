@@ -523,11 +523,26 @@ proptest! {
 // ---------------------------------------------------------------------------------------------
 // parseInt, UUIDs, the _sp_id codec
 
-/// ECMAScript's `StrWhiteSpaceChar`: WhiteSpace (tab, VT, FF, ZWNBSP U+FEFF, and the Zs
-/// category) and LineTerminator (LF, CR, U+2028, U+2029). Unicode's White_Space (Rust's
-/// `is_whitespace`) is exactly those plus U+0085, which JS does not skip, and minus U+FEFF.
+/// ECMAScript's `StrWhiteSpaceChar`: WhiteSpace (TAB, VT, FF, ZWNBSP and the Unicode `Zs`
+/// category) and LineTerminator (LF, CR, LS, PS). Not Rust's `char::is_whitespace`: U+0085 is
+/// White_Space but not JS whitespace, and U+FEFF the other way round.
+const JS_WHITESPACE: &[char] = &[
+    '\t', '\u{b}', '\u{c}', '\u{feff}', // WhiteSpace
+    ' ', '\u{a0}', '\u{1680}', '\u{2000}', '\u{2001}', '\u{2002}', '\u{2003}', '\u{2004}', '\u{2005}',
+    '\u{2006}', '\u{2007}', '\u{2008}', '\u{2009}', '\u{200a}', '\u{202f}', '\u{205f}',
+    '\u{3000}', // Zs
+    '\n', '\r', '\u{2028}', '\u{2029}', // LineTerminator
+];
+
 fn js_whitespace(c: char) -> bool {
-    c == '\u{feff}' || (c.is_whitespace() && c != '\u{85}')
+    JS_WHITESPACE.contains(&c)
+}
+
+#[test]
+fn parse_int_skips_exactly_the_js_whitespace() {
+    for c in (0..=0x10_ffff).filter_map(char::from_u32) {
+        assert_eq!(parse_int(&format!("{c}{c}-7")) == Some(-7), js_whitespace(c), "{c:?}");
+    }
 }
 
 /// `parseInt(text)` (no radix), as the JS tracker calls it, for results that fit an `i64`.

@@ -1,6 +1,6 @@
 //! Cookie names, `document.cookie` parsing and cookie strings, exactly as the JS tracker writes them.
 
-use crate::core::text::{concat, find, int, push_hex};
+use crate::core::text::{concat, find, hex_value, int, push_hex};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
@@ -178,7 +178,8 @@ pub fn decode_uri_component(text: &str) -> String {
             out.push(byte);
             continue;
         }
-        let (Some(high), Some(low)) = (tail.first().and_then(hex_digit), tail.get(1).and_then(hex_digit))
+        let (Some(high), Some(low)) =
+            (tail.first().and_then(|&b| hex_value(b)), tail.get(1).and_then(|&b| hex_value(b)))
         else {
             return text.to_owned();
         };
@@ -186,16 +187,6 @@ pub fn decode_uri_component(text: &str) -> String {
         rest = tail.get(2..).unwrap_or_default();
     }
     String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
-}
-
-/// The value of one ASCII hex digit.
-fn hex_digit(byte: &u8) -> Option<u8> {
-    match byte {
-        b'0'..=b'9' => Some(byte - b'0'),
-        b'a'..=b'f' => Some(byte - b'a' + 10),
-        b'A'..=b'F' => Some(byte - b'A' + 10),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! that a value whose domain user id is not a UUID (or legacy 16-hex id) is rejected, so the
 //! caller starts fresh instead of emitting an entity the `client_session` schema refuses.
 
-use crate::core::text::{int, push_int};
+use crate::core::text::{hex_value, int, push_int};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
@@ -63,20 +63,21 @@ pub struct IdCookie {
 /// `None` where JS gives NaN, and also past the `i64` range (where JS keeps a rounded double;
 /// it also rounds past 2^53, where this stays exact).
 pub fn parse_int(text: &str) -> Option<i64> {
-    let text = text.trim_start_matches(is_js_whitespace);
-    let (negative, unsigned) = match text.as_bytes().first() {
-        Some(b'-') => (true, text.get(1..)?),
-        Some(b'+') => (false, text.get(1..)?),
-        _ => (false, text),
+    // StrWhiteSpaceChar: Unicode's White_Space without U+0085, plus U+FEFF.
+    let text = text.trim_start_matches(|c: char| c == '\u{feff}' || (c.is_whitespace() && c != '\u{85}'));
+    let (negative, unsigned) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        bytes => (false, bytes),
     };
-    let (radix, digits) = match unsigned.get(..2) {
-        Some("0x" | "0X") => (16, unsigned.get(2..)?),
+    let (radix, digits) = match unsigned {
+        [b'0', b'x' | b'X', rest @ ..] => (16, rest),
         _ => (10, unsigned),
     };
-    let mut value: Option<i64> = None;
-    for digit in digits.chars().map_while(|c| c.to_digit(radix)) {
-        let shifted = value.unwrap_or(0).checked_mul(i64::from(radix))?;
-        // Accumulated with the sign, so that `i64::MIN` parses.
+    let mut value = None;
+    for digit in digits.iter().map_while(|&b| hex_value(b).filter(|&d| d < radix)) {
+        let shifted = value.unwrap_or(0i64).checked_mul(i64::from(radix))?;
+        // Accumulated with its sign, so that `i64::MIN` parses.
         value = Some(if negative {
             shifted.checked_sub(digit.into())
         } else {
@@ -84,16 +85,6 @@ pub fn parse_int(text: &str) -> Option<i64> {
         }?);
     }
     value
-}
-
-/// ECMAScript's `StrWhiteSpaceChar`, what `parseInt` skips: not quite Rust's `char::is_whitespace`
-/// (JS skips U+FEFF, Rust skips U+0085).
-fn is_js_whitespace(c: char) -> bool {
-    matches!(
-        c,
-        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
-            ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}' | '\u{feff}'
-    )
 }
 
 /// True for a UUID in any case (`format: uuid`).

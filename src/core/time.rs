@@ -57,6 +57,18 @@ const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS: [&str; 12] =
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
+/// A year as JS writes it: at least 4 digits, `-` before a negative one; in ISO form, years
+/// outside 0 to 9999 take the expanded form, a sign and 6 digits (`+010000`, `-000001`).
+fn push_year(out: &mut String, year: i64, iso: bool) {
+    let expanded = iso && !(0..=9999).contains(&year);
+    if year < 0 {
+        out.push('-');
+    } else if expanded {
+        out.push('+');
+    }
+    push_uint(out, year.unsigned_abs(), if expanded { 6 } else { 4 });
+}
+
 /// `Date.prototype.toUTCString()` of `ms`, the format of a cookie's `Expires` attribute: the
 /// year has at least 4 digits and a `-` before it when negative, and outside the `Date` range the
 /// text is `Invalid Date`, as in JS.
@@ -74,10 +86,7 @@ pub fn utc_string(ms: i64) -> String {
     out.push(' ');
     out.push_str(month);
     out.push(' ');
-    if c.year < 0 {
-        out.push('-');
-    }
-    push_uint(&mut out, c.year.unsigned_abs(), 4);
+    push_year(&mut out, c.year, false);
     for (sep, v) in [(' ', c.hour), (':', c.minute), (':', c.second)] {
         out.push(sep);
         push_uint(&mut out, v.into(), 2);
@@ -95,12 +104,7 @@ pub fn iso_string(ms: i64) -> Option<String> {
     }
     let c = civil(ms);
     let mut out = String::with_capacity(27);
-    if (0..=9999).contains(&c.year) {
-        push_uint(&mut out, c.year.unsigned_abs(), 4);
-    } else {
-        out.push(if c.year < 0 { '-' } else { '+' });
-        push_uint(&mut out, c.year.unsigned_abs(), 6);
-    }
+    push_year(&mut out, c.year, true);
     for (sep, v, width) in [
         ('-', c.month, 2),
         ('-', c.day, 2),

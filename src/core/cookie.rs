@@ -1,6 +1,6 @@
 //! Cookie names, `document.cookie` parsing and cookie strings, exactly as the JS tracker writes them.
 
-use crate::core::text::{concat, int, push_hex};
+use crate::core::text::{concat, find, hex_value, int, push_hex};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
@@ -93,21 +93,30 @@ pub fn root_domain_test_cookie(now_ms: i64) -> (String, String) {
     (concat(&["_sp_root_domain_test_", &now]), concat(&["_test_value_", &now]))
 }
 
-/// The value of the first `name=` cookie in a `document.cookie` string, URI-decoded.
+/// The value of cookie `name` in a `document.cookie` string, URI-decoded, found as the JS
+/// tracker's `cookie(name)` finds it: the text after the first `; name=` in `"; " + header`, up
+/// to the next `;`. `None` when there is none, and when it is empty: the JS tracker reads `''`
+/// for both and treats `''` as no cookie (an empty `_sp_ses` is no session).
 pub fn cookie_value(header: &str, name: &str) -> Option<String> {
-    header.split(';').find_map(|pair| {
-        let pair = pair.trim_start();
-        let value = pair.strip_prefix(name)?.strip_prefix('=')?;
-        Some(decode_uri_component(value))
-    })
+    let needle = concat(&["; ", name, "="]);
+    let header = concat(&["; ", header]);
+    let value = header.get(find(&header, &needle)? + needle.len()..)?.split(';').next()?;
+    (!value.is_empty()).then(|| decode_uri_component(value))
 }
 
-/// Names of all cookies in a `document.cookie` string that start with `prefix`.
+/// Names of the cookies in a `document.cookie` string that start with `prefix`, as the JS
+/// tracker's `getCookiesWithPrefix` finds them: the `"; "`-separated items that start with
+/// `prefix`, each up to its first `=`.
 pub fn cookie_names_with_prefix<'a>(header: &'a str, prefix: &'a str) -> impl Iterator<Item = &'a str> {
-    header
-        .split(';')
-        .filter_map(|pair| pair.trim_start().split('=').next())
-        .filter(move |name| name.starts_with(prefix))
+    let mut rest = Some(header);
+    core::iter::from_fn(move || {
+        let text = rest.take()?;
+        let Some(at) = find(text, "; ") else { return Some(text) };
+        rest = text.get(at + 2..);
+        text.get(..at)
+    })
+    .filter(move |item| item.starts_with(prefix))
+    .map(|item| item.split('=').next().unwrap_or(item))
 }
 
 /// A `document.cookie` assignment: `name=value; Expires=...; Path=/; Domain=...; SameSite=...; Secure`.
@@ -152,26 +161,30 @@ pub fn encode_uri_component(text: &str) -> String {
     out
 }
 
-/// JavaScript's `decodeURIComponent`, except that malformed input is kept as it is instead of throwing.
+/// JavaScript's `decodeURIComponent`, except that where it throws `URIError` the input is kept
+/// as it is: a `%` not followed by two hex digits (`%+f` and `%-1` included: no sign, no
+/// whitespace), or escapes whose bytes are not UTF-8 (a truncated or overlong sequence, an
+/// encoded surrogate). As in JS, literal characters never join an escaped UTF-8 sequence.
 pub fn decode_uri_component(text: &str) -> String {
-    if !text.as_bytes().contains(&b'%') {
+    let bytes = text.as_bytes();
+    if !bytes.contains(&b'%') {
         return text.to_owned();
     }
-    let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&byte) = bytes.get(i) {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| core::str::from_utf8(h).ok());
-        match (byte, hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(decoded)) => {
-                out.push(decoded);
-                i += 3;
-            }
-            _ => {
-                out.push(byte);
-                i += 1;
-            }
+    let mut rest = bytes;
+    while let Some((&byte, tail)) = rest.split_first() {
+        rest = tail;
+        if byte != b'%' {
+            out.push(byte);
+            continue;
         }
+        let (Some(high), Some(low)) =
+            (tail.first().and_then(|&b| hex_value(b)), tail.get(1).and_then(|&b| hex_value(b)))
+        else {
+            return text.to_owned();
+        };
+        out.push(high << 4 | low);
+        rest = tail.get(2..).unwrap_or_default();
     }
     String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
 }
@@ -219,6 +232,22 @@ mod tests {
     }
 
     #[test]
+    fn reads_cookies_as_the_js_tracker_does() {
+        // Regression: an empty value read as `Some("")`, so an empty `_sp_ses` counted as a live
+        // session; the JS tracker's `cookie(name)` gives `''` and `!!''` is false.
+        assert_eq!(cookie_value("_sp_ses.1fff=; a=1", "_sp_ses.1fff"), None);
+        assert_eq!(cookie_value("a=1; _sp_ses.1fff=", "_sp_ses.1fff"), None);
+        // Items are `"; "`-separated, as browsers write them; JS finds no `b` in `a=1;b=2`.
+        assert_eq!(cookie_value("a=1;b=2", "b"), None);
+        assert_eq!(cookie_value("a=1;  b=2", "b"), None);
+        assert_eq!(cookie_value("a=1;b=2", "a").as_deref(), Some("1"));
+        assert_eq!(cookie_value("a=x=y; b", "a").as_deref(), Some("x=y"));
+        let names: Vec<_> = cookie_names_with_prefix("_t_1=a; x;_t_2=b; _t_3; _t_4=c=d", "_t_").collect();
+        assert_eq!(names, ["_t_1", "_t_3", "_t_4"]);
+        assert_eq!(cookie_names_with_prefix("", "").collect::<Vec<_>>(), [""]);
+    }
+
+    #[test]
     fn writes_cookies_like_the_js_tracker() {
         let attrs =
             CookieAttributes { domain: Some("example.com".into()), same_site: SameSite::Lax, secure: true };
@@ -238,5 +267,17 @@ mod tests {
         let text = "duid.1.2.3..sid-x*™";
         assert_eq!(decode_uri_component(&encode_uri_component(text)), text);
         assert_eq!(encode_uri_component("a.b-c_d*"), "a.b-c_d*");
+    }
+
+    #[test]
+    fn malformed_escapes_keep_the_whole_input() {
+        // Regression: `u8::from_str_radix` took the sign in `%+f` and decoded it to U+000F.
+        for bad in
+            ["%+f", "%-1", "% f", "%f", "%", "a%zz", "%zz%41", "%41%", "%41%4", "%C3", "%C3%28", "%ED%A0%80"]
+        {
+            assert_eq!(decode_uri_component(bad), bad, "{bad:?}");
+        }
+        assert_eq!(decode_uri_component("%41%c3%a9%2B%25"), "Aé+%");
+        assert_eq!(decode_uri_component("%C3\u{a9}"), "%C3\u{a9}");
     }
 }

@@ -7,7 +7,7 @@
 //! that a value whose domain user id is not a UUID (or legacy 16-hex id) is rejected, so the
 //! caller starts fresh instead of emitting an entity the `client_session` schema refuses.
 
-use crate::core::text::{int, push_int};
+use crate::core::text::{hex_value, int, push_int};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
@@ -58,21 +58,33 @@ pub struct IdCookie {
     pub event_index: i64,
 }
 
-/// JavaScript's `parseInt(text, 10)`: optional sign and the leading digits; `None` for NaN.
+/// JavaScript's `parseInt(text)` without a radix, as the JS tracker calls it: leading JS
+/// whitespace, an optional sign, then the leading decimal digits, or hex digits after `0x`/`0X`.
+/// `None` where JS gives NaN, and also past the `i64` range (where JS keeps a rounded double;
+/// it also rounds past 2^53, where this stays exact).
 pub fn parse_int(text: &str) -> Option<i64> {
-    let text = text.trim_start();
-    let (negative, digits) = match text.as_bytes().first() {
-        Some(b'-') => (true, text.get(1..).unwrap_or("")),
-        Some(b'+') => (false, text.get(1..).unwrap_or("")),
-        _ => (false, text),
+    // StrWhiteSpaceChar: Unicode's White_Space without U+0085, plus U+FEFF.
+    let text = text.trim_start_matches(|c: char| c == '\u{feff}' || (c.is_whitespace() && c != '\u{85}'));
+    let (negative, unsigned) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        bytes => (false, bytes),
     };
-    let end = digits.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
-    let digits = digits.get(..end).filter(|d| !d.is_empty())?;
-    let mut value: i64 = 0;
-    for d in digits.bytes() {
-        value = value.checked_mul(10)?.checked_add(i64::from(d - b'0'))?;
+    let (radix, digits) = match unsigned {
+        [b'0', b'x' | b'X', rest @ ..] => (16, rest),
+        _ => (10, unsigned),
+    };
+    let mut value = None;
+    for digit in digits.iter().map_while(|&b| hex_value(b).filter(|&d| d < radix)) {
+        let shifted = value.unwrap_or(0i64).checked_mul(i64::from(radix))?;
+        // Accumulated with its sign, so that `i64::MIN` parses.
+        value = Some(if negative {
+            shifted.checked_sub(digit.into())
+        } else {
+            shifted.checked_add(digit.into())
+        }?);
     }
-    Some(if negative { -value } else { value })
+    value
 }
 
 /// True for a UUID in any case (`format: uuid`).
@@ -211,6 +223,9 @@ impl IdCookie {
     }
 
     /// The `client_session` 1-0-2 entity's data, fields in the JS tracker's order.
+    ///
+    /// `firstEventTimestamp` is `null` for a first-event time of 0, as in JS (0 is falsy there),
+    /// and outside the `Date` range, where JS's `toISOString()` throws.
     pub fn client_session_json(&self, storage: StorageMechanism) -> String {
         let non_empty = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
         let mut w = ObjectWriter::new();
@@ -221,14 +236,17 @@ impl IdCookie {
             .opt_string("previousSessionId", non_empty(&self.previous_session_id).as_deref())
             .string("storageMechanism", storage.as_str())
             .opt_string("firstEventId", non_empty(&self.first_event_id).as_deref())
-            .opt_string("firstEventTimestamp", self.first_event_ms.map(time::iso_string).as_deref());
+            .opt_string(
+                "firstEventTimestamp",
+                self.first_event_ms.filter(|&ms| ms != 0).and_then(time::iso_string).as_deref(),
+            );
         w.finish()
     }
 }
 
-/// `Math.round(ms / 1000)`, as the JS tracker stores seconds.
+/// `Math.round(ms / 1000)`, as the JS tracker stores seconds (halves round up).
 pub fn seconds(ms: i64) -> i64 {
-    (ms + 500).div_euclid(1000)
+    ms.div_euclid(1000) + i64::from(ms.rem_euclid(1000) >= 500)
 }
 
 #[cfg(test)]
@@ -353,6 +371,21 @@ mod tests {
     }
 
     #[test]
+    fn first_event_timestamp_is_null_where_js_has_none() {
+        // Regression: a stored first-event time of 0 (JS: falsy, so `null`) gave 1970-01-01, and
+        // one past the Date range (JS: RangeError) gave a wrong date.
+        for (stored, expected) in
+            [("0", None), ("8640000000000001", None), ("-1", Some("1969-12-31T23:59:59.999Z"))]
+        {
+            let c = IdCookie::parse(&format!("{D}.1.1.1..{S}..{F}.{stored}.1"), 0, never).unwrap();
+            let json: serde_json::Value =
+                serde_json::from_str(&c.client_session_json(StorageMechanism::Cookie)).unwrap();
+            assert_eq!(json["firstEventTimestamp"].as_str(), expected, "{stored}");
+            assert!(c.serialize().ends_with(&format!(".{stored}.1")));
+        }
+    }
+
+    #[test]
     fn uuids_from_random_bytes() {
         let id = uuid_v4_from_bytes([0xff; 16]);
         assert_eq!(id, "ffffffff-ffff-4fff-bfff-ffffffffffff");
@@ -368,6 +401,25 @@ mod tests {
         assert_eq!(parse_int(""), None);
         assert_eq!(parse_int("-"), None);
         assert_eq!(parse_int("99999999999999999999999"), None);
+        assert_eq!(parse_int("+5"), Some(5));
+        assert_eq!(parse_int("+-5"), None);
+        assert_eq!(parse_int("- 5"), None);
+        assert_eq!(parse_int("-9223372036854775808"), Some(i64::MIN));
+    }
+
+    #[test]
+    fn parse_int_skips_js_whitespace_and_reads_hex() {
+        // Regressions: `trim_start` skipped U+0085 (JS: NaN) and kept U+FEFF (JS skips it), and
+        // `0x10` read as 0 where the JS tracker's radix-less `parseInt` reads 16.
+        assert_eq!(parse_int("\u{85}5"), None);
+        assert_eq!(parse_int("\u{feff}\u{3000}\u{b}5"), Some(5));
+        assert_eq!(parse_int("\u{180e}5"), None);
+        assert_eq!(parse_int("0x10"), Some(16));
+        assert_eq!(parse_int(" -0XfFz"), Some(-255));
+        assert_eq!(parse_int("0x"), None);
+        assert_eq!(parse_int("0x-1"), None);
+        assert_eq!(parse_int("00x1"), Some(0));
+        assert_eq!(parse_int("1e3"), Some(1));
     }
 
     #[test]
@@ -375,5 +427,9 @@ mod tests {
         assert_eq!(seconds(1499), 1);
         assert_eq!(seconds(1500), 2);
         assert_eq!(seconds(1_700_000_000_499), 1_700_000_000);
+        assert_eq!((seconds(-1500), seconds(-1501), seconds(-500), seconds(-499)), (-1, -2, 0, 0));
+        // Regression: `ms + 500` overflowed (a panic in debug builds) near `i64::MAX`.
+        assert_eq!(seconds(i64::MAX), i64::MAX / 1000 + 1);
+        assert_eq!(seconds(i64::MIN), i64::MIN / 1000 - 1);
     }
 }

@@ -33,8 +33,14 @@ impl RawJson {
     }
 }
 
-/// Appends `value` to `out` as a JSON string literal, escaping as `JSON.stringify` does. Runs of
+/// Appends `value` to `out` as a JSON string literal, escaping exactly as `JSON.stringify` does:
+/// `"` and `\\`, the short forms `\b \f \n \r \t`, and the other characters below U+0020 as
+/// `\u00xx` (lowercase hex); everything else as it is (U+2028/U+2029 and U+007F too). Runs of
 /// characters that need no escape are copied whole.
+///
+/// `JSON.stringify` also escapes lone surrogates (`\udxxx`). A Rust `str` cannot hold one: JS
+/// strings reach the module through wasm-bindgen, whose UTF-8 encoding (`TextEncoder`) replaces
+/// each lone surrogate with U+FFFD, which is written as it is.
 pub fn push_string(out: &mut String, value: &str) {
     out.reserve(value.len() + 2);
     out.push('"');
@@ -46,6 +52,8 @@ pub fn push_string(out: &mut String, value: &str) {
         let escaped = match byte {
             b'"' => "\\\"",
             b'\\' => "\\\\",
+            b'\x08' => "\\b",
+            b'\x0c' => "\\f",
             b'\n' => "\\n",
             b'\r' => "\\r",
             b'\t' => "\\t",
@@ -160,6 +168,14 @@ mod tests {
         let mut plain = String::new();
         push_string(&mut plain, "plain text ✓");
         assert_eq!(plain, "\"plain text ✓\"");
+    }
+
+    #[test]
+    fn backspace_and_form_feed_use_short_forms() {
+        // Regression: they were written `\u0008` and `\u000c`; JSON.stringify writes `\b` and `\f`.
+        let mut out = String::new();
+        push_string(&mut out, "\u{8}\u{c}\u{b}\u{7f}\u{2028}\u{2029}\u{fffd}");
+        assert_eq!(out, "\"\\b\\f\\u000b\u{7f}\u{2028}\u{2029}\u{fffd}\"");
     }
 
     #[test]

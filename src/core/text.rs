@@ -12,9 +12,12 @@ pub fn concat(parts: &[&str]) -> String {
     out
 }
 
-/// Where `needle` first occurs in `haystack` (a plain scan: the strings are short, and
-/// `str::find` would link a two-way searcher).
+/// Where `needle` first occurs in `haystack`, as `str::find` answers (a plain scan: the strings
+/// are short, and `str::find` would link a two-way searcher).
 pub fn find(haystack: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
     let needle = needle.as_bytes();
     haystack.as_bytes().windows(needle.len().max(1)).position(|w| w == needle)
 }
@@ -61,6 +64,17 @@ pub fn push_hex(out: &mut String, byte: u8, upper: bool) {
     }
 }
 
+/// The value of an ASCII hex digit (either case), `None` for any other byte: no sign, no
+/// whitespace, unlike `u8::from_str_radix`.
+pub fn hex_value(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        b'A'..=b'F' => Some(byte - b'A' + 10),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +99,8 @@ mod tests {
             push_hex(&mut s, b, true);
         }
         assert_eq!(s, "00000f0Fa5A5ffFF");
+        let values: Vec<_> = "09afAF+g ".bytes().map(hex_value).collect();
+        assert_eq!(values, [Some(0), Some(9), Some(10), Some(15), Some(10), Some(15), None, None, None]);
     }
 
     #[test]
@@ -92,5 +108,8 @@ mod tests {
         assert_eq!(concat(&["a", "", "bc"]), "abc");
         assert_eq!(find("a\"eid\":\"x", "\"eid\":\""), Some(1));
         assert_eq!(find("abc", "d"), None);
+        // Regression: an empty needle was never found; `str::find` finds it at 0.
+        assert_eq!(find("abc", ""), Some(0));
+        assert_eq!(find("", ""), Some(0));
     }
 }

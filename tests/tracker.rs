@@ -7,7 +7,9 @@ use serde_json::Value;
 use snowtrack::core::config::{Config, Method, StateStorage};
 use snowtrack::core::delivery::{Action, Answer, Delivery};
 use snowtrack::core::env::{Env, MemoryEnv};
-use snowtrack::core::event::{Event, ScreenView, SelfDescribingJson, StructEvent, Timestamp, TrackOptions};
+use snowtrack::core::event::{
+    Event, ListItemView, ScreenView, ScrollChanged, SelfDescribingJson, StructEvent, Timestamp, TrackOptions,
+};
 use snowtrack::core::payload::post_body;
 use snowtrack::core::tracker::{BrowserInfo, Page, Tracked, Tracker};
 
@@ -39,18 +41,26 @@ fn page() -> Page {
 fn tracker(env: &mut MemoryEnv, f: impl FnOnce(&mut Config)) -> Tracker {
     let mut config = Config::new("sp", "https://collector.example.com");
     f(&mut config);
-    Tracker::new(config, browser(), Some("example.com".into()), env).unwrap()
+    Tracker::new(config, browser(), Some("example.com".into()), false, env).unwrap()
 }
 
 fn sdj(schema: &str, data: &str) -> SelfDescribingJson {
     SelfDescribingJson::new("event", schema, data).unwrap()
 }
 
-/// Tracks an event and keeps its wire form for [`drain`].
+/// Tracks an event and keeps the wire forms of what it produced for [`drain`]; returns the
+/// last one.
 fn track(t: &mut Tracker, env: &mut MemoryEnv, event: Event, options: TrackOptions) -> Tracked {
-    let tracked = t.track(env, event, options, &page()).unwrap();
-    WIRES.with(|w| w.borrow_mut().push((tracked.event_id.clone(), tracked.wire.clone())));
-    tracked
+    let mut out = Vec::new();
+    t.track(env, event, options, &page(), &mut out).unwrap();
+    keep(out).expect("an event")
+}
+
+/// Keeps tracked events' wire forms for [`drain`]; returns the last one.
+fn keep(out: Vec<Tracked>) -> Option<Tracked> {
+    let last = out.last().cloned();
+    WIRES.with(|w| w.borrow_mut().extend(out.into_iter().map(|t| (t.event_id, t.wire))));
+    last
 }
 
 std::thread_local! {
@@ -350,13 +360,13 @@ fn blocked_storage_keeps_tracking_in_memory() {
 #[test]
 fn screen_views_chain_and_attach_the_screen_entity() {
     let mut env = MemoryEnv::at(T0);
-    let mut t = tracker(&mut env, |_| {});
+    let mut t = tracker(&mut env, |c| c.screen_engagement_autotracking = false);
     let sv = |name: &str| {
         Event::ScreenView(ScreenView {
             name: name.into(),
             screen_type: Some("t".into()),
             transition_type: Some("push".into()),
-            id: None,
+            ..Default::default()
         })
     };
     track(&mut t, &mut env, sv("home"), TrackOptions::default());
@@ -421,7 +431,7 @@ fn http_pages_default_to_non_secure_cookies_and_host_only_without_discovery() {
     let mut config = Config::new("sp", "127.0.0.1:9090");
     config.discover_root_domain = false;
     let b = BrowserInfo { protocol: "http:".into(), hostname: "localhost".into(), ..browser() };
-    let t = Tracker::new(config, b, Some("ignored".into()), &mut env).unwrap();
+    let t = Tracker::new(config, b, Some("ignored".into()), false, &mut env).unwrap();
     assert_eq!(t.storage_keys().0, "_sp_id.1fff");
     assert_eq!(t.config().endpoint(), "http://127.0.0.1:9090/com.snowplowanalytics.snowplow/tp2");
     assert!(!env.cookie_log[0].contains("Secure"));
@@ -433,10 +443,11 @@ fn bad_input_names_the_field_and_tracks_nothing() {
     let mut env = MemoryEnv::at(T0);
     let mut t = tracker(&mut env, |_| {});
     let se = StructEvent { category: "".into(), action: "a".into(), ..Default::default() };
-    let err = t.track(&mut env, Event::Struct(se), TrackOptions::default(), &page()).unwrap_err();
+    let err =
+        t.track(&mut env, Event::Struct(se), TrackOptions::default(), &page(), &mut Vec::new()).unwrap_err();
     assert!(err.to_string().contains("category"));
     assert_eq!(t.state().event_index, 0, "nothing tracked");
-    let err = Tracker::new(Config::new("sp", "ftp://x"), browser(), None, &mut env).unwrap_err();
+    let err = Tracker::new(Config::new("sp", "ftp://x"), browser(), None, false, &mut env).unwrap_err();
     assert!(err.to_string().contains("collectorUrl"));
     let bad = post_body(["{\"e\":\"pv\""], T0);
     let registry = snowtrack_collector::Registry::embedded();
@@ -444,4 +455,226 @@ fn bad_input_names_the_field_and_tracks_nothing() {
         snowtrack_collector::validate_post_body(&registry, &bad)[0].is_err(),
         "the validator rejects incomplete events"
     );
+}
+
+/// The `screen_summary` data of an enriched event.
+fn summary(e: &Value) -> Value {
+    entity(e, "screen_summary").cloned().unwrap_or(Value::Null)
+}
+
+fn schema_name(e: &Value) -> String {
+    e["unstruct_event"]["data"]["schema"].as_str().unwrap_or(e["event"].as_str().unwrap()).to_owned()
+}
+
+fn screen(name: &str) -> Event {
+    Event::ScreenView(ScreenView { name: name.into(), ..Default::default() })
+}
+
+/// Applies a visibility change and keeps what it tracked.
+fn visibility(t: &mut Tracker, env: &mut MemoryEnv, hidden: bool) {
+    let mut out = Vec::new();
+    t.visibility(env, hidden, &page(), &mut out);
+    keep(out);
+}
+
+#[test]
+fn screen_a_ten_seconds_visible_five_hidden_then_b_ends_a_with_ten_and_five() {
+    let mut env = MemoryEnv::at(T0);
+    let mut t = tracker(&mut env, |_| {});
+    track(&mut t, &mut env, screen("A"), TrackOptions::default());
+    env.now = T0 + 10_000;
+    visibility(&mut t, &mut env, true);
+    env.now = T0 + 15_000;
+    visibility(&mut t, &mut env, false);
+    track(&mut t, &mut env, screen("B"), TrackOptions::default());
+    let events = drain(&mut t, &mut env);
+    let names: Vec<String> = events.iter().map(schema_name).collect();
+    assert_eq!(
+        names,
+        [
+            "iglu:com.snowplowanalytics.mobile/screen_view/jsonschema/1-0-0",
+            "iglu:com.snowplowanalytics.snowplow/application_background/jsonschema/1-0-0",
+            "iglu:com.snowplowanalytics.snowplow/application_foreground/jsonschema/1-0-0",
+            "iglu:com.snowplowanalytics.mobile/screen_end/jsonschema/1-0-0",
+            "iglu:com.snowplowanalytics.mobile/screen_view/jsonschema/1-0-0",
+        ]
+    );
+    assert_eq!(summary(&events[0]), Value::Null, "a screen view carries no summary");
+    assert_eq!(summary(&events[1]), serde_json::json!({"foreground_sec": 10, "background_sec": 0}));
+    assert_eq!(summary(&events[2]), serde_json::json!({"foreground_sec": 10, "background_sec": 5}));
+    assert_eq!(summary(&events[3]), serde_json::json!({"foreground_sec": 10, "background_sec": 5}));
+    assert_eq!(
+        entity(&events[3], "mobile/screen").unwrap()["name"],
+        "A",
+        "screen_end carries the ending screen"
+    );
+    assert_eq!(entity(&events[4], "mobile/screen").unwrap()["name"], "B");
+    assert_eq!(events[1]["unstruct_event"]["data"]["data"], serde_json::json!({"backgroundIndex": 1}));
+    assert_eq!(events[2]["unstruct_event"]["data"]["data"], serde_json::json!({"foregroundIndex": 1}));
+    let lifecycle: Vec<Value> =
+        events.iter().map(|e| entity(e, "application_lifecycle").unwrap().clone()).collect();
+    assert_eq!(
+        lifecycle,
+        [
+            serde_json::json!({"isVisible": true, "index": 0}),
+            serde_json::json!({"isVisible": false, "index": 1}),
+            serde_json::json!({"isVisible": true, "index": 1}),
+            serde_json::json!({"isVisible": true, "index": 1}),
+            serde_json::json!({"isVisible": true, "index": 1}),
+        ],
+        "on every event, already in the new state on the transition's own event"
+    );
+}
+
+#[test]
+fn list_items_and_scrolls_fold_into_the_summary_while_engagement_is_on() {
+    let mut env = MemoryEnv::at(T0);
+    let mut t = tracker(&mut env, |_| {});
+    let item = |index, count| Event::ListItemView(ListItemView { index, items_count: Some(count) });
+    let scroll = |y| {
+        Event::ScrollChanged(ScrollChanged {
+            y_offset: Some(y),
+            view_height: Some(500),
+            content_height: Some(3000),
+            ..Default::default()
+        })
+    };
+    let mut out = Vec::new();
+    t.track(&mut env, item(1, 10), TrackOptions::default(), &page(), &mut out).unwrap();
+    assert!(out.is_empty(), "before any screen view: folded into nothing, not sent");
+    track(&mut t, &mut env, screen("list"), TrackOptions::default());
+    for event in [item(3, 10), item(2, 10), scroll(0), scroll(1200)] {
+        t.track(&mut env, event, TrackOptions::default(), &page(), &mut out).unwrap();
+    }
+    assert!(out.is_empty(), "not sent as events");
+    env.now = T0 + 2500;
+    track(&mut t, &mut env, screen("next"), TrackOptions::default());
+    let events = drain(&mut t, &mut env);
+    assert_eq!(events.len(), 3);
+    assert_eq!(
+        summary(&events[1]),
+        serde_json::json!({"foreground_sec": 2.5, "background_sec": 0, "last_item_index": 3, "items_count": 10,
+            "min_y_offset": 0, "max_y_offset": 1700, "content_height": 3000})
+    );
+
+    // Engagement off: they are events of their own, valid against their schemas.
+    let mut env = MemoryEnv::at(T0);
+    let mut t = tracker(&mut env, |c| c.screen_engagement_autotracking = false);
+    track(&mut t, &mut env, screen("list"), TrackOptions::default());
+    track(&mut t, &mut env, item(4, 12), TrackOptions::default());
+    track(
+        &mut t,
+        &mut env,
+        Event::ScrollChanged(ScrollChanged {
+            x_offset: Some(-3),
+            y_offset: Some(40),
+            view_width: Some(800),
+            ..Default::default()
+        }),
+        TrackOptions::default(),
+    );
+    track(&mut t, &mut env, screen("next"), TrackOptions::default());
+    let events = drain(&mut t, &mut env);
+    let names: Vec<String> = events.iter().map(schema_name).collect();
+    assert!(
+        names[1].contains("list_item_view")
+            && names[2].contains("scroll_changed")
+            && names[3].contains("screen_view"),
+        "{names:?}"
+    );
+    assert_eq!(
+        events[1]["unstruct_event"]["data"]["data"],
+        serde_json::json!({"index": 4, "items_count": 12})
+    );
+    assert_eq!(
+        events[2]["unstruct_event"]["data"]["data"],
+        serde_json::json!({"x_offset": -3, "y_offset": 40, "view_width": 800})
+    );
+    assert!(events.iter().all(|e| entity(e, "screen_summary").is_none()), "no screen_end without engagement");
+}
+
+#[test]
+fn the_background_event_is_checked_against_the_foreground_timeout_and_the_foreground_event_against_the_background_one()
+ {
+    let mut env = MemoryEnv::at(T0);
+    let mut t = tracker(&mut env, |c| {
+        c.foreground_timeout_s = 100;
+        c.background_timeout_s = 2;
+    });
+    track(&mut t, &mut env, Event::PageView { title: None }, TrackOptions::default());
+    env.now = T0 + 1000;
+    visibility(&mut t, &mut env, true);
+    env.now = T0 + 3500;
+    visibility(&mut t, &mut env, false);
+    let events = drain(&mut t, &mut env);
+    let index = |e: &Value| entity(e, "client_session").unwrap()["sessionIndex"].as_u64().unwrap();
+    assert_eq!(
+        events.iter().map(index).collect::<Vec<_>>(),
+        [1, 1, 2],
+        "hidden 2.5 s > backgroundTimeout 2 s"
+    );
+    assert_eq!(
+        entity(&events[2], "client_session").unwrap()["previousSessionId"],
+        events[0]["domain_sessionid"]
+    );
+}
+
+#[test]
+fn page_hide_ends_the_screen_or_goes_to_the_background() {
+    // Lifecycle on: pagehide while visible is the background event, carrying the summary.
+    let mut env = MemoryEnv::at(T0);
+    let mut t = tracker(&mut env, |_| {});
+    track(&mut t, &mut env, screen("A"), TrackOptions::default());
+    env.now = T0 + 4000;
+    let mut out = Vec::new();
+    t.page_hide(&mut env, &page(), &mut out);
+    keep(out);
+    visibility(&mut t, &mut env, true); // the visibilitychange after pagehide: nothing more
+    let events = drain(&mut t, &mut env);
+    assert_eq!(events.len(), 2);
+    assert!(schema_name(&events[1]).contains("application_background"));
+    assert_eq!(summary(&events[1])["foreground_sec"], 4);
+
+    // Lifecycle off: the screen ends, so its time leaves with the page-hide flush.
+    let mut env = MemoryEnv::at(T0);
+    let mut t = tracker(&mut env, |c| c.lifecycle_autotracking = false);
+    track(&mut t, &mut env, screen("A"), TrackOptions::default());
+    env.now = T0 + 4000;
+    let mut out = Vec::new();
+    t.page_hide(&mut env, &page(), &mut out);
+    keep(out);
+    let events = drain(&mut t, &mut env);
+    assert!(schema_name(&events[1]).contains("screen_end"));
+    assert_eq!(summary(&events[1])["foreground_sec"], 4);
+    assert!(events.iter().all(|e| entity(e, "application_lifecycle").is_none()));
+}
+
+#[test]
+fn a_page_opened_hidden_sends_its_first_foreground_when_shown() {
+    let mut env = MemoryEnv::at(T0);
+    let mut config = Config::new("sp", "https://collector.example.com");
+    config.foreground_timeout_s = 1800;
+    let mut t = Tracker::new(config, browser(), Some("example.com".into()), true, &mut env).unwrap();
+    track(&mut t, &mut env, Event::PageView { title: None }, TrackOptions::default());
+    visibility(&mut t, &mut env, false);
+    let events = drain(&mut t, &mut env);
+    assert_eq!(
+        entity(&events[0], "application_lifecycle").unwrap(),
+        &serde_json::json!({"isVisible": false, "index": 0})
+    );
+    assert_eq!(events[1]["unstruct_event"]["data"]["data"], serde_json::json!({"foregroundIndex": 1}));
+}
+
+#[test]
+fn given_previous_screen_fields_are_kept() {
+    let mut env = MemoryEnv::at(T0);
+    let mut t = tracker(&mut env, |_| {});
+    track(&mut t, &mut env, screen("A"), TrackOptions::default());
+    let given =
+        ScreenView { name: "B".into(), previous_name: Some("elsewhere".into()), ..Default::default() };
+    track(&mut t, &mut env, Event::ScreenView(given), TrackOptions::default());
+    let events = drain(&mut t, &mut env);
+    let b = &events[2]["unstruct_event"]["data"]["data"];
+    assert_eq!(b["previousName"], "elsewhere");
+    assert!(b.get("previousId").is_none(), "given fields are kept, none filled");
 }

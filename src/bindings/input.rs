@@ -13,7 +13,9 @@ use crate::prelude::*;
 use crate::core::config::{Config, Method, StateStorage};
 use crate::core::cookie::SameSite;
 use crate::core::delivery::Credentials;
-use crate::core::event::{Event, ScreenView, SelfDescribingJson, StructEvent, Timestamp, TrackOptions};
+use crate::core::event::{
+    Event, ListItemView, ScreenView, ScrollChanged, SelfDescribingJson, StructEvent, Timestamp, TrackOptions,
+};
 use crate::error::{Error, Result};
 use crate::web::host;
 use crate::web::page_local::{Key, keys};
@@ -56,6 +58,20 @@ keys! {
     ON_REQUEST_SUCCESS = "onRequestSuccess",
     ON_REQUEST_FAILURE = "onRequestFailure",
     ON_EVENT_DROPPED = "onEventDropped",
+    LIFECYCLE_AUTOTRACKING = "lifecycleAutotracking",
+    SCREEN_ENGAGEMENT_AUTOTRACKING = "screenEngagementAutotracking",
+    SCREEN_ENGAGEMENT_SCROLL = "screenEngagementScroll",
+    PREVIOUS_NAME = "previousName",
+    PREVIOUS_ID = "previousId",
+    PREVIOUS_TYPE = "previousType",
+    INDEX = "index",
+    ITEMS_COUNT = "itemsCount",
+    X_OFFSET = "xOffset",
+    Y_OFFSET = "yOffset",
+    VIEW_WIDTH = "viewWidth",
+    VIEW_HEIGHT = "viewHeight",
+    CONTENT_WIDTH = "contentWidth",
+    CONTENT_HEIGHT = "contentHeight",
     SESSION = "session",
     WEB_PAGE = "webPage",
     TITLE = "title",
@@ -212,6 +228,11 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// A number rounded to the nearest whole one (halves away from zero), saturating.
+fn round(n: f64) -> i64 {
+    (if n < 0.0 { n - 0.5 } else { n + 0.5 }) as i64
+}
+
 fn method(text: &str) -> Option<Method> {
     match text.to_ascii_lowercase().as_str() {
         "post" => Some(Method::Post),
@@ -266,6 +287,9 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
     set(&mut config.buffer_size, o.size(&BUFFER_SIZE));
     set(&mut config.max_post_bytes, o.size(&MAX_POST_BYTES));
     set(&mut config.keepalive, o.boolean(&KEEPALIVE));
+    set(&mut config.lifecycle_autotracking, o.boolean(&LIFECYCLE_AUTOTRACKING));
+    set(&mut config.screen_engagement_autotracking, o.boolean(&SCREEN_ENGAGEMENT_AUTOTRACKING));
+    set(&mut config.screen_engagement_scroll, o.boolean(&SCREEN_ENGAGEMENT_SCROLL));
     if let Some(contexts) = o.checked(&CONTEXTS, JsValue::is_object, "must be an object") {
         let mut c = Reader::new(&contexts, "contexts.", true);
         config.session_context = c.boolean(&SESSION).unwrap_or(true);
@@ -315,6 +339,38 @@ impl<'a> EventReader<'a> {
             id: r.string(&ID),
             screen_type: r.string(&TYPE),
             transition_type: r.string(&TRANSITION_TYPE),
+            previous_name: r.string(&PREVIOUS_NAME),
+            previous_id: r.string(&PREVIOUS_ID),
+            previous_type: r.string(&PREVIOUS_TYPE),
+        }))
+    }
+
+    /// `trackListItemView`'s event.
+    pub fn list_item_view(&mut self) -> Option<Event> {
+        let r = &mut self.0;
+        let index = r.whole(&INDEX);
+        if index.is_none() {
+            r.fail(INDEX.name(), "is required");
+        }
+        let items_count = r.whole(&ITEMS_COUNT);
+        let small = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        Some(Event::ListItemView(ListItemView { index: small(index?), items_count: items_count.map(small) }))
+    }
+
+    /// `trackScrollChanged`'s event (offsets and sizes in pixels, rounded).
+    pub fn scroll_changed(&mut self) -> Option<Event> {
+        let r = &mut self.0;
+        let mut px = |key: &Key| r.number(key).map(round);
+        let x_offset = px(&X_OFFSET);
+        let y_offset = px(&Y_OFFSET);
+        let mut size = |key: &Key| px(key).and_then(|n| u64::try_from(n).ok());
+        Some(Event::ScrollChanged(ScrollChanged {
+            x_offset,
+            y_offset,
+            view_width: size(&VIEW_WIDTH),
+            view_height: size(&VIEW_HEIGHT),
+            content_width: size(&CONTENT_WIDTH),
+            content_height: size(&CONTENT_HEIGHT),
         }))
     }
 

@@ -30,7 +30,17 @@ export interface CommonEventProperties { context?: SelfDescribingJson[] | null; 
 /** `trackPageView` input. */
 export interface PageViewEvent extends CommonEventProperties { title?: string | null; }
 /** `trackScreenView` input. */
-export interface ScreenViewEvent extends CommonEventProperties { name: string; id?: string; type?: string; transitionType?: string; }
+/** `trackScreenView` input; the previous screen's fields are filled in unless `previousName` or `previousId` is given. */
+export interface ScreenViewEvent extends CommonEventProperties {
+  name: string; id?: string; type?: string; transitionType?: string;
+  previousName?: string; previousId?: string; previousType?: string;
+}
+/** `trackListItemView` input: an item of a list seen (folded into the screen summary while screen engagement is on). */
+export interface ListItemViewEvent extends CommonEventProperties { index: number; itemsCount?: number; }
+/** `trackScrollChanged` input, in pixels (folded into the screen summary while screen engagement is on). */
+export interface ScrollChangedEvent extends CommonEventProperties {
+  xOffset?: number; yOffset?: number; viewWidth?: number; viewHeight?: number; contentWidth?: number; contentHeight?: number;
+}
 /** `trackSelfDescribingEvent` input. */
 export interface SelfDescribingEvent extends CommonEventProperties { event: SelfDescribingJson; }
 /** `trackStructEvent` input. */
@@ -59,6 +69,12 @@ export interface TrackerConfiguration {
   credentials?: 'include' | 'same-origin' | 'omit'; keepalive?: boolean;
   /** Entities attached to every event; both on by default (the JS tracker has session off). */
   contexts?: { session?: boolean; webPage?: boolean };
+  /** application_background / application_foreground when the page is hidden / visible again, and the application_lifecycle entity on every event (default true; the JS tracker has neither). */
+  lifecycleAutotracking?: boolean;
+  /** screen_end with a screen_summary entity before each new screen view; list items and scrolls folded into the summary (default true). */
+  screenEngagementAutotracking?: boolean;
+  /** The document's own scroll feeds the screen summary (default true). */
+  screenEngagementScroll?: boolean;
   /** Called with the new client_session when a session starts. Alias: onSessionUpdateCallback. */
   onSessionUpdate?: (session: ClientSession) => void;
   /** Status codes always retried / never retried (400, 401, 403, 410, 422 are never retried unless listed in retryStatusCodes). */
@@ -118,7 +134,8 @@ pub fn new_tracker(
         let secure = core_config.secure_cookies(&browser.protocol);
         domain::find_root_domain(&browser.hostname, core_config.cookie_same_site, secure)
     });
-    let tracker = CoreTracker::new(core_config, browser, root, &mut env).map_err(js_error)?;
+    let hidden = crate::web::host::hidden();
+    let tracker = CoreTracker::new(core_config, browser, root, hidden, &mut env).map_err(js_error)?;
     Ok(JsTracker { shared: Runtime::start(tracker, env, callbacks) })
 }
 
@@ -189,6 +206,26 @@ impl JsTracker {
         #[wasm_bindgen(unchecked_param_type = "StructuredEvent")] event: JsValue,
     ) -> core::result::Result<(), JsError> {
         self.track(&event, EventReader::structured)
+    }
+
+    /// A list item seen: folded into the current screen's summary while screen engagement is
+    /// on (no event), else tracked as a `list_item_view` event.
+    #[wasm_bindgen(js_name = trackListItemView)]
+    pub fn track_list_item_view(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ListItemViewEvent")] event: JsValue,
+    ) -> core::result::Result<(), JsError> {
+        self.track(&event, EventReader::list_item_view)
+    }
+
+    /// A scroll position: folded into the current screen's summary while screen engagement is
+    /// on (no event), else tracked as a `scroll_changed` event.
+    #[wasm_bindgen(js_name = trackScrollChanged)]
+    pub fn track_scroll_changed(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ScrollChangedEvent")] event: JsValue,
+    ) -> core::result::Result<(), JsError> {
+        self.track(&event, EventReader::scroll_changed)
     }
 
     /// Sets the business user id (`uid`); `null` or `undefined` clears it.

@@ -102,6 +102,14 @@ pub struct Config {
     pub session_context: bool,
     /// `contexts.webPage`: attach `web_page`, default true.
     pub web_page_context: bool,
+    /// `lifecycleAutotracking`: `application_background`/`application_foreground` on visibility
+    /// changes and the `application_lifecycle` entity on every event, default true.
+    pub lifecycle_autotracking: bool,
+    /// `screenEngagementAutotracking`: `screen_end` with `screen_summary` before each new screen
+    /// view, list items and scrolls folded into the summary, default true.
+    pub screen_engagement_autotracking: bool,
+    /// `screenEngagementScroll`: the document's own scroll feeds the screen summary, default true.
+    pub screen_engagement_scroll: bool,
 }
 
 /// The default `postPath`.
@@ -137,6 +145,9 @@ impl Config {
             queue_limits: QueueLimits::default(),
             session_context: true,
             web_page_context: true,
+            lifecycle_autotracking: true,
+            screen_engagement_autotracking: true,
+            screen_engagement_scroll: true,
         }
     }
 

@@ -4,6 +4,7 @@ use crate::core::text::concat;
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+pub use crate::core::engagement::{ListItemView, ScrollChanged};
 use crate::core::json::{self, RawJson};
 use crate::error::{Error, Result};
 
@@ -106,6 +107,13 @@ pub struct ScreenView {
     pub screen_type: Option<String>,
     /// How the user got here, e.g. `push`.
     pub transition_type: Option<String>,
+    /// The previous screen's name; filled from the current screen when neither it nor
+    /// [`ScreenView::previous_id`] is given.
+    pub previous_name: Option<String>,
+    /// The previous screen view's id.
+    pub previous_id: Option<String>,
+    /// The previous screen's type.
+    pub previous_type: Option<String>,
 }
 
 /// A structured event (`se`).
@@ -138,6 +146,11 @@ pub enum Event {
     SelfDescribing(SelfDescribingJson),
     /// A structured event (`se`).
     Struct(StructEvent),
+    /// A list item seen (`list_item_view`): folded into the screen summary while screen
+    /// engagement is on, else sent as its own event.
+    ListItemView(ListItemView),
+    /// A scroll position (`scroll_changed`): as [`Event::ListItemView`].
+    ScrollChanged(ScrollChanged),
 }
 
 impl Event {
@@ -168,7 +181,15 @@ impl Event {
                     return Err(Error::event("value", "must be a finite number"));
                 }
             }
-            Event::PageView { .. } | Event::SelfDescribing(_) => {}
+            Event::ListItemView(item) => {
+                if item.index > 65_535 {
+                    return Err(Error::event("index", "must be a whole number from 0 to 65535"));
+                }
+                if item.items_count.is_some_and(|c| c > 65_535) {
+                    return Err(Error::event("itemsCount", "must be a whole number from 0 to 65535"));
+                }
+            }
+            Event::PageView { .. } | Event::SelfDescribing(_) | Event::ScrollChanged(_) => {}
         }
         Ok(())
     }

@@ -5,6 +5,7 @@ pub mod base64;
 pub mod config;
 pub mod cookie;
 pub mod delivery;
+pub mod engagement;
 pub mod env;
 pub mod event;
 pub mod id_cookie;

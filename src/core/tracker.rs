@@ -8,6 +8,9 @@ use crate::prelude::*;
 
 use crate::core::config::{Config, Method, StateStorage};
 use crate::core::cookie::{self, CookieAttributes};
+use crate::core::engagement::{
+    LIST_ITEM_VIEW_SCHEMA, Lifecycle, SCREEN_END_SCHEMA, SCROLL_CHANGED_SCHEMA, ScreenSummary,
+};
 use crate::core::env::Env;
 use crate::core::event::{Event, ScreenView, Timestamp, TrackOptions};
 use crate::core::id_cookie::{IdCookie, StorageMechanism};
@@ -73,7 +76,9 @@ struct Screen {
     screen_type: Option<String>,
 }
 
-/// What a `track*` call produced: an event for delivery.
+/// An event a `track*` call (or a lifecycle change) produced, for delivery: a call may produce
+/// several (a screen view is preceded by the `screen_end` of the screen before), or none (a list
+/// item folded into the screen summary).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tracked {
     /// The event's id (`eid`).
@@ -146,12 +151,20 @@ pub struct Tracker {
     page_view_id: Option<String>,
     page_viewed: bool,
     screen: Option<Screen>,
+    /// The page is hidden.
+    hidden: bool,
+    /// The lifecycle state, while `lifecycleAutotracking` is on.
+    lifecycle: Option<Lifecycle>,
+    /// The current screen's engagement, while `screenEngagementAutotracking` is on and a screen
+    /// was viewed.
+    summary: Option<ScreenSummary>,
 }
 
 impl Tracker {
     /// Starts a tracker: validates `config`, names the cookies, reads or creates the identity
     /// state and writes it back. `root_domain` is the result of root-domain discovery, which
-    /// the web layer performs (it needs real cookie writes).
+    /// the web layer performs (it needs real cookie writes); `hidden`, whether the page starts
+    /// hidden (opened in a background tab).
     ///
     /// # Errors
     /// [`crate::Error::Config`] for an invalid option.
@@ -159,6 +172,7 @@ impl Tracker {
         mut config: Config,
         browser: BrowserInfo,
         root_domain: Option<String>,
+        hidden: bool,
         env: &mut impl Env,
     ) -> Result<Self> {
         config.validate(&browser.protocol)?;
@@ -180,7 +194,8 @@ impl Tracker {
         let timeouts = (config.foreground_timeout_s, config.background_timeout_s);
         let now = env.now_ms();
         let stored = store.read(env);
-        let session = Session::start(stored, now, timeouts, || env.new_uuid()).0;
+        let mut session = Session::start(stored, now, timeouts, || env.new_uuid()).0;
+        session.set_hidden(hidden, now);
         store.write(env, session.state(), config.cookie_lifetime_s, session.timeout_s());
         env.commit_cookies();
         Ok(Tracker {
@@ -189,6 +204,9 @@ impl Tracker {
             page_view_id: None,
             page_viewed: false,
             screen: None,
+            hidden,
+            lifecycle: config.lifecycle_autotracking.then(|| Lifecycle::new(!hidden)),
+            summary: None,
             session,
             config,
             browser,
@@ -196,8 +214,9 @@ impl Tracker {
         })
     }
 
-    /// Tracks one event: applies the session rules, builds the payload and updates storage; the
-    /// event comes back in wire form, for delivery.
+    /// Tracks one event (after validating it): applies the session rules, builds the payloads
+    /// and updates storage; the events (none, one or more) are appended to `out` in wire form,
+    /// for delivery.
     ///
     /// # Errors
     /// [`crate::Error::Event`] when the event is invalid; nothing is tracked then.
@@ -207,8 +226,110 @@ impl Tracker {
         event: Event,
         options: TrackOptions,
         page: &Page,
-    ) -> Result<Tracked> {
+        out: &mut Vec<Tracked>,
+    ) -> Result<()> {
         event.validate()?;
+        let engagement = self.config.screen_engagement_autotracking;
+        let body = match event {
+            Event::PageView { title } => {
+                if core::mem::replace(&mut self.page_viewed, true) {
+                    self.page_view_id = Some(env.new_uuid());
+                }
+                Body::PageView(title)
+            }
+            Event::ScreenView(screen_view) => {
+                let now = env.now_ms();
+                if let Some(summary) = &mut self.summary {
+                    summary.update(now);
+                    let summary = summary.entity();
+                    let end = json::self_describing(SCREEN_END_SCHEMA, "{}");
+                    self.emit(env, Body::Unstruct(end), &TrackOptions::default(), Some(summary), page, out);
+                }
+                let body = Body::Unstruct(self.screen_view(env, screen_view));
+                if engagement {
+                    self.summary = Some(ScreenSummary::new(now, self.hidden));
+                }
+                body
+            }
+            Event::SelfDescribing(sdj) => Body::Unstruct(sdj.to_json()),
+            Event::Struct(se) => Body::Struct(se),
+            Event::ListItemView(item) if engagement => {
+                if let Some(summary) = &mut self.summary {
+                    summary.list_item(item);
+                }
+                return Ok(());
+            }
+            Event::ScrollChanged(scroll) if engagement => {
+                self.scroll(scroll);
+                return Ok(());
+            }
+            Event::ListItemView(item) => {
+                Body::Unstruct(json::self_describing(LIST_ITEM_VIEW_SCHEMA, &item.to_json()))
+            }
+            Event::ScrollChanged(scroll) => {
+                Body::Unstruct(json::self_describing(SCROLL_CHANGED_SCHEMA, &scroll.to_json()))
+            }
+        };
+        self.emit(env, body, &options, None, page, out);
+        Ok(())
+    }
+
+    /// Folds a scroll position into the current screen's summary (the document's own scroll,
+    /// or `trackScrollChanged` while screen engagement is on).
+    pub fn scroll(&mut self, scroll: crate::core::engagement::ScrollChanged) {
+        if let Some(summary) = &mut self.summary {
+            summary.scroll(scroll);
+        }
+    }
+
+    /// The page became hidden or visible: the screen summary counts the time up to now, and
+    /// with lifecycle autotracking on, `application_background` or `application_foreground`
+    /// is tracked (checked against the timeout of the state it leaves, as the mobile trackers
+    /// do) before the session's timeout changes.
+    pub fn visibility(&mut self, env: &mut impl Env, hidden: bool, page: &Page, out: &mut Vec<Tracked>) {
+        let now = env.now_ms();
+        if let Some(summary) = &mut self.summary {
+            summary.set_hidden(now, hidden);
+        }
+        let transition = self.lifecycle.as_mut().and_then(|l| l.set_visible(!hidden));
+        if let Some(transition) = transition {
+            let summary = self.summary.as_ref().map(ScreenSummary::entity);
+            self.emit(env, Body::Unstruct(transition.event()), &TrackOptions::default(), summary, page, out);
+        }
+        self.hidden = hidden;
+        self.set_hidden(env, hidden);
+    }
+
+    /// `pagehide`: the page goes (or enters the back/forward cache). With lifecycle
+    /// autotracking, a page still visible goes to the background; without it, the current
+    /// screen ends (`screen_end` with its summary), so its time reaches the collector with the
+    /// page-hide flush.
+    pub fn page_hide(&mut self, env: &mut impl Env, page: &Page, out: &mut Vec<Tracked>) {
+        if self.lifecycle.is_some() {
+            self.visibility(env, true, page, out);
+            return;
+        }
+        let now = env.now_ms();
+        if let Some(summary) = &mut self.summary {
+            summary.update(now);
+            let summary = summary.entity();
+            let end = json::self_describing(SCREEN_END_SCHEMA, "{}");
+            self.emit(env, Body::Unstruct(end), &TrackOptions::default(), Some(summary), page, out);
+        }
+    }
+
+    /// Builds one event and appends it to `out`: session rules, entities (the call's own, then
+    /// `web_page`, `screen`, `application_lifecycle`, the given `screen_summary`,
+    /// `client_session`), payload, storage.
+    fn emit(
+        &mut self,
+        env: &mut impl Env,
+        body: Body,
+        options: &TrackOptions,
+        summary: Option<String>,
+        page: &Page,
+        out: &mut Vec<Tracked>,
+    ) {
         let now = env.now_ms();
         let event_id = env.new_uuid();
         let stored = self.store.read(env);
@@ -221,18 +342,6 @@ impl Tracker {
         };
         self.session.record_event(now, &event_id, ts);
 
-        // Everything that changes the tracker's state first; the payload then only borrows.
-        let body = match event {
-            Event::PageView { title } => {
-                if core::mem::replace(&mut self.page_viewed, true) {
-                    self.page_view_id = Some(env.new_uuid());
-                }
-                Body::PageView(title)
-            }
-            Event::ScreenView(screen_view) => Body::Unstruct(self.screen_view(env, screen_view)),
-            Event::SelfDescribing(sdj) => Body::Unstruct(sdj.to_json()),
-            Event::Struct(se) => Body::Struct(se),
-        };
         let mut entities: Vec<String> = options.context.iter().map(|e| e.to_json()).collect();
         if self.config.web_page_context {
             let id = self.page_view_id.get_or_insert_with(|| env.new_uuid());
@@ -246,6 +355,10 @@ impl Tracker {
             }
             entities.push(json::self_describing(SCREEN_SCHEMA, &w.finish()));
         }
+        if let Some(lifecycle) = &self.lifecycle {
+            entities.push(lifecycle.entity());
+        }
+        entities.extend(summary);
         if self.config.session_context {
             entities.push(json::self_describing(CLIENT_SESSION_SCHEMA, &self.session_context_json()));
         }
@@ -291,7 +404,7 @@ impl Tracker {
             Method::Get => payload.to_query(self.config.encode_base64),
         };
         drop(payload);
-        Ok(Tracked { event_id, wire, session_update: notify.then(|| self.session_context_json()) })
+        out.push(Tracked { event_id, wire, session_update: notify.then(|| self.session_context_json()) });
     }
 
     /// Builds the screen view event body and moves the screen state forward.
@@ -302,10 +415,24 @@ impl Tracker {
         if let Some(t) = &sv.screen_type {
             w.string("type", t);
         }
-        if let Some(previous) = &self.screen {
-            w.string("previousName", &previous.name).string("previousId", &previous.id);
-            if let Some(t) = &previous.screen_type {
-                w.string("previousType", t);
+        let given = sv.previous_name.is_some() || sv.previous_id.is_some();
+        match &self.screen {
+            Some(previous) if !given => {
+                w.string("previousName", &previous.name).string("previousId", &previous.id);
+                if let Some(t) = &previous.screen_type {
+                    w.string("previousType", t);
+                }
+            }
+            _ => {
+                for (key, value) in [
+                    ("previousName", &sv.previous_name),
+                    ("previousId", &sv.previous_id),
+                    ("previousType", &sv.previous_type),
+                ] {
+                    if let Some(value) = value {
+                        w.string(key, value);
+                    }
+                }
             }
         }
         if let Some(t) = &sv.transition_type {

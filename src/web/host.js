@@ -156,12 +156,59 @@ export function callbackArg() {
   return arg;
 }
 
+const offsets = () => [Math.round(globalThis.scrollX || 0), Math.round(globalThis.scrollY || 0)];
+
+/**
+ * Follows the document's scroll with one passive listener: each scroll only updates the
+ * watcher's min/max offsets here (no crossing into wasm); `takeScroll` hands them over.
+ */
+export function watchScroll() {
+  const w = {};
+  const reset = () => {
+    const [x, y] = offsets();
+    w.minX = w.maxX = x;
+    w.minY = w.maxY = y;
+  };
+  reset();
+  w.reset = reset;
+  if (globalThis.addEventListener) {
+    addEventListener('scroll', () => {
+      const [x, y] = offsets();
+      if (x < w.minX) w.minX = x;
+      if (x > w.maxX) w.maxX = x;
+      if (y < w.minY) w.minY = y;
+      if (y > w.maxY) w.maxY = y;
+    }, { passive: true });
+  }
+  return w;
+}
+
+/**
+ * The extent scrolled since the last call (the position then counts as seen), with the view
+ * and content sizes; then starts again from the current position.
+ */
+export function takeScroll(w) {
+  const html = globalThis.document && document.documentElement;
+  const taken = {
+    minX: w.minX,
+    maxX: w.maxX,
+    minY: w.minY,
+    maxY: w.maxY,
+    viewWidth: Math.round(globalThis.innerWidth || 0),
+    viewHeight: Math.round(globalThis.innerHeight || 0),
+    contentWidth: html ? html.scrollWidth : 0,
+    contentHeight: html ? html.scrollHeight : 0,
+  };
+  w.reset();
+  return taken;
+}
+
 /** Whether the page is hidden. */
 export function hidden() {
   return !!(globalThis.document && document.hidden);
 }
 
-/** Calls `f` on `visibilitychange` (document) or another page event (window). */
+/** Calls `f` on `visibilitychange` (document) or another page event (window: `pagehide`, `pageshow`, `online`). */
 export function onPage(event, f) {
   const target = event === 'visibilitychange' ? globalThis.document : globalThis;
   if (target) target.addEventListener(event, () => f());

@@ -50,6 +50,14 @@ extern "C" {
     /// module has one closure shape less per argument list).
     #[wasm_bindgen(js_name = callbackArg)]
     pub fn callback_arg() -> JsValue;
+    /// Starts following the document's scroll (a passive listener coalescing offsets in JS);
+    /// the watcher for [`take_scroll`].
+    #[wasm_bindgen(js_name = watchScroll)]
+    pub fn watch_scroll() -> JsValue;
+    /// The scroll extent since the last call (`{minX, maxX, minY, maxY, viewWidth, viewHeight,
+    /// contentWidth, contentHeight}`), then starts again from the current position.
+    #[wasm_bindgen(js_name = takeScroll)]
+    pub fn take_scroll(watcher: &JsValue) -> JsValue;
     /// Whether the page is hidden.
     pub fn hidden() -> bool;
     /// Calls `f` on a page event (`visibilitychange`, `pagehide`, `online`).

@@ -10,20 +10,33 @@
 
 use crate::core::delivery::chunks::{chunk_events, event_id_of};
 use crate::core::delivery::{Action, Answer, Delivery, LiveTabs, OrphanChunk, Report, Timer};
+use crate::core::engagement::ScrollChanged;
 use crate::core::env::Env;
 use crate::core::event::{Event, TrackOptions};
 use crate::core::text::concat;
-use crate::core::tracker::{Page, Tracker};
+use crate::core::tracker::{Page, Tracked, Tracker};
 use crate::prelude::*;
 use crate::web::env::WebEnv;
-use crate::web::host;
+use crate::web::page_local::keys;
 use crate::web::timer::{self, Timeout};
 use crate::web::transport;
 use crate::web::wire::{JsWire, Wires, wire_array};
+use crate::web::{host, page};
 use alloc::rc::{Rc, Weak};
 use core::cell::RefCell;
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
+
+keys! {
+    MIN_X = "minX",
+    MAX_X = "maxX",
+    MIN_Y = "minY",
+    MAX_Y = "maxY",
+    VIEW_WIDTH = "viewWidth",
+    VIEW_HEIGHT = "viewHeight",
+    CONTENT_WIDTH = "contentWidth",
+    CONTENT_HEIGHT = "contentHeight",
+}
 
 /// Prefix of the Web Lock names (and heartbeat keys) that mark a page alive.
 const TAB_PREFIX: &str = "snowtrack.tab.";
@@ -81,6 +94,10 @@ pub struct Runtime {
     flushes: Vec<(u64, Function)>,
     /// Callbacks decided while the state was borrowed.
     notices: Vec<(Function, String)>,
+    /// The events of the current input (kept to reuse its buffer).
+    tracked: Vec<Tracked>,
+    /// The document's scroll, coalesced in `host.js` (with `screenEngagementScroll`).
+    scroll: Option<JsValue>,
 }
 
 /// The shared handle.
@@ -94,6 +111,9 @@ impl Runtime {
         let seed = env.random_u64();
         let delivery =
             Delivery::new(tracker.config().send_settings(), &tracker.config().namespace, tab_id, seed);
+        let config = tracker.config();
+        let scroll = (config.screen_engagement_autotracking && config.screen_engagement_scroll)
+            .then(host::watch_scroll);
         let shared = Rc::new(RefCell::new(Runtime {
             tracker,
             delivery,
@@ -104,21 +124,74 @@ impl Runtime {
             adopt_timer: None,
             flushes: Vec::new(),
             notices: Vec::new(),
+            tracked: Vec::new(),
+            scroll,
         }));
         listen(&shared);
         input(&Rc::downgrade(&shared), |rt, now| rt.delivery.start(now));
         shared
     }
 
-    /// Tracks an event (validated: [`Event::validate`]) and hands it to delivery.
+    /// Tracks an event (validated: [`Event::validate`]) and hands what it produced to delivery.
     pub fn track(&mut self, event: Event, options: TrackOptions, page: &Page) {
-        let Ok(tracked) = self.tracker.track(&mut self.env, event, options, page) else { return };
-        if let Some(update) = tracked.session_update {
-            self.session_update(update);
+        if matches!(event, Event::ScreenView(_)) {
+            self.fold_scroll(); // the ending screen's last scrolls
         }
-        let wire = self.wires.wire(&tracked.wire);
+        let mut out = core::mem::take(&mut self.tracked);
+        let _ = self.tracker.track(&mut self.env, event, options, page, &mut out);
+        self.deliver(out);
+    }
+
+    /// The page became hidden or visible (lifecycle events first, then delivery's page-hide
+    /// flush, which carries them).
+    fn visibility(&mut self, now: i64, hidden: bool) {
+        self.fold_scroll();
+        let mut out = core::mem::take(&mut self.tracked);
+        self.tracker.visibility(&mut self.env, hidden, &page::page(), &mut out);
+        self.deliver(out);
+        self.delivery.visibility_changed(now, hidden);
+    }
+
+    /// `pagehide`: the tracker's last events, then delivery's flush.
+    fn page_hide(&mut self, now: i64) {
+        self.fold_scroll();
+        let mut out = core::mem::take(&mut self.tracked);
+        self.tracker.page_hide(&mut self.env, &page::page(), &mut out);
+        self.deliver(out);
+        self.delivery.page_hide(now);
+    }
+
+    /// Folds the document's scroll since the last time into the current screen's summary.
+    fn fold_scroll(&mut self) {
+        let Some(watch) = &self.scroll else { return };
+        let taken = host::take_scroll(watch);
+        let n = |key| host::number(&taken, key);
+        let size = |key| u64::try_from(n(key) as i64).ok();
+        let (view_width, view_height) = (size(&VIEW_WIDTH), size(&VIEW_HEIGHT));
+        let (content_width, content_height) = (size(&CONTENT_WIDTH), size(&CONTENT_HEIGHT));
+        for (x, y) in [(&MIN_X, &MIN_Y), (&MAX_X, &MAX_Y)] {
+            self.tracker.scroll(ScrollChanged {
+                x_offset: Some(n(x) as i64),
+                y_offset: Some(n(y) as i64),
+                view_width,
+                view_height,
+                content_width,
+                content_height,
+            });
+        }
+    }
+
+    /// Hands tracked events to delivery.
+    fn deliver(&mut self, mut out: Vec<Tracked>) {
         let now = self.env.now_ms();
-        self.delivery.track(now, tracked.event_id, wire);
+        for tracked in out.drain(..) {
+            if let Some(update) = tracked.session_update {
+                self.session_update(update);
+            }
+            let wire = self.wires.wire(&tracked.wire);
+            self.delivery.track(now, tracked.event_id, wire);
+        }
+        self.tracked = out;
     }
 
     /// Calls `onSessionUpdate` with a new session's `client_session` (once released).
@@ -298,11 +371,13 @@ fn listen(shared: &Shared) {
         host::on_page(event, closure.as_ref().unchecked_ref());
         closure.forget();
     };
-    on("visibilitychange", |rt, now| {
-        let hidden = host::hidden();
-        rt.tracker.set_hidden(&mut rt.env, hidden);
-        rt.delivery.visibility_changed(now, hidden);
+    on("visibilitychange", |rt, now| rt.visibility(now, host::hidden()));
+    on("pagehide", |rt, now| rt.page_hide(now));
+    // Back from the back/forward cache: the page shows again (pagehide sent it to the background).
+    on("pageshow", |rt, now| {
+        if !host::hidden() {
+            rt.visibility(now, false);
+        }
     });
-    on("pagehide", |rt, now| rt.delivery.page_hide(now));
     on("online", |rt, now| rt.delivery.online(now));
 }

@@ -23,6 +23,8 @@ function noopTracker() {
     trackScreenView: nothing,
     trackSelfDescribingEvent: nothing,
     trackStructEvent: nothing,
+    trackListItemView: nothing,
+    trackScrollChanged: nothing,
     setUserId: nothing,
     newSession: nothing,
     getDomainUserId: () => '',

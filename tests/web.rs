@@ -557,3 +557,79 @@ async fn trackers_sharing_a_cookie_prefix_share_one_event_sequence() {
     assert_eq!(indexes, [1.0, 2.0, 3.0]);
     assert_eq!(a.get_domain_session_id(), b.get_domain_session_id());
 }
+
+/// The data of an event's entity `name`, or null.
+fn entity_or_null<'a>(event: &'a Value, name: &str) -> &'a Value {
+    event["event"]["contexts"]["data"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["schema"].as_str().unwrap_or("").contains(name)))
+        .map_or(&Value::Null, |e| &e["data"])
+}
+
+#[wasm_bindgen_test]
+async fn lifecycle_and_screen_engagement_reach_the_collector() {
+    let app = unique("engagement");
+    let t =
+        tracker(&format!(r#"{{"cookieName": "_t12_", "appId": "{app}", "screenEngagementScroll": false}}"#));
+    t.track_screen_view(js(r#"{"name": "list", "type": "feed"}"#)).unwrap();
+    for index in [2, 7, 5] {
+        t.track_list_item_view(js(&format!(r#"{{"index": {index}, "itemsCount": 40}}"#))).unwrap();
+    }
+    t.track_scroll_changed(js(r#"{"yOffset": 120.4, "viewHeight": 600, "contentHeight": 4000}"#)).unwrap();
+    t.track_scroll_changed(js(r#"{"yOffset": 900, "viewHeight": 600, "contentHeight": 4000}"#)).unwrap();
+    sleep(400).await;
+    set_hidden(true);
+    sleep(300).await;
+    set_hidden(false);
+    t.track_screen_view(js(r#"{"name": "detail"}"#)).unwrap();
+    assert!(flushed(&t).await);
+    let events = good_events(&app, 5).await;
+    let schema = |e: &Value| e["event"]["unstruct_event"]["data"]["schema"].as_str().unwrap_or("").to_owned();
+    let names: Vec<String> =
+        events.iter().map(|e| schema(e).split('/').nth(1).unwrap_or("").to_owned()).collect();
+    assert_eq!(
+        names,
+        ["screen_view", "application_background", "application_foreground", "screen_end", "screen_view"]
+    );
+    let summary = entity_or_null(&events[3], "screen_summary");
+    assert!(summary["foreground_sec"].as_f64().unwrap() >= 0.4, "{summary}");
+    assert!(summary["background_sec"].as_f64().unwrap() >= 0.3, "{summary}");
+    assert_eq!(summary["last_item_index"], 7);
+    assert_eq!(summary["items_count"], 40);
+    assert_eq!((summary["min_y_offset"].as_i64(), summary["max_y_offset"].as_i64()), (Some(120), Some(1500)));
+    assert_eq!(summary["content_height"], 4000);
+    assert_eq!(entity(&events[3], "mobile/screen")["name"], "list");
+    assert_eq!(
+        entity_or_null(&events[1], "screen_summary")["foreground_sec"].as_f64().map(|s| s >= 0.4),
+        Some(true)
+    );
+    assert_eq!(events[1]["event"]["unstruct_event"]["data"]["data"]["backgroundIndex"], 1);
+    assert_eq!(entity(&events[1], "application_lifecycle")["isVisible"], false);
+    assert_eq!(entity(&events[4], "application_lifecycle")["isVisible"], true);
+    assert_eq!(entity(&events[4], "application_lifecycle")["index"], 1);
+    assert!(events.iter().all(|e| e["event"]["contexts"]["data"].as_array().unwrap().len() >= 4));
+}
+
+#[wasm_bindgen_test]
+async fn with_engagement_off_list_items_and_scrolls_are_events() {
+    let app = unique("noengagement");
+    let t = tracker(&format!(
+        r#"{{"cookieName": "_t13_", "appId": "{app}", "screenEngagementAutotracking": false, "lifecycleAutotracking": false}}"#
+    ));
+    t.track_screen_view(js(r#"{"name": "list"}"#)).unwrap();
+    t.track_list_item_view(js(r#"{"index": 1}"#)).unwrap();
+    t.track_scroll_changed(js(r#"{"xOffset": -2, "yOffset": 5}"#)).unwrap();
+    t.track_screen_view(js(r#"{"name": "next"}"#)).unwrap();
+    assert!(flushed(&t).await);
+    let events = good_events(&app, 4).await;
+    let data: Vec<&Value> = events.iter().map(|e| &e["event"]["unstruct_event"]["data"]["data"]).collect();
+    assert_eq!(data[1], &serde_json::json!({"index": 1}));
+    assert_eq!(data[2], &serde_json::json!({"x_offset": -2, "y_offset": 5}));
+    assert!(events.iter().all(|e| entity_or_null(e, "application_lifecycle").is_null()));
+    let msg = error_message(t.track_list_item_view(js(r#"{"itemsCount": 3}"#)));
+    assert_eq!(msg, "snowtrack: invalid event `index`: is required");
+    let msg = error_message(t.track_list_item_view(js(r#"{"index": 70000}"#)));
+    assert_eq!(msg, "snowtrack: invalid event `index`: must be a whole number from 0 to 65535");
+    let msg = error_message(t.track_scroll_changed(js(r#"{"yOffset": "a"}"#)));
+    assert_eq!(msg, "snowtrack: invalid event `yOffset`: must be a finite number");
+}

@@ -48,10 +48,10 @@ impl ListItemView {
     /// The `list_item_view` event data (snake_case, as the schema has it).
     pub fn to_json(&self) -> String {
         let mut w = ObjectWriter::new();
-        w.number("index", self.index.into());
-        if let Some(count) = self.items_count {
-            w.number("items_count", count.into());
-        }
+        numbers(
+            &mut w,
+            &[("index", Some(self.index.into())), ("items_count", self.items_count.map(i64::from))],
+        );
         w.finish()
     }
 }
@@ -77,24 +77,28 @@ impl ScrollChanged {
     /// The `scroll_changed` event data (snake_case, as the schema has it).
     pub fn to_json(&self) -> String {
         let mut w = ObjectWriter::new();
-        let signed = |w: &mut ObjectWriter, key: &str, v: Option<i64>| {
-            if let Some(v) = v {
-                w.raw(key, &int(v));
-            }
-        };
-        signed(&mut w, "x_offset", self.x_offset);
-        signed(&mut w, "y_offset", self.y_offset);
-        for (key, value) in [
-            ("view_width", self.view_width),
-            ("view_height", self.view_height),
-            ("content_width", self.content_width),
-            ("content_height", self.content_height),
-        ] {
-            if let Some(v) = value {
-                w.number(key, v);
-            }
-        }
+        let size = |v: Option<u64>| v.map(|v| i64::try_from(v).unwrap_or(i64::MAX));
+        numbers(
+            &mut w,
+            &[
+                ("x_offset", self.x_offset),
+                ("y_offset", self.y_offset),
+                ("view_width", size(self.view_width)),
+                ("view_height", size(self.view_height)),
+                ("content_width", size(self.content_width)),
+                ("content_height", size(self.content_height)),
+            ],
+        );
         w.finish()
+    }
+}
+
+/// Writes the given numbers, leaving out absent ones.
+fn numbers(w: &mut ObjectWriter, fields: &[(&str, Option<i64>)]) {
+    for (key, value) in fields {
+        if let Some(v) = value {
+            w.raw(key, &int(*v));
+        }
     }
 }
 
@@ -214,29 +218,22 @@ impl ScreenSummary {
         let mut w = ObjectWriter::new();
         w.raw("foreground_sec", &seconds(self.foreground_ms))
             .raw("background_sec", &seconds(self.background_ms));
-        let clamp16 = |v: u32| u64::from(v.min(65_535));
-        if let Some(i) = self.last_item_index {
-            w.number("last_item_index", clamp16(i));
-        }
-        if let Some(c) = self.items_count {
-            w.number("items_count", clamp16(c));
-        }
-        let clamp32 = |v: i64| int(v.clamp(-2_147_483_647, 2_147_483_647));
-        for (key, value) in [
-            ("min_x_offset", self.min_x),
-            ("max_x_offset", self.max_x),
-            ("min_y_offset", self.min_y),
-            ("max_y_offset", self.max_y),
-        ] {
-            if let Some(v) = value {
-                w.raw(key, &clamp32(v));
-            }
-        }
-        for (key, value) in [("content_width", self.content_width), ("content_height", self.content_height)] {
-            if let Some(v) = value {
-                w.number(key, v.min(2_147_483_647));
-            }
-        }
+        let clamp16 = |v: Option<u32>| v.map(|v| i64::from(v.min(65_535)));
+        let clamp32 = |v: Option<i64>| v.map(|v| v.clamp(-2_147_483_647, 2_147_483_647));
+        let size = |v: Option<u64>| v.map(|v| i64::try_from(v.min(2_147_483_647)).unwrap_or(0));
+        numbers(
+            &mut w,
+            &[
+                ("last_item_index", clamp16(self.last_item_index)),
+                ("items_count", clamp16(self.items_count)),
+                ("min_x_offset", clamp32(self.min_x)),
+                ("max_x_offset", clamp32(self.max_x)),
+                ("min_y_offset", clamp32(self.min_y)),
+                ("max_y_offset", clamp32(self.max_y)),
+                ("content_width", size(self.content_width)),
+                ("content_height", size(self.content_height)),
+            ],
+        );
         self_describing(SCREEN_SUMMARY_SCHEMA, &w.finish())
     }
 }

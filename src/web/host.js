@@ -159,47 +159,38 @@ export function callbackArg() {
 const offsets = () => [Math.round(globalThis.scrollX || 0), Math.round(globalThis.scrollY || 0)];
 
 /**
- * Follows the document's scroll with one passive listener: each scroll only updates the
- * watcher's min/max offsets here (no crossing into wasm); `takeScroll` hands them over.
+ * Follows the document's scroll with one passive listener that only updates the watcher's
+ * extent here (no crossing into wasm per scroll); `takeScroll` hands it over.
  */
 export function watchScroll() {
   const w = {};
-  const reset = () => {
-    const [x, y] = offsets();
-    w.minX = w.maxX = x;
-    w.minY = w.maxY = y;
-  };
-  reset();
-  w.reset = reset;
+  takeScroll(w);
   if (globalThis.addEventListener) {
     addEventListener('scroll', () => {
       const [x, y] = offsets();
-      if (x < w.minX) w.minX = x;
-      if (x > w.maxX) w.maxX = x;
-      if (y < w.minY) w.minY = y;
-      if (y > w.maxY) w.maxY = y;
+      w.minX = Math.min(w.minX, x);
+      w.maxX = Math.max(w.maxX, x);
+      w.minY = Math.min(w.minY, y);
+      w.maxY = Math.max(w.maxY, y);
     }, { passive: true });
   }
   return w;
 }
 
 /**
- * The extent scrolled since the last call (the position then counts as seen), with the view
- * and content sizes; then starts again from the current position.
+ * The extent scrolled since the last call, with the view and content sizes; then starts again
+ * from the current position (which counts as seen).
  */
 export function takeScroll(w) {
   const html = globalThis.document && document.documentElement;
   const taken = {
-    minX: w.minX,
-    maxX: w.maxX,
-    minY: w.minY,
-    maxY: w.maxY,
+    ...w,
     viewWidth: Math.round(globalThis.innerWidth || 0),
     viewHeight: Math.round(globalThis.innerHeight || 0),
     contentWidth: html ? html.scrollWidth : 0,
     contentHeight: html ? html.scrollHeight : 0,
   };
-  w.reset();
+  [w.minX, w.minY] = [w.maxX, w.maxY] = offsets();
   return taken;
 }
 

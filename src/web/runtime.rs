@@ -181,10 +181,11 @@ impl Runtime {
         }
     }
 
-    /// Hands tracked events to delivery.
+    /// Hands tracked events to delivery, in order (the buffer is kept for the next input).
     fn deliver(&mut self, mut out: Vec<Tracked>) {
         let now = self.env.now_ms();
-        for tracked in out.drain(..) {
+        out.reverse();
+        while let Some(tracked) = out.pop() {
             if let Some(update) = tracked.session_update {
                 self.session_update(update);
             }

@@ -144,6 +144,9 @@ export function createRecordingTracker(page, config = {}) {
     window.tracker = window.snowtrack.newTracker('sp', window.location.origin, {
       appId: 'e2e-delivery',
       contexts: { session: true, webPage: true },
+      // These tests count their own events exactly; a closing page's application_background
+      // event is the lifecycle tests' business (lifecycle.test.mjs).
+      lifecycleAutotracking: false,
       onRequestSuccess: record(delivery.success),
       onRequestFailure: record(delivery.failure),
       onEventDropped: record(delivery.dropped),

@@ -29,6 +29,8 @@ export const SCHEMAS = {
   webPage: 'iglu:com.snowplowanalytics.snowplow/web_page/jsonschema/1-0-0',
   screen: 'iglu:com.snowplowanalytics.mobile/screen/jsonschema/1-0-0',
   screenView: 'iglu:com.snowplowanalytics.mobile/screen_view/jsonschema/1-0-0',
+  screenSummary: 'iglu:com.snowplowanalytics.mobile/screen_summary/jsonschema/1-0-0',
+  lifecycle: 'iglu:com.snowplowanalytics.mobile/application_lifecycle/jsonschema/1-0-0',
   linkClick: 'iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1',
   pageView: 'iglu:com.snowplowanalytics.snowplow/page_view/jsonschema/1-0-0',
 };

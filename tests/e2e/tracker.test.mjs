@@ -32,11 +32,14 @@ test('tracks page view, screen views, self-describing and structured events with
   assert.equal(typeof flushed, 'boolean');
   const state = await trackerState(page);
 
-  const good = await collector.waitForGood(5);
+  const good = await collector.waitForGood(6);
   assert.deepEqual(await collector.bad(), []);
-  assert.deepEqual(good.map(kind), ['page_view', 'screen_view', 'screen_view', 'link_click', 'struct']);
+  assert.deepEqual(good.map(kind), ['page_view', 'screen_view', 'screen_end', 'screen_view', 'link_click', 'struct']);
 
-  const [pageView, home, details, linkClick, struct] = good;
+  const [pageView, home, homeEnd, details, linkClick, struct] = good;
+  // Screen engagement: the screen_end before a new screen view carries the ending screen's summary.
+  assert.deepEqual(entity(homeEnd, SCHEMAS.screen), { name: 'Home', id: unstructData(home).id, type: 'feed' });
+  assert.equal(typeof entity(homeEnd, SCHEMAS.screenSummary).foreground_sec, 'number');
   const firstEventId = pageView.event.event_id;
   good.forEach((g, i) => {
     const at = `event ${i + 1} (${kind(g)})`;
@@ -89,7 +92,7 @@ test('tracks page view, screen views, self-describing and structured events with
     [struct.event.se_category, struct.event.se_action, struct.event.se_label, struct.event.se_property, struct.event.se_value],
     ['shop', 'add-to-basket', 'sku-1', 'red', 2.5]);
 
-  assert.equal(state.session.eventIndex, 5);
+  assert.equal(state.session.eventIndex, 6);
   assert.equal(state.session.firstEventId, firstEventId);
   assert.deepEqual(pageErrors, []);
 });
@@ -255,8 +258,10 @@ test('writes _sp_id and _sp_ses cookies in the JS tracker format', TIMEOUT, asyn
 
 test('keeps the user and session across reloads and continues the event index', TIMEOUT, async (t) => {
   const { collector, context, page } = await setup(t);
+  // Only the tracked events (the application_background of the reload is lifecycle.test.mjs's).
+  const config = { lifecycleAutotracking: false };
   await openPage(page, collector);
-  await createTracker(page);
+  await createTracker(page, config);
   await page.evaluate(() => {
     window.tracker.trackPageView();
     window.tracker.trackStructEvent({ category: 'c', action: 'first-load' });
@@ -266,7 +271,7 @@ test('keeps the user and session across reloads and continues the event index', 
 
   await page.reload();
   await openPage(page, collector);
-  await createTracker(page);
+  await createTracker(page, config);
   const restored = await trackerState(page);
   assert.equal(restored.duid, before.duid, 'duid restored from the cookie before any event');
   assert.equal(restored.sessionId, before.sessionId);
@@ -291,7 +296,7 @@ test('keeps the user and session across reloads and continues the event index', 
 
 test('starts session 2 after sessionCookieTimeout, pointing back at session 1', TIMEOUT, async (t) => {
   const { collector, context, page } = await setup(t);
-  const config = { sessionCookieTimeout: 1 };
+  const config = { sessionCookieTimeout: 1, lifecycleAutotracking: false };
   await openPage(page, collector);
   await createTracker(page, config);
   await page.evaluate(() => window.tracker.trackPageView());

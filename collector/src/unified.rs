@@ -6,8 +6,11 @@
 //! * session identifier = `client_session.sessionId`, else `domain_sessionid` (events with
 //!   neither are left out); user identifier = `client_session.userId`, else `domain_userid`, the
 //!   largest one of the session's events;
-//! * view id = `web_page.id`, else the `id` of a `screen_view` event, else the `screen` entity's
-//!   `id` (so a `screen_end` or lifecycle event belongs to the screen it describes);
+//! * view id = for page views and page pings `web_page.id`; for other events the `id` of a
+//!   `screen_view` event, else the `screen` entity's `id` (so a `screen_end` or lifecycle event
+//!   belongs to the screen it describes), else `web_page.id`. dbt-snowplow-unified takes
+//!   `web_page.id` first, which on a web page running the mobile model (screen views with
+//!   `web_page` on) would merge every screen into the page view;
 //! * time = `derived_tstamp`; events are deduplicated on `event_id` (the first one received wins).
 //!
 //! Mobile engagement comes from the cumulative `screen_summary` entities of `screen_end`,
@@ -350,10 +353,17 @@ impl<'a> Ev<'a> {
         let user = client_session
             .and_then(|s| string(s, "userId"))
             .or_else(|| event.str("domain_userid").filter(|s| !s.is_empty()).map(str::to_owned));
-        let view_id = web_page
-            .and_then(|p| string(p, "id"))
-            .or_else(|| screen_view.and_then(|s| string(s, "id")))
-            .or_else(|| screen.and_then(|s| string(s, "id")));
+        // Screens are views of their own, also on web pages that carry `web_page` (the mobile
+        // model on the web); page views and pings belong to their page view.
+        let page_id = || web_page.and_then(|p| string(p, "id"));
+        let view_id = if matches!(name, "page_view" | "page_ping") {
+            page_id()
+        } else {
+            screen_view
+                .and_then(|s| string(s, "id"))
+                .or_else(|| screen.and_then(|s| string(s, "id")))
+                .or_else(page_id)
+        };
         let summary = summary
             .filter(|_| matches!(name, "screen_end" | "application_background" | "application_foreground"))
             .map(Summary::from_entity);

@@ -394,6 +394,37 @@ fn views_sessions_and_users_of_a_recorded_sequence() {
 }
 
 #[test]
+fn screens_on_a_web_page_are_views_of_their_own() {
+    // The mobile model on the web: screen views with the web_page entity on (snowtrack's
+    // defaults). dbt would merge both screens into the page view; here each is a view.
+    let c = Collector::start(&[]);
+    let web_page = sdj(WEB_PAGE, json!({"id": PAGE_1}));
+    let web_mobile = |at_ms, index, event: Value, mut entities: Vec<Value>| {
+        entities.push(web_page.clone());
+        let mut e = mobile(at_ms, (S4, 1, index), event, entities);
+        e["p"] = "web".into();
+        e
+    };
+    let sv = |id: &str, name: &str| {
+        sdj("iglu:com.snowplowanalytics.mobile/screen_view/jsonschema/1-0-0", json!({"id": id, "name": name}))
+    };
+    c.send(&[
+        web_mobile(0, 1, sv(SCREEN_A, "home"), vec![screen(SCREEN_A, "home")]),
+        web_mobile(
+            4_000,
+            2,
+            sdj(SCREEN_END, json!({})),
+            vec![screen(SCREEN_A, "home"), summary(json!({"foreground_sec": 4, "background_sec": 0}))],
+        ),
+        web_mobile(4_000, 3, sv(SCREEN_B, "cart"), vec![screen(SCREEN_B, "cart")]),
+    ]);
+    let views = rows(&c, "views");
+    let ids: Vec<&str> = views.iter().map(|v| v["view_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [SCREEN_A, SCREEN_B]);
+    assert_eq!(views[0]["foreground_sec"], 4.0);
+}
+
+#[test]
 fn the_heartbeat_and_minimum_visit_length_are_configurable() {
     let c = Collector::start(&["--model-heartbeat", "5", "--model-min-visit-length", "2"]);
     // A session whose first view-type event is a ping starts a minimum visit length earlier.

@@ -1,8 +1,7 @@
 //! Property tests of snowtrack's hand-written utilities, each against the crate it replaces and,
 //! where the JS tracker is the spec, a plain model of the JavaScript rule it copies:
 //!
-//! - the SHA-1 hex and the cookie-name hash against `sha1_smol`'s own hex (the digest is
-//!   `sha1_smol`'s);
+//! - SHA-1 and the cookie-name hash against `sha1_smol`;
 //! - base64url against `base64` (`URL_SAFE_NO_PAD`) and the JS tracker's recipe;
 //! - the JSON writer against `serde_json` and `JSON.stringify`'s rules;
 //! - integer and hex formatting and `find` against `std`;
@@ -38,7 +37,7 @@ use snowtrack::core::id_cookie::{
     IdCookie, StorageMechanism, is_domain_user_id, is_uuid, parse_int, seconds,
 };
 use snowtrack::core::json::{ObjectWriter, RawJson, push_string, self_describing};
-use snowtrack::core::sha1::sha1_hex;
+use snowtrack::core::sha1::{sha1, sha1_hex};
 use snowtrack::core::text::{concat, find, int, push_hex, push_int, push_uint};
 use snowtrack::core::time::{MAX_DATE_MS, iso_string, utc_string};
 
@@ -93,11 +92,25 @@ proptest! {
     #![proptest_config(cases(1000))]
 
     #[test]
+    fn sha1_matches_sha1_smol(data in prop::collection::vec(any::<u8>(), 0..300)) {
+        prop_assert_eq!(sha1(&data), sha1_smol::Sha1::from(&data).digest().bytes());
+    }
+
+    #[test]
     fn sha1_hex_and_domain_hash_match_sha1_smol(domain in tricky_string(40), path in tricky_string(8)) {
         let joined = format!("{domain}{path}");
         let expected = sha1_smol::Sha1::from(&joined).digest().to_string();
         prop_assert_eq!(sha1_hex(&joined), expected.clone());
         prop_assert_eq!(domain_hash(&domain, &path), &expected[..4]);
+    }
+}
+
+#[test]
+fn sha1_at_every_length_around_the_block_boundaries() {
+    let data: Vec<u8> = (0..=200u8).map(|i| i.wrapping_mul(31)).collect();
+    for len in 0..=data.len() {
+        let slice = &data[..len];
+        assert_eq!(sha1(slice), sha1_smol::Sha1::from(slice).digest().bytes(), "length {len}");
     }
 }
 

@@ -133,8 +133,9 @@ test('page reloaded while a request is in flight: every event arrives after the 
   const { page, collector } = env;
   await openFixture(page, collector);
   await createRecordingTracker(page);
-  // The first request is held 3 s by the collector; the reload aborts it (nothing recorded).
-  await setFault(collector, { delayMs: 3000, count: 1 });
+  // The first two requests (both of the page's slots) are held 3 s by the collector, so the next
+  // events wait in the queue; the reload aborts them (nothing recorded).
+  await setFault(collector, { delayMs: 3000, count: 2 });
   await trackMany(page, 50, { label: 'first' });
   await waitFor(async () => (await faultReport(collector)).delayed >= 1, { message: 'a request in flight' });
   await trackMany(page, 150, { label: 'queued' });

@@ -68,24 +68,35 @@ size: pkg
 bench: pkg
 	@scripts/bench.sh $(BENCH_ARGS)
 
-## libFuzzer on the parsers of outside input (fuzz/: _sp_id, document.cookie, URI decoding),
-## FUZZ_SECONDS each (not part of `make test`). Installs cargo-fuzz if missing; its nightly flags
-## are accepted by the stable toolchain with RUSTC_BOOTSTRAP=1. Options: FUZZ_TARGETS,
-## FUZZ_SANITIZER (none: safe Rust, 5x the speed of address), FUZZ_ARGS (more libFuzzer flags).
+## libFuzzer on the parsers of outside input (fuzz/: _sp_id, document.cookie, URI decoding; the
+## collector's request adapters, enrichment, base64, Iglu URIs), FUZZ_SECONDS each (not part of
+## `make test`). Installs cargo-fuzz if missing; its nightly flags are accepted by the stable
+## toolchain with RUSTC_BOOTSTRAP=1. Options: FUZZ_TARGETS, FUZZ_SANITIZER (none: safe Rust, 5x
+## the speed of address), FUZZ_ARGS (more libFuzzer flags), FUZZ_COLLECTOR_ARGS (the collector
+## targets' limits: JSON Schema validation makes a slow input (-timeout, seconds per input) or a
+## memory blow-up (-rss_limit_mb) a finding, and bodies get up to -max_len bytes).
 FUZZ_SECONDS ?= 25
-FUZZ_TARGETS ?= id_cookie document_cookie decode_uri_component
+FUZZ_TARGETS ?= id_cookie document_cookie decode_uri_component \
+	collector_request collector_payload_data collector_query collector_content_type \
+	collector_base64 collector_iglu collector_enrich
 FUZZ_SANITIZER ?= none
 FUZZ_ARGS ?=
+FUZZ_COLLECTOR_ARGS ?= -timeout=10 -rss_limit_mb=1024 -max_len=8192
 fuzz:
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 	@mkdir -p fuzz/artifacts
 	@for target in $(FUZZ_TARGETS); do \
+		case $$target in \
+			collector_*) dict=fuzz/collector.dict; limits="$(FUZZ_COLLECTOR_ARGS)" ;; \
+			*) dict=fuzz/cookie.dict; limits= ;; \
+		esac; \
 		echo "== fuzz $$target: $(FUZZ_SECONDS) s (log: fuzz/artifacts/$$target.log)"; \
 		mkdir -p fuzz/corpus/$$target; \
 		if RUSTC_BOOTSTRAP=1 cargo fuzz run --sanitizer $(FUZZ_SANITIZER) $$target fuzz/corpus/$$target \
-			fuzz/seeds/$$target -- -dict=fuzz/cookie.dict -max_total_time=$(FUZZ_SECONDS) \
+			fuzz/seeds/$$target -- -dict=$$dict -max_total_time=$(FUZZ_SECONDS) $$limits \
 			-print_final_stats=1 $(FUZZ_ARGS) >fuzz/artifacts/$$target.log 2>&1; then \
-			grep -e '^Done' -e 'DONE' -e 'stat::average_exec_per_sec' fuzz/artifacts/$$target.log; \
+			grep -e '^Done' -e 'DONE' -e 'stat::average_exec_per_sec' -e 'stat::peak_rss_mb' \
+				fuzz/artifacts/$$target.log; \
 		else \
 			tail -n 80 fuzz/artifacts/$$target.log; exit 1; \
 		fi; \

@@ -457,7 +457,9 @@ fn set_derived_tstamp(ev: &mut AtomicEvent, params: &[(String, String)], collect
     };
     let derived = match (ms("ttm"), ms("stm"), ms("dtm")) {
         (Some(t), _, _) => t,
-        (None, Some(sent), Some(created)) => (collector - (sent - created)).clamp(0, MAX_EPOCH_MS),
+        // `sent - created` cannot overflow (both are in range); the collector time, a parameter of
+        // the library API, can be any `i64`.
+        (None, Some(sent), Some(created)) => collector.saturating_sub(sent - created).clamp(0, MAX_EPOCH_MS),
         _ => collector,
     };
     ev.set("derived_tstamp", iso8601(derived));
@@ -654,6 +656,28 @@ mod tests {
         );
         // Atomic field lengths (atomic schema): tr_currency is at most 3 characters.
         assert!(errors(&with(base("tr"), "tr_cu", "EURO")).contains("$.tr_currency"));
+    }
+
+    /// Found by the `collector_request` fuzz target: the clock-skew correction overflowed (a panic
+    /// with overflow checks) for a collector time near `i64::MIN` or `i64::MAX`.
+    #[test]
+    fn derived_tstamp_with_extreme_collector_times() {
+        let derived = |dtm: i64, stm: i64, collector: i64| {
+            let p = with(with(base("pv"), "dtm", &dtm.to_string()), "stm", &stm.to_string());
+            let mut ev = AtomicEvent::default();
+            set_derived_tstamp(&mut ev, &p, collector);
+            // The whole enrichment does not panic either.
+            let ctx = CollectorContext { collector_tstamp: collector, ..CollectorContext::default() };
+            let _ = enrich(&Registry::embedded(), &p, &ctx);
+            ev.str("derived_tstamp").map(str::to_owned)
+        };
+        assert_eq!(derived(0, MAX_EPOCH_MS, i64::MIN).as_deref(), Some("1970-01-01T00:00:00Z"));
+        assert_eq!(derived(MAX_EPOCH_MS, 0, i64::MAX).as_deref(), Some("9999-12-31T23:59:59.999Z"));
+        // In range, the correction is unchanged: collector − (sent − created).
+        assert_eq!(
+            derived(1_672_531_200_000, 1_672_531_200_500, 1_672_531_201_000).as_deref(),
+            Some("2023-01-01T00:00:00.500Z")
+        );
     }
 
     #[test]

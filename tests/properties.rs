@@ -8,8 +8,8 @@
 //! - `toUTCString` / `toISOString` against `chrono`, over the whole JS `Date` range;
 //! - the URI codec against `percent-encoding` and `encodeURIComponent` / `decodeURIComponent`;
 //! - `document.cookie` reading against the JS tracker's `cookie()` / `getCookiesWithPrefix`;
-//! - `parseInt`, UUIDs (against `uuid`) and the `_sp_id` codec against the JS tracker's
-//!   `parseIdCookie`, plus round trips;
+//! - `parseInt`, domain user ids and the `_sp_id` codec against the JS tracker's
+//!   `parseIdCookie`, plus round trips (UUIDs themselves are the `uuid` crate's);
 //! - "never panics" for every parser of outside input, on arbitrary and ASCII-biased text.
 //!
 //! Case counts are fixed per suite (the whole binary runs in a few seconds; `PROPTEST_CASES`
@@ -34,7 +34,7 @@ use snowtrack::core::cookie::{
     domain_hash, encode_uri_component, fixup_domain, root_domain_candidates,
 };
 use snowtrack::core::id_cookie::{
-    IdCookie, StorageMechanism, is_domain_user_id, is_uuid, parse_int, seconds, uuid_v4_from_bytes,
+    IdCookie, StorageMechanism, is_domain_user_id, is_uuid, parse_int, seconds,
 };
 use snowtrack::core::json::{ObjectWriter, RawJson, push_string, self_describing};
 use snowtrack::core::sha1::{sha1, sha1_hex};
@@ -585,7 +585,7 @@ proptest! {
     }
 
     #[test]
-    fn uuids_match_the_uuid_crate(bytes in any::<[u8; 16]>(), text in prop_oneof![
+    fn domain_user_ids_are_lowercase_uuids_or_16_hex_digits(text in prop_oneof![
         lower_uuid(),
         lower_uuid().prop_map(|u| u.to_uppercase()),
         "[0-9a-fA-F-]{36}",
@@ -594,8 +594,6 @@ proptest! {
         "[0-9a-gA-G-]{35,37}",
         any_text(),
     ]) {
-        prop_assert_eq!(uuid_v4_from_bytes(bytes), uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string());
-        prop_assert_eq!(is_uuid(&text), text.len() == 36 && uuid::Uuid::try_parse(&text).is_ok());
         let lower_hex = |s: &str| s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         let expected = (is_uuid(&text) && lower_hex(&text.replace('-', ""))) || (text.len() == 16 && lower_hex(&text));
         prop_assert_eq!(is_domain_user_id(&text), expected);

@@ -87,33 +87,17 @@ pub fn parse_int(text: &str) -> Option<i64> {
     value
 }
 
-/// True for a UUID in any case (`format: uuid`).
+/// True for a UUID in any case (`format: uuid`): the hyphenated form, as `uuid` parses it.
 pub fn is_uuid(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    bytes.len() == 36
-        && bytes.iter().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => *b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        })
+    text.len() == 36 && uuid::Uuid::try_parse(text).is_ok()
 }
 
-/// Formats 16 random bytes as a lowercase UUID v4 (version and variant bits set).
-pub fn uuid_v4_from_bytes(mut bytes: [u8; 16]) -> String {
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut text = [b'-'; 36];
-    let mut at = 0;
-    for (i, b) in bytes.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            at += 1;
-        }
-        for (slot, nibble) in text.iter_mut().skip(at).zip([b >> 4, b & 15]) {
-            *slot = HEX.get(usize::from(nibble)).copied().unwrap_or(b'0');
-        }
-        at += 2;
-    }
-    core::str::from_utf8(&text).map(str::to_owned).unwrap_or_default()
+/// Formats 16 random bytes as a lowercase UUID v4 (version and variant bits set), with the
+/// `uuid` crate (no `std`; its formatting writes into a stack buffer, no `core::fmt`).
+pub fn uuid_v4_from_bytes(bytes: [u8; 16]) -> String {
+    let uuid = uuid::Builder::from_random_bytes(bytes).into_uuid();
+    let mut text = uuid::Uuid::encode_buffer();
+    uuid.hyphenated().encode_lower(&mut text).to_owned()
 }
 
 /// True for a domain user id the `client_session` schema accepts: a lowercase UUID or 16 hex digits.

@@ -2,7 +2,9 @@
 //!
 //! `Expires=` attributes use `Date.prototype.toUTCString()` (`Thu, 01 Jan 1970 00:00:00 GMT`) and
 //! the `client_session` entity uses `toISOString()` (`1970-01-01T00:00:00.000Z`). Both cover the
-//! JS `Date` range, ±8.64e15 ms (years -271821 to 275760), and answer there as JS does.
+//! JS `Date` range, ±8.64e15 ms (years -271821 to 275760), and answer there as JS does. The
+//! calendar fields come from the `time` crate (no `std`; `large-dates` reaches year ±999,999);
+//! the two formats, the range and the expanded years are JS's rules, written here.
 
 use crate::core::text::push_uint;
 #[allow(unused_imports)]
@@ -20,30 +22,23 @@ struct Civil {
     weekday: u32,
 }
 
-fn civil(ms: i64) -> Civil {
-    let days = ms.div_euclid(86_400_000);
-    let rem = ms.rem_euclid(86_400_000);
-    // Days to civil date (proleptic Gregorian), after Howard Hinnant's public-domain algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    Civil {
-        year,
-        month,
-        day,
-        hour: (rem / 3_600_000) as u32,
-        minute: (rem / 60_000 % 60) as u32,
-        second: (rem / 1000 % 60) as u32,
-        milli: (rem % 1000) as u32,
-        // 1970-01-01 was a Thursday (4).
-        weekday: (days + 4).rem_euclid(7) as u32,
+/// The calendar fields of `ms`, by the `time` crate (no `std`, `large-dates` for the whole JS
+/// range); `None` outside the `Date` range.
+fn civil(ms: i64) -> Option<Civil> {
+    if !valid(ms) {
+        return None;
     }
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()?;
+    Some(Civil {
+        year: t.year().into(),
+        month: u8::from(t.month()).into(),
+        day: t.day().into(),
+        hour: t.hour().into(),
+        minute: t.minute().into(),
+        second: t.second().into(),
+        milli: t.millisecond().into(),
+        weekday: t.weekday().number_days_from_sunday().into(),
+    })
 }
 
 /// The largest `Date` time value, in ms either side of the epoch (100,000,000 days).
@@ -73,10 +68,7 @@ fn push_year(out: &mut String, year: i64, iso: bool) {
 /// year has at least 4 digits and a `-` before it when negative, and outside the `Date` range the
 /// text is `Invalid Date`, as in JS.
 pub fn utc_string(ms: i64) -> String {
-    if !valid(ms) {
-        return "Invalid Date".to_owned();
-    }
-    let c = civil(ms);
+    let Some(c) = civil(ms) else { return "Invalid Date".to_owned() };
     let weekday = WEEKDAYS.get(c.weekday as usize).copied().unwrap_or("Thu");
     let month = MONTHS.get(c.month as usize - 1).copied().unwrap_or("Jan");
     let mut out = String::with_capacity(29);
@@ -99,10 +91,7 @@ pub fn utc_string(ms: i64) -> String {
 /// in the expanded form, a sign and six digits (`+010000`, `-000001`). `None` outside the `Date`
 /// range, where JS throws a `RangeError`.
 pub fn iso_string(ms: i64) -> Option<String> {
-    if !valid(ms) {
-        return None;
-    }
-    let c = civil(ms);
+    let c = civil(ms)?;
     let mut out = String::with_capacity(27);
     push_year(&mut out, c.year, true);
     for (sep, v, width) in [

@@ -24,6 +24,7 @@ function noopTracker() {
     trackSelfDescribingEvent: nothing,
     trackStructEvent: nothing,
     trackListItemView: nothing,
+    enableGdprContext: nothing,
     trackScrollChanged: nothing,
     setUserId: nothing,
     newSession: nothing,

@@ -17,6 +17,8 @@ export interface SnowtrackCommand {
 declare global {
   interface Window {
     snowtrack?: SnowtrackCommand;
+    /** The tag under the name sp.js uses (e.g. for a Flutter web app): see the README. */
+    snowplow?: SnowtrackCommand;
     /** Global names of the tags on the page, served by the loader. */
     SnowtrackNamespace?: string[];
   }

@@ -633,3 +633,32 @@ async fn with_engagement_off_list_items_and_scrolls_are_events() {
     let msg = error_message(t.track_scroll_changed(js(r#"{"yOffset": "a"}"#)));
     assert_eq!(msg, "snowtrack: invalid event `yOffset`: must be a finite number");
 }
+
+#[wasm_bindgen_test]
+async fn the_gdpr_entity_goes_on_every_later_event() {
+    let app = unique("gdpr");
+    let t =
+        tracker(&format!(r#"{{"cookieName": "_t14_", "appId": "{app}", "lifecycleAutotracking": false}}"#));
+    t.track_page_view(None).unwrap();
+    let msg = error_message(t.enable_gdpr_context(js(r#"{"basisForProcessing": "because"}"#)));
+    assert_eq!(
+        msg,
+        "snowtrack: invalid event `basisForProcessing`: must be one of 'consent', 'contract', 'legal_obligation', \
+         'vital_interests', 'public_task', 'legitimate_interests'"
+    );
+    let msg = error_message(t.enable_gdpr_context(js(r#"{"documentId": 7}"#)));
+    assert_eq!(msg, "snowtrack: invalid event `documentId`: must be a string");
+    t.enable_gdpr_context(js(r#"{"documentId": "privacy", "documentVersion": "2"}"#)).unwrap();
+    t.track_screen_view(js(r#"{"name": "a"}"#)).unwrap();
+    t.track_screen_view(js(r#"{"name": "b"}"#)).unwrap();
+    assert!(flushed(&t).await);
+    let events = good_events(&app, 4).await;
+    assert!(entity_or_null(&events[0], "snowplow/gdpr").is_null(), "not before it was enabled");
+    for e in &events[1..] {
+        assert_eq!(
+            entity(e, "snowplow/gdpr"),
+            &serde_json::json!({"basisForProcessing": "consent", "documentId": "privacy", "documentVersion": "2",
+                "documentDescription": null})
+        );
+    }
+}

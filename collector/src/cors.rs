@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use axum::http::header::{self, HeaderName, HeaderValue};
 use axum::http::{Method, request::Parts};
-use tower_http::cors::{AllowCredentials, AllowOrigin, CorsLayer};
+use tower_http::cors::{AllowCredentials, AllowHeaders, AllowOrigin, CorsLayer};
 use url::{Host, Url};
 
 /// Request headers a page may send (preflight `Access-Control-Allow-Headers`).
@@ -75,9 +75,13 @@ fn common() -> CorsLayer {
     CorsLayer::new().allow_headers(ALLOWED_HEADERS).allow_methods(ALLOWED_METHODS).max_age(MAX_AGE)
 }
 
-/// The collection endpoints' policy: any origin is reflected, with credentials.
+/// The collection endpoints' policy: any origin is reflected, with credentials, and any request
+/// header a tracker asks for in a preflight (trackers' `customHeaders`).
 pub fn collection_layer() -> CorsLayer {
-    common().allow_origin(AllowOrigin::mirror_request()).allow_credentials(true)
+    common()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_credentials(true)
+        .allow_headers(AllowHeaders::mirror_request())
 }
 
 /// The inspection API's policy: loopback origins and `extra` only (see [`inspection_allows`]);

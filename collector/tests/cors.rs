@@ -170,6 +170,22 @@ fn preflights_follow_the_same_split() {
     }
 }
 
+#[test]
+fn collection_preflights_allow_a_tracker_s_custom_headers() {
+    let c = Collector::start(&[]);
+    let req = ureq::http::Request::builder()
+        .method("OPTIONS")
+        .uri(c.url(TP2))
+        .header("Origin", EVIL)
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "content-type,x-app-version")
+        .body(())
+        .unwrap();
+    let resp = c.agent.run(req).unwrap();
+    let allowed = resp.headers()["access-control-allow-headers"].to_str().unwrap().to_ascii_lowercase();
+    assert!(allowed.contains("x-app-version") && allowed.contains("content-type"), "{allowed}");
+}
+
 /// Starts the binary with `args`, returns its stderr lines up to the "live view" one.
 fn startup_stderr(args: &[&str]) -> Vec<String> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_snowtrack-collector"))

@@ -14,7 +14,8 @@ use crate::core::config::{Config, Method, StateStorage};
 use crate::core::cookie::SameSite;
 use crate::core::delivery::Credentials;
 use crate::core::event::{
-    Event, ListItemView, ScreenView, ScrollChanged, SelfDescribingJson, StructEvent, Timestamp, TrackOptions,
+    Event, Gdpr, ListItemView, ScreenView, ScrollChanged, SelfDescribingJson, StructEvent, Timestamp,
+    TrackOptions,
 };
 use crate::error::{Error, Result};
 use crate::web::host;
@@ -72,6 +73,12 @@ keys! {
     VIEW_HEIGHT = "viewHeight",
     CONTENT_WIDTH = "contentWidth",
     CONTENT_HEIGHT = "contentHeight",
+    BASIS_FOR_PROCESSING = "basisForProcessing",
+    DOCUMENT_ID = "documentId",
+    DOCUMENT_VERSION = "documentVersion",
+    DOCUMENT_DESCRIPTION = "documentDescription",
+    CUSTOM_HEADERS = "customHeaders",
+    GEOLOCATION = "geolocation",
     SESSION = "session",
     WEB_PAGE = "webPage",
     TITLE = "title",
@@ -294,6 +301,7 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
         let mut c = Reader::new(&contexts, "contexts.", true);
         config.session_context = c.boolean(&SESSION).unwrap_or(true);
         config.web_page_context = c.boolean(&WEB_PAGE).unwrap_or(true);
+        config.geolocation_context = c.boolean(&GEOLOCATION).unwrap_or(false);
         c.finish()?;
     }
     set(&mut config.retry.retry_status_codes, o.status_codes(&RETRY_STATUS_CODES));
@@ -305,6 +313,9 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
     set(&mut config.queue_limits.max_bytes, o.size(&MAX_QUEUE_BYTES));
     let persisted = o.size(&MAX_LOCAL_STORAGE_QUEUE_BYTES);
     set(&mut config.queue_limits.max_persisted_bytes, persisted);
+    if let Some(headers) = o.checked(&CUSTOM_HEADERS, JsValue::is_object, "must be an object") {
+        config.custom_headers = headers_of(&mut o, &headers);
+    }
     let on_session_update = o.function(&ON_SESSION_UPDATE);
     let alias = o.function(&ON_SESSION_UPDATE_CALLBACK);
     let callbacks = Callbacks {
@@ -318,79 +329,96 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
 }
 
 /// A track call's argument (anything but an object reads as an event without fields).
-pub struct EventReader<'a>(Reader<'a>);
+pub struct EventReader<'a> {
+    reader: Reader<'a>,
+}
+
+/// A screen view's fields (`trackScreenView`, or the data of a mobile `screen_view` event).
+fn screen_view(r: &mut Reader<'_>) -> Event {
+    Event::ScreenView(ScreenView {
+        name: r.required(&NAME),
+        id: r.string(&ID),
+        screen_type: r.string(&TYPE),
+        transition_type: r.string(&TRANSITION_TYPE),
+        previous_name: r.string(&PREVIOUS_NAME),
+        previous_id: r.string(&PREVIOUS_ID),
+        previous_type: r.string(&PREVIOUS_TYPE),
+    })
+}
+
+/// `trackListItemView`'s fields.
+fn list_item_view(r: &mut Reader<'_>) -> Option<Event> {
+    let i = r.whole(&INDEX);
+    if i.is_none() {
+        r.fail(INDEX.name(), "is required");
+    }
+    let items_count = r.whole(&ITEMS_COUNT);
+    let small = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    Some(Event::ListItemView(ListItemView { index: small(i?), items_count: items_count.map(small) }))
+}
+
+/// `trackScrollChanged`'s fields (offsets and sizes in pixels, rounded).
+fn scroll_changed(r: &mut Reader<'_>) -> Event {
+    let mut px = |key: &Key| r.number(key).map(round);
+    let x_offset = px(&X_OFFSET);
+    let y_offset = px(&Y_OFFSET);
+    let mut size = |key: &Key| px(key).and_then(|n| u64::try_from(n).ok());
+    Event::ScrollChanged(ScrollChanged {
+        x_offset,
+        y_offset,
+        view_width: size(&VIEW_WIDTH),
+        view_height: size(&VIEW_HEIGHT),
+        content_width: size(&CONTENT_WIDTH),
+        content_height: size(&CONTENT_HEIGHT),
+    })
+}
+
+/// A number as JavaScript's `String(value)` writes it (no float formatting in wasm).
+fn number_text(value: f64) -> Option<String> {
+    js_sys::Number::from(value).to_string_with_radix(10).ok().map(String::from)
+}
 
 impl<'a> EventReader<'a> {
     /// Reads `value`.
     pub fn new(value: &'a JsValue) -> Self {
-        EventReader(Reader::new(value, "", false))
+        EventReader { reader: Reader::new(value, "", false) }
     }
 
     /// `trackPageView`'s event (`None` after a failure, which [`EventReader::options`] returns).
     pub fn page_view(&mut self) -> Option<Event> {
-        Some(Event::PageView { title: self.0.string(&TITLE) })
+        Some(Event::PageView { title: self.reader.string(&TITLE) })
     }
 
     /// `trackScreenView`'s event.
     pub fn screen_view(&mut self) -> Option<Event> {
-        let r = &mut self.0;
-        Some(Event::ScreenView(ScreenView {
-            name: r.required(&NAME),
-            id: r.string(&ID),
-            screen_type: r.string(&TYPE),
-            transition_type: r.string(&TRANSITION_TYPE),
-            previous_name: r.string(&PREVIOUS_NAME),
-            previous_id: r.string(&PREVIOUS_ID),
-            previous_type: r.string(&PREVIOUS_TYPE),
-        }))
+        Some(screen_view(&mut self.reader))
     }
 
     /// `trackListItemView`'s event.
     pub fn list_item_view(&mut self) -> Option<Event> {
-        let r = &mut self.0;
-        let index = r.whole(&INDEX);
-        if index.is_none() {
-            r.fail(INDEX.name(), "is required");
-        }
-        let items_count = r.whole(&ITEMS_COUNT);
-        let small = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
-        Some(Event::ListItemView(ListItemView { index: small(index?), items_count: items_count.map(small) }))
+        list_item_view(&mut self.reader)
     }
 
-    /// `trackScrollChanged`'s event (offsets and sizes in pixels, rounded).
+    /// `trackScrollChanged`'s event.
     pub fn scroll_changed(&mut self) -> Option<Event> {
-        let r = &mut self.0;
-        let mut px = |key: &Key| r.number(key).map(round);
-        let x_offset = px(&X_OFFSET);
-        let y_offset = px(&Y_OFFSET);
-        let mut size = |key: &Key| px(key).and_then(|n| u64::try_from(n).ok());
-        Some(Event::ScrollChanged(ScrollChanged {
-            x_offset,
-            y_offset,
-            view_width: size(&VIEW_WIDTH),
-            view_height: size(&VIEW_HEIGHT),
-            content_width: size(&CONTENT_WIDTH),
-            content_height: size(&CONTENT_HEIGHT),
-        }))
+        Some(scroll_changed(&mut self.reader))
     }
 
     /// `trackSelfDescribingEvent`'s event.
     pub fn self_describing(&mut self) -> Option<Event> {
-        let event = self.0.value(&EVENT);
-        self_describing_json(&mut self.0, "event", event).map(Event::SelfDescribing)
+        let event = self.reader.value(&EVENT);
+        self_describing_json(&mut self.reader, "event", event).map(Event::SelfDescribing)
     }
 
     /// `trackStructEvent`'s event.
     pub fn structured(&mut self) -> Option<Event> {
-        let r = &mut self.0;
+        let r = &mut self.reader;
         let category = r.required(&CATEGORY);
         let action = r.required(&ACTION);
         let label = r.string(&LABEL);
         let property = r.string(&PROPERTY);
         // Formatted by the browser, as `String(value)` writes it (no float formatting in wasm).
-        let value = r.number(&VALUE);
-        let value =
-            value.and_then(|v| js_sys::Number::from(v).to_string_with_radix(10).ok()).map(String::from);
+        let value = r.number(&VALUE).and_then(number_text);
         Some(Event::Struct(StructEvent { category, action, label, property, value }))
     }
 
@@ -400,7 +428,7 @@ impl<'a> EventReader<'a> {
     /// # Errors
     /// [`Error::Event`] naming the first invalid field of the whole input.
     pub fn options(mut self) -> Result<TrackOptions> {
-        let r = &mut self.0;
+        let r = &mut self.reader;
         let mut options = TrackOptions::default();
         if let Some(context) = r.checked(&CONTEXT, Array::is_array, "must be an array") {
             let context: Array = context.unchecked_into();
@@ -418,7 +446,7 @@ impl<'a> EventReader<'a> {
         if let Some(ts) = r.value(&TIMESTAMP) {
             options.timestamp = timestamp(r, ts);
         }
-        self.0.finish()?;
+        self.reader.finish()?;
         Ok(options)
     }
 }
@@ -483,4 +511,38 @@ fn timestamp(r: &mut Reader<'_>, value: JsValue) -> Option<Timestamp> {
         r.fail("timestamp", "must be a number or {type: 'ttm' | 'dtm', value: number}");
     }
     stamp
+}
+
+/// `enableGdprContext`'s argument: the `gdpr` entity's fields (`basisForProcessing` defaults to
+/// `consent`, as in the JS tracker).
+///
+/// # Errors
+/// [`Error::Event`] naming the first invalid field.
+pub fn read_gdpr(value: &JsValue) -> Result<Gdpr> {
+    let mut r = Reader::new(value, "", false);
+    let gdpr = Gdpr {
+        basis: r.string(&BASIS_FOR_PROCESSING).unwrap_or_else(|| "consent".into()),
+        document_id: r.string(&DOCUMENT_ID),
+        document_version: r.string(&DOCUMENT_VERSION),
+        document_description: r.string(&DOCUMENT_DESCRIPTION),
+    };
+    r.finish()?;
+    gdpr.validate()?;
+    Ok(gdpr)
+}
+
+/// `customHeaders`: an object of header names and string values.
+fn headers_of(o: &mut Reader<'_>, headers: &JsValue) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    for entry in js_sys::Object::entries(headers.unchecked_ref()).iter() {
+        let entry: Array = entry.unchecked_into();
+        match (entry.get(0).as_string(), entry.get(1).as_string()) {
+            (Some(name), Some(value)) if !name.is_empty() => pairs.push((name, value)),
+            _ => {
+                o.fail(CUSTOM_HEADERS.name(), "must map header names to strings");
+                break;
+            }
+        }
+    }
+    pairs
 }

@@ -35,6 +35,11 @@ export interface ScreenViewEvent extends CommonEventProperties {
   name: string; id?: string; type?: string; transitionType?: string;
   previousName?: string; previousId?: string; previousType?: string;
 }
+/** `enableGdprContext` input: the `gdpr` entity on every later event. */
+export interface GdprContext {
+  basisForProcessing?: 'consent' | 'contract' | 'legal_obligation' | 'vital_interests' | 'public_task' | 'legitimate_interests';
+  documentId?: string | null; documentVersion?: string | null; documentDescription?: string | null;
+}
 /** `trackListItemView` input: an item of a list seen (folded into the screen summary while screen engagement is on). */
 export interface ListItemViewEvent extends CommonEventProperties { index: number; itemsCount?: number; }
 /** `trackScrollChanged` input, in pixels (folded into the screen summary while screen engagement is on). */
@@ -68,13 +73,16 @@ export interface TrackerConfiguration {
   connectionTimeout?: number; bufferSize?: number; maxPostBytes?: number;
   credentials?: 'include' | 'same-origin' | 'omit'; keepalive?: boolean;
   /** Entities attached to every event; both on by default (the JS tracker has session off). */
-  contexts?: { session?: boolean; webPage?: boolean };
+  contexts?: { session?: boolean; webPage?: boolean; /** Accepted; no geolocation entity is attached. */ geolocation?: boolean };
   /** application_background / application_foreground when the page is hidden / visible again, and the application_lifecycle entity on every event (default true; the JS tracker has neither). */
   lifecycleAutotracking?: boolean;
   /** screen_end with a screen_summary entity before each new screen view; list items and scrolls folded into the summary (default true). */
   screenEngagementAutotracking?: boolean;
   /** The document's own scroll feeds the screen summary (default true). */
   screenEngagementScroll?: boolean;
+  /** Extra request headers (the collector must allow them in CORS). */
+  customHeaders?: Record<string, string>;
+
   /** Called with the new client_session when a session starts. Alias: onSessionUpdateCallback. */
   onSessionUpdate?: (session: ClientSession) => void;
   /** Status codes always retried / never retried (400, 401, 403, 410, 422 are never retried unless listed in retryStatusCodes). */
@@ -226,6 +234,17 @@ impl JsTracker {
         #[wasm_bindgen(unchecked_param_type = "ScrollChangedEvent")] event: JsValue,
     ) -> core::result::Result<(), JsError> {
         self.track(&event, EventReader::scroll_changed)
+    }
+
+    /// Adds the `gdpr` entity (the basis for processing) to every later event.
+    #[wasm_bindgen(js_name = enableGdprContext)]
+    pub fn enable_gdpr_context(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "GdprContext")] gdpr: JsValue,
+    ) -> core::result::Result<(), JsError> {
+        let gdpr = input::read_gdpr(&gdpr).map_err(js_error)?;
+        self.with(move |rt| rt.tracker.set_gdpr(Some(gdpr)));
+        Ok(())
     }
 
     /// Sets the business user id (`uid`); `null` or `undefined` clears it.

@@ -110,6 +110,11 @@ pub struct Config {
     pub screen_engagement_autotracking: bool,
     /// `screenEngagementScroll`: the document's own scroll feeds the screen summary, default true.
     pub screen_engagement_scroll: bool,
+    /// `customHeaders`: extra request headers (name, value), default none.
+    pub custom_headers: Vec<(String, String)>,
+    /// `contexts.geolocation`: accepted for the JS tracker's (and Flutter's) configurations;
+    /// snowtrack attaches no geolocation entity (it would need a permission prompt).
+    pub geolocation_context: bool,
 }
 
 /// The default `postPath`.
@@ -148,6 +153,8 @@ impl Config {
             lifecycle_autotracking: true,
             screen_engagement_autotracking: true,
             screen_engagement_scroll: true,
+            custom_headers: Vec::new(),
+            geolocation_context: false,
         }
     }
 

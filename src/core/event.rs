@@ -202,6 +202,64 @@ fn is_number_text(text: &str) -> bool {
     digits > 0 && text.bytes().all(|b| b.is_ascii_digit() || b".-+e".contains(&b)) && text.len() < 32
 }
 
+/// Schema of the `gdpr` entity.
+pub const GDPR_SCHEMA: &str = "iglu:com.snowplowanalytics.snowplow/gdpr/jsonschema/1-0-0";
+/// Schema of the timing event.
+pub const TIMING_SCHEMA: &str = "iglu:com.snowplowanalytics.snowplow/timing/jsonschema/1-0-0";
+/// Schema of the consent granted event.
+pub const CONSENT_GRANTED_SCHEMA: &str =
+    "iglu:com.snowplowanalytics.snowplow/consent_granted/jsonschema/1-0-0";
+/// Schema of the consent withdrawn event.
+pub const CONSENT_WITHDRAWN_SCHEMA: &str =
+    "iglu:com.snowplowanalytics.snowplow/consent_withdrawn/jsonschema/1-0-0";
+/// Schema of the consent document entity.
+pub const CONSENT_DOCUMENT_SCHEMA: &str =
+    "iglu:com.snowplowanalytics.snowplow/consent_document/jsonschema/1-0-0";
+
+/// The GDPR basis for processing (`gdpr` entity, `enableGdprContext`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gdpr {
+    /// `basisForProcessing`: one of [`Gdpr::BASES`].
+    pub basis: String,
+    /// `documentId`.
+    pub document_id: Option<String>,
+    /// `documentVersion`.
+    pub document_version: Option<String>,
+    /// `documentDescription`.
+    pub document_description: Option<String>,
+}
+
+impl Gdpr {
+    /// The bases the schema allows.
+    pub const BASES: [&str; 6] =
+        ["consent", "contract", "legal_obligation", "vital_interests", "public_task", "legitimate_interests"];
+
+    /// Checks the basis.
+    ///
+    /// # Errors
+    /// [`Error::Event`] naming `basisForProcessing`.
+    pub fn validate(&self) -> Result<()> {
+        if Self::BASES.contains(&self.basis.as_str()) {
+            Ok(())
+        } else {
+            Err(Error::event(
+                "basisForProcessing",
+                "must be one of 'consent', 'contract', 'legal_obligation', 'vital_interests', 'public_task', 'legitimate_interests'",
+            ))
+        }
+    }
+
+    /// The `gdpr` entity (absent documents as `null`, as the JS tracker sends them).
+    pub fn entity(&self) -> String {
+        let mut w = json::ObjectWriter::new();
+        w.string("basisForProcessing", &self.basis)
+            .opt_string("documentId", self.document_id.as_deref())
+            .opt_string("documentVersion", self.document_version.as_deref())
+            .opt_string("documentDescription", self.document_description.as_deref());
+        json::self_describing(GDPR_SCHEMA, &w.finish())
+    }
+}
+
 /// When an event happened, if not now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Timestamp {

@@ -12,7 +12,7 @@ use crate::core::engagement::{
     LIST_ITEM_VIEW_SCHEMA, Lifecycle, SCREEN_END_SCHEMA, SCROLL_CHANGED_SCHEMA, ScreenSummary,
 };
 use crate::core::env::Env;
-use crate::core::event::{Event, ScreenView, Timestamp, TrackOptions};
+use crate::core::event::{Event, Gdpr, ScreenView, Timestamp, TrackOptions};
 use crate::core::id_cookie::{IdCookie, StorageMechanism};
 use crate::core::json::{self, ObjectWriter};
 use crate::core::payload::Payload;
@@ -155,6 +155,8 @@ pub struct Tracker {
     hidden: bool,
     /// The lifecycle state, while `lifecycleAutotracking` is on.
     lifecycle: Option<Lifecycle>,
+    /// The `gdpr` entity added to every event (`enableGdprContext`).
+    gdpr: Option<String>,
     /// The current screen's engagement, while `screenEngagementAutotracking` is on and a screen
     /// was viewed.
     summary: Option<ScreenSummary>,
@@ -207,6 +209,7 @@ impl Tracker {
             hidden,
             lifecycle: config.lifecycle_autotracking.then(|| Lifecycle::new(!hidden)),
             summary: None,
+            gdpr: None,
             session,
             config,
             browser,
@@ -358,6 +361,7 @@ impl Tracker {
         if let Some(lifecycle) = &self.lifecycle {
             entities.push(lifecycle.entity());
         }
+        entities.extend(self.gdpr.iter().cloned());
         entities.extend(summary);
         if self.config.session_context {
             entities.push(json::self_describing(CLIENT_SESSION_SCHEMA, &self.session_context_json()));
@@ -460,6 +464,11 @@ impl Tracker {
         if self.session.set_hidden(hidden, env.now_ms()) && self.store.read(env).session_alive {
             self.write_state(env);
         }
+    }
+
+    /// Adds the `gdpr` entity to every later event (`enableGdprContext`), or stops it.
+    pub fn set_gdpr(&mut self, gdpr: Option<Gdpr>) {
+        self.gdpr = gdpr.map(|g| g.entity());
     }
 
     /// Sets or clears the business user id (`uid`).

@@ -178,8 +178,10 @@ export function watchScroll() {
 }
 
 /**
- * The extent scrolled since the last call, with the view and content sizes; then starts again
- * from the current position (which counts as seen).
+ * The extent scrolled since the last call, with the view and content sizes, or `undefined` when
+ * the document does not scroll (its content fits the view: an app drawing into a canvas, such
+ * as Flutter, reports its own scrolls); then starts again from the current position (which
+ * counts as seen).
  */
 export function takeScroll(w) {
   const html = globalThis.document && document.documentElement;
@@ -191,7 +193,8 @@ export function takeScroll(w) {
     contentHeight: html ? html.scrollHeight : 0,
   };
   [w.minX, w.minY] = [w.maxX, w.maxY] = offsets();
-  return taken;
+  const scrolls = taken.contentWidth > taken.viewWidth || taken.contentHeight > taken.viewHeight;
+  return scrolls ? taken : undefined;
 }
 
 /** Whether the page is hidden. */
@@ -221,11 +224,12 @@ function retryAfter(value) {
 
 /**
  * Sends one request, aborted after `timeoutMs`, and calls `done` once with
- * `{status, retryAfterMs}`: status 0 for a network error, timeout or abort. POST when `head` is
+ * `{status, retryAfterMs}`: status 0 for a network error, timeout or abort. `headers`: the
+ * page's custom request headers, or undefined. POST when `head` is
  * a string: the body is `head`, the `events` each followed by `stm` and joined by commas, then
  * `tail`. GET otherwise, to `url` + `events[0]`.
  */
-export function send(url, events, head, stm, tail, credentials, keepalive, timeoutMs, done) {
+export function send(url, events, head, stm, tail, credentials, keepalive, timeoutMs, headers, done) {
   let timer;
   const post = typeof head === 'string';
   const body = post ? head + events.map((e) => e + stm).join(',') + tail : undefined;
@@ -236,9 +240,10 @@ export function send(url, events, head, stm, tail, credentials, keepalive, timeo
     init.signal = controller.signal;
     timer = setTimeout(() => controller.abort(), timeoutMs);
   }
+  if (headers) init.headers = { ...headers };
   if (body !== undefined) {
     init.body = body;
-    init.headers = { 'Content-Type': 'application/json; charset=UTF-8' };
+    init.headers = { ...headers, 'Content-Type': 'application/json; charset=UTF-8' };
   }
   let request;
   try { request = fetch(url, init); } catch (error) { request = Promise.reject(error); }

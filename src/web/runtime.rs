@@ -98,6 +98,8 @@ pub struct Runtime {
     tracked: Vec<Tracked>,
     /// The document's scroll, coalesced in `host.js` (with `screenEngagementScroll`).
     scroll: Option<JsValue>,
+    /// `customHeaders` as the JS object `fetch` takes (`undefined` without).
+    headers: JsValue,
 }
 
 /// The shared handle.
@@ -114,6 +116,15 @@ impl Runtime {
         let config = tracker.config();
         let scroll = (config.screen_engagement_autotracking && config.screen_engagement_scroll)
             .then(host::watch_scroll);
+        let headers = if config.custom_headers.is_empty() {
+            JsValue::UNDEFINED
+        } else {
+            let object = js_sys::Object::new();
+            for (name, value) in &config.custom_headers {
+                let _ = js_sys::Reflect::set(&object, &JsValue::from_str(name), &JsValue::from_str(value));
+            }
+            object.into()
+        };
         let shared = Rc::new(RefCell::new(Runtime {
             tracker,
             delivery,
@@ -126,6 +137,7 @@ impl Runtime {
             notices: Vec::new(),
             tracked: Vec::new(),
             scroll,
+            headers,
         }));
         listen(&shared);
         input(&Rc::downgrade(&shared), |rt, now| rt.delivery.start(now));
@@ -165,6 +177,9 @@ impl Runtime {
     fn fold_scroll(&mut self) {
         let Some(watch) = &self.scroll else { return };
         let taken = host::take_scroll(watch);
+        if taken.is_undefined() {
+            return;
+        }
         let n = |key| host::number(&taken, key);
         let size = |key| u64::try_from(n(key) as i64).ok();
         let (view_width, view_height) = (size(&VIEW_WIDTH), size(&VIEW_HEIGHT));
@@ -227,7 +242,7 @@ impl Runtime {
                 }
                 Action::Send(request) => {
                     let (weak, id) = (weak.clone(), request.id);
-                    transport::send(&request, move |answer: Answer| {
+                    transport::send(&request, &self.headers, move |answer: Answer| {
                         input(&weak, move |rt, now| rt.delivery.answered(now, id, answer));
                     });
                 }

@@ -6,14 +6,16 @@ use crate::core::payload::{Method, PostBody};
 use crate::web::page_local::keys;
 use crate::web::wire::{JsWire, wire_array};
 use crate::web::{host, timer};
+use wasm_bindgen::JsValue;
 
 keys! {
     STATUS = "status",
     RETRY_AFTER_MS = "retryAfterMs",
 }
 
-/// Performs `request` and calls `done` with the answer, once.
-pub fn send(request: &Request<JsWire>, done: impl FnOnce(Answer) + 'static) {
+/// Performs `request` (with the page's `customHeaders`, a JS object or `undefined`) and calls
+/// `done` with the answer, once.
+pub fn send(request: &Request<JsWire>, headers: &JsValue, done: impl FnOnce(Answer) + 'static) {
     let done = timer::once(move || {
         let answer = host::callback_arg();
         let status = host::number(&answer, &STATUS) as u16;
@@ -33,6 +35,7 @@ pub fn send(request: &Request<JsWire>, done: impl FnOnce(Answer) + 'static) {
         request.credentials.as_str(),
         request.keepalive,
         request.timeout_ms,
+        headers,
         &done,
     );
 }

@@ -1,9 +1,11 @@
 import type { InitInput, Tracker, TrackerConfiguration } from './web/snowtrack.js';
 
 export type {
-  ClientSession, CommonEventProperties, DeliveryStats, InitInput, PageViewEvent, RequestReport,
-  ScreenViewEvent, SelfDescribingEvent, SelfDescribingJson, StructuredEvent, Timestamp, Tracker,
-  TrackerConfiguration,
+  AnonymousTracking, BrowserPlugin, ClearUserDataConfiguration, ClientSession, CommonEventProperties,
+  ContextEvent, ContextFilter, ContextGenerator, ContextPrimitive, DeliveryStats,
+  DisableAnonymousTrackingConfiguration, EnableAnonymousTrackingConfiguration, GlobalContext, InitInput,
+  PageViewEvent, PayloadBuilder, RequestReport, RuleSet, ScreenViewEvent, SelfDescribingEvent,
+  SelfDescribingJson, StructuredEvent, Timestamp, Tracker, TrackerConfiguration,
 } from './web/snowtrack.js';
 
 /** What `load` accepts. */

@@ -13,7 +13,7 @@
 
 import init, { newTracker } from './web/snowtrack.js';
 
-const NO_STATS = Object.freeze({ queued: 0, inFlight: 0, sent: 0, failed: 0, retried: 0, dropped: 0 });
+const NO_STATS = Object.freeze({ queued: 0, inFlight: 0, sent: 0, failed: 0, retried: 0, dropped: 0, filtered: 0 });
 
 /** A tracker with the real one's methods, each doing nothing. */
 function noopTracker() {
@@ -28,6 +28,14 @@ function noopTracker() {
     trackScrollChanged: nothing,
     setUserId: nothing,
     newSession: nothing,
+    enableAnonymousTracking: nothing,
+    disableAnonymousTracking: nothing,
+    clearUserData: nothing,
+    setOptOutCookie: nothing,
+    addGlobalContexts: nothing,
+    removeGlobalContexts: nothing,
+    clearGlobalContexts: nothing,
+    addPlugin: nothing,
     getDomainUserId: () => '',
     getDomainSessionId: () => '',
     getDomainSessionIndex: () => 0,

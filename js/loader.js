@@ -7,6 +7,8 @@
 //   name('trackPageView:sp;sp2', event)                    ... on the trackers named
 //   name(function (...args) { this.sp.getDomainUserId() }) calls it with `this` = { namespace: tracker }
 //   name('addPlugin', url, ...)                            one console warning: no remote plugins
+//   name('addPlugin', { plugin })                          adds a plugin object (also sp.js's inline
+//   name('addPlugin', namespace, constructorName, args)     form: namespace[constructorName](...args))
 //   name('trackTiming' | 'trackConsentGranted' | 'trackConsentWithdrawn', ...)   JS tracker v3's events
 //
 // The sp.js command forms the Snowplow Flutter tracker's web plugin uses work as they are under the
@@ -58,6 +60,12 @@ function consent(tracker, schema, data, { id, version, name, description, contex
  * `trackScrollChanged` track.
  */
 const COMMANDS = {
+  addPlugin(tracker, source, constructorName, args) {
+    if (typeof constructorName === 'string') {
+      return tracker.addPlugin({ plugin: source[constructorName](...(Array.isArray(args) ? args : [])) });
+    }
+    return tracker.addPlugin(source);
+  },
   trackTiming(tracker, { category, variable, timing, label, context, timestamp } = {}) {
     if (typeof timing !== 'number' || !Number.isFinite(timing)) throw new TypeError('`timing` must be a finite number');
     const data = defined({ category: text(category, 'category'), variable: text(variable, 'variable'), timing, label });
@@ -106,10 +114,10 @@ function run(api, trackers, args) {
   const colon = command.indexOf(':');
   const method = colon < 0 ? command : command.slice(0, colon);
   const targets = colon < 0 ? [] : command.slice(colon + 1).split(';').filter(Boolean);
-  if (method === 'addPlugin') {
+  if (method === 'addPlugin' && typeof params[0] === 'string') {
     // sp.js loads a plugin's script from a URL; snowtrack runs no remote code (the Flutter web
     // plugin asks for its media plugin this way).
-    warn(`'addPlugin' ignored: snowtrack does not load remote plugins (${String(params[0])})`);
+    warn(`'addPlugin' ignored: snowtrack does not load remote plugins (${params[0]})`);
     return;
   }
   if (method === 'newTracker') {

@@ -18,7 +18,7 @@ say() { printf 'test-e2e: %s\n' "$*" >&2; }
 
 say "cargo build -p snowtrack-collector"
 (cd "$root" && cargo build --quiet -p snowtrack-collector)
-export COLLECTOR_BIN=${COLLECTOR_BIN:-$root/target/debug/snowtrack-collector}
+export COLLECTOR_BIN=${COLLECTOR_BIN:-${CARGO_TARGET_DIR:-$root/target}/debug/snowtrack-collector}
 
 cd "$e2e"
 exec node --test --test-concurrency=1 "$@" ./*.test.mjs

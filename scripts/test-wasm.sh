@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 cargo build -q -p snowtrack-collector
 log=$(mktemp)
-target/debug/snowtrack-collector --port 0 >"$log" 2>&1 &
+"${CARGO_TARGET_DIR:-target}"/debug/snowtrack-collector --port 0 >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 100); do

@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use snowtrack::core::config::{Config, Method};
 use snowtrack::core::delivery::sim::{Browser, Fault};
-use snowtrack::core::delivery::{ADOPT_EVERY_MS, DeliveryStats, KEEPALIVE_BUDGET, Report, SendSettings};
+use snowtrack::core::delivery::{
+    ADOPT_EVERY_MS, DeliveryStats, DropReason, KEEPALIVE_BUDGET, Report, SendSettings,
+};
 
 const T0: i64 = 1_700_000_000_000;
 
@@ -78,7 +80,7 @@ fn collector_down_for_ten_seconds_then_restarted_every_event_arrives_once() {
     let stats = b.stats(page);
     assert_eq!(
         DeliveryStats { retried: 0, ..stats },
-        DeliveryStats { queued: 0, in_flight: 0, sent: 500, failed: 0, retried: 0, dropped: 0 }
+        DeliveryStats { queued: 0, in_flight: 0, sent: 500, failed: 0, retried: 0, dropped: 0, filtered: 0 }
     );
     assert!(failures(&b, page).iter().all(|(status, retry, _)| status.is_none() && *retry));
     assert_eq!(b.persisted(), 0, "delivered events leave storage");
@@ -409,7 +411,7 @@ fn a_full_queue_drops_and_reports_events() {
         .reports
         .iter()
         .filter_map(|r| match r {
-            Report::Dropped { event_id } => Some(event_id.clone()),
+            Report::Dropped { event_id, .. } => Some(event_id.clone()),
             _ => None,
         })
         .collect();
@@ -568,4 +570,89 @@ fn dropped_events_are_not_persisted() {
     }));
     b.track(page, 5);
     assert_eq!(b.persisted(), 3);
+}
+
+/// The requests the collector accepted, as (anonymous, event ids).
+fn accepted_requests(b: &Browser) -> Vec<(bool, Vec<String>)> {
+    b.collector
+        .log
+        .iter()
+        .filter(|r| r.status.is_some_and(|s| (200..300).contains(&s)))
+        .map(|r| (r.request.anonymous, r.event_ids.clone()))
+        .collect()
+}
+
+#[test]
+fn anonymous_and_identified_events_never_share_a_request() {
+    let mut b = Browser::new(T0);
+    let page = b.open(settings(|_| {}));
+    // One task switching modes twice, then a task of each.
+    let mut anonymous = BTreeSet::new();
+    let mut all = Vec::new();
+    for (n, anon) in [(3, false), (4, true), (2, false), (5, true)] {
+        let ids = b.track_as(page, n, 40, anon);
+        if anon {
+            anonymous.extend(ids.iter().cloned());
+        }
+        all.extend(ids);
+    }
+    assert!(b.settle(5_000));
+    exactly_once(&b, &all);
+    for (is_anonymous, ids) in accepted_requests(&b) {
+        assert!(ids.iter().all(|id| anonymous.contains(id) == is_anonymous), "{is_anonymous}: {ids:?}");
+    }
+}
+
+#[test]
+fn persisted_anonymous_events_stay_anonymous_when_adopted() {
+    let mut b = Browser::new(T0);
+    let s = settings(|c| {
+        c.retry.base_delay_ms = 200;
+        c.retry.max_delay_ms = 1000;
+    });
+    let page = b.open(s.clone());
+    b.collector.faults.push_back(Fault::Status { status: 503, retry_after_s: None, count: u32::MAX });
+    let identified = b.track_as(page, 5, 40, false);
+    let anonymous = b.track_as(page, 5, 40, true);
+    let mixed: Vec<String> = [b.track_as(page, 1, 40, false), b.track_as(page, 1, 40, true)].concat();
+    b.advance(1500);
+    b.close(page);
+    b.collector.faults.clear();
+    b.collector.log.clear();
+    let again = b.open(s);
+    assert!(b.settle(20_000));
+    let all: Vec<String> = [identified.clone(), anonymous.clone(), mixed.clone()].concat();
+    exactly_once(&b, &all);
+    assert_eq!(b.stats(again).sent, 12, "the new page adopted them");
+    let anonymous: BTreeSet<&String> = anonymous.iter().chain(mixed.get(1)).collect();
+    let requests = accepted_requests(&b);
+    assert!(requests.iter().any(|(a, _)| *a) && requests.iter().any(|(a, _)| !*a));
+    for (is_anonymous, ids) in requests {
+        assert!(ids.iter().all(|id| anonymous.contains(id) == is_anonymous), "{is_anonymous}: {ids:?}");
+    }
+}
+
+#[test]
+fn opting_out_drops_the_waiting_events_and_their_storage() {
+    let mut b = Browser::new(T0);
+    let page = b.open(settings(|c| c.retry.base_delay_ms = 1000));
+    b.collector.faults.push_back(Fault::Down);
+    let ids = b.track(page, 30);
+    b.advance(100);
+    assert_eq!(b.persisted(), 30);
+    b.collector.faults.clear();
+    b.input(page, |d, _| d.drop_waiting());
+    assert_eq!(b.persisted(), 0, "their chunks are removed");
+    let dropped: Vec<String> = b.pages[page]
+        .reports
+        .iter()
+        .filter_map(|r| match r {
+            Report::Dropped { event_id, reason: DropReason::OptedOut } => Some(event_id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(dropped, ids);
+    assert!(b.settle(10_000));
+    assert!(b.collector.accepted().is_empty(), "nothing is sent after the opt-out");
+    assert_eq!(b.stats(page).dropped, 30);
 }

@@ -5,119 +5,16 @@
 
 use serde_json::Value;
 use snowtrack::core::config::{Config, Method, StateStorage};
-use snowtrack::core::delivery::{Action, Answer, Delivery};
-use snowtrack::core::env::{Env, MemoryEnv};
+use snowtrack::core::contexts::NoHooks;
+use snowtrack::core::env::MemoryEnv;
 use snowtrack::core::event::{
-    Event, ListItemView, ScreenView, ScrollChanged, SelfDescribingJson, StructEvent, Timestamp, TrackOptions,
+    Event, ListItemView, ScreenView, ScrollChanged, StructEvent, Timestamp, TrackOptions,
 };
 use snowtrack::core::payload::post_body;
-use snowtrack::core::tracker::{BrowserInfo, Page, Tracked, Tracker};
+use snowtrack::core::tracker::{BrowserInfo, Sink, Tracker};
 
-const T0: i64 = 1_700_000_000_000;
-
-fn browser() -> BrowserInfo {
-    BrowserInfo {
-        protocol: "https:".into(),
-        hostname: "www.example.com".into(),
-        timezone: "Europe/London".into(),
-        language: "en-GB".into(),
-        charset: "UTF-8".into(),
-        resolution: "1920x1080".into(),
-        color_depth: "24".into(),
-        cookie_enabled: true,
-    }
-}
-
-fn page() -> Page {
-    Page {
-        url: "https://www.example.com/shop?x=1".into(),
-        referrer: "https://search.example/".into(),
-        title: "Shop".into(),
-        viewport: "1200x800".into(),
-        document_size: "1200x3000".into(),
-    }
-}
-
-fn tracker(env: &mut MemoryEnv, f: impl FnOnce(&mut Config)) -> Tracker {
-    let mut config = Config::new("sp", "https://collector.example.com");
-    f(&mut config);
-    Tracker::new(config, browser(), Some("example.com".into()), false, env).unwrap()
-}
-
-fn sdj(schema: &str, data: &str) -> SelfDescribingJson {
-    SelfDescribingJson::new("event", schema, data).unwrap()
-}
-
-/// Tracks an event and keeps the wire forms of what it produced for [`drain`]; returns the
-/// last one.
-fn track(t: &mut Tracker, env: &mut MemoryEnv, event: Event, options: TrackOptions) -> Tracked {
-    let mut out = Vec::new();
-    t.track(env, event, options, &page(), &mut out).unwrap();
-    keep(out).expect("an event")
-}
-
-/// Keeps tracked events' wire forms for [`drain`]; returns the last one.
-fn keep(out: Vec<Tracked>) -> Option<Tracked> {
-    let last = out.last().cloned();
-    WIRES.with(|w| w.borrow_mut().extend(out.into_iter().map(|t| (t.event_id, t.wire))));
-    last
-}
-
-std::thread_local! {
-    /// The wire forms of the events tracked by this test, in order.
-    static WIRES: std::cell::RefCell<Vec<(String, String)>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Delivers every event tracked so far through the core's delivery (as requests of `t`'s
-/// configuration), validates each request with the collector's validator, and returns the
-/// enriched events in order.
-fn drain(t: &mut Tracker, env: &mut MemoryEnv) -> Vec<Value> {
-    let registry = snowtrack_collector::Registry::embedded();
-    let mut delivery = Delivery::new(t.config().send_settings(), "sp", "tab".into(), 1);
-    for (event_id, wire) in WIRES.with(|w| std::mem::take(&mut *w.borrow_mut())) {
-        delivery.track(env.now_ms(), event_id, wire);
-    }
-    delivery.end_of_task(env.now_ms());
-    let mut enriched = Vec::new();
-    let mut answers = Vec::new();
-    loop {
-        let Some(action) = delivery.next_action() else {
-            let Some(id) = answers.pop() else { break };
-            delivery.answered(env.now_ms(), id, Answer { status: Some(200), retry_after_ms: None });
-            continue;
-        };
-        let Action::Send(request) = action else { continue };
-        answers.insert(0, request.id);
-        let results = match request.body() {
-            Some(body) => snowtrack_collector::validate_post_body(&registry, &body),
-            None => {
-                let url = request.full_url();
-                let query = url.split_once('?').unwrap().1;
-                let params: serde_json::Map<String, Value> = query
-                    .split('&')
-                    .map(|kv| {
-                        let (k, v) = kv.split_once('=').unwrap();
-                        (k.to_owned(), Value::String(snowtrack::core::cookie::decode_uri_component(v)))
-                    })
-                    .collect();
-                vec![snowtrack_collector::validate_event(&registry, &params)]
-            }
-        };
-        for result in results {
-            enriched.push(result.unwrap_or_else(|errors| panic!("bad event: {errors:?}")));
-        }
-    }
-    assert!(delivery.is_empty());
-    enriched
-}
-
-fn entity<'a>(event: &'a Value, name: &str) -> Option<&'a Value> {
-    event["contexts"]["data"]
-        .as_array()?
-        .iter()
-        .find(|e| e["schema"].as_str().unwrap().contains(name))
-        .map(|e| &e["data"])
-}
+mod common;
+use common::*;
 
 fn all_events(t: &mut Tracker, env: &mut MemoryEnv) {
     let o = TrackOptions::default;
@@ -443,8 +340,15 @@ fn bad_input_names_the_field_and_tracks_nothing() {
     let mut env = MemoryEnv::at(T0);
     let mut t = tracker(&mut env, |_| {});
     let se = StructEvent { category: "".into(), action: "a".into(), ..Default::default() };
-    let err =
-        t.track(&mut env, Event::Struct(se), TrackOptions::default(), &page(), &mut Vec::new()).unwrap_err();
+    let err = t
+        .track(
+            &mut env,
+            Event::Struct(se),
+            TrackOptions::default(),
+            &page(),
+            &mut Sink { events: &mut Vec::new(), hooks: &mut NoHooks },
+        )
+        .unwrap_err();
     assert!(err.to_string().contains("category"));
     assert_eq!(t.state().event_index, 0, "nothing tracked");
     let err = Tracker::new(Config::new("sp", "ftp://x"), browser(), None, false, &mut env).unwrap_err();
@@ -473,7 +377,7 @@ fn screen(name: &str) -> Event {
 /// Applies a visibility change and keeps what it tracked.
 fn visibility(t: &mut Tracker, env: &mut MemoryEnv, hidden: bool) {
     let mut out = Vec::new();
-    t.visibility(env, hidden, &page(), &mut out);
+    t.visibility(env, hidden, &page(), &mut Sink { events: &mut out, hooks: &mut NoHooks });
     keep(out);
 }
 
@@ -540,11 +444,25 @@ fn list_items_and_scrolls_fold_into_the_summary_while_engagement_is_on() {
         })
     };
     let mut out = Vec::new();
-    t.track(&mut env, item(1, 10), TrackOptions::default(), &page(), &mut out).unwrap();
+    t.track(
+        &mut env,
+        item(1, 10),
+        TrackOptions::default(),
+        &page(),
+        &mut Sink { events: &mut out, hooks: &mut NoHooks },
+    )
+    .unwrap();
     assert!(out.is_empty(), "before any screen view: folded into nothing, not sent");
     track(&mut t, &mut env, screen("list"), TrackOptions::default());
     for event in [item(3, 10), item(2, 10), scroll(0), scroll(1200)] {
-        t.track(&mut env, event, TrackOptions::default(), &page(), &mut out).unwrap();
+        t.track(
+            &mut env,
+            event,
+            TrackOptions::default(),
+            &page(),
+            &mut Sink { events: &mut out, hooks: &mut NoHooks },
+        )
+        .unwrap();
     }
     assert!(out.is_empty(), "not sent as events");
     env.now = T0 + 2500;
@@ -627,7 +545,7 @@ fn page_hide_ends_the_screen_or_goes_to_the_background() {
     track(&mut t, &mut env, screen("A"), TrackOptions::default());
     env.now = T0 + 4000;
     let mut out = Vec::new();
-    t.page_hide(&mut env, &page(), &mut out);
+    t.page_hide(&mut env, &page(), &mut Sink { events: &mut out, hooks: &mut NoHooks });
     keep(out);
     visibility(&mut t, &mut env, true); // the visibilitychange after pagehide: nothing more
     let events = drain(&mut t, &mut env);
@@ -641,7 +559,7 @@ fn page_hide_ends_the_screen_or_goes_to_the_background() {
     track(&mut t, &mut env, screen("A"), TrackOptions::default());
     env.now = T0 + 4000;
     let mut out = Vec::new();
-    t.page_hide(&mut env, &page(), &mut out);
+    t.page_hide(&mut env, &page(), &mut Sink { events: &mut out, hooks: &mut NoHooks });
     keep(out);
     let events = drain(&mut t, &mut env);
     assert!(schema_name(&events[1]).contains("screen_end"));

@@ -662,3 +662,35 @@ async fn the_gdpr_entity_goes_on_every_later_event() {
         );
     }
 }
+
+#[wasm_bindgen_test]
+async fn anonymous_events_reach_the_collector_anonymised_and_consent_identifies() {
+    let app = unique("anon");
+    let t = tracker(&format!(
+        r#"{{"cookieName": "_t15_", "appId": "{app}", "lifecycleAutotracking": false,
+            "anonymousTracking": {{"withServerAnonymisation": true}}}}"#
+    ));
+    t.track_page_view(None).unwrap();
+    assert!(flushed(&t).await);
+    assert!(document().cookie().unwrap().split("; ").all(|c| !c.starts_with("_t15_id.")), "no _sp_id");
+    t.disable_anonymous_tracking(JsValue::UNDEFINED).unwrap();
+    t.track_page_view(None).unwrap();
+    assert!(flushed(&t).await);
+    let events = good_events(&app, 2).await;
+    let anonymous = |e: &Value| {
+        e["rawEvent"]["context"]["headers"].as_array().is_some_and(|h| {
+            h.iter().any(|h| h.as_str().is_some_and(|h| h.eq_ignore_ascii_case("sp-anonymous: *")))
+        })
+    };
+    assert!(anonymous(&events[0]), "the anonymous event's request carried SP-Anonymous");
+    assert!(events[0]["event"]["domain_userid"].is_null());
+    assert_eq!(events[0]["event"]["network_userid"], "00000000-0000-0000-0000-000000000000");
+    assert!(events[0]["event"]["user_ipaddress"].is_null());
+    assert_eq!(entity(&events[0], "client_session")["userId"], "00000000-0000-0000-0000-000000000000");
+    assert!(!anonymous(&events[1]));
+    assert_eq!(events[1]["event"]["domain_userid"], t.get_domain_user_id().as_str());
+    assert!(
+        document().cookie().unwrap().split("; ").any(|c| c.starts_with("_t15_id.")),
+        "_sp_id after consent"
+    );
+}

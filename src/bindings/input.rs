@@ -6,6 +6,8 @@
 //! Error messages name the field as JavaScript spells it (`appId`, `context[1].data`, ...);
 //! the core's own checks ([`Config::validate`], [`Event::validate`]) follow.
 
+pub mod privacy;
+
 use crate::core::text::{concat, push_uint};
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -316,6 +318,7 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
     if let Some(headers) = o.checked(&CUSTOM_HEADERS, JsValue::is_object, "must be an object") {
         config.custom_headers = headers_of(&mut o, &headers);
     }
+    privacy::read_options(&mut o, config);
     let on_session_update = o.function(&ON_SESSION_UPDATE);
     let alias = o.function(&ON_SESSION_UPDATE_CALLBACK);
     let callbacks = Callbacks {

@@ -4,6 +4,7 @@
 //! nothing else throws.
 
 pub mod input;
+pub mod privacy;
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -12,6 +13,7 @@ use crate::core::config::Config;
 use crate::core::event::Event;
 use crate::core::tracker::Tracker as CoreTracker;
 use crate::error::Error;
+use crate::web::page_code::PageCode;
 use crate::web::runtime::{self, Runtime, Shared};
 use crate::web::{domain, env::WebEnv, page};
 use alloc::rc::Rc;
@@ -97,13 +99,23 @@ export interface TrackerConfiguration {
   onRequestSuccess?: (report: RequestReport) => void;
   /** A request failed; `willRetry` false means its events were dropped (non-retryable status). */
   onRequestFailure?: (report: RequestReport) => void;
-  /** The queue was full and an event was dropped. */
-  onEventDropped?: (report: { eventId: string; reason: string }) => void;
+  /** An event was dropped: the queue was full ('queue full'), or the user opted out while it waited ('opted out'). */
+  onEventDropped?: (report: { eventId: string; reason: 'queue full' | 'opted out' }) => void;
+  /** Track without user identifiers (see AnonymousTracking); default false. */
+  anonymousTracking?: AnonymousTracking;
+  /** No tracking and nothing stored when the browser sends Do Not Track; default false. */
+  respectDoNotTrack?: boolean;
+  /** Anonymous tracking with server anonymisation when the browser signals Global Privacy Control (navigator.globalPrivacyControl); default false. */
+  respectGlobalPrivacyControl?: boolean;
+  /** The name of a cookie whose presence stops tracking (as setOptOutCookie). */
+  respectOptOutCookie?: string;
+  /** Plugins, as addPlugin adds them. */
+  plugins?: BrowserPlugin[];
 }
 /** What onRequestSuccess / onRequestFailure receive. */
 export interface RequestReport { events: number; eventIds: string[]; status: number | null; willRetry?: boolean; }
 /** getDeliveryStats() counters. */
-export interface DeliveryStats { queued: number; inFlight: number; sent: number; failed: number; retried: number; dropped: number; }
+export interface DeliveryStats { queued: number; inFlight: number; sent: number; failed: number; retried: number; dropped: number; filtered: number; }
 "#;
 
 /// A JS `Error` for `err`.
@@ -115,6 +127,9 @@ fn js_error(err: Error) -> JsError {
 #[wasm_bindgen(js_name = Tracker)]
 pub struct JsTracker {
     shared: Shared,
+    /// The runtime's registry of the page's functions, to give them handles while reading
+    /// `addGlobalContexts` input (even from inside one of the page's functions).
+    registry: PageCode,
 }
 
 /// Creates a tracker sending to `collectorUrl` (`https://` is assumed on https pages when the
@@ -143,8 +158,14 @@ pub fn new_tracker(
         domain::find_root_domain(&browser.hostname, core_config.cookie_same_site, secure)
     });
     let hidden = crate::web::host::hidden();
+    let plugins = input::privacy::plugins(&options).map_err(js_error)?;
     let tracker = CoreTracker::new(core_config, browser, root, hidden, &mut env).map_err(js_error)?;
-    Ok(JsTracker { shared: Runtime::start(tracker, env, callbacks) })
+    let mut registry = PageCode::new(input::privacy::entities);
+    for plugin in &plugins {
+        registry.add_plugin(plugin);
+    }
+    let shared = Runtime::start(tracker, env, callbacks, registry.clone());
+    Ok(JsTracker { shared, registry })
 }
 
 impl JsTracker {
@@ -305,11 +326,15 @@ impl JsTracker {
         js_sys::Promise::new(&mut |resolve, _reject| self.with(move |rt| rt.flush(resolve)))
     }
 
-    /// Delivery counters: `{queued, inFlight, sent, failed, retried, dropped}`.
+    /// Delivery counters: `{queued, inFlight, sent, failed, retried, dropped, filtered}`.
     #[wasm_bindgen(js_name = getDeliveryStats, unchecked_return_type = "DeliveryStats")]
     pub fn get_delivery_stats(&self) -> JsValue {
-        self.peek(|rt| rt.delivery.stats().to_json())
-            .and_then(|json| JSON::parse(&json).ok())
-            .unwrap_or(JsValue::NULL)
+        self.peek(|rt| {
+            let mut stats = rt.delivery.stats();
+            stats.filtered = rt.tracker.filtered();
+            stats.to_json()
+        })
+        .and_then(|json| JSON::parse(&json).ok())
+        .unwrap_or(JsValue::NULL)
     }
 }

@@ -115,6 +115,27 @@ pub struct Config {
     /// `contexts.geolocation`: accepted for the JS tracker's (and Flutter's) configurations;
     /// snowtrack attaches no geolocation entity (it would need a permission prompt).
     pub geolocation_context: bool,
+    /// `anonymousTracking`: no user identifiers in events or storage, default off.
+    pub anonymous: Option<AnonymousTracking>,
+    /// `respectDoNotTrack`: no tracking at all when the browser sends Do Not Track, default false.
+    pub respect_do_not_track: bool,
+    /// `respectGlobalPrivacyControl`: anonymous tracking with server anonymisation when the
+    /// browser signals Global Privacy Control, default false.
+    pub respect_global_privacy_control: bool,
+    /// `respectOptOutCookie`: the name of a cookie whose presence stops tracking, default none
+    /// (`setOptOutCookie` sets it too).
+    pub opt_out_cookie: Option<String>,
+}
+
+/// Anonymous tracking's settings (`anonymousTracking: true` is both off).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AnonymousTracking {
+    /// `withSessionTracking`: the session goes on (kept in the session cookie and memory; no
+    /// `_sp_id`).
+    pub with_session_tracking: bool,
+    /// `withServerAnonymisation`: requests carry `SP-Anonymous: *`, so the collector keeps no IP
+    /// address and sets no network user id cookie.
+    pub with_server_anonymisation: bool,
 }
 
 /// The default `postPath`.
@@ -155,6 +176,10 @@ impl Config {
             screen_engagement_scroll: true,
             custom_headers: Vec::new(),
             geolocation_context: false,
+            anonymous: None,
+            respect_do_not_track: false,
+            respect_global_privacy_control: false,
+            opt_out_cookie: None,
         }
     }
 

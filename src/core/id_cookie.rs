@@ -7,7 +7,7 @@
 //! that a value whose domain user id is not a UUID (or legacy 16-hex id) is rejected, so the
 //! caller starts fresh instead of emitting an entity the `client_session` schema refuses.
 
-use crate::core::text::{hex_value, int, push_int};
+use crate::core::text::{concat, hex_value, int, push_int};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
@@ -100,6 +100,9 @@ pub fn uuid_v4_from_bytes(bytes: [u8; 16]) -> String {
     uuid.hyphenated().encode_lower(&mut text).to_owned()
 }
 
+/// The nil UUID: `client_session.userId` while tracking anonymously.
+pub const NIL_UUID: &str = "00000000-0000-0000-0000-000000000000";
+
 /// True for a domain user id the `client_session` schema accepts: a lowercase UUID or 16 hex digits.
 pub fn is_domain_user_id(text: &str) -> bool {
     let lower = |b: &u8| b.is_ascii_digit() || (b'a'..=b'f').contains(b);
@@ -161,6 +164,21 @@ impl IdCookie {
         })
     }
 
+    /// Parses an anonymous session (an id cookie's fields without a domain user id, as
+    /// [`crate::core::state_store::StateStore::write_anonymous`] keeps it); `None` for anything
+    /// else, such as the JS tracker's `*`.
+    pub fn parse_anonymous(value: &str, now_ms: i64) -> Option<Self> {
+        if !value.starts_with('.') {
+            return None;
+        }
+        let mut state = Self::parse(&concat(&[NIL_UUID, value]), now_ms, String::new)?;
+        if !is_uuid(&state.session_id) {
+            return None;
+        }
+        state.domain_user_id.clear();
+        Some(state)
+    }
+
     /// The `_sp_id` wire value.
     pub fn serialize(&self) -> String {
         let mut out = String::with_capacity(160);
@@ -210,14 +228,19 @@ impl IdCookie {
     ///
     /// `firstEventTimestamp` is `null` for a first-event time of 0, as in JS (0 is falsy there),
     /// and outside the `Date` range, where JS's `toISOString()` throws.
+    ///
+    /// An anonymous state (no domain user id) has the nil UUID as `userId` and no previous
+    /// session (the mobile trackers' rule for anonymous tracking).
     pub fn client_session_json(&self, storage: StorageMechanism) -> String {
         let non_empty = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
+        let anonymous = self.domain_user_id.is_empty();
+        let previous = non_empty(&self.previous_session_id).filter(|_| !anonymous);
         let mut w = ObjectWriter::new();
-        w.string("userId", &self.domain_user_id)
+        w.string("userId", if anonymous { NIL_UUID } else { &self.domain_user_id })
             .string("sessionId", &self.session_id)
             .raw("eventIndex", &int(self.event_index))
             .raw("sessionIndex", &int(self.visit_count))
-            .opt_string("previousSessionId", non_empty(&self.previous_session_id).as_deref())
+            .opt_string("previousSessionId", previous.as_deref())
             .string("storageMechanism", storage.as_str())
             .opt_string("firstEventId", non_empty(&self.first_event_id).as_deref())
             .opt_string(

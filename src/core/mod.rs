@@ -3,6 +3,7 @@
 
 pub mod base64;
 pub mod config;
+pub mod contexts;
 pub mod cookie;
 pub mod delivery;
 pub mod engagement;

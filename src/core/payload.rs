@@ -35,6 +35,8 @@ pub enum Method {
 pub struct Payload<'a> {
     /// Values borrowed where they can be (the tracker's constants, page facts).
     fields: Vec<(&'static str, Cow<'a, str>)>,
+    /// Fields a plugin added (`beforeTrack`), after the tracker's own.
+    extra: Vec<(String, String)>,
     entities: Vec<String>,
     unstruct: Option<String>,
 }
@@ -61,6 +63,19 @@ impl<'a> Payload<'a> {
     pub fn add_opt(&mut self, key: &'static str, value: Option<impl Into<Cow<'a, str>>>) {
         if let Some(value) = value {
             self.add(key, value);
+        }
+    }
+
+    /// Sets a field a plugin added (replacing one of the tracker's with that name); an empty
+    /// value is skipped.
+    pub fn add_extra(&mut self, key: String, value: String) {
+        if value.is_empty() {
+            return;
+        }
+        self.fields.retain(|(k, _)| *k != key);
+        match self.extra.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.extra.push((key, value)),
         }
     }
 
@@ -98,6 +113,9 @@ impl<'a> Payload<'a> {
         for (key, value) in &self.fields {
             w.string(key, value);
         }
+        for (key, value) in &self.extra {
+            w.string(key, value);
+        }
         if let Some(ue) = self.unstruct_json() {
             if base64 {
                 w.string("ue_px", &base64url(&ue))
@@ -121,6 +139,7 @@ impl<'a> Payload<'a> {
     pub fn to_query(&self, base64: bool) -> String {
         let mut pairs: Vec<(&str, Cow<'_, str>)> =
             self.fields.iter().map(|(k, v)| (*k, Cow::Borrowed(v.as_ref()))).collect();
+        pairs.extend(self.extra.iter().map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str()))));
         if let Some(ue) = self.unstruct_json() {
             pairs.push(if base64 { ("ue_px", base64url(&ue).into()) } else { ("ue_pr", ue.into()) });
         }

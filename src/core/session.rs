@@ -122,6 +122,25 @@ impl Session {
         self.timeout_ms() / 1000
     }
 
+    /// Sets the domain user id: a fresh or stored one when tracking stops being anonymous, the
+    /// empty one (no user) when it starts, which also forgets the previous session.
+    pub fn set_user(&mut self, domain_user_id: String) {
+        if domain_user_id.is_empty() {
+            self.state.previous_session_id.clear();
+        }
+        self.state.domain_user_id = domain_user_id;
+    }
+
+    /// Starts over (`clearUserData`): session index 1 with a new session id, unless the session
+    /// is kept.
+    pub fn reset(&mut self, now_ms: i64, new_session_id: Option<String>) {
+        if let Some(session_id) = new_session_id {
+            let user = core::mem::take(&mut self.state.domain_user_id);
+            self.state = IdCookie::fresh(user, session_id, now_ms);
+        }
+        self.last_activity_ms = now_ms;
+    }
+
     /// The current identity and session state.
     pub fn state(&self) -> &IdCookie {
         &self.state

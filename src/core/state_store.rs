@@ -43,33 +43,56 @@ impl StateStore {
     /// Writes both values with sliding lifetimes: `lifetime_s` for the id, `timeout_s` for the
     /// session marker. A lifetime of 0 writes browser-session cookies, as in the JS tracker.
     pub fn write(&self, env: &mut impl Env, state: &IdCookie, lifetime_s: i64, timeout_s: i64) {
+        self.put(env, &self.ses_key, "*", timeout_s);
+        self.put(env, &self.id_key, &state.serialize(), lifetime_s);
+    }
+
+    /// Reads the anonymous session kept in the session cookie's value (anonymous tracking with
+    /// session tracking: no `_sp_id`); absent, expired or not an anonymous session reads as
+    /// absent.
+    pub fn read_anonymous(&self, env: &mut impl Env) -> StoredState {
         let now = env.now_ms();
-        let id_value = state.serialize();
+        let value = match self.strategy {
+            StateStorage::None => None,
+            StateStorage::LocalStorage => read_expiring(env, &self.ses_key, now),
+            StateStorage::Cookie | StateStorage::CookieAndLocalStorage => env.read_cookie(&self.ses_key),
+        };
+        let id_cookie = value.and_then(|value| IdCookie::parse_anonymous(&value, now));
+        StoredState { session_alive: id_cookie.is_some(), id_cookie }
+    }
+
+    /// Writes an anonymous session (no domain user id) into the session cookie's value, with
+    /// the session's sliding lifetime; nothing else is stored. The JS tracker reads only the
+    /// presence of `_sp_ses`, so it sees a live session.
+    pub fn write_anonymous(&self, env: &mut impl Env, state: &IdCookie, timeout_s: i64) {
+        self.put(env, &self.ses_key, &state.serialize(), timeout_s);
+    }
+
+    /// Removes both values (`clearUserData`).
+    pub fn clear(&self, env: &mut impl Env) {
+        for key in [&self.id_key, &self.ses_key] {
+            self.put(env, key, "", -1);
+            env.storage_remove(key);
+            env.storage_remove(&concat(&[key, ".expires"]));
+        }
+    }
+
+    /// Writes one value for `ttl_s` seconds (0: a browser-session cookie; negative: deleted).
+    fn put(&self, env: &mut impl Env, key: &str, value: &str, ttl_s: i64) {
+        let now = env.now_ms();
         match self.strategy {
             StateStorage::None => {}
-            StateStorage::LocalStorage => {
-                write_expiring(env, &self.id_key, &id_value, lifetime_s, now);
-                write_expiring(env, &self.ses_key, "*", timeout_s, now);
-            }
+            StateStorage::LocalStorage if ttl_s >= 0 => write_expiring(env, key, value, ttl_s, now),
+            StateStorage::LocalStorage => {}
             StateStorage::Cookie | StateStorage::CookieAndLocalStorage => {
-                let ttl = |s: i64| (s != 0).then_some(s);
-                let attributes = &self.cookie_attributes;
-                let ses = CookieWrite {
-                    name: &self.ses_key,
-                    value: "*",
-                    ttl_s: ttl(timeout_s),
+                let cookie = CookieWrite {
+                    name: key,
+                    value,
+                    ttl_s: (ttl_s != 0).then_some(ttl_s),
                     now_ms: now,
-                    attributes,
+                    attributes: &self.cookie_attributes,
                 };
-                env.set_cookie(&ses);
-                let id = CookieWrite {
-                    name: &self.id_key,
-                    value: &id_value,
-                    ttl_s: ttl(lifetime_s),
-                    now_ms: now,
-                    attributes,
-                };
-                env.set_cookie(&id);
+                env.set_cookie(&cookie);
             }
         }
     }

@@ -6,7 +6,8 @@ use crate::core::text::{concat, int};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::config::{Config, Method, StateStorage};
+use crate::core::config::{AnonymousTracking, Config, Method, StateStorage};
+use crate::core::contexts::{EventKind, GlobalContexts, PageHooks};
 use crate::core::cookie::{self, CookieAttributes};
 use crate::core::engagement::{
     LIST_ITEM_VIEW_SCHEMA, Lifecycle, SCREEN_END_SCHEMA, SCROLL_CHANGED_SCHEMA, ScreenSummary,
@@ -16,7 +17,7 @@ use crate::core::event::{Event, Gdpr, ScreenView, Timestamp, TrackOptions};
 use crate::core::id_cookie::{IdCookie, StorageMechanism};
 use crate::core::json::{self, ObjectWriter};
 use crate::core::payload::Payload;
-use crate::core::session::Session;
+use crate::core::session::{Session, StoredState};
 use crate::core::state_store::StateStore;
 use crate::error::Result;
 use alloc::borrow::Cow;
@@ -51,6 +52,10 @@ pub struct BrowserInfo {
     pub color_depth: String,
     /// `cookie`: `navigator.cookieEnabled`.
     pub cookie_enabled: bool,
+    /// The browser asks not to be tracked (`navigator.doNotTrack` is `1` or `yes`).
+    pub do_not_track: bool,
+    /// The browser signals Global Privacy Control (`navigator.globalPrivacyControl`).
+    pub global_privacy_control: bool,
 }
 
 /// Facts about the page read at each event.
@@ -88,6 +93,8 @@ pub struct Tracked {
     pub wire: String,
     /// The `client_session` data when this event began a session (for `onSessionUpdate`).
     pub session_update: Option<String>,
+    /// Tracked with server anonymisation: to be sent with the `SP-Anonymous` header.
+    pub anonymous: bool,
 }
 
 /// An event's own part of the payload, decided before the payload is built.
@@ -97,12 +104,44 @@ enum Body {
     Struct(crate::core::event::StructEvent),
 }
 
+impl Body {
+    /// The event's type and schema (empty but for self-describing events), for global
+    /// contexts' rules and page functions.
+    fn kind(&self) -> (&'static str, String) {
+        match self {
+            Body::PageView(_) => ("pv", String::new()),
+            Body::Struct(_) => ("se", String::new()),
+            Body::Unstruct(json) => {
+                let schema = json.strip_prefix("{\"schema\":\"").and_then(|rest| rest.split('"').next());
+                ("ue", schema.unwrap_or("").to_owned())
+            }
+        }
+    }
+}
+
+/// The event as plugins see it: the JSON object of its fields (entities as `co` JSON text).
+fn plugin_view(payload: &Payload<'_>) -> String {
+    let mut view = payload.to_post_json(false);
+    view.push('}');
+    view
+}
+
+/// Where a call's events go, and the page's code that takes part in building them.
+pub struct Sink<'a> {
+    /// The events, in order, for delivery.
+    pub events: &'a mut Vec<Tracked>,
+    /// Global contexts' generators and filters, plugins.
+    pub hooks: &'a mut dyn PageHooks,
+}
+
 /// The fields every event carries, borrowed from the tracker.
 struct Common<'a> {
     config: &'a Config,
     browser: &'a BrowserInfo,
     state: &'a IdCookie,
     user_id: Option<&'a str>,
+    /// Send the session (`vid`, `sid`): not while anonymous without session tracking.
+    session: bool,
 }
 
 impl<'a> Common<'a> {
@@ -130,12 +169,40 @@ impl<'a> Common<'a> {
         payload.add(ts_key, int(ts));
         payload.add("vp", page.viewport.as_str());
         payload.add("ds", page.document_size.as_str());
-        payload.add("vid", int(self.state.visit_count));
-        payload.add("sid", self.state.session_id.as_str());
-        payload.add("duid", self.state.domain_user_id.as_str());
+        if self.session {
+            payload.add("vid", int(self.state.visit_count));
+            payload.add("sid", self.state.session_id.as_str());
+        }
+        payload.add("duid", self.state.domain_user_id.as_str()); // empty (left out) while anonymous
         payload.add_opt("uid", self.user_id);
         payload.add("refr", page.referrer.as_str());
         payload.add("url", page.url.as_str());
+    }
+}
+
+/// What storage holds for the current mode: the identity (`_sp_id`, `_sp_ses`); while
+/// anonymous with session tracking the anonymous session (in `_sp_ses`); else nothing.
+fn read_stored(store: &StateStore, anonymous: Option<AnonymousTracking>, env: &mut impl Env) -> StoredState {
+    match anonymous {
+        None => store.read(env),
+        Some(a) if a.with_session_tracking => store.read_anonymous(env),
+        Some(_) => StoredState { id_cookie: None, session_alive: false },
+    }
+}
+
+/// Stores the state for the current mode (see [`read_stored`]).
+fn write_stored(
+    store: &StateStore,
+    anonymous: Option<AnonymousTracking>,
+    env: &mut impl Env,
+    state: &IdCookie,
+    lifetime_s: i64,
+    timeout_s: i64,
+) {
+    match anonymous {
+        None => store.write(env, state, lifetime_s, timeout_s),
+        Some(a) if a.with_session_tracking => store.write_anonymous(env, state, timeout_s),
+        Some(_) => {}
     }
 }
 
@@ -157,6 +224,16 @@ pub struct Tracker {
     lifecycle: Option<Lifecycle>,
     /// The `gdpr` entity added to every event (`enableGdprContext`).
     gdpr: Option<String>,
+    /// Anonymous tracking, when on (`anonymousTracking`, `enableAnonymousTracking`).
+    anonymous: Option<AnonymousTracking>,
+    /// Do Not Track is respected and on: nothing is tracked or stored.
+    do_not_track: bool,
+    /// An event was suppressed by the opt-out cookie since [`Tracker::take_opt_out`].
+    opted_out: bool,
+    /// Global contexts (`addGlobalContexts`).
+    contexts: GlobalContexts,
+    /// Events a plugin's `filter` dropped.
+    filtered: u64,
     /// The current screen's engagement, while `screenEngagementAutotracking` is on and a screen
     /// was viewed.
     summary: Option<ScreenSummary>,
@@ -195,12 +272,35 @@ impl Tracker {
         };
         let timeouts = (config.foreground_timeout_s, config.background_timeout_s);
         let now = env.now_ms();
-        let stored = store.read(env);
+        let gpc = (config.respect_global_privacy_control && browser.global_privacy_control)
+            .then_some(AnonymousTracking { with_session_tracking: false, with_server_anonymisation: true });
+        let anonymous = config.anonymous.or(gpc);
+        let do_not_track = config.respect_do_not_track && browser.do_not_track;
+        let stored = read_stored(&store, anonymous, env);
         let mut session = Session::start(stored, now, timeouts, || env.new_uuid()).0;
+        if anonymous.is_some() {
+            session.set_user(String::new());
+        }
         session.set_hidden(hidden, now);
-        store.write(env, session.state(), config.cookie_lifetime_s, session.timeout_s());
+        if do_not_track {
+            store.clear(env); // as the JS tracker: nothing of the user is kept
+        } else {
+            write_stored(
+                &store,
+                anonymous,
+                env,
+                session.state(),
+                config.cookie_lifetime_s,
+                session.timeout_s(),
+            );
+        }
         env.commit_cookies();
         Ok(Tracker {
+            anonymous,
+            do_not_track,
+            opted_out: false,
+            contexts: GlobalContexts::default(),
+            filtered: 0,
             manual_session_update: false,
             user_id: None,
             page_view_id: None,
@@ -229,7 +329,7 @@ impl Tracker {
         event: Event,
         options: TrackOptions,
         page: &Page,
-        out: &mut Vec<Tracked>,
+        to: &mut Sink<'_>,
     ) -> Result<()> {
         event.validate()?;
         let engagement = self.config.screen_engagement_autotracking;
@@ -246,7 +346,7 @@ impl Tracker {
                     summary.update(now);
                     let summary = summary.entity();
                     let end = json::self_describing(SCREEN_END_SCHEMA, "{}");
-                    self.emit(env, Body::Unstruct(end), &TrackOptions::default(), Some(summary), page, out);
+                    self.emit(env, Body::Unstruct(end), &TrackOptions::default(), Some(summary), page, to);
                 }
                 let body = Body::Unstruct(self.screen_view(env, screen_view));
                 if engagement {
@@ -273,7 +373,7 @@ impl Tracker {
                 Body::Unstruct(json::self_describing(SCROLL_CHANGED_SCHEMA, &scroll.to_json()))
             }
         };
-        self.emit(env, body, &options, None, page, out);
+        self.emit(env, body, &options, None, page, to);
         Ok(())
     }
 
@@ -289,7 +389,7 @@ impl Tracker {
     /// with lifecycle autotracking on, `application_background` or `application_foreground`
     /// is tracked (checked against the timeout of the state it leaves, as the mobile trackers
     /// do) before the session's timeout changes.
-    pub fn visibility(&mut self, env: &mut impl Env, hidden: bool, page: &Page, out: &mut Vec<Tracked>) {
+    pub fn visibility(&mut self, env: &mut impl Env, hidden: bool, page: &Page, to: &mut Sink<'_>) {
         let now = env.now_ms();
         if let Some(summary) = &mut self.summary {
             summary.set_hidden(now, hidden);
@@ -297,7 +397,7 @@ impl Tracker {
         let transition = self.lifecycle.as_mut().and_then(|l| l.set_visible(!hidden));
         if let Some(transition) = transition {
             let summary = self.summary.as_ref().map(ScreenSummary::entity);
-            self.emit(env, Body::Unstruct(transition.event()), &TrackOptions::default(), summary, page, out);
+            self.emit(env, Body::Unstruct(transition.event()), &TrackOptions::default(), summary, page, to);
         }
         self.hidden = hidden;
         self.set_hidden(env, hidden);
@@ -307,9 +407,9 @@ impl Tracker {
     /// autotracking, a page still visible goes to the background; without it, the current
     /// screen ends (`screen_end` with its summary), so its time reaches the collector with the
     /// page-hide flush.
-    pub fn page_hide(&mut self, env: &mut impl Env, page: &Page, out: &mut Vec<Tracked>) {
+    pub fn page_hide(&mut self, env: &mut impl Env, page: &Page, to: &mut Sink<'_>) {
         if self.lifecycle.is_some() {
-            self.visibility(env, true, page, out);
+            self.visibility(env, true, page, to);
             return;
         }
         let now = env.now_ms();
@@ -317,13 +417,15 @@ impl Tracker {
             summary.update(now);
             let summary = summary.entity();
             let end = json::self_describing(SCREEN_END_SCHEMA, "{}");
-            self.emit(env, Body::Unstruct(end), &TrackOptions::default(), Some(summary), page, out);
+            self.emit(env, Body::Unstruct(end), &TrackOptions::default(), Some(summary), page, to);
         }
     }
 
-    /// Builds one event and appends it to `out`: session rules, entities (the call's own, then
-    /// `web_page`, `screen`, `application_lifecycle`, the given `screen_summary`,
-    /// `client_session`), payload, storage.
+    /// Builds one event and appends it to `to`: session rules, entities (the call's own, then
+    /// `web_page`, the plugins' and the global contexts, `screen`, `application_lifecycle`,
+    /// `gdpr`, the given `screen_summary`, `client_session`), the plugins' `beforeTrack` and
+    /// `filter`, payload, storage. Nothing while Do Not Track is respected or the opt-out cookie
+    /// is present (which also removes the stored identity).
     fn emit(
         &mut self,
         env: &mut impl Env,
@@ -331,11 +433,27 @@ impl Tracker {
         options: &TrackOptions,
         summary: Option<String>,
         page: &Page,
-        out: &mut Vec<Tracked>,
+        to: &mut Sink<'_>,
     ) {
+        if self.do_not_track {
+            return;
+        }
+        if let Some(name) = &self.config.opt_out_cookie {
+            if env.read_cookie(name).is_some() {
+                // As the JS tracker: the identity goes with the event.
+                let stored = read_stored(&self.store, self.anonymous, env);
+                if stored.id_cookie.is_some() || stored.session_alive {
+                    self.store.clear(env);
+                    env.commit_cookies();
+                }
+                self.opted_out = true;
+                return;
+            }
+        }
+        let plugins = to.hooks.has_plugins();
         let now = env.now_ms();
         let event_id = env.new_uuid();
-        let stored = self.store.read(env);
+        let stored = read_stored(&self.store, self.anonymous, env);
         let started = self.session.before_event(stored, now, || env.new_uuid());
         let first_in_session = self.session.state().event_index == 0;
         let (ts_key, ts) = match options.timestamp {
@@ -345,34 +463,8 @@ impl Tracker {
         };
         self.session.record_event(now, &event_id, ts);
 
-        let mut entities: Vec<String> = options.context.iter().map(|e| e.to_json()).collect();
-        if self.config.web_page_context {
-            let id = self.page_view_id.get_or_insert_with(|| env.new_uuid());
-            entities.push(json::self_describing(WEB_PAGE_SCHEMA, &concat(&["{\"id\":\"", id, "\"}"])));
-        }
-        if let Some(screen) = &self.screen {
-            let mut w = ObjectWriter::new();
-            w.string("name", &screen.name).string("id", &screen.id);
-            if let Some(t) = &screen.screen_type {
-                w.string("type", t);
-            }
-            entities.push(json::self_describing(SCREEN_SCHEMA, &w.finish()));
-        }
-        if let Some(lifecycle) = &self.lifecycle {
-            entities.push(lifecycle.entity());
-        }
-        entities.extend(self.gdpr.iter().cloned());
-        entities.extend(summary);
-        if self.config.session_context {
-            entities.push(json::self_describing(CLIENT_SESSION_SCHEMA, &self.session_context_json()));
-        }
-        self.write_state(env);
-        if started || first_in_session {
-            env.commit_cookies();
-        }
-        let notify = (started || first_in_session) && !core::mem::take(&mut self.manual_session_update);
-
         let mut payload = Payload::new();
+        let (event_type, schema) = if self.contexts.is_empty() { ("", String::new()) } else { body.kind() };
         match body {
             Body::PageView(title) => {
                 payload.add("e", "pv");
@@ -397,18 +489,83 @@ impl Tracker {
             config: &self.config,
             browser: &self.browser,
             state: self.session.state(),
-            user_id: self.user_id.as_deref(),
+            user_id: self.user_id.as_deref().filter(|_| self.anonymous.is_none()),
+            session: self.anonymous.is_none_or(|a| a.with_session_tracking),
         };
         common.add_to(&mut payload, &event_id, ts_key, ts, page);
-        for entity in entities {
-            payload.add_entity(entity);
+        // Generators and filters see the event's fields without its entities, as in the JS tracker.
+        let view = if self.contexts.has_functions() { plugin_view(&payload) } else { String::new() };
+
+        for entity in &options.context {
+            payload.add_entity(entity.to_json());
+        }
+        if self.config.web_page_context {
+            let id = self.page_view_id.get_or_insert_with(|| env.new_uuid());
+            payload.add_entity(json::self_describing(WEB_PAGE_SCHEMA, &concat(&["{\"id\":\"", id, "\"}"])));
+        }
+        if plugins {
+            for entity in to.hooks.plugin_contexts() {
+                payload.add_entity(entity);
+            }
+        }
+        if !self.contexts.is_empty() {
+            let kind = EventKind { event_type, event_schema: &schema, event: &view };
+            for entity in self.contexts.entities(kind, &mut *to.hooks) {
+                payload.add_entity(entity);
+            }
+        }
+        if let Some(screen) = &self.screen {
+            let mut w = ObjectWriter::new();
+            w.string("name", &screen.name).string("id", &screen.id);
+            if let Some(t) = &screen.screen_type {
+                w.string("type", t);
+            }
+            payload.add_entity(json::self_describing(SCREEN_SCHEMA, &w.finish()));
+        }
+        if let Some(lifecycle) = &self.lifecycle {
+            payload.add_entity(lifecycle.entity());
+        }
+        if let Some(gdpr) = &self.gdpr {
+            payload.add_entity(gdpr.clone());
+        }
+        if let Some(summary) = summary {
+            payload.add_entity(summary);
+        }
+        if self.config.session_context {
+            payload.add_entity(json::self_describing(CLIENT_SESSION_SCHEMA, &self.session_context_json()));
+        }
+        let mut seen_by_plugins = None;
+        if plugins {
+            let added = to.hooks.before_track(&plugin_view(&payload));
+            for (key, value) in added.fields {
+                payload.add_extra(key, value);
+            }
+            for entity in added.entities {
+                payload.add_entity(entity);
+            }
+            seen_by_plugins = Some(plugin_view(&payload));
         }
         let wire = match self.config.method {
             Method::Post => payload.to_post_json(self.config.encode_base64),
             Method::Get => payload.to_query(self.config.encode_base64),
         };
         drop(payload);
-        out.push(Tracked { event_id, wire, session_update: notify.then(|| self.session_context_json()) });
+        self.write_state(env);
+        if started || first_in_session {
+            env.commit_cookies();
+        }
+        // A filtered event still counts in the session, as in the JS tracker.
+        if seen_by_plugins.as_ref().is_some_and(|view| !to.hooks.keep(view)) {
+            self.filtered += 1;
+            return;
+        }
+        let notify = (started || first_in_session) && !core::mem::take(&mut self.manual_session_update);
+        let session_update = notify.then(|| self.session_context_json());
+        let anonymous = self.anonymous.is_some_and(|a| a.with_server_anonymisation);
+        to.events.push(Tracked { event_id, wire, session_update, anonymous });
+        if let Some(view) = seen_by_plugins {
+            to.hooks.after_track(&view);
+        }
     }
 
     /// Builds the screen view event body and moves the screen state forward.
@@ -450,7 +607,7 @@ impl Tracker {
     /// `client_session` data for `onSessionUpdate`.
     pub fn new_session(&mut self, env: &mut impl Env) -> String {
         let now = env.now_ms();
-        let stored = self.store.read(env);
+        let stored = read_stored(&self.store, self.anonymous, env);
         self.session.force_new(stored, now, || env.new_uuid());
         self.write_state(env);
         env.commit_cookies();
@@ -461,9 +618,97 @@ impl Tracker {
     /// Notes a page visibility change, rewriting the session cookie when the two inactivity
     /// timeouts differ.
     pub fn set_hidden(&mut self, env: &mut impl Env, hidden: bool) {
-        if self.session.set_hidden(hidden, env.now_ms()) && self.store.read(env).session_alive {
+        if self.session.set_hidden(hidden, env.now_ms())
+            && read_stored(&self.store, self.anonymous, env).session_alive
+        {
             self.write_state(env);
         }
+    }
+
+    /// Starts anonymous tracking (`enableAnonymousTracking`), from the next event: no domain user
+    /// id or user id in events, no `_sp_id` written (an existing one stays until
+    /// `clearUserData`). Without session tracking, a new in-memory session and page view id.
+    pub fn enable_anonymous(&mut self, env: &mut impl Env, settings: AnonymousTracking) {
+        self.anonymous = Some(settings);
+        self.session.set_user(String::new());
+        if !settings.with_session_tracking {
+            let session_id = env.new_uuid();
+            self.session.reset(env.now_ms(), Some(session_id));
+            self.page_view_id = Some(env.new_uuid());
+        }
+    }
+
+    /// Stops anonymous tracking (`disableAnonymousTracking`), from the next event: the stored
+    /// domain user id, or a fresh one, with the session going on; written at once.
+    pub fn disable_anonymous(&mut self, env: &mut impl Env) {
+        if self.anonymous.take().is_none() {
+            return;
+        }
+        let stored = self.store.read(env).id_cookie.map(|c| c.domain_user_id);
+        let user = stored.unwrap_or_else(|| env.new_uuid());
+        self.session.set_user(user);
+        self.write_state(env);
+        env.commit_cookies();
+    }
+
+    /// Changes `stateStorageStrategy` (the `stateStorageStrategy` of `enableAnonymousTracking`
+    /// and `disableAnonymousTracking`): the current state is written to the new store at once,
+    /// so a session in progress goes on there.
+    pub fn set_state_storage(&mut self, env: &mut impl Env, strategy: StateStorage) {
+        if self.store.strategy == strategy {
+            return;
+        }
+        self.store.strategy = strategy;
+        self.config.state_storage = strategy;
+        self.write_state(env);
+        env.commit_cookies();
+    }
+
+    /// Whether tracking is anonymous, and how.
+    pub fn anonymous(&self) -> Option<AnonymousTracking> {
+        self.anonymous
+    }
+
+    /// `clearUserData`: removes the stored identity and session, and starts over in memory: a
+    /// new session (session index 1) unless `preserve_session`, a new domain user id (none while
+    /// anonymous) and no user id unless `preserve_user`. Written again with the next event.
+    pub fn clear_user_data(&mut self, env: &mut impl Env, preserve_session: bool, preserve_user: bool) {
+        self.store.clear(env);
+        env.commit_cookies();
+        if !preserve_user {
+            let user = if self.anonymous.is_some() { String::new() } else { env.new_uuid() };
+            self.session.set_user(user);
+            self.user_id = None;
+        }
+        let session_id = (!preserve_session).then(|| env.new_uuid());
+        self.session.reset(env.now_ms(), session_id);
+    }
+
+    /// The global contexts, to add or remove some (`addGlobalContexts`, ...).
+    pub fn contexts_mut(&mut self) -> &mut GlobalContexts {
+        &mut self.contexts
+    }
+
+    /// The global contexts.
+    pub fn contexts(&self) -> &GlobalContexts {
+        &self.contexts
+    }
+
+    /// Events a plugin's `filter` dropped.
+    pub fn filtered(&self) -> u64 {
+        self.filtered
+    }
+
+    /// Sets (or, with `None`, removes) the cookie whose presence stops tracking
+    /// (`setOptOutCookie`).
+    pub fn set_opt_out_cookie(&mut self, name: Option<String>) {
+        self.config.opt_out_cookie = name.filter(|n| !n.is_empty());
+    }
+
+    /// Whether an event was suppressed by the opt-out cookie since the last call (the page
+    /// then drops its queue).
+    pub fn take_opt_out(&mut self) -> bool {
+        core::mem::take(&mut self.opted_out)
     }
 
     /// Adds the `gdpr` entity to every later event (`enableGdprContext`), or stops it.
@@ -496,7 +741,10 @@ impl Tracker {
     }
 
     fn write_state(&self, env: &mut impl Env) {
-        self.store.write(env, self.session.state(), self.config.cookie_lifetime_s, self.session.timeout_s());
+        if !self.do_not_track {
+            let (lifetime, timeout) = (self.config.cookie_lifetime_s, self.session.timeout_s());
+            write_stored(&self.store, self.anonymous, env, self.session.state(), lifetime, timeout);
+        }
     }
 
     /// The validated configuration.

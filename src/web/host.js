@@ -101,6 +101,8 @@ export function browserInfo() {
     resolution: s ? size(s.width, s.height) : '',
     colorDepth: s && s.colorDepth ? String(s.colorDepth) : '',
     cookieEnabled: nav.cookieEnabled ? '1' : '',
+    doNotTrack: [nav.doNotTrack, globalThis.doNotTrack, nav.msDoNotTrack].some((v) => v === '1' || v === 'yes') ? '1' : '',
+    globalPrivacyControl: nav.globalPrivacyControl === true ? '1' : '',
   };
 }
 
@@ -225,11 +227,12 @@ function retryAfter(value) {
 /**
  * Sends one request, aborted after `timeoutMs`, and calls `done` once with
  * `{status, retryAfterMs}`: status 0 for a network error, timeout or abort. `headers`: the
- * page's custom request headers, or undefined. POST when `head` is
+ * page's custom request headers, or undefined; `anonymous` adds `SP-Anonymous: *` (server
+ * anonymisation). POST when `head` is
  * a string: the body is `head`, the `events` each followed by `stm` and joined by commas, then
  * `tail`. GET otherwise, to `url` + `events[0]`.
  */
-export function send(url, events, head, stm, tail, credentials, keepalive, timeoutMs, headers, done) {
+export function send(url, events, head, stm, tail, credentials, keepalive, timeoutMs, headers, anonymous, done) {
   let timer;
   const post = typeof head === 'string';
   const body = post ? head + events.map((e) => e + stm).join(',') + tail : undefined;
@@ -240,6 +243,7 @@ export function send(url, events, head, stm, tail, credentials, keepalive, timeo
     init.signal = controller.signal;
     timer = setTimeout(() => controller.abort(), timeoutMs);
   }
+  if (anonymous) headers = { ...headers, 'SP-Anonymous': '*' };
   if (headers) init.headers = { ...headers };
   if (body !== undefined) {
     init.body = body;
@@ -308,4 +312,97 @@ export function whileLocked(lock, prefix, f) {
     called = true;
     call(f, names.filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length)));
   })).catch(() => { if (!called) call(f, null); });
+}
+
+let quietUntil = 0;
+let untold = 0;
+
+/**
+ * Tells that the page's code failed (`what` threw or answered something invalid: `why`), once,
+ * then at most once every 10 s with the count of those not told: a generator failing on every
+ * event must not flood the console.
+ */
+export function failed(what, why) {
+  const now = Date.now();
+  if (now < quietUntil) { untold += 1; return; }
+  quietUntil = now + 10_000;
+  const more = untold ? ` (${untold} more not shown)` : '';
+  untold = 0;
+  console.warn(`snowtrack: ${what}: ${why}; left out${more}`);
+}
+
+/** Calls the page's function `f` on `arg` (with `self` as `this`); `fallback` when it throws. */
+function attempt(what, f, self, arg, fallback) {
+  try { return f.call(self, arg); } catch (error) { failed(what, `threw ${messageOf(error)}`); return fallback; }
+}
+
+/** A tracker's registry of the page's code: generators and filters by handle, plugins in order. */
+export function pageCode() {
+  return { functions: [], plugins: [] };
+}
+
+/** The handle of a generator or filter: its index (the same function keeps it). */
+export function register(code, f) {
+  const at = code.functions.indexOf(f);
+  return at < 0 ? code.functions.push(f) - 1 : at;
+}
+
+/** Adds a plugin object. */
+export function addPlugin(code, plugin) {
+  code.plugins.push(plugin);
+}
+
+const contextArg = (event, eventType, eventSchema) => ({ event: JSON.parse(event), eventType, eventSchema });
+
+/** Calls generator `handle` on the event (`{event, eventType, eventSchema}`): what it answered. */
+export function generate(code, handle, event, eventType, eventSchema) {
+  return attempt('a global context generator', code.functions[handle], undefined, contextArg(event, eventType, eventSchema), undefined);
+}
+
+/** Calls filter `handle` on the event: whether it answered exactly `true`. */
+export function filter(code, handle, event, eventType, eventSchema) {
+  return attempt('a global context filter', code.functions[handle], undefined, contextArg(event, eventType, eventSchema), false) === true;
+}
+
+/** Each plugin's `contexts()` answer (those that have one and did not throw). */
+export function pluginContexts(code) {
+  return code.plugins.filter((p) => typeof p.contexts === 'function')
+    .map((p) => attempt("a plugin's contexts()", p.contexts, p, undefined, undefined));
+}
+
+/**
+ * The plugins' `beforeTrack(payloadBuilder)` over the event's fields (JSON), with the JS
+ * tracker's PayloadBuilder methods (`add`, `addDict`, `addContextEntity`, `getPayload`). What
+ * they added: `{fields: [name, value, ...], entities}`; `undefined` when no plugin has the hook.
+ */
+export function beforeTrack(code, json) {
+  const hooks = code.plugins.filter((p) => typeof p.beforeTrack === 'function');
+  if (!hooks.length) return undefined;
+  const payload = JSON.parse(json);
+  const added = { fields: [], entities: [] };
+  const add = (key, value) => {
+    if (value === undefined || value === null || value === '') return;
+    added.fields.push(String(key), String(value));
+    payload[key] = String(value);
+  };
+  const builder = {
+    add,
+    addDict: (dict) => { for (const key of Object.keys(dict || {})) add(key, dict[key]); },
+    addContextEntity: (entity) => { added.entities.push(entity); },
+    getPayload: () => payload,
+  };
+  for (const p of hooks) attempt("a plugin's beforeTrack()", p.beforeTrack, p, builder, undefined);
+  return added;
+}
+
+/** The plugins' `filter(payload)`: false when one answered exactly `false` (one that throws keeps it). */
+export function keep(code, json) {
+  const payload = JSON.parse(json);
+  return code.plugins.every((p) => typeof p.filter !== 'function' || attempt("a plugin's filter()", p.filter, p, payload, true) !== false);
+}
+
+/** The plugins' `afterTrack(payload)`. */
+export function afterTrack(code, json) {
+  const payload = JSON.parse(json);
+  for (const p of code.plugins) if (typeof p.afterTrack === 'function') attempt("a plugin's afterTrack()", p.afterTrack, p, payload, undefined);
 }

@@ -2,7 +2,7 @@
 
 use crate::prelude::*;
 use crate::web::page_local::Key;
-use js_sys::Function;
+use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/web/host.js")]
@@ -81,6 +81,7 @@ extern "C" {
         keepalive: bool,
         timeout_ms: u32,
         headers: &JsValue,
+        anonymous: bool,
         done: &JsValue,
     );
     /// Calls a user callback with a JSON report, logging what it throws.
@@ -97,6 +98,37 @@ extern "C" {
     /// missing, `null` when the lock was refused.
     #[wasm_bindgen(js_name = whileLocked)]
     pub fn while_locked(lock: &str, prefix: &str, f: &JsValue);
+    /// Tells on the console that the page's code failed (rate-limited).
+    pub fn failed(what: &str, why: &str);
+    /// A new registry of the page's code (see `page_code.rs`).
+    #[wasm_bindgen(js_name = pageCode)]
+    pub fn page_code() -> JsValue;
+    /// The handle of a generator or filter in `code`.
+    pub fn register(code: &JsValue, f: &Function) -> u32;
+    /// Adds a plugin to `code`.
+    #[wasm_bindgen(js_name = addPlugin)]
+    pub fn add_plugin(code: &JsValue, plugin: &JsValue);
+    /// Calls generator `handle` on the event: its answer.
+    pub fn generate(
+        code: &JsValue,
+        handle: u32,
+        event: &str,
+        event_type: &str,
+        event_schema: &str,
+    ) -> JsValue;
+    /// Calls filter `handle` on the event: whether it answered exactly `true`.
+    pub fn filter(code: &JsValue, handle: u32, event: &str, event_type: &str, event_schema: &str) -> bool;
+    /// Each plugin's `contexts()` answer.
+    #[wasm_bindgen(js_name = pluginContexts)]
+    pub fn plugin_contexts(code: &JsValue) -> Array;
+    /// The plugins' `beforeTrack`: `{fields, entities}` they added, `undefined` without the hook.
+    #[wasm_bindgen(js_name = beforeTrack)]
+    pub fn before_track(code: &JsValue, payload: &str) -> JsValue;
+    /// The plugins' `filter`: false when one answered exactly `false`.
+    pub fn keep(code: &JsValue, payload: &str) -> bool;
+    /// The plugins' `afterTrack`.
+    #[wasm_bindgen(js_name = afterTrack)]
+    pub fn after_track(code: &JsValue, payload: &str);
 }
 
 /// A string property of one of `host.js`'s answers (`""` when it is not a string).

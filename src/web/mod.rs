@@ -8,6 +8,7 @@ pub mod domain;
 pub mod env;
 pub mod host;
 pub mod page;
+pub mod page_code;
 pub mod page_local;
 pub mod runtime;
 pub mod timer;

@@ -19,6 +19,8 @@ keys! {
     RESOLUTION = "resolution",
     COLOR_DEPTH = "colorDepth",
     COOKIE_ENABLED = "cookieEnabled",
+    DO_NOT_TRACK = "doNotTrack",
+    GLOBAL_PRIVACY_CONTROL = "globalPrivacyControl",
     URL = "url",
     REFERRER = "referrer",
     TITLE = "title",
@@ -39,6 +41,8 @@ pub fn browser_info() -> BrowserInfo {
         resolution: text(&RESOLUTION),
         color_depth: text(&COLOR_DEPTH),
         cookie_enabled: !text(&COOKIE_ENABLED).is_empty(),
+        do_not_track: !text(&DO_NOT_TRACK).is_empty(),
+        global_privacy_control: !text(&GLOBAL_PRIVACY_CONTROL).is_empty(),
     }
 }
 

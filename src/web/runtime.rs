@@ -14,9 +14,10 @@ use crate::core::engagement::ScrollChanged;
 use crate::core::env::Env;
 use crate::core::event::{Event, TrackOptions};
 use crate::core::text::concat;
-use crate::core::tracker::{Page, Tracked, Tracker};
+use crate::core::tracker::{Page, Sink, Tracked, Tracker};
 use crate::prelude::*;
 use crate::web::env::WebEnv;
+use crate::web::page_code::PageCode;
 use crate::web::page_local::keys;
 use crate::web::timer::{self, Timeout};
 use crate::web::transport;
@@ -86,6 +87,8 @@ pub struct Runtime {
     pub delivery: Delivery<JsWire>,
     /// The browser behind the tracker's [`Env`].
     pub env: WebEnv,
+    /// Global contexts' generators and filters, plugins.
+    pub page_code: PageCode,
     wires: Wires,
     callbacks: Callbacks,
     retry_timer: Option<Timeout>,
@@ -107,8 +110,9 @@ pub type Shared = Rc<RefCell<Runtime>>;
 
 impl Runtime {
     /// Wraps a started tracker and starts its delivery: announces the page, follows its
-    /// lifecycle, looks for other pages' leftovers.
-    pub fn start(tracker: Tracker, mut env: WebEnv, callbacks: Callbacks) -> Shared {
+    /// lifecycle, looks for other pages' leftovers. `page_code`: the page's generators, filters
+    /// and plugins.
+    pub fn start(tracker: Tracker, mut env: WebEnv, callbacks: Callbacks, page_code: PageCode) -> Shared {
         let tab_id = env.new_uuid();
         let seed = env.random_u64();
         let delivery =
@@ -129,6 +133,7 @@ impl Runtime {
             tracker,
             delivery,
             env,
+            page_code,
             wires: Wires::default(),
             callbacks,
             retry_timer: None,
@@ -150,7 +155,8 @@ impl Runtime {
             self.fold_scroll(); // the ending screen's last scrolls
         }
         let mut out = core::mem::take(&mut self.tracked);
-        let _ = self.tracker.track(&mut self.env, event, options, page, &mut out);
+        let to = &mut Sink { events: &mut out, hooks: &mut self.page_code };
+        let _ = self.tracker.track(&mut self.env, event, options, page, to);
         self.deliver(out);
     }
 
@@ -159,7 +165,8 @@ impl Runtime {
     fn visibility(&mut self, now: i64, hidden: bool) {
         self.fold_scroll();
         let mut out = core::mem::take(&mut self.tracked);
-        self.tracker.visibility(&mut self.env, hidden, &page::page(), &mut out);
+        let to = &mut Sink { events: &mut out, hooks: &mut self.page_code };
+        self.tracker.visibility(&mut self.env, hidden, &page::page(), to);
         self.deliver(out);
         self.delivery.visibility_changed(now, hidden);
     }
@@ -168,7 +175,8 @@ impl Runtime {
     fn page_hide(&mut self, now: i64) {
         self.fold_scroll();
         let mut out = core::mem::take(&mut self.tracked);
-        self.tracker.page_hide(&mut self.env, &page::page(), &mut out);
+        let to = &mut Sink { events: &mut out, hooks: &mut self.page_code };
+        self.tracker.page_hide(&mut self.env, &page::page(), to);
         self.deliver(out);
         self.delivery.page_hide(now);
     }
@@ -196,16 +204,20 @@ impl Runtime {
         }
     }
 
-    /// Hands tracked events to delivery, in order (the buffer is kept for the next input).
+    /// Hands tracked events to delivery, in order (the buffer is kept for the next input). When
+    /// the opt-out cookie stopped an event, the events still waiting are dropped too.
     fn deliver(&mut self, mut out: Vec<Tracked>) {
         let now = self.env.now_ms();
+        if self.tracker.take_opt_out() {
+            self.delivery.drop_waiting();
+        }
         out.reverse();
         while let Some(tracked) = out.pop() {
             if let Some(update) = tracked.session_update {
                 self.session_update(update);
             }
             let wire = self.wires.wire(&tracked.wire);
-            self.delivery.track(now, tracked.event_id, wire);
+            self.delivery.track(now, tracked.event_id, wire, tracked.anonymous);
         }
         self.tracked = out;
     }

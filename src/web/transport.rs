@@ -36,6 +36,7 @@ pub fn send(request: &Request<JsWire>, headers: &JsValue, done: impl FnOnce(Answ
         request.keepalive,
         request.timeout_ms,
         headers,
+        request.anonymous,
         &done,
     );
 }

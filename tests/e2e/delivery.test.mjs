@@ -44,7 +44,7 @@ test('collector down for 10 s while 500 events are tracked, restarted on the sam
   assertExactlyOnce(received, 500, 'after the restart');
 
   const stats = await deliveryStats(page);
-  assert.deepEqual({ ...stats, retried: 0 }, { queued: 0, inFlight: 0, sent: 500, failed: 0, retried: 0, dropped: 0 });
+  assert.deepEqual({ ...stats, retried: 0 }, { queued: 0, inFlight: 0, sent: 500, failed: 0, retried: 0, dropped: 0, filtered: 0 });
   assert.ok(stats.retried > 0);
   const { failure } = await deliveryReports(page);
   assert.ok(failure.length > 0 && failure.every((f) => f.willRetry === true && f.status === null),
@@ -223,7 +223,7 @@ test('three tabs tracking at once: every eid exactly once', TIMEOUT, async (t) =
   assertExactlyOnce(received, 3 * PER_TAB, 'three tabs');
   const stats = await Promise.all(pages.map(deliveryStats));
   for (const [i, s] of stats.entries()) {
-    assert.deepEqual(s, { queued: 0, inFlight: 0, sent: PER_TAB, failed: 0, retried: 0, dropped: 0 }, `tab ${i}`);
+    assert.deepEqual(s, { queued: 0, inFlight: 0, sent: PER_TAB, failed: 0, retried: 0, dropped: 0, filtered: 0 }, `tab ${i}`);
   }
   assert.deepEqual(env.pageErrors, []);
 });
@@ -239,7 +239,7 @@ test('a 10,000-event burst in one page: 10,000 distinct eids', TIMEOUT, async (t
   const received = await waitForEids(collector, 10_000, { timeout: 45_000, settle: 300 });
   assertExactlyOnce(received, 10_000, 'burst');
   const stats = await deliveryStats(page);
-  assert.deepEqual(stats, { queued: 0, inFlight: 0, sent: 10_000, failed: 0, retried: 0, dropped: 0 });
+  assert.deepEqual(stats, { queued: 0, inFlight: 0, sent: 10_000, failed: 0, retried: 0, dropped: 0, filtered: 0 });
   assert.equal(await persistedEvents(page), 0);
   // The wasm memory never shrinks: the queued events' texts live in JS, so a burst leaves it
   // small (about 1.7 MB here; 16 MB when a build kept each batch of texts in wasm until sent).
@@ -288,7 +288,7 @@ test('a 400 answer: its events are dropped and reported (willRetry false), the r
   assert.ok(rejected.eventIds.every((eid) => !arrived.has(eid)), 'rejected events are never sent again');
   assert.deepEqual(new Set(success.flatMap((s) => s.eventIds)), arrived);
   const stats = await deliveryStats(page);
-  assert.deepEqual(stats, { queued: 0, inFlight: 0, sent: 20, failed: 10, retried: 0, dropped: 0 });
+  assert.deepEqual(stats, { queued: 0, inFlight: 0, sent: 20, failed: 10, retried: 0, dropped: 0, filtered: 0 });
   assert.equal(await persistedEvents(page), 0, 'dropped events leave localStorage too');
   // Nothing comes later: the dropped events stay dropped.
   await sleep(1500);

@@ -2,7 +2,9 @@
 //!
 //! The events tracked in one task form one chunk, written with one `setItem` at the end of the
 //! task under `snowtrack.q.<namespace>.<tab>.<seq>` (their wire forms, each followed by `\n`: no
-//! wire form holds a raw newline), at most [`CHUNK_MAX_BYTES`] each. A chunk's key is removed once
+//! wire form holds a raw newline), at most [`CHUNK_MAX_BYTES`] each. Events tracked with server
+//! anonymisation go in chunks of their own, whose keys end in [`ANONYMOUS_SUFFIX`], so that a
+//! page adopting them still sends them with the `SP-Anonymous` header and apart from the others. A chunk's key is removed once
 //! none of its events is left in the queue. This module keeps the bookkeeping: which chunk is
 //! still to be written, how many of each chunk's events are left, and how many bytes are
 //! persisted in all.
@@ -15,6 +17,14 @@ use crate::prelude::*;
 /// large enough that one `setItem` carries many events of a burst, small enough that removing it
 /// stays cheap.
 pub const CHUNK_MAX_BYTES: usize = 64 * 1024;
+
+/// The end of the key of a chunk of events tracked with server anonymisation.
+pub const ANONYMOUS_SUFFIX: &str = ".a";
+
+/// Whether a chunk's key is one of events tracked with server anonymisation.
+pub fn is_anonymous_key(key: &str) -> bool {
+    key.ends_with(ANONYMOUS_SUFFIX)
+}
 
 /// Prefix of the keys of queued events: `snowtrack.q.<namespace>.`.
 pub fn queue_key_prefix(namespace: &str) -> String {
@@ -46,6 +56,8 @@ pub struct PendingChunk {
     /// Events queued since the chunk began (persisted in it or not): the chunk's events are
     /// among the last `span` waiting ones.
     pub span: usize,
+    /// Its events were tracked with server anonymisation.
+    pub anonymous: bool,
 }
 
 /// A written (or pending) chunk: how many of its events are still queued, and their bytes.
@@ -54,6 +66,7 @@ struct ChunkRefs {
     seq: u64,
     events: usize,
     bytes: usize,
+    anonymous: bool,
 }
 
 /// What became of a chunk whose last event left the queue.
@@ -111,10 +124,14 @@ impl Chunks {
         self.persisted_bytes
     }
 
-    /// The storage key of this tab's chunk `seq`: `<prefix><tab id>.<seq>`.
+    /// The storage key of this tab's chunk `seq`: `<prefix><tab id>.<seq>`, followed by
+    /// [`ANONYMOUS_SUFFIX`] for a chunk of anonymous events.
     pub fn key(&self, seq: u64) -> String {
         let mut key = concat(&[&self.prefix, &self.tab_id, "."]);
         push_uint(&mut key, seq, 12);
+        if self.refs_of(seq).is_some_and(|r| r.anonymous) {
+            key.push_str(ANONYMOUS_SUFFIX);
+        }
         key
     }
 
@@ -123,23 +140,29 @@ impl Chunks {
         queue_key_tab(&self.prefix, key).is_some_and(|tab| tab != self.tab_id)
     }
 
-    /// Whether an event of `size` bytes would make the pending chunk too large, so the pending
-    /// chunk must be written first.
-    pub fn pending_is_full(&self, size: usize) -> bool {
-        self.pending.and_then(|p| self.refs_of(p.seq)).is_some_and(|r| r.bytes + size >= CHUNK_MAX_BYTES)
+    /// Whether an event of `size` bytes (`anonymous` or not) cannot join the pending chunk (it
+    /// would be too large, or it holds the other kind of events), so the pending chunk must be
+    /// written first.
+    pub fn pending_is_full(&self, size: usize, anonymous: bool) -> bool {
+        self.pending.is_some_and(|p| p.anonymous != anonymous)
+            || self
+                .pending
+                .and_then(|p| self.refs_of(p.seq))
+                .is_some_and(|r| r.bytes + size >= CHUNK_MAX_BYTES)
     }
 
     /// Counts a newly queued event of `size` bytes: it joins the pending chunk (begun if
-    /// needed) when `persist` and there is room left in the persisted bytes; returns the chunk.
-    pub fn add(&mut self, size: usize, persist: bool) -> Option<u64> {
+    /// needed, for `anonymous` events or not) when `persist` and there is room left in the
+    /// persisted bytes; returns the chunk.
+    pub fn add(&mut self, size: usize, persist: bool, anonymous: bool) -> Option<u64> {
         let room = self.persisted_bytes + size <= self.max_persisted_bytes;
         let seq = if persist && room {
             let seq = match self.pending {
                 Some(chunk) => chunk.seq,
                 None => {
                     self.next_seq += 1;
-                    self.refs.push(ChunkRefs { seq: self.next_seq, events: 0, bytes: 0 });
-                    self.pending = Some(PendingChunk { seq: self.next_seq, span: 0 });
+                    self.refs.push(ChunkRefs { seq: self.next_seq, events: 0, bytes: 0, anonymous });
+                    self.pending = Some(PendingChunk { seq: self.next_seq, span: 0, anonymous });
                     self.next_seq
                 }
             };
@@ -170,7 +193,7 @@ impl Chunks {
     pub fn refused(&mut self, seq: u64) {
         if let Some(refs) = self.refs_mut(seq) {
             let bytes = refs.bytes;
-            *refs = ChunkRefs { seq, events: 0, bytes: 0 };
+            *refs = ChunkRefs { seq, events: 0, bytes: 0, anonymous: refs.anonymous };
             self.persisted_bytes = self.persisted_bytes.saturating_sub(bytes);
         }
         self.pop_finished();
@@ -243,8 +266,8 @@ mod tests {
     #[test]
     fn a_chunk_is_removed_when_its_last_event_leaves() {
         let mut c = Chunks::new(queue_key_prefix("sp"), "t".into(), 1000);
-        assert_eq!(c.add(10, true), Some(1));
-        assert_eq!(c.add(10, true), Some(1));
+        assert_eq!(c.add(10, true, false), Some(1));
+        assert_eq!(c.add(10, true, false), Some(1));
         assert_eq!(c.take_pending().map(|p| (p.seq, p.span)), Some((1, 2)));
         assert_eq!(c.release(1, 10), None);
         assert_eq!(c.release(1, 10), Some(Finished::Remove(c.key(1))));
@@ -254,22 +277,37 @@ mod tests {
     #[test]
     fn persisted_bytes_are_capped_and_refusals_free_them() {
         let mut c = Chunks::new(queue_key_prefix("sp"), "t".into(), 25);
-        assert_eq!(c.add(10, true), Some(1));
-        assert_eq!(c.add(10, true), Some(1));
-        assert_eq!(c.add(10, true), None, "over the cap: in memory only");
+        assert_eq!(c.add(10, true, false), Some(1));
+        assert_eq!(c.add(10, true, false), Some(1));
+        assert_eq!(c.add(10, true, false), None, "over the cap: in memory only");
         assert_eq!(c.persisted_bytes(), 20);
         let pending = c.take_pending().unwrap();
         assert_eq!(pending.span, 3);
         c.refused(pending.seq);
         assert_eq!(c.persisted_bytes(), 0);
         assert_eq!(c.release(1, 10), None);
-        assert_eq!(c.add(10, false), None, "not persisting");
+        assert_eq!(c.add(10, false, false), None, "not persisting");
+    }
+
+    #[test]
+    fn anonymous_events_get_chunks_of_their_own() {
+        let mut c = Chunks::new(queue_key_prefix("sp"), "t".into(), 1000);
+        assert_eq!(c.add(10, true, false), Some(1));
+        assert!(c.pending_is_full(10, true), "an anonymous event does not join");
+        assert!(!c.pending_is_full(10, false));
+        c.take_pending();
+        assert_eq!(c.add(10, true, true), Some(2));
+        assert_eq!(c.key(2), "snowtrack.q.sp.t.000000000002.a");
+        assert!(is_anonymous_key(&c.key(2)) && !is_anonymous_key(&c.key(1)));
+        assert_eq!(queue_key_tab(c.prefix(), &c.key(2)), Some("t"));
+        c.take_pending();
+        assert_eq!(c.release(2, 10), Some(Finished::Remove("snowtrack.q.sp.t.000000000002.a".into())));
     }
 
     #[test]
     fn an_unwritten_chunk_delivered_needs_no_removal() {
         let mut c = Chunks::new(queue_key_prefix("sp"), "t".into(), 1000);
-        c.add(10, true);
+        c.add(10, true, false);
         assert_eq!(c.release(1, 10), Some(Finished::Unwritten));
         assert!(c.take_pending().is_none());
     }

@@ -16,7 +16,9 @@
 //! - **Batched, two requests in flight.** At the end of a task, sending starts when
 //!   `bufferSize` events wait; requests take as many events as fit in `maxPostBytes` (one per
 //!   GET), and while [`MAX_IN_FLIGHT`] requests are in flight new events accumulate into the
-//!   next batches. An answered request makes room for the next one.
+//!   next batches. An answered request makes room for the next one. Events tracked with server
+//!   anonymisation travel only with each other, in requests with the `SP-Anonymous` header,
+//!   whatever the order they were tracked, persisted or adopted in.
 //! - **Retries.** A network error, timeout, 5xx or 429 puts the events back at the head of the
 //!   queue and waits ([`retry`]): one backoff step per failed round however many requests of
 //!   the round failed, or exactly the collector's `Retry-After`. `online` and `flush()` end the
@@ -43,7 +45,7 @@ use crate::core::json::{ObjectWriter, push_string};
 use crate::core::payload::{self, Method};
 use crate::core::text::concat;
 use alloc::collections::VecDeque;
-use chunks::{Chunks, Finished, queue_key_prefix, queue_key_tab};
+use chunks::{Chunks, Finished, is_anonymous_key, queue_key_prefix, queue_key_tab};
 use queue::{InFlight, Queue, QueuedEvent};
 pub use queue::{QueueLimits, Wire};
 pub use retry::{Backoff, DONT_RETRY_STATUS, Outcome, RetryPolicy};
@@ -141,6 +143,9 @@ pub struct Request<W> {
     pub credentials: Credentials,
     /// Abort after this many ms.
     pub timeout_ms: u32,
+    /// Its events were tracked with server anonymisation: the request carries
+    /// `SP-Anonymous: *` (and holds no other events).
+    pub anonymous: bool,
 }
 
 impl Request<String> {
@@ -197,6 +202,25 @@ pub struct OrphanChunk<W> {
     pub events: Vec<(String, W)>,
 }
 
+/// Why an event was dropped before it reached the collector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropReason {
+    /// The queue was full (`maxQueueSize`, `maxQueueBytes`).
+    QueueFull,
+    /// The user opted out (the opt-out cookie appeared) while it waited.
+    OptedOut,
+}
+
+impl DropReason {
+    /// The `reason` the page's `onEventDropped` gets.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DropReason::QueueFull => "queue full",
+            DropReason::OptedOut => "opted out",
+        }
+    }
+}
+
 /// Something to tell the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Report {
@@ -216,10 +240,12 @@ pub enum Report {
         /// Whether the events stay queued (false: they were dropped).
         will_retry: bool,
     },
-    /// `onEventDropped`: the queue was full.
+    /// `onEventDropped`: the queue was full, or the page opted out.
     Dropped {
         /// The event.
         event_id: String,
+        /// Why.
+        reason: DropReason,
     },
     /// A `flush()` settled: `ok` when the queue is empty, false when a request failed.
     Flushed {
@@ -238,8 +264,8 @@ impl Report {
         let (ids, status, will_retry) = match self {
             Report::Delivered { event_ids, status } => (event_ids, Some(*status), None),
             Report::Failed { event_ids, status, will_retry } => (event_ids, *status, Some(*will_retry)),
-            Report::Dropped { event_id } => {
-                out.string("eventId", event_id).string("reason", "queue full");
+            Report::Dropped { event_id, reason } => {
+                out.string("eventId", event_id).string("reason", reason.as_str());
                 return Some(out.finish());
             }
             Report::Flushed { .. } => return None,
@@ -344,8 +370,10 @@ pub struct DeliveryStats {
     pub failed: u64,
     /// Event sends retried after a failure.
     pub retried: u64,
-    /// Events dropped because the queue was full.
+    /// Events dropped before they were delivered: the queue was full, or the user opted out.
     pub dropped: u64,
+    /// Events a plugin's `filter` dropped before they were queued (counted by the tracker).
+    pub filtered: u64,
 }
 
 impl DeliveryStats {
@@ -357,7 +385,8 @@ impl DeliveryStats {
             .number("sent", self.sent)
             .number("failed", self.failed)
             .number("retried", self.retried)
-            .number("dropped", self.dropped);
+            .number("dropped", self.dropped)
+            .number("filtered", self.filtered);
         out.finish()
     }
 }
@@ -442,16 +471,18 @@ impl<W: Wire> Delivery<W> {
         self.look_for_orphans();
     }
 
-    /// An event was tracked: it is queued (and joins this task's chunk), or dropped and reported
-    /// when the queue is full. Sending waits for the end of the task, so the first request
-    /// carries every event the task tracked. Returns false when the event was dropped.
-    pub fn track(&mut self, _now_ms: i64, event_id: String, wire: W) -> bool {
+    /// An event was tracked (`anonymous`: with server anonymisation): it is queued (and joins
+    /// this task's chunk), or dropped and reported when the queue is full. Sending waits for the
+    /// end of the task, so the first request carries every event the task tracked. Returns false
+    /// when the event was dropped.
+    pub fn track(&mut self, _now_ms: i64, event_id: String, wire: W, anonymous: bool) -> bool {
         if !self.queue.has_room(wire.wire_len()) {
             self.stats.dropped += 1;
-            self.actions.push_back(Action::Report(Report::Dropped { event_id }));
+            let reason = DropReason::QueueFull;
+            self.actions.push_back(Action::Report(Report::Dropped { event_id, reason }));
             return false;
         }
-        self.enqueue(event_id, wire);
+        self.enqueue(event_id, wire, anonymous);
         if !core::mem::replace(&mut self.end_of_task_scheduled, true) {
             self.actions.push_back(Action::EndOfTask);
         }
@@ -464,6 +495,21 @@ impl<W: Wire> Delivery<W> {
         self.end_of_task_scheduled = false;
         self.commit();
         self.fill(now_ms, false);
+    }
+
+    /// The user opted out: every event waiting is dropped (reported, its chunk removed), so
+    /// nothing more leaves the page; requests already in flight cannot be called back.
+    pub fn drop_waiting(&mut self) {
+        self.commit();
+        let events = self.queue.take_waiting();
+        self.stats.dropped += events.len() as u64;
+        self.queue.release(&events);
+        for event in events {
+            self.release_chunk(&event);
+            let reason = DropReason::OptedOut;
+            self.actions.push_back(Action::Report(Report::Dropped { event_id: event.event_id, reason }));
+        }
+        self.settle_flushes(false);
     }
 
     /// Storage refused chunk `chunk`: its events live in memory only.
@@ -587,6 +633,7 @@ impl<W: Wire> Delivery<W> {
     pub fn chunks_read(&mut self, now_ms: i64, chunks: Vec<OrphanChunk<W>>) -> usize {
         let mut adopted = 0;
         'chunks: for chunk in chunks {
+            let anonymous = is_anonymous_key(&chunk.key);
             let mut events = chunk.events.into_iter();
             while let Some((event_id, wire)) = events.next() {
                 if !self.queue.has_room(wire.wire_len()) {
@@ -594,7 +641,7 @@ impl<W: Wire> Delivery<W> {
                     self.actions.push_back(Action::Store { key: chunk.key, wires, chunk: None });
                     break 'chunks;
                 }
-                self.enqueue(event_id, wire);
+                self.enqueue(event_id, wire, anonymous);
                 adopted += 1;
             }
             self.actions.push_back(Action::Remove { key: chunk.key });
@@ -606,14 +653,15 @@ impl<W: Wire> Delivery<W> {
         adopted
     }
 
-    /// Queues an event that fits, in this task's chunk (written first when it is full).
-    fn enqueue(&mut self, event_id: String, wire: W) {
+    /// Queues an event that fits, in this task's chunk (written first when it is full or holds
+    /// the other kind of events).
+    fn enqueue(&mut self, event_id: String, wire: W, anonymous: bool) {
         let size = wire.wire_len();
-        if self.chunks.pending_is_full(size) {
+        if self.chunks.pending_is_full(size, anonymous) {
             self.commit();
         }
-        let chunk = self.chunks.add(size, self.settings.persist);
-        self.queue.push(QueuedEvent { event_id, wire, chunk });
+        let chunk = self.chunks.add(size, self.settings.persist, anonymous);
+        self.queue.push(QueuedEvent { event_id, wire, chunk, anonymous });
     }
 
     /// Writes this task's chunk, when it holds events.
@@ -681,6 +729,7 @@ impl<W: Wire> Delivery<W> {
             keepalive: unload || s.keepalive,
             credentials: s.credentials,
             timeout_ms: s.connection_timeout_ms,
+            anonymous: batch.anonymous,
         };
         let round = self.backoff.round();
         self.queue.sent(InFlight { id, events: batch.events, keepalive: unload, bytes: batch.bytes, round });
@@ -726,13 +775,18 @@ impl<W: Wire> Delivery<W> {
         };
         self.queue.release(&events);
         for event in &events {
-            let Some(seq) = event.chunk else { continue };
-            if let Some(Finished::Remove(key)) = self.chunks.release(seq, event.wire.wire_len()) {
-                self.actions.push_back(Action::Remove { key });
-            }
+            self.release_chunk(event);
         }
         self.actions.push_back(Action::Report(report));
         false
+    }
+
+    /// An event left the queue for good: its chunk's key is removed when it was the last.
+    fn release_chunk(&mut self, event: &QueuedEvent<W>) {
+        let Some(seq) = event.chunk else { return };
+        if let Some(Finished::Remove(key)) = self.chunks.release(seq, event.wire.wire_len()) {
+            self.actions.push_back(Action::Remove { key });
+        }
     }
 
     /// Settles the pending `flush()`es once the queue is empty, or when a request `failed`.

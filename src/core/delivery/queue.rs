@@ -35,6 +35,9 @@ pub struct QueuedEvent<W> {
     pub wire: W,
     /// The persisted chunk holding the event (its sequence number), if it is persisted.
     pub chunk: Option<u64>,
+    /// Tracked with server anonymisation: sent only with events that also are, with the
+    /// `SP-Anonymous` header.
+    pub anonymous: bool,
 }
 
 /// Limits of the queue (`maxQueueSize`, `maxQueueBytes`, `maxLocalStorageQueueBytes`).
@@ -64,6 +67,8 @@ pub struct Batch<W> {
     pub url: String,
     /// Size of the body (POST) or the URL (GET), bytes.
     pub bytes: usize,
+    /// Its events were tracked with server anonymisation (all or none of them).
+    pub anonymous: bool,
 }
 
 /// A request in flight and what the delivery state machine must know when it is answered.
@@ -139,7 +144,8 @@ impl<W: Wire> Queue<W> {
     }
 
     /// The head of the queue for one request: as much as fits in `max_post_bytes` (and
-    /// `budget`, when given), at most `cap` events, one event per GET. An event too large for
+    /// `budget`, when given), at most `cap` events, one event per GET, all tracked with server
+    /// anonymisation or all without. An event too large for
     /// any batch goes alone, unless a `budget` is given: then `None` when nothing fits in it.
     pub fn take(
         &mut self,
@@ -151,6 +157,7 @@ impl<W: Wire> Queue<W> {
         stm_ms: i64,
     ) -> Option<Batch<W>> {
         let head = self.pending.front()?;
+        let anonymous = head.anonymous;
         let (url, bytes, count) = match method {
             Method::Get => {
                 let url = payload::get_url(endpoint, "", stm_ms);
@@ -166,6 +173,9 @@ impl<W: Wire> Queue<W> {
                     .iter()
                     .take(cap.unwrap_or(usize::MAX))
                     .take_while(|event| {
+                        if event.anonymous != anonymous {
+                            return false;
+                        }
                         used += payload::post_event_len(event.wire.wire_len());
                         used <= room
                     })
@@ -187,7 +197,7 @@ impl<W: Wire> Queue<W> {
             let Some(event) = self.pending.pop_front() else { break };
             events.push(event);
         }
-        Some(Batch { events, url, bytes })
+        Some(Batch { events, url, bytes, anonymous })
     }
 
     /// Records a request in flight.
@@ -210,6 +220,11 @@ impl<W: Wire> Queue<W> {
         self.bytes = self.bytes.saturating_sub(bytes);
     }
 
+    /// Takes every waiting event out (those in flight stay).
+    pub fn take_waiting(&mut self) -> Vec<QueuedEvent<W>> {
+        self.pending.drain(..).collect()
+    }
+
     /// Puts events back at the head, in their order.
     pub fn requeue(&mut self, events: Vec<QueuedEvent<W>>) {
         for event in events.into_iter().rev() {
@@ -228,6 +243,7 @@ mod tests {
             event_id: format!("e{i}"),
             wire: format!("{{\"eid\":\"e{i}\",\"x\":\"{}\"", "a".repeat(size)),
             chunk: None,
+            anonymous: false,
         }
     }
 
@@ -273,6 +289,20 @@ mod tests {
         let b = q.take(Method::Get, "http://c/i", 40_000, None, None, 7).unwrap();
         assert_eq!(b.url, "http://c/i?stm=7&");
         assert_eq!(b.events.len(), 1);
+    }
+
+    #[test]
+    fn a_batch_never_mixes_anonymous_and_identified_events() {
+        let mut q = Queue::new(QueueLimits::default());
+        for (i, anonymous) in [false, false, true, true, false].into_iter().enumerate() {
+            q.push(QueuedEvent { anonymous, ..event(i, 10) });
+        }
+        let mut batches = Vec::new();
+        while let Some(b) = q.take(Method::Post, "u", 40_000, None, None, 0) {
+            assert!(b.events.iter().all(|e| e.anonymous == b.anonymous));
+            batches.push((b.anonymous, b.events.len()));
+        }
+        assert_eq!(batches, [(false, 2), (true, 2), (false, 1)]);
     }
 
     #[test]

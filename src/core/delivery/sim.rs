@@ -195,6 +195,12 @@ impl Browser {
 
     /// Tracks `n` events of about `size` bytes in one task of page `index`.
     pub fn track_sized(&mut self, index: usize, n: usize, size: usize) -> Vec<String> {
+        self.track_as(index, n, size, false)
+    }
+
+    /// Tracks `n` events of about `size` bytes in one task of page `index`, with server
+    /// anonymisation when `anonymous`.
+    pub fn track_as(&mut self, index: usize, n: usize, size: usize, anonymous: bool) -> Vec<String> {
         let ids: Vec<String> = (0..n)
             .map(|_| {
                 self.next_id += 1;
@@ -206,7 +212,7 @@ impl Browser {
         self.input(index, move |d, now| {
             for id in ids2 {
                 let wire = format!("{{\"e\":\"se\",\"eid\":\"{id}\",\"p\":\"{padding}\"");
-                d.track(now, id, wire);
+                d.track(now, id, wire, anonymous);
             }
         });
         ids

@@ -1,0 +1,315 @@
+//! The privacy and extensibility input: `anonymousTracking` and the other privacy options,
+//! `enableAnonymousTracking`'s and `clearUserData`'s arguments, global contexts
+//! (`addGlobalContexts`, `removeGlobalContexts`), plugins, and what the page's generators and
+//! plugins answer as entities. Read by name and checked here, with the track calls' readers.
+
+use super::{Reader, self_describing_json};
+use crate::core::config::{AnonymousTracking, Config, StateStorage};
+use crate::core::contexts::{Condition, GlobalContext, Handle, Primitive, RuleSet, invalid_rule};
+use crate::core::text::{concat, int};
+use crate::error::{Error, Result};
+#[allow(unused_imports)]
+use crate::prelude::*;
+use crate::web::host;
+use crate::web::page_local::keys;
+use js_sys::{Array, Function, Object};
+use wasm_bindgen::prelude::*;
+
+keys! {
+    ANONYMOUS_TRACKING = "anonymousTracking",
+    WITH_SESSION_TRACKING = "withSessionTracking",
+    WITH_SERVER_ANONYMISATION = "withServerAnonymisation",
+    RESPECT_DO_NOT_TRACK = "respectDoNotTrack",
+    RESPECT_GLOBAL_PRIVACY_CONTROL = "respectGlobalPrivacyControl",
+    RESPECT_OPT_OUT_COOKIE = "respectOptOutCookie",
+    OPTIONS = "options",
+    STATE_STORAGE_STRATEGY = "stateStorageStrategy",
+    PRESERVE_SESSION = "preserveSession",
+    PRESERVE_USER = "preserveUser",
+    ACCEPT = "accept",
+    REJECT = "reject",
+    PLUGIN = "plugin",
+    PLUGINS = "plugins",
+    LENGTH = "length",
+}
+
+/// Gives a page function (generator or filter) its handle.
+pub type Register<'a> = &'a dyn Fn(&Function) -> Handle;
+
+/// Anonymous tracking's settings under `field`: `true`, `false`, or `{withSessionTracking,
+/// withServerAnonymisation}`.
+fn anonymous(r: &mut Reader<'_>, field: &str, value: &JsValue) -> Option<AnonymousTracking> {
+    if let Some(on) = value.as_bool() {
+        return on.then_some(AnonymousTracking::default());
+    }
+    if !value.is_object() {
+        r.fail(field, "must be a boolean or an object");
+        return None;
+    }
+    let prefix = concat(&[field, "."]);
+    let mut a = Reader::new(value, &prefix, r.options);
+    let settings = AnonymousTracking {
+        with_session_tracking: a.boolean(&WITH_SESSION_TRACKING).unwrap_or(false),
+        with_server_anonymisation: a.boolean(&WITH_SERVER_ANONYMISATION).unwrap_or(false),
+    };
+    if let Err(err) = a.finish() {
+        r.error.get_or_insert(err);
+    }
+    Some(settings)
+}
+
+/// `newTracker`'s privacy options: `anonymousTracking`, `respectDoNotTrack`,
+/// `respectGlobalPrivacyControl`, `respectOptOutCookie` (the opt-out cookie's name).
+pub(super) fn read_options(o: &mut Reader<'_>, config: &mut Config) {
+    if let Some(value) = o.value(&ANONYMOUS_TRACKING) {
+        config.anonymous = anonymous(o, ANONYMOUS_TRACKING.name(), &value);
+    }
+    config.respect_do_not_track = o.boolean(&RESPECT_DO_NOT_TRACK).unwrap_or(false);
+    config.respect_global_privacy_control = o.boolean(&RESPECT_GLOBAL_PRIVACY_CONTROL).unwrap_or(false);
+    config.opt_out_cookie = o.string(&RESPECT_OPT_OUT_COOKIE).filter(|name| !name.is_empty());
+}
+
+/// `enableAnonymousTracking({options, stateStorageStrategy})`: the settings (anonymous
+/// without session tracking by default) and the strategy to switch to, if given.
+pub fn enable_anonymous(value: &JsValue) -> Result<(AnonymousTracking, Option<StateStorage>)> {
+    let mut r = Reader::new(value, "enableAnonymousTracking.", false);
+    let settings = match r.value(&OPTIONS) {
+        Some(options) => anonymous(&mut r, "enableAnonymousTracking.options", &options).unwrap_or_default(),
+        None => AnonymousTracking::default(),
+    };
+    let strategy = strategy(&mut r);
+    r.finish()?;
+    Ok((settings, strategy))
+}
+
+/// `disableAnonymousTracking({stateStorageStrategy})`: the strategy to switch to, if given.
+pub fn disable_anonymous(value: &JsValue) -> Result<Option<StateStorage>> {
+    let mut r = Reader::new(value, "disableAnonymousTracking.", false);
+    let strategy = strategy(&mut r);
+    r.finish()?;
+    Ok(strategy)
+}
+
+fn strategy(r: &mut Reader<'_>) -> Option<StateStorage> {
+    let strategies = "'cookieAndLocalStorage', 'cookie', 'localStorage', 'none'";
+    r.one_of(&STATE_STORAGE_STRATEGY, StateStorage::parse, strategies)
+}
+
+/// `clearUserData({preserveSession, preserveUser})`.
+pub fn clear_user_data(value: &JsValue) -> Result<(bool, bool)> {
+    let mut r = Reader::new(value, "clearUserData.", false);
+    let kept = (r.boolean(&PRESERVE_SESSION).unwrap_or(false), r.boolean(&PRESERVE_USER).unwrap_or(false));
+    r.finish()?;
+    Ok(kept)
+}
+
+/// What a generator or a plugin answered as entities: `undefined`/`null` (none), one
+/// self-describing JSON, or an array of them (all valid). `Err` says why not.
+pub fn entities(value: &JsValue) -> core::result::Result<Vec<String>, String> {
+    if value.is_null_or_undefined() {
+        return Ok(Vec::new());
+    }
+    let none = JsValue::UNDEFINED;
+    let mut r = Reader::new(&none, "", false);
+    let mut out = Vec::new();
+    if Array::is_array(value) {
+        for (i, item) in Array::from(value).iter().enumerate() {
+            let field = concat(&["[", &int(i as i64), "]"]);
+            match self_describing_json(&mut r, &field, Some(item)) {
+                Some(entity) => out.push(entity.to_json()),
+                None => break,
+            }
+        }
+    } else if let Some(entity) = self_describing_json(&mut r, "entity", Some(value.clone())) {
+        out.push(entity.to_json());
+    }
+    r.finish().map_err(|err| err.message())?;
+    Ok(out)
+}
+
+/// A generator or filter, by handle: a function of at most one parameter (as the JS tracker
+/// accepts).
+fn page_function(r: &mut Reader<'_>, field: &str, value: &JsValue, register: Register<'_>) -> Option<Handle> {
+    let f: &Function = value.dyn_ref()?;
+    if host::property(f, LENGTH.js()).ok().and_then(|n| n.as_f64()).unwrap_or(0.0) > 1.0 {
+        r.fail(field, "must be a function of one parameter ({event, eventType, eventSchema})");
+        return None;
+    }
+    Some(register(f))
+}
+
+/// An entity or a generator.
+fn primitive(r: &mut Reader<'_>, field: &str, value: &JsValue, register: Register<'_>) -> Option<Primitive> {
+    if value.is_function() {
+        return page_function(r, field, value, register).map(Primitive::Generator);
+    }
+    if Array::is_array(value) {
+        r.fail(field, "must be an entity or a generator (a nested array is not)");
+        return None;
+    }
+    self_describing_json(r, field, Some(value.clone())).map(|entity| Primitive::Entity(entity.to_json()))
+}
+
+/// A ruleset's `accept` or `reject`: one rule or an array of them.
+fn rules(r: &mut Reader<'_>, field: &str, value: Option<JsValue>) -> Vec<String> {
+    let Some(value) = value else { return Vec::new() };
+    let items: Vec<JsValue> =
+        if Array::is_array(&value) { Array::from(&value).iter().collect() } else { vec![value] };
+    let mut out = Vec::new();
+    for item in items {
+        match item.as_string() {
+            Some(rule) => out.push(rule),
+            None => {
+                r.fail(field, "must be a rule (a string) or an array of rules");
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// A ruleset `{accept, reject}`, every rule a valid Iglu schema glob.
+fn rule_set(r: &mut Reader<'_>, field: &str, value: &JsValue) -> Option<RuleSet> {
+    let prefix = concat(&[field, "."]);
+    let mut s = Reader::new(value, &prefix, false);
+    let accept = s.value(&ACCEPT);
+    let reject = s.value(&REJECT);
+    let rules = RuleSet {
+        accept: rules(&mut s, &concat(&[&prefix, ACCEPT.name()]), accept),
+        reject: rules(&mut s, &concat(&[&prefix, REJECT.name()]), reject),
+    };
+    if let Err(err) = s.finish() {
+        r.error.get_or_insert(err);
+        return None;
+    }
+    if rules.accept.is_empty() && rules.reject.is_empty() {
+        r.fail(field, "must have accept or reject rules");
+        return None;
+    }
+    if let Some(bad) = rules.accept.iter().chain(&rules.reject).find(|rule| !RuleSet::rule_is_valid(rule)) {
+        r.fail(field, &invalid_rule(bad));
+        return None;
+    }
+    Some(rules)
+}
+
+/// One global context: an entity, a generator, or `[ruleset | filter, primitive | primitives]`.
+fn context(
+    r: &mut Reader<'_>,
+    field: &str,
+    value: &JsValue,
+    register: Register<'_>,
+) -> Option<GlobalContext> {
+    if !Array::is_array(value) {
+        return primitive(r, field, value, register).map(GlobalContext::Primitive);
+    }
+    let pair = Array::from(value);
+    if pair.length() != 2 {
+        r.fail(field, "must be [ruleset or filter, contexts] (two items)");
+        return None;
+    }
+    let (first, second) = (pair.get(0), pair.get(1));
+    let condition_field = concat(&[field, "[0]"]);
+    let condition = if first.is_function() {
+        Condition::Filter(page_function(r, &condition_field, &first, register)?)
+    } else if first.is_object() && !Array::is_array(&first) {
+        Condition::RuleSet(rule_set(r, &condition_field, &first)?)
+    } else {
+        r.fail(&condition_field, "must be a ruleset {accept, reject} or a filter function");
+        return None;
+    };
+    let items: Vec<JsValue> =
+        if Array::is_array(&second) { Array::from(&second).iter().collect() } else { vec![second] };
+    let mut primitives = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let item_field = concat(&[field, "[1][", &int(i as i64), "]"]);
+        primitives.push(primitive(r, &item_field, item, register)?);
+    }
+    Some(GlobalContext::Conditional(condition, primitives))
+}
+
+/// `addGlobalContexts(list | {name: context})`: the contexts, with their names.
+pub fn global_contexts(
+    value: &JsValue,
+    register: Register<'_>,
+) -> Result<Vec<(Option<String>, GlobalContext)>> {
+    let none = JsValue::UNDEFINED;
+    let mut r = Reader::new(&none, "", false);
+    let mut out = Vec::new();
+    if Array::is_array(value) {
+        for (i, item) in Array::from(value).iter().enumerate() {
+            let field = concat(&["addGlobalContexts[", &int(i as i64), "]"]);
+            match context(&mut r, &field, &item, register) {
+                Some(c) => out.push((None, c)),
+                None => break,
+            }
+        }
+    } else if value.is_object() {
+        for entry in Object::entries(value.unchecked_ref()).iter() {
+            let entry = Array::from(&entry);
+            let name = entry.get(0).as_string().unwrap_or_default();
+            let field = concat(&["addGlobalContexts.", &name]);
+            match context(&mut r, &field, &entry.get(1), register) {
+                Some(c) => out.push((Some(name), c)),
+                None => break,
+            }
+        }
+    } else {
+        r.fail("addGlobalContexts", "must be an array of contexts or an object of named contexts");
+    }
+    r.finish()?;
+    Ok(out)
+}
+
+/// `removeGlobalContexts(list)`: names (strings), and unnamed contexts to remove.
+pub fn removed_contexts(
+    value: &JsValue,
+    register: Register<'_>,
+) -> Result<(Vec<String>, Vec<GlobalContext>)> {
+    if !Array::is_array(value) {
+        return Err(Error::event("removeGlobalContexts", "must be an array of names or contexts"));
+    }
+    let none = JsValue::UNDEFINED;
+    let mut r = Reader::new(&none, "", false);
+    let (mut names, mut contexts) = (Vec::new(), Vec::new());
+    for (i, item) in Array::from(value).iter().enumerate() {
+        if let Some(name) = item.as_string() {
+            names.push(name);
+            continue;
+        }
+        let field = concat(&["removeGlobalContexts[", &int(i as i64), "]"]);
+        match context(&mut r, &field, &item, register) {
+            Some(c) => contexts.push(c),
+            None => break,
+        }
+    }
+    r.finish()?;
+    Ok((names, contexts))
+}
+
+/// `addPlugin({plugin})`: the plugin object.
+pub fn plugin(value: &JsValue) -> Result<JsValue> {
+    let mut r = Reader::new(value, "addPlugin.", false);
+    let plugin = r.checked(&PLUGIN, JsValue::is_object, "must be an object (the plugin)");
+    if plugin.is_none() && r.error.is_none() {
+        r.fail(PLUGIN.name(), "is required");
+    }
+    r.finish()?;
+    Ok(plugin.unwrap_or(JsValue::UNDEFINED))
+}
+
+/// `newTracker`'s `plugins`: an array of plugin objects.
+pub fn plugins(options: &JsValue) -> Result<Vec<JsValue>> {
+    let mut o = Reader::new(options, "", true);
+    let list = o.checked(&PLUGINS, Array::is_array, "must be an array of plugins");
+    o.finish()?;
+    let Some(list) = list else { return Ok(Vec::new()) };
+    let mut out = Vec::new();
+    for (i, plugin) in Array::from(&list).iter().enumerate() {
+        if !plugin.is_object() {
+            return Err(Error::config(concat(&["plugins[", &int(i as i64), "]"]), "must be an object"));
+        }
+        out.push(plugin);
+    }
+    Ok(out)
+}

@@ -1,0 +1,104 @@
+//! The page's own code taking part in events: global contexts' generators and filters (the
+//! core refers to them by [`Handle`]) and plugins (`addPlugin`). They live in `host.js`, in one
+//! registry per tracker, which calls them guarded: one crossing per hook per event, whatever
+//! the number of plugins; what they throw is a rate-limited console warning there. What they
+//! answer as entities is checked here by the validator the bindings give ([`ReadEntities`]);
+//! an invalid answer leaves that context out of that event, never the event itself.
+
+use crate::core::contexts::{Additions, ContextHost, EventKind, Handle, PageHooks};
+use crate::prelude::*;
+use crate::web::host;
+use crate::web::page_local::keys;
+use js_sys::{Array, Function};
+use wasm_bindgen::prelude::*;
+
+keys! {
+    FIELDS = "fields",
+    ENTITIES = "entities",
+}
+
+/// Reads what a page function answered as entities: `undefined`/`null` (none), one
+/// self-describing JSON, or an array of them; `Err` (a message) for anything else.
+pub type ReadEntities = fn(&JsValue) -> core::result::Result<Vec<String>, String>;
+
+/// The page's functions and plugins of one tracker.
+#[derive(Debug, Clone)]
+pub struct PageCode {
+    /// The registry in `host.js`.
+    registry: JsValue,
+    plugins: usize,
+    read_entities: ReadEntities,
+}
+
+impl PageCode {
+    /// An empty registry; `read_entities` checks what its functions answer.
+    pub fn new(read_entities: ReadEntities) -> Self {
+        PageCode { registry: host::page_code(), plugins: 0, read_entities }
+    }
+
+    /// The handle of a generator or filter (the same function keeps its handle, so removing a
+    /// context finds it).
+    pub fn handle(&self, f: &Function) -> Handle {
+        host::register(&self.registry, f)
+    }
+
+    /// Adds a plugin: an object with any of `contexts`, `beforeTrack`, `filter`, `afterTrack`.
+    pub fn add_plugin(&mut self, plugin: &JsValue) {
+        host::add_plugin(&self.registry, plugin);
+        self.plugins += 1;
+    }
+
+    /// The entities `answer` holds; none (warned) when it is not entities.
+    fn entities(&self, what: &str, answer: &JsValue) -> Vec<String> {
+        (self.read_entities)(answer).unwrap_or_else(|why| {
+            host::failed(what, &why);
+            Vec::new()
+        })
+    }
+}
+
+impl ContextHost for PageCode {
+    fn generate(&mut self, handle: Handle, e: EventKind<'_>) -> Vec<String> {
+        let answer = host::generate(&self.registry, handle, e.event, e.event_type, e.event_schema);
+        self.entities("a global context generator", &answer)
+    }
+
+    fn filter(&mut self, handle: Handle, e: EventKind<'_>) -> bool {
+        host::filter(&self.registry, handle, e.event, e.event_type, e.event_schema)
+    }
+}
+
+impl PageHooks for PageCode {
+    fn has_plugins(&self) -> bool {
+        self.plugins > 0
+    }
+
+    fn plugin_contexts(&mut self) -> Vec<String> {
+        let answers = host::plugin_contexts(&self.registry);
+        answers.iter().flat_map(|answer| self.entities("a plugin's contexts()", &answer)).collect()
+    }
+
+    fn before_track(&mut self, payload: &str) -> Additions {
+        let builder = host::before_track(&self.registry, payload);
+        let mut added = Additions::default();
+        if builder.is_undefined() {
+            return added;
+        }
+        let fields = host::property(&builder, FIELDS.js()).ok().map(|a| Array::from(&a)).unwrap_or_default();
+        let mut fields = host::strings(fields);
+        while let (Some(key), Some(value)) = (fields.next(), fields.next()) {
+            added.fields.push((key, value));
+        }
+        let entities = host::property(&builder, ENTITIES.js()).unwrap_or(JsValue::UNDEFINED);
+        added.entities = self.entities("a plugin's beforeTrack()", &entities);
+        added
+    }
+
+    fn keep(&mut self, payload: &str) -> bool {
+        host::keep(&self.registry, payload)
+    }
+
+    fn after_track(&mut self, payload: &str) {
+        host::after_track(&self.registry, payload);
+    }
+}

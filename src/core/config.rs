@@ -110,6 +110,11 @@ pub struct Config {
     pub screen_engagement_autotracking: bool,
     /// `screenEngagementScroll`: the document's own scroll feeds the screen summary, default true.
     pub screen_engagement_scroll: bool,
+    /// `resetActivityTrackingOnPageView`: each page view restarts the activity checks, default true.
+    pub reset_activity_on_page_view: bool,
+    /// `pageViewAutotracking: 'history'`: a page view on each `pushState`, `replaceState` or
+    /// `popstate` that changes the URL (its fragment aside), default off.
+    pub page_view_autotracking: bool,
 }
 
 /// The default `postPath`.
@@ -148,6 +153,8 @@ impl Config {
             lifecycle_autotracking: true,
             screen_engagement_autotracking: true,
             screen_engagement_scroll: true,
+            reset_activity_on_page_view: true,
+            page_view_autotracking: false,
         }
     }
 

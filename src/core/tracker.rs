@@ -2,7 +2,7 @@
 //! keeping identity state in storage through an [`Env`]. Synchronous and single-threaded; what
 //! happens to an event once it is built is [`crate::core::delivery`]'s business.
 
-use crate::core::text::{concat, int};
+use crate::core::text::{concat, int, math_round};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
@@ -12,14 +12,14 @@ use crate::core::engagement::{
     LIST_ITEM_VIEW_SCHEMA, Lifecycle, SCREEN_END_SCHEMA, SCROLL_CHANGED_SCHEMA, ScreenSummary,
 };
 use crate::core::env::Env;
-use crate::core::event::{Event, ScreenView, Timestamp, TrackOptions};
+use crate::core::event::{Event, Extents, ScreenView, Timestamp, TrackOptions};
 use crate::core::id_cookie::{IdCookie, StorageMechanism};
 use crate::core::json::{self, ObjectWriter};
 use crate::core::payload::Payload;
 use crate::core::session::Session;
 use crate::core::state_store::StateStore;
+use crate::core::web_page::WebPage;
 use crate::error::Result;
-use alloc::borrow::Cow;
 
 /// The `tv` value: `snowtrack-<version>`.
 pub const TRACKER_VERSION: &str = concat!("snowtrack-", env!("CARGO_PKG_VERSION"));
@@ -56,11 +56,11 @@ pub struct BrowserInfo {
 /// Facts about the page read at each event.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Page {
-    /// `url`: `location.href`.
+    /// `location.href` (`url`, unless a custom URL is set; see [`WebPage`]).
     pub url: String,
-    /// `refr`: `document.referrer`.
+    /// `document.referrer` (the first `refr`; see [`WebPage`]).
     pub referrer: String,
-    /// `page` (page views only): `document.title`.
+    /// `document.title` (`page`, on page views and pings).
     pub title: String,
     /// `vp`: viewport `WxH`.
     pub viewport: String,
@@ -92,7 +92,8 @@ pub struct Tracked {
 
 /// An event's own part of the payload, decided before the payload is built.
 enum Body {
-    PageView(Option<String>),
+    PageView(String),
+    PagePing(String, Extents),
     Unstruct(String),
     Struct(crate::core::event::StructEvent),
 }
@@ -103,6 +104,7 @@ struct Common<'a> {
     browser: &'a BrowserInfo,
     state: &'a IdCookie,
     user_id: Option<&'a str>,
+    web: &'a WebPage,
 }
 
 impl<'a> Common<'a> {
@@ -134,8 +136,8 @@ impl<'a> Common<'a> {
         payload.add("sid", self.state.session_id.as_str());
         payload.add("duid", self.state.domain_user_id.as_str());
         payload.add_opt("uid", self.user_id);
-        payload.add("refr", page.referrer.as_str());
-        payload.add("url", page.url.as_str());
+        payload.add("refr", self.web.referrer());
+        payload.add("url", self.web.url());
     }
 }
 
@@ -148,8 +150,8 @@ pub struct Tracker {
     session: Session,
     manual_session_update: bool,
     user_id: Option<String>,
-    page_view_id: Option<String>,
-    page_viewed: bool,
+    /// URL, referrer, title and page view id.
+    web: WebPage,
     screen: Option<Screen>,
     /// The page is hidden.
     hidden: bool,
@@ -201,8 +203,7 @@ impl Tracker {
         Ok(Tracker {
             manual_session_update: false,
             user_id: None,
-            page_view_id: None,
-            page_viewed: false,
+            web: WebPage::default(),
             screen: None,
             hidden,
             lifecycle: config.lifecycle_autotracking.then(|| Lifecycle::new(!hidden)),
@@ -232,10 +233,12 @@ impl Tracker {
         let engagement = self.config.screen_engagement_autotracking;
         let body = match event {
             Event::PageView { title } => {
-                if core::mem::replace(&mut self.page_viewed, true) {
-                    self.page_view_id = Some(env.new_uuid());
-                }
-                Body::PageView(title)
+                self.web.refresh(page);
+                Body::PageView(self.web.page_view(page, title, || env.new_uuid()))
+            }
+            Event::PagePing(extents) => {
+                self.web.refresh(page);
+                Body::PagePing(self.web.ping_title(page).to_owned(), extents)
             }
             Event::ScreenView(screen_view) => {
                 let now = env.now_ms();
@@ -331,6 +334,7 @@ impl Tracker {
         out: &mut Vec<Tracked>,
     ) {
         let now = env.now_ms();
+        self.web.refresh(page);
         let event_id = env.new_uuid();
         let stored = self.store.read(env);
         let started = self.session.before_event(stored, now, || env.new_uuid());
@@ -344,7 +348,7 @@ impl Tracker {
 
         let mut entities: Vec<String> = options.context.iter().map(|e| e.to_json()).collect();
         if self.config.web_page_context {
-            let id = self.page_view_id.get_or_insert_with(|| env.new_uuid());
+            let id = self.web.page_view_id(|| env.new_uuid());
             entities.push(json::self_describing(WEB_PAGE_SCHEMA, &concat(&["{\"id\":\"", id, "\"}"])));
         }
         if let Some(screen) = &self.screen {
@@ -372,9 +376,28 @@ impl Tracker {
         match body {
             Body::PageView(title) => {
                 payload.add("e", "pv");
-                payload.add("url", page.url.as_str());
-                payload.add("page", title.map_or(Cow::Borrowed(page.title.as_str()), Cow::Owned));
-                payload.add("refr", page.referrer.as_str());
+                payload.add("url", self.web.url());
+                payload.add("page", title);
+                payload.add("refr", self.web.referrer());
+            }
+            Body::PagePing(title, extents) => {
+                payload.add("e", "pp");
+                payload.add("url", self.web.url());
+                payload.add("page", title);
+                payload.add("refr", self.web.referrer());
+                let offsets = [
+                    ("pp_mix", extents.min_x),
+                    ("pp_max", extents.max_x),
+                    ("pp_miy", extents.min_y),
+                    ("pp_may", extents.max_y),
+                ];
+                for (key, offset) in offsets {
+                    // A 0 offset is left out, as the JS tracker adds only truthy ones.
+                    let offset = math_round(offset);
+                    if offset != 0 {
+                        payload.add(key, int(offset));
+                    }
+                }
             }
             Body::Unstruct(json) => {
                 payload.add("e", "ue");
@@ -394,6 +417,7 @@ impl Tracker {
             browser: &self.browser,
             state: self.session.state(),
             user_id: self.user_id.as_deref(),
+            web: &self.web,
         };
         common.add_to(&mut payload, &event_id, ts_key, ts, page);
         for entity in entities {
@@ -465,6 +489,23 @@ impl Tracker {
     /// Sets or clears the business user id (`uid`).
     pub fn set_user_id(&mut self, user_id: Option<String>) {
         self.user_id = user_id.filter(|u| !u.is_empty());
+    }
+
+    /// The business user id (`getUserId()`).
+    pub fn user_id(&self) -> Option<&str> {
+        self.user_id.as_deref()
+    }
+
+    /// The page's URL, referrer, title and page view id (`setCustomUrl`, `getPageViewId`, ...).
+    pub fn web_page(&mut self) -> &mut WebPage {
+        &mut self.web
+    }
+
+    /// `getDomainUserInfo()`: whether an `_sp_id` is stored, and its value read afresh (else the
+    /// tracker's own state), in the cookie's form.
+    pub fn domain_user_info(&self, env: &mut impl Env) -> (bool, String) {
+        let stored = self.store.read(env).id_cookie;
+        (stored.is_some(), stored.as_ref().unwrap_or(self.session.state()).serialize())
     }
 
     /// The current `client_session` entity data.

@@ -569,3 +569,59 @@ fn dropped_events_are_not_persisted() {
     b.track(page, 5);
     assert_eq!(b.persisted(), 3);
 }
+
+/// Tracks one event in a task of `page`; with `leaving`, as a link click: the page may go at
+/// the end of the task ([`snowtrack::core::delivery::Delivery::expect_unload`]).
+fn click(b: &mut Browser, page: usize, id: &str, leaving: bool) {
+    let wire = format!("{{\"e\":\"ue\",\"eid\":\"{id}\",\"p\":\"link_click\"");
+    let id = id.to_owned();
+    b.input(page, move |d, now| {
+        d.track(now, id, wire);
+        if leaving {
+            d.expect_unload();
+        }
+    });
+}
+
+#[test]
+fn a_link_click_goes_with_keepalive_and_arrives_although_the_page_navigates_away() {
+    let id = "00000000-0000-4000-8000-00000000c11c".to_owned();
+    // Without the hint the event leaves in a regular request, which the navigation aborts.
+    let mut b = Browser::new(T0);
+    b.collector.latency_ms = 300;
+    let page = b.open(settings(|_| {}));
+    click(&mut b, page, &id, false);
+    assert!(b.collector.log.is_empty() && b.stats(page).in_flight == 1);
+    b.close(page);
+    b.advance(1_000);
+    assert!(b.collector.accepted().is_empty(), "lost with the page (until another page adopts it)");
+
+    let mut b = Browser::new(T0);
+    b.collector.latency_ms = 300;
+    let page = b.open(settings(|_| {}));
+    click(&mut b, page, &id, true);
+    b.close(page);
+    b.advance(1_000);
+    exactly_once(&b, std::slice::from_ref(&id));
+    assert!(b.collector.log.iter().all(|r| r.request.keepalive));
+}
+
+#[test]
+fn a_link_click_during_a_backoff_goes_at_once_within_the_keepalive_budget() {
+    let mut b = Browser::new(T0);
+    let page = b.open(settings(|c| c.retry.base_delay_ms = 30_000));
+    b.collector.faults.push_back(Fault::Status { status: 503, retry_after_s: None, count: 1 });
+    let mut ids = b.track_sized(page, 300, 500); // ~150 KB waiting for the retry
+    b.advance(100);
+    assert_eq!(b.collector.refused(), 1);
+    let sent = b.collector.log.len();
+    let id = "00000000-0000-4000-8000-00000000c11d".to_owned();
+    click(&mut b, page, &id, true);
+    b.advance(10);
+    let keepalive: usize =
+        b.collector.log.iter().skip(sent).filter(|r| r.request.keepalive).map(|r| r.request.bytes).sum();
+    assert!(keepalive > 0 && keepalive <= KEEPALIVE_BUDGET, "{keepalive} bytes with keepalive");
+    ids.push(id);
+    assert!(b.settle(60_000));
+    exactly_once(&b, &ids);
+}

@@ -23,7 +23,8 @@
 //!   wait. 400/401/403/410/422 drop the events (reported); a 413 halves the batch, and drops a
 //!   single event.
 //! - **Page hide.** When the page is hidden or unloaded, everything that fits in the browser's
-//!   [`KEEPALIVE_BUDGET`] goes at once with `keepalive`, whatever the backoff. Such a request
+//!   [`KEEPALIVE_BUDGET`] goes at once with `keepalive`, whatever the backoff; the same at the end
+//!   of a task that may be the page's last ([`Delivery::expect_unload`]: a link was clicked). Such a request
 //!   left unanswered while the page is hidden is *parked*: the page may be unloading and the
 //!   browser may still deliver it, so its events are only sent again once the page is visible.
 //! - **Adoption.** Every [`ADOPT_EVERY_MS`] (and at start) a page looks for chunks of pages that
@@ -39,7 +40,7 @@ pub mod sim;
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::json::{ObjectWriter, push_string};
+use crate::core::json::{ObjectWriter, string_array};
 use crate::core::payload::{self, Method};
 use crate::core::text::concat;
 use alloc::collections::VecDeque;
@@ -245,15 +246,7 @@ impl Report {
             Report::Flushed { .. } => return None,
         };
         out.number("events", ids.len() as u64);
-        let mut list = String::from("[");
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                list.push(',');
-            }
-            push_string(&mut list, id);
-        }
-        list.push(']');
-        out.raw("eventIds", &list);
+        out.raw("eventIds", &string_array(ids));
         match status {
             Some(status) => out.number("status", status.into()),
             None => out.raw("status", "null"),
@@ -378,6 +371,8 @@ pub struct Delivery<W> {
     /// Page-hide requests unanswered while the page was hidden (still in flight).
     parked: Vec<u64>,
     end_of_task_scheduled: bool,
+    /// [`Delivery::expect_unload`] was called in this task.
+    unload_expected: bool,
     flush_tickets: Vec<u64>,
     next_ticket: u64,
     stats: DeliveryStats,
@@ -402,6 +397,7 @@ impl<W: Wire> Delivery<W> {
             unload_bytes: 0,
             parked: Vec::new(),
             end_of_task_scheduled: false,
+            unload_expected: false,
             flush_tickets: Vec::new(),
             next_ticket: 0,
             stats: DeliveryStats::default(),
@@ -463,7 +459,21 @@ impl<W: Wire> Delivery<W> {
     pub fn end_of_task(&mut self, now_ms: i64) {
         self.end_of_task_scheduled = false;
         self.commit();
+        if core::mem::take(&mut self.unload_expected) {
+            self.flush_unload(now_ms);
+        }
         self.fill(now_ms, false);
+    }
+
+    /// The page may go away right after this task (a link was clicked, and the browser may
+    /// navigate before any answer comes): at the end of the task the events waiting go with
+    /// `keepalive`, as far as the keepalive budget allows and whatever the backoff, as when the
+    /// page hides, so that the request outlives the page.
+    pub fn expect_unload(&mut self) {
+        self.unload_expected = true;
+        if !core::mem::replace(&mut self.end_of_task_scheduled, true) {
+            self.actions.push_back(Action::EndOfTask);
+        }
     }
 
     /// Storage refused chunk `chunk`: its events live in memory only.

@@ -625,3 +625,21 @@ fn a_link_click_during_a_backoff_goes_at_once_within_the_keepalive_budget() {
     assert!(b.settle(60_000));
     exactly_once(&b, &ids);
 }
+
+#[test]
+fn a_link_click_request_rejected_by_the_navigation_is_parked_not_sent_twice() {
+    // The navigation rejects the keepalive fetch's promise (no answer) while the page is still
+    // visible; the browser delivers it anyway. Sending again at once would duplicate it.
+    let mut b = Browser::new(T0);
+    let page = b.open(settings(|_| {}));
+    b.collector.faults.push_back(Fault::Down);
+    let id = "00000000-0000-4000-8000-00000000c11e".to_owned();
+    click(&mut b, page, &id, true);
+    b.collector.faults.clear();
+    b.advance(2_900);
+    assert_eq!(b.collector.log.len(), 1, "parked: nothing sent again yet");
+    assert_eq!(b.stats(page).in_flight, 1);
+    // The page stayed (the navigation did not happen): sent again after PARKED_MS.
+    assert!(b.settle(5_000));
+    exactly_once(&b, std::slice::from_ref(&id));
+}

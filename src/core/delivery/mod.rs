@@ -23,10 +23,11 @@
 //!   wait. 400/401/403/410/422 drop the events (reported); a 413 halves the batch, and drops a
 //!   single event.
 //! - **Page hide.** When the page is hidden or unloaded, everything that fits in the browser's
-//!   [`KEEPALIVE_BUDGET`] goes at once with `keepalive`, whatever the backoff; the same at the end
-//!   of a task that may be the page's last ([`Delivery::expect_unload`]: a link was clicked). Such a request
-//!   left unanswered while the page is hidden is *parked*: the page may be unloading and the
-//!   browser may still deliver it, so its events are only sent again once the page is visible.
+//!   [`KEEPALIVE_BUDGET`] goes at once with `keepalive`, whatever the backoff; the same at the
+//!   end of a task that may be the page's last ([`Delivery::expect_unload`]: a link was
+//!   clicked). Such a request left unanswered is *parked*: the page may be unloading and the
+//!   browser may still deliver it, so its events are only sent again once the page is visible
+//!   (for [`PARKED_MS`] when it never hid).
 //! - **Adoption.** Every [`ADOPT_EVERY_MS`] (and at start) a page looks for chunks of pages that
 //!   are gone (their tab neither holds its Web Lock nor wrote a heartbeat in the last
 //!   [`HEARTBEAT_ALIVE_MS`]) and takes them over: queued, re-keyed under its own tab, sent.
@@ -60,6 +61,10 @@ pub const ADOPT_EVERY_MS: u64 = 10_000;
 pub const HEARTBEAT_EVERY_MS: u64 = 2_000;
 /// A page whose heartbeat is older than this is gone.
 pub const HEARTBEAT_ALIVE_MS: i64 = 6_000;
+/// How long a `keepalive` request left unanswered while the page is visible (a navigation
+/// starting after a link click rejects its promise, yet the browser still delivers it) stays
+/// parked before its events are sent again.
+pub const PARKED_MS: u64 = 3_000;
 
 /// `credentials` of the requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -486,10 +491,14 @@ impl<W: Wire> Delivery<W> {
         let Some(request) = self.queue.answered(id) else { return };
         if request.keepalive {
             self.unload_bytes = self.unload_bytes.saturating_sub(request.bytes);
-            if answer.status.is_none() && self.hidden {
-                // The page may be unloading and the browser may still deliver it: park it.
+            if answer.status.is_none() {
+                // The page may be unloading (or navigating away) and the browser may still
+                // deliver it: park it until the page is visible (again) for a while.
                 self.parked.push(request.id);
                 self.queue.sent(request);
+                if !self.hidden {
+                    self.actions.push_back(Action::Arm { timer: Timer::Retry, after_ms: PARKED_MS });
+                }
                 return;
             }
         }
@@ -502,6 +511,9 @@ impl<W: Wire> Delivery<W> {
 
     /// A timer armed with [`Action::Arm`] fired.
     pub fn timer_fired(&mut self, now_ms: i64, timer: Timer) {
+        if timer == Timer::Retry && !self.hidden {
+            self.unpark(now_ms);
+        }
         match timer {
             Timer::Retry if self.backoff.waiting(now_ms) => {
                 let after_ms = u64::try_from(self.backoff.retry_at_ms() - now_ms).unwrap_or(0);
@@ -520,6 +532,12 @@ impl<W: Wire> Delivery<W> {
             self.flush_unload(now_ms);
             return;
         }
+        self.unpark(now_ms);
+        self.fill(now_ms, true);
+    }
+
+    /// Parked requests failed for good: their events wait for a retry.
+    fn unpark(&mut self, now_ms: i64) {
         let parked = core::mem::take(&mut self.parked);
         let mut failed = false;
         for id in parked {
@@ -528,7 +546,6 @@ impl<W: Wire> Delivery<W> {
             }
         }
         self.settle_flushes(failed);
-        self.fill(now_ms, true);
     }
 
     /// `pagehide`: the page is going away (or into the back/forward cache).

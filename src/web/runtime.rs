@@ -8,11 +8,12 @@
 //! produced, releases the state, and only then calls the page's callbacks (which may call the
 //! tracker again).
 
+use crate::core::activity::{Activity, ActivityAction, ActivityConfig, Coalesced, Extents, Which};
 use crate::core::delivery::chunks::{chunk_events, event_id_of};
 use crate::core::delivery::{Action, Answer, Delivery, LiveTabs, OrphanChunk, Report, Timer};
 use crate::core::engagement::ScrollChanged;
 use crate::core::env::Env;
-use crate::core::event::{Event, TrackOptions};
+use crate::core::event::{Event, LINK_CLICK_SCHEMA, TrackOptions};
 use crate::core::text::concat;
 use crate::core::tracker::{Page, Tracked, Tracker};
 use crate::prelude::*;
@@ -36,6 +37,9 @@ keys! {
     VIEW_HEIGHT = "viewHeight",
     CONTENT_WIDTH = "contentWidth",
     CONTENT_HEIGHT = "contentHeight",
+    LAST = "last",
+    X = "x",
+    Y = "y",
 }
 
 /// Prefix of the Web Lock names (and heartbeat keys) that mark a page alive.
@@ -55,17 +59,21 @@ pub struct Callbacks {
 }
 
 /// A callback to call once the state is released.
+#[derive(Debug)]
 struct Notice {
     callback: Function,
     arg: NoticeArg,
 }
 
 /// What a [`Notice`]'s callback gets.
+#[derive(Debug)]
 enum NoticeArg {
     /// A report, as JSON (parsed into an object for the callback).
     Json(String),
     /// The value a `flush()` promise settles with.
     Settled(bool),
+    /// The activity callback's page view id and scroll extents.
+    Activity(String, Extents),
 }
 
 impl Notice {
@@ -73,6 +81,9 @@ impl Notice {
         match self.arg {
             NoticeArg::Json(json) => host::notify(&self.callback, &json),
             NoticeArg::Settled(value) => host::settle(&self.callback, value),
+            NoticeArg::Activity(id, e) => {
+                host::activity(&self.callback, &id, e.min_x, e.min_y, e.max_x, e.max_y)
+            }
         }
     }
 }
@@ -93,11 +104,22 @@ pub struct Runtime {
     /// `resolve` functions of pending `flush()` promises, by ticket.
     flushes: Vec<(u64, Function)>,
     /// Callbacks decided while the state was borrowed.
-    notices: Vec<(Function, String)>,
+    notices: Vec<Notice>,
     /// The events of the current input (kept to reuse its buffer).
     tracked: Vec<Tracked>,
     /// The document's scroll, coalesced in `host.js` (with `screenEngagementScroll`).
     scroll: Option<JsValue>,
+    /// Activity tracking (page pings).
+    pub activity: Activity,
+    activity_out: Vec<ActivityAction>,
+    /// The page's activity, coalesced in `host.js` once activity tracking started.
+    activity_watch: Option<JsValue>,
+    ping_timer: Option<Timeout>,
+    callback_timer: Option<Timeout>,
+    /// `enableActivityTrackingCallback`'s callback.
+    activity_callback: Option<Function>,
+    /// What link click tracking calls for each click (made on first use, kept for the page).
+    pub links: Option<Closure<dyn FnMut()>>,
 }
 
 /// The shared handle.
@@ -114,6 +136,8 @@ impl Runtime {
         let config = tracker.config();
         let scroll = (config.screen_engagement_autotracking && config.screen_engagement_scroll)
             .then(host::watch_scroll);
+        let history = config.page_view_autotracking;
+        let activity = Activity::new(config.reset_activity_on_page_view);
         let shared = Rc::new(RefCell::new(Runtime {
             tracker,
             delivery,
@@ -126,26 +150,114 @@ impl Runtime {
             notices: Vec::new(),
             tracked: Vec::new(),
             scroll,
+            activity,
+            activity_out: Vec::new(),
+            activity_watch: None,
+            ping_timer: None,
+            callback_timer: None,
+            activity_callback: None,
+            links: None,
         }));
         listen(&shared);
+        if history {
+            let weak = Rc::downgrade(&shared);
+            let closure = timer::repeating(move || {
+                input(&weak, |rt, _| {
+                    rt.track(Event::PageView { title: None }, TrackOptions::default(), &page::page())
+                });
+            });
+            host::watch_history(closure.as_ref().unchecked_ref());
+            closure.forget();
+        }
         input(&Rc::downgrade(&shared), |rt, now| rt.delivery.start(now));
         shared
     }
 
-    /// Tracks an event (validated: [`Event::validate`]) and hands what it produced to delivery.
+    /// Tracks an event (validated: [`Event::validate`]) and hands what it produced to delivery;
+    /// a page view (re)starts the activity checks, and a link click's request goes with
+    /// `keepalive` (the page may navigate away at once).
     pub fn track(&mut self, event: Event, options: TrackOptions, page: &Page) {
         if matches!(event, Event::ScreenView(_)) {
             self.fold_scroll(); // the ending screen's last scrolls
         }
+        let page_view = matches!(event, Event::PageView { .. });
+        let link_click = matches!(&event, Event::SelfDescribing(e) if e.schema.as_str() == LINK_CLICK_SCHEMA);
         let mut out = core::mem::take(&mut self.tracked);
         let _ = self.tracker.track(&mut self.env, event, options, page, &mut out);
         self.deliver(out);
+        if link_click {
+            self.delivery.expect_unload();
+        }
+        if page_view {
+            let now = self.env.now_ms();
+            self.activity.page_view(now, &mut self.activity_out);
+        }
+    }
+
+    /// `enableActivityTracking` (`callback: None`) or `enableActivityTrackingCallback`.
+    pub fn enable_activity(&mut self, which: Which, config: ActivityConfig, callback: Option<Function>) {
+        if self.activity.enable(which, config) && callback.is_some() {
+            self.activity_callback = callback;
+        }
+    }
+
+    /// `disableActivityTracking` or `disableActivityTrackingCallback`.
+    pub fn disable_activity(&mut self, which: Which) {
+        self.activity.disable(which, &mut self.activity_out);
+    }
+
+    /// What the page's activity listeners noted since the last time (`None` before they started).
+    fn coalesced(&self) -> Option<Coalesced> {
+        let taken = host::take_activity(self.activity_watch.as_ref()?);
+        let n = |key| host::number(&taken, key);
+        let extents = Extents { min_x: n(&MIN_X), max_x: n(&MAX_X), min_y: n(&MIN_Y), max_y: n(&MAX_Y) };
+        Some(Coalesced { last_activity_ms: n(&LAST) as i64, extents, x: n(&X), y: n(&Y) })
+    }
+
+    fn activity_timer(&mut self, which: Which) -> &mut Option<Timeout> {
+        match which {
+            Which::Ping => &mut self.ping_timer,
+            Which::Callback => &mut self.callback_timer,
+        }
+    }
+
+    /// Carries out the activity actions: listeners, timers, pings (tracked now) and callback
+    /// calls (as notices, once the state is released).
+    fn perform_activity(&mut self, weak: &Weak<RefCell<Runtime>>, notices: &mut Vec<Notice>) {
+        while !self.activity_out.is_empty() {
+            for action in core::mem::take(&mut self.activity_out) {
+                match action {
+                    ActivityAction::Listen => self.activity_watch = Some(host::watch_activity()),
+                    ActivityAction::Arm { which, after_ms } => {
+                        let weak = weak.clone();
+                        let ms = u32::try_from(after_ms).unwrap_or(u32::MAX);
+                        *self.activity_timer(which) = Some(Timeout::new(ms, move || {
+                            input(&weak, move |rt, now| {
+                                let coalesced = rt.coalesced().unwrap_or_default();
+                                rt.activity.tick(now, which, coalesced, host::hidden(), &mut rt.activity_out);
+                            });
+                        }));
+                    }
+                    ActivityAction::Cancel(which) => *self.activity_timer(which) = None,
+                    ActivityAction::Fire { which: Which::Ping, extents } => {
+                        self.track(Event::PagePing(extents), TrackOptions::default(), &page::page());
+                    }
+                    ActivityAction::Fire { which: Which::Callback, extents } => {
+                        let Some(callback) = self.activity_callback.clone() else { continue };
+                        let id = self.tracker.web_page().page_view_id(|| self.env.new_uuid()).to_owned();
+                        notices.push(Notice { callback, arg: NoticeArg::Activity(id, extents) });
+                    }
+                }
+            }
+        }
     }
 
     /// The page became hidden or visible (lifecycle events first, then delivery's page-hide
     /// flush, which carries them).
     fn visibility(&mut self, now: i64, hidden: bool) {
         self.fold_scroll();
+        let coalesced = self.coalesced();
+        self.activity.visibility(hidden, coalesced);
         let mut out = core::mem::take(&mut self.tracked);
         self.tracker.visibility(&mut self.env, hidden, &page::page(), &mut out);
         self.deliver(out);
@@ -197,7 +309,7 @@ impl Runtime {
     /// Calls `onSessionUpdate` with a new session's `client_session` (once released).
     pub fn session_update(&mut self, client_session: String) {
         if let Some(callback) = &self.callbacks.on_session_update {
-            self.notices.push((callback.clone(), client_session));
+            self.notices.push(Notice { callback: callback.clone(), arg: NoticeArg::Json(client_session) });
         }
     }
 
@@ -211,11 +323,8 @@ impl Runtime {
     /// Performs the actions delivery asked for, in order; returns the callbacks to call once
     /// the state is released.
     fn perform(&mut self, weak: &Weak<RefCell<Runtime>>) -> Vec<Notice> {
-        let mut notices: Vec<Notice> = self
-            .notices
-            .drain(..)
-            .map(|(callback, json)| Notice { callback, arg: NoticeArg::Json(json) })
-            .collect();
+        let mut notices = core::mem::take(&mut self.notices);
+        self.perform_activity(weak, &mut notices);
         while let Some(action) = self.delivery.next_action() {
             match action {
                 Action::EndOfTask => {

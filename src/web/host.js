@@ -443,7 +443,7 @@ export function watchLinks(f, schema, config) {
         try { return typeof c === 'function' ? c(link) : c; } catch { return null; }
       }).filter(Boolean);
       const click = linkEvent({ element: link, trackContent, context: resolved }, schema);
-      if (click.event) call(f, click);
+      if (click && click.event) call(f, click);
     }
   };
   const types = pseudoClicks ? ['mousedown', 'mouseup'] : ['click'];

@@ -11,7 +11,7 @@ use crate::prelude::*;
 use crate::core::activity::Which;
 use crate::core::config::{Config, StateStorage};
 use crate::core::env::Env;
-use crate::core::event::{Event, LINK_CLICK_SCHEMA};
+use crate::core::event::{Event, LINK_CLICK_SCHEMA, TrackOptions};
 use crate::core::tracker::Tracker as CoreTracker;
 use crate::error::Error;
 use crate::web::runtime::{self, Runtime, Shared};
@@ -192,13 +192,23 @@ impl JsTracker {
         event: &'v JsValue,
         build: fn(&mut EventReader<'v>) -> Option<Event>,
     ) -> core::result::Result<(), JsError> {
+        self.track_with(event, build, Runtime::track)
+    }
+
+    /// As [`JsTracker::track`], the event handed to `track`.
+    fn track_with<'v>(
+        &self,
+        event: &'v JsValue,
+        build: fn(&mut EventReader<'v>) -> Option<Event>,
+        track: fn(&mut Runtime, Event, TrackOptions, &crate::core::tracker::Page),
+    ) -> core::result::Result<(), JsError> {
         let mut reader = EventReader::new(event);
         let event = build(&mut reader);
         let options = reader.options().map_err(js_error)?;
         let Some(event) = event else { return Ok(()) }; // a failure is always reported above
         event.validate().map_err(js_error)?;
         let page = page::page();
-        self.with(move |rt| rt.track(event, options, &page));
+        self.with(move |rt| track(rt, event, options, &page));
         Ok(())
     }
 }
@@ -213,7 +223,7 @@ fn link_clicked(shared: &alloc::rc::Weak<core::cell::RefCell<Runtime>>) {
         Ok(options) => {
             let page = page::page();
             if let Some(event) = event {
-                runtime::input(shared, move |rt, _| rt.track(event, options, &page));
+                runtime::input(shared, move |rt, _| rt.track_link_click(event, options, &page));
             }
         }
         Err(err) => host::warn(&err.message()),
@@ -518,6 +528,10 @@ impl JsTracker {
         &self,
         #[wasm_bindgen(unchecked_param_type = "LinkClickEvent")] event: JsValue,
     ) -> core::result::Result<(), JsError> {
-        self.track(&host::link_event(&event, LINK_CLICK_SCHEMA), EventReader::link_click)
+        self.track_with(
+            &host::link_event(&event, LINK_CLICK_SCHEMA),
+            EventReader::link_click,
+            Runtime::track_link_click,
+        )
     }
 }

@@ -13,7 +13,7 @@ use crate::core::delivery::chunks::{chunk_events, event_id_of};
 use crate::core::delivery::{Action, Answer, Delivery, LiveTabs, OrphanChunk, Report, Timer};
 use crate::core::engagement::ScrollChanged;
 use crate::core::env::Env;
-use crate::core::event::{Event, LINK_CLICK_SCHEMA, TrackOptions};
+use crate::core::event::{Event, TrackOptions};
 use crate::core::text::concat;
 use crate::core::tracker::{Page, Tracked, Tracker};
 use crate::prelude::*;
@@ -174,24 +174,26 @@ impl Runtime {
     }
 
     /// Tracks an event (validated: [`Event::validate`]) and hands what it produced to delivery;
-    /// a page view (re)starts the activity checks, and a link click's request goes with
-    /// `keepalive` (the page may navigate away at once).
+    /// a page view (re)starts the activity checks.
     pub fn track(&mut self, event: Event, options: TrackOptions, page: &Page) {
         if matches!(event, Event::ScreenView(_)) {
             self.fold_scroll(); // the ending screen's last scrolls
         }
         let page_view = matches!(event, Event::PageView { .. });
-        let link_click = matches!(&event, Event::SelfDescribing(e) if e.schema.as_str() == LINK_CLICK_SCHEMA);
         let mut out = core::mem::take(&mut self.tracked);
         let _ = self.tracker.track(&mut self.env, event, options, page, &mut out);
         self.deliver(out);
-        if link_click {
-            self.delivery.expect_unload();
-        }
         if page_view {
             let now = self.env.now_ms();
             self.activity.page_view(now, &mut self.activity_out);
         }
+    }
+
+    /// Tracks a link click (`trackLinkClick`, link click tracking): the page may navigate away
+    /// at once, so its request goes with `keepalive`.
+    pub fn track_link_click(&mut self, event: Event, options: TrackOptions, page: &Page) {
+        self.track(event, options, page);
+        self.delivery.expect_unload();
     }
 
     /// `enableActivityTracking` (`callback: None`) or `enableActivityTrackingCallback`.

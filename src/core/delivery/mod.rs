@@ -23,9 +23,9 @@
 //!   wait. 400/401/403/410/422 drop the events (reported); a 413 halves the batch, and drops a
 //!   single event.
 //! - **Page hide.** When the page is hidden or unloaded, everything that fits in the browser's
-//!   [`KEEPALIVE_BUDGET`] goes at once with `keepalive`, whatever the backoff; the same at the
-//!   end of a task that may be the page's last ([`Delivery::expect_unload`]: a link was
-//!   clicked). Such a request left unanswered is *parked*: the page may be unloading and the
+//!   [`KEEPALIVE_BUDGET`] goes at once with `keepalive`, whatever the backoff; the same, out of
+//!   a backoff, at the end of a task that may be the page's last ([`Delivery::expect_unload`]:
+//!   a link was clicked). Such a request left unanswered is *parked*: the page may be unloading and the
 //!   browser may still deliver it, so its events are only sent again once the page is visible
 //!   (for [`PARKED_MS`] when it never hid).
 //! - **Adoption.** Every [`ADOPT_EVERY_MS`] (and at start) a page looks for chunks of pages that
@@ -464,16 +464,17 @@ impl<W: Wire> Delivery<W> {
     pub fn end_of_task(&mut self, now_ms: i64) {
         self.end_of_task_scheduled = false;
         self.commit();
-        if core::mem::take(&mut self.unload_expected) {
-            self.flush_unload(now_ms);
+        if core::mem::take(&mut self.unload_expected) && !self.backoff.waiting(now_ms) {
+            self.send_unload(now_ms);
         }
         self.fill(now_ms, false);
     }
 
     /// The page may go away right after this task (a link was clicked, and the browser may
     /// navigate before any answer comes): at the end of the task the events waiting go with
-    /// `keepalive`, as far as the keepalive budget allows and whatever the backoff, as when the
-    /// page hides, so that the request outlives the page.
+    /// `keepalive`, as far as the keepalive budget allows, so that the request outlives the
+    /// page. A backoff is kept (the collector asked to wait): then the page-hide flush sends
+    /// them if the page goes, else they wait as usual.
     pub fn expect_unload(&mut self) {
         self.unload_expected = true;
         if !core::mem::replace(&mut self.end_of_task_scheduled, true) {
@@ -680,6 +681,11 @@ impl<W: Wire> Delivery<W> {
     /// The page hides or goes: everything that fits in the keepalive budget goes now.
     fn flush_unload(&mut self, now_ms: i64) {
         self.backoff.retry_now();
+        self.send_unload(now_ms);
+    }
+
+    /// Sends what fits in the keepalive budget, with `keepalive`.
+    fn send_unload(&mut self, now_ms: i64) {
         while self.send(now_ms, Some(KEEPALIVE_BUDGET.saturating_sub(self.unload_bytes))) {}
     }
 

@@ -289,12 +289,6 @@ impl JsTracker {
         self.track(&event, EventReader::scroll_changed)
     }
 
-    /// Sets the business user id (`uid`); `null` or `undefined` clears it.
-    #[wasm_bindgen(js_name = setUserId)]
-    pub fn set_user_id(&self, #[wasm_bindgen(js_name = userId)] user_id: Option<String>) {
-        self.with(move |rt| rt.tracker.set_user_id(user_id));
-    }
-
     /// Starts a new session now, written to storage at once.
     #[wasm_bindgen(js_name = newSession)]
     pub fn new_session(&self) {
@@ -302,18 +296,6 @@ impl JsTracker {
             let update = rt.tracker.new_session(&mut rt.env);
             rt.session_update(update);
         });
-    }
-
-    /// The domain user id (`duid`).
-    #[wasm_bindgen(js_name = getDomainUserId)]
-    pub fn get_domain_user_id(&self) -> String {
-        self.peek(|rt| rt.tracker.state().domain_user_id.clone()).unwrap_or_default()
-    }
-
-    /// The current session id (`sid`).
-    #[wasm_bindgen(js_name = getDomainSessionId)]
-    pub fn get_domain_session_id(&self) -> String {
-        self.peek(|rt| rt.tracker.state().session_id.clone()).unwrap_or_default()
     }
 
     /// The current session index (`vid`).
@@ -330,16 +312,6 @@ impl JsTracker {
             .unwrap_or(JsValue::NULL)
     }
 
-    /// The full name of the `id` or `ses` cookie, e.g. `_sp_id.1fff`.
-    #[wasm_bindgen(js_name = getCookieName)]
-    pub fn get_cookie_name(&self, base: &str) -> String {
-        self.peek(|rt| {
-            let (id, ses) = rt.tracker.storage_keys();
-            if base == "ses" { ses.to_owned() } else { id.to_owned() }
-        })
-        .unwrap_or_default()
-    }
-
     /// Sends every queued event now, skipping any retry backoff; resolves to true when the
     /// queue is empty (false when the collector could not be reached: events stay queued).
     #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
@@ -353,6 +325,72 @@ impl JsTracker {
         self.peek(|rt| rt.delivery.stats().to_json())
             .and_then(|json| JSON::parse(&json).ok())
             .unwrap_or(JsValue::NULL)
+    }
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SET_USER_ID: &str = r#"
+export interface Tracker {
+  /** Sets the business user id (`uid`); `null` or `undefined` clears it. */
+  setUserId(userId?: string | null): void;
+}
+"#;
+
+// The Rust side of four methods whose JavaScript side (below) takes and returns JS values: the
+// same behaviour, with less glue in the module.
+impl JsTracker {
+    /// Sets the business user id (`uid`); `null` or `undefined` clears it.
+    pub fn set_user_id(&self, user_id: Option<String>) {
+        self.with(move |rt| rt.tracker.set_user_id(user_id));
+    }
+
+    /// The domain user id (`duid`).
+    pub fn get_domain_user_id(&self) -> String {
+        self.peek(|rt| rt.tracker.state().domain_user_id.clone()).unwrap_or_default()
+    }
+
+    /// The current session id (`sid`).
+    pub fn get_domain_session_id(&self) -> String {
+        self.peek(|rt| rt.tracker.state().session_id.clone()).unwrap_or_default()
+    }
+
+    /// The full name of the `id` or `ses` cookie, e.g. `_sp_id.1fff`.
+    pub fn get_cookie_name(&self, base: &str) -> String {
+        self.peek(|rt| {
+            let (id, ses) = rt.tracker.storage_keys();
+            if base == "ses" { ses.to_owned() } else { id.to_owned() }
+        })
+        .unwrap_or_default()
+    }
+}
+
+#[wasm_bindgen(js_class = Tracker)]
+impl JsTracker {
+    /// Sets the business user id (`uid`); `null` or `undefined` clears it.
+    #[wasm_bindgen(js_name = setUserId, skip_typescript)]
+    pub fn set_user_id_js(&self, #[wasm_bindgen(js_name = userId)] user_id: JsValue) {
+        self.set_user_id(user_id.as_string());
+    }
+
+    /// The domain user id (`duid`).
+    #[wasm_bindgen(js_name = getDomainUserId, unchecked_return_type = "string")]
+    pub fn get_domain_user_id_js(&self) -> JsValue {
+        JsValue::from_str(&self.get_domain_user_id())
+    }
+
+    /// The current session id (`sid`).
+    #[wasm_bindgen(js_name = getDomainSessionId, unchecked_return_type = "string")]
+    pub fn get_domain_session_id_js(&self) -> JsValue {
+        JsValue::from_str(&self.get_domain_session_id())
+    }
+
+    /// The full name of the `id` or `ses` cookie, e.g. `_sp_id.1fff`.
+    #[wasm_bindgen(js_name = getCookieName, unchecked_return_type = "string")]
+    pub fn get_cookie_name_js(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] base: JsValue,
+    ) -> JsValue {
+        JsValue::from_str(&self.get_cookie_name(&base.as_string().unwrap_or_default()))
     }
 }
 

@@ -112,9 +112,6 @@ pub struct Config {
     pub screen_engagement_scroll: bool,
     /// `resetActivityTrackingOnPageView`: each page view restarts the activity checks, default true.
     pub reset_activity_on_page_view: bool,
-    /// `pageViewAutotracking: 'history'`: a page view on each `pushState`, `replaceState` or
-    /// `popstate` that changes the URL (its fragment aside), default off.
-    pub page_view_autotracking: bool,
 }
 
 /// The default `postPath`.
@@ -154,7 +151,6 @@ impl Config {
             screen_engagement_autotracking: true,
             screen_engagement_scroll: true,
             reset_activity_on_page_view: true,
-            page_view_autotracking: false,
         }
     }
 

@@ -587,8 +587,12 @@ function markdown(tableRows) {
     const ratio = ratioOf(r);
     lines.push(`| ${r.label.trim()} | ${cell(r.snowtrack, r.unit)} | ${cell(r.snowplow, r.unit)} | ${ratioText(ratio)} |`);
   }
-  return lines.join('\n');
+  return `${lines.join('\n')}\n\n${DOWNLOAD_SCOPE}`;
 }
+
+/** What the download rows include on each side. */
+const DOWNLOAD_SCOPE = 'Download rows: snowtrack is its whole module (every method: activity tracking, SPA setters, '
+  + `screen views and engagement, getters); Snowplow is an esbuild bundle of ${SNOWPLOW_FUNCTIONS.join('; ')}.`;
 
 // ---- main -----------------------------------------------------------------------------------------
 
@@ -754,6 +758,7 @@ async function main() {
   writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
 
   console.log(table(tableRows));
+  console.log(DOWNLOAD_SCOPE);
   console.log('');
   console.log(`Medians of ${opts.rounds} rounds (load, per call: ${opts.cold} cold calls, then ${opts.calls} per loop after ${opts.warmup} warm-up calls; `
     + `paced: ${opts.paced} events ${opts.interval} ms apart) and ${opts.burstRounds} burst rounds, [min–max]; A B alternating, `
@@ -777,7 +782,7 @@ async function main() {
     + `(brotli ${int(web.brotli)} B) of ${int(budget)} B: ${web.gzip <= budget ? 'under' : `OVER by ${int(web.gzip - budget)} B`}; `
     + `issue 6 aims at ≤ 15,000 B (${web.gzip <= 15_000 ? 'met' : `${int(web.gzip - 15_000)} B to go`}), target ≤ 12,000 B.`);
   console.log(`snowtrack ${site.versions.snowtrack}, @snowplow/browser-tracker ${site.versions.snowplow} (esbuild ${site.versions.esbuild}: `
-    + `${SNOWPLOW_FUNCTIONS.join(', ')}); Chromium ${chromiumVersion}; ${report.machine.cpus} CPUs (${report.machine.cpu}), `
+    + `${SNOWPLOW_FUNCTIONS.join('; ')}); Chromium ${chromiumVersion}; ${report.machine.cpus} CPUs (${report.machine.cpu}), `
     + `load ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${report.machine.loadAfter.map((l) => l.toFixed(2)).join(' ')} after; `
     + `${Math.round(report.durationS)} s; results in ${path.relative(process.cwd(), opts.out)}`);
   if (argv.markdown) console.log(`\n${markdown(tableRows)}`);

@@ -4,8 +4,9 @@
 //   <site>/st/snowtrack.js, st/snowtrack_bg.wasm   snowtrack, npm + esbuild path: `snowtrack/load`
 //                                                  bundled (minified ESM) + the .wasm as a file
 //   <site>/npm/loader.js, npm/web/snowtrack_bg.wasm snowtrack, tag path (pkg/npm as published)
-//   <site>/sp/snowplow.js                          @snowplow/browser-tracker, esbuild (minified ESM)
-//                                                  with only the functions the bench calls
+//   <site>/sp/snowplow.js                          @snowplow/browser-tracker and its screen
+//                                                  tracking plugin, esbuild (minified ESM), with the
+//                                                  functions of SNOWPLOW_BUNDLE
 //   <site>/snowtrack.html, snowtrack-tag.html, snowplow.html, harness.js
 //
 // Everything is copied (not linked) from pkg/npm at the start, so a rebuild of pkg/ during the run
@@ -35,8 +36,26 @@ export const TRACKER_CONFIG = {
   contexts: { session: true, webPage: true },
 };
 
-/** The functions the bench calls on @snowplow/browser-tracker: the bundle keeps only these. */
-export const SNOWPLOW_FUNCTIONS = ['newTracker', 'trackPageView', 'trackSelfDescribingEvent', 'flushBuffer'];
+/**
+ * What the Snowplow bundle exports, by package: the functions the bench calls, plus those of the
+ * features snowtrack's module has too (activity tracking and the SPA setters are in the core,
+ * screen views in a plugin), so that both sides of the download rows carry the same features.
+ * esbuild keeps only these and what they use. snowtrack's module is whole.
+ */
+export const SNOWPLOW_BUNDLE = {
+  '@snowplow/browser-tracker': [
+    'newTracker', 'trackPageView', 'trackSelfDescribingEvent', 'trackStructEvent', 'flushBuffer', 'setUserId',
+    'newSession', 'enableActivityTracking', 'disableActivityTracking', 'updatePageActivity', 'setCustomUrl',
+    'setReferrerUrl', 'setDocumentTitle', 'preservePageViewId',
+  ],
+  '@snowplow/browser-plugin-screen-tracking': [
+    'ScreenTrackingPlugin', 'trackScreenView', 'trackListItemView', 'trackScrollChanged',
+  ],
+};
+
+/** SNOWPLOW_BUNDLE in one line: `package {f, g}; …`. */
+export const SNOWPLOW_FUNCTIONS = Object.entries(SNOWPLOW_BUNDLE)
+  .map(([pkg, names]) => `${pkg.replace('@snowplow/', '')} {${names.join(', ')}}`);
 
 const ESBUILD_OPTIONS = { bundle: true, format: 'esm', minify: true, target: 'es2020', logLevel: 'warning' };
 
@@ -190,7 +209,7 @@ export async function buildSite() {
   await build({
     ...ESBUILD_OPTIONS,
     stdin: {
-      contents: `export { ${SNOWPLOW_FUNCTIONS.join(', ')} } from '@snowplow/browser-tracker';\n`,
+      contents: Object.entries(SNOWPLOW_BUNDLE).map(([pkg, names]) => `export { ${names.join(', ')} } from '${pkg}';\n`).join(''),
       resolveDir: E2E_DIR,
       sourcefile: 'snowplow-entry.js',
     },

@@ -45,6 +45,15 @@ function noopTracker() {
     flush: () => Promise.resolve(true),
     free: nothing,
   };
+  // The web data model: activity tracking, single-page apps, getters.
+  for (const name of ['enableActivityTracking', 'disableActivityTracking', 'updatePageActivity', 'setCustomUrl',
+    'setReferrerUrl', 'setDocumentTitle', 'preservePageViewId']) {
+    tracker[name] = nothing;
+  }
+  tracker.getPageViewId = () => '';
+  tracker.getUserId = () => null;
+  tracker.getDomainUserInfo = () => ['1', '', 0, 0, 0, undefined, '', '', '', undefined, 0];
+  tracker.getTabId = () => null;
   if (typeof Symbol === 'function' && Symbol.dispose) tracker[Symbol.dispose] = nothing;
   return tracker;
 }

@@ -656,3 +656,80 @@ fn opting_out_drops_the_waiting_events_and_their_storage() {
     assert!(b.collector.accepted().is_empty(), "nothing is sent after the opt-out");
     assert_eq!(b.stats(page).dropped, 30);
 }
+
+/// Tracks one event in a task of `page`; with `leaving`, as a link click: the page may go at
+/// the end of the task ([`snowtrack::core::delivery::Delivery::expect_unload`]).
+fn click(b: &mut Browser, page: usize, id: &str, leaving: bool) {
+    let wire = format!("{{\"e\":\"ue\",\"eid\":\"{id}\",\"p\":\"link_click\"");
+    let id = id.to_owned();
+    b.input(page, move |d, now| {
+        d.track(now, id, wire, false);
+        if leaving {
+            d.expect_unload();
+        }
+    });
+}
+
+#[test]
+fn a_link_click_goes_with_keepalive_and_arrives_although_the_page_navigates_away() {
+    let id = "00000000-0000-4000-8000-00000000c11c".to_owned();
+    // Without the hint the event leaves in a regular request, which the navigation aborts.
+    let mut b = Browser::new(T0);
+    b.collector.latency_ms = 300;
+    let page = b.open(settings(|_| {}));
+    click(&mut b, page, &id, false);
+    assert!(b.collector.log.is_empty() && b.stats(page).in_flight == 1);
+    b.close(page);
+    b.advance(1_000);
+    assert!(b.collector.accepted().is_empty(), "lost with the page (until another page adopts it)");
+
+    let mut b = Browser::new(T0);
+    b.collector.latency_ms = 300;
+    let page = b.open(settings(|_| {}));
+    click(&mut b, page, &id, true);
+    b.close(page);
+    b.advance(1_000);
+    exactly_once(&b, std::slice::from_ref(&id));
+    assert!(b.collector.log.iter().all(|r| r.request.keepalive));
+}
+
+#[test]
+fn a_link_click_during_a_backoff_waits_for_it_unless_the_page_goes() {
+    let mut b = Browser::new(T0);
+    let page = b.open(settings(|c| c.retry.base_delay_ms = 30_000));
+    b.collector.faults.push_back(Fault::Status { status: 503, retry_after_s: Some(20), count: 1 });
+    let mut ids = b.track(page, 20); // one request, refused: 20 s to wait
+    b.advance(100);
+    assert_eq!(b.collector.refused(), 1);
+    let id = "00000000-0000-4000-8000-00000000c11d".to_owned();
+    click(&mut b, page, &id, true);
+    b.advance(1_000);
+    assert_eq!(b.collector.log.len(), 1, "Retry-After is respected: nothing sent");
+    // The link navigates: the page-hide flush sends what fits, the click among it.
+    b.close(page);
+    b.advance(100);
+    let keepalive: usize =
+        b.collector.log.iter().skip(1).filter(|r| r.request.keepalive).map(|r| r.request.bytes).sum();
+    assert!(keepalive > 0 && keepalive <= KEEPALIVE_BUDGET, "{keepalive} bytes with keepalive");
+    ids.push(id);
+    let accepted: BTreeSet<String> = b.collector.accepted().into_iter().collect();
+    assert!(ids.iter().all(|id| accepted.contains(id)), "the click and what waited with it arrived");
+}
+
+#[test]
+fn a_link_click_request_rejected_by_the_navigation_is_parked_not_sent_twice() {
+    // The navigation rejects the keepalive fetch's promise (no answer) while the page is still
+    // visible; the browser delivers it anyway. Sending again at once would duplicate it.
+    let mut b = Browser::new(T0);
+    let page = b.open(settings(|_| {}));
+    b.collector.faults.push_back(Fault::Down);
+    let id = "00000000-0000-4000-8000-00000000c11e".to_owned();
+    click(&mut b, page, &id, true);
+    b.collector.faults.clear();
+    b.advance(2_900);
+    assert_eq!(b.collector.log.len(), 1, "parked: nothing sent again yet");
+    assert_eq!(b.stats(page).in_flight, 1);
+    // The page stayed (the navigation did not happen): sent again after PARKED_MS.
+    assert!(b.settle(5_000));
+    exactly_once(&b, std::slice::from_ref(&id));
+}

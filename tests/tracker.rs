@@ -6,12 +6,13 @@
 use serde_json::Value;
 use snowtrack::core::config::{Config, Method, StateStorage};
 use snowtrack::core::contexts::NoHooks;
-use snowtrack::core::env::MemoryEnv;
+use snowtrack::core::env::{Env, MemoryEnv};
 use snowtrack::core::event::{
-    Event, ListItemView, ScreenView, ScrollChanged, StructEvent, Timestamp, TrackOptions,
+    Event, Extents, ListItemView, ScreenView, ScrollChanged, SelfDescribingJson, StructEvent, Timestamp,
+    TrackOptions,
 };
 use snowtrack::core::payload::post_body;
-use snowtrack::core::tracker::{BrowserInfo, Sink, Tracker};
+use snowtrack::core::tracker::{BrowserInfo, Page, Sink, Tracker};
 
 mod common;
 use common::*;
@@ -595,4 +596,140 @@ fn given_previous_screen_fields_are_kept() {
     let b = &events[2]["unstruct_event"]["data"]["data"];
     assert_eq!(b["previousName"], "elsewhere");
     assert!(b.get("previousId").is_none(), "given fields are kept, none filled");
+}
+
+// ---- The web data model: page pings, single-page apps, link clicks, getters (issue 14) -------
+
+fn page_at(url: &str, title: &str) -> Page {
+    Page { url: url.into(), title: title.into(), ..page() }
+}
+
+fn track_on(t: &mut Tracker, env: &mut MemoryEnv, page: &Page, event: Event) {
+    let mut out = Vec::new();
+    t.track(env, event, TrackOptions::default(), page, &mut Sink { events: &mut out, hooks: &mut NoHooks })
+        .unwrap();
+    keep(out);
+}
+
+fn ping(min_x: f64, max_x: f64, min_y: f64, max_y: f64) -> Event {
+    Event::PagePing(Extents { min_x, max_x, min_y, max_y })
+}
+
+#[test]
+fn page_pings_carry_url_title_referrer_rounded_extents_and_their_page_view() {
+    for method in [Method::Post, Method::Get] {
+        let mut env = MemoryEnv::at(T0);
+        let mut t = tracker(&mut env, |c| c.method = method);
+        track(&mut t, &mut env, Event::PageView { title: None }, TrackOptions::default());
+        env.now += 10_000;
+        track(&mut t, &mut env, ping(0.0, 0.4, 10.5, 1199.6), TrackOptions::default());
+        track(&mut t, &mut env, Event::PageView { title: Some("Second".into()) }, TrackOptions::default());
+        track(&mut t, &mut env, ping(-2.5, 3.0, 0.0, 0.0), TrackOptions::default());
+        let events = drain(&mut t, &mut env);
+        let pv1 = entity(&events[0], "web_page").unwrap()["id"].clone();
+        let pv2 = entity(&events[2], "web_page").unwrap()["id"].clone();
+        assert_ne!(pv1, pv2);
+        let (p1, p2) = (&events[1], &events[3]);
+        assert_eq!(p1["event"], "page_ping", "{method:?}");
+        assert_eq!(entity(p1, "web_page").unwrap()["id"], pv1, "a ping belongs to the page view before it");
+        assert_eq!(entity(p2, "web_page").unwrap()["id"], pv2);
+        assert_eq!(
+            (p1["page_url"].as_str(), p1["page_title"].as_str()),
+            (Some("https://www.example.com/shop?x=1"), Some("Shop"))
+        );
+        assert_eq!(p1["page_referrer"], "https://search.example/");
+        assert_eq!(p2["page_title"], "Second", "the page view's own title");
+        // Math.round, and a 0 offset left out as the JS tracker adds only truthy ones.
+        let offsets = |e: &Value| {
+            ["pp_xoffset_min", "pp_xoffset_max", "pp_yoffset_min", "pp_yoffset_max"].map(|k| e[k].as_i64())
+        };
+        assert_eq!(offsets(p1), [None, None, Some(11), Some(1200)]);
+        assert_eq!(offsets(p2), [Some(-2), Some(3), None, None]);
+        assert!(entity(p1, "client_session").is_some(), "session rules apply");
+    }
+}
+
+#[test]
+fn a_ping_keeps_its_page_view_title_until_the_document_title_changes() {
+    let mut env = MemoryEnv::at(T0);
+    let mut t = tracker(&mut env, |_| {});
+    let doc = page_at("https://www.example.com/a", "Doc");
+    track_on(&mut t, &mut env, &doc, Event::PageView { title: Some("Given".into()) });
+    track_on(&mut t, &mut env, &doc, ping(0.0, 0.0, 0.0, 0.0));
+    track_on(&mut t, &mut env, &page_at("https://www.example.com/a", "Doc 2"), ping(0.0, 0.0, 0.0, 0.0));
+    t.web_page().set_document_title(&doc, "Set".into());
+    track_on(&mut t, &mut env, &doc, Event::PageView { title: None });
+    track_on(&mut t, &mut env, &doc, Event::PageView { title: Some(String::new()) });
+    let titles: Vec<_> = drain(&mut t, &mut env).iter().map(|e| e["page_title"].clone()).collect();
+    assert_eq!(titles, ["Given", "Given", "Doc 2", "Set", "Set"]);
+}
+
+#[test]
+fn single_page_app_urls_referrers_and_page_view_ids() {
+    let mut env = MemoryEnv::at(T0);
+    let mut t = tracker(&mut env, |_| {});
+    let a = page_at("https://www.example.com/a", "A");
+    let b = page_at("https://www.example.com/b", "B");
+    let c = page_at("https://www.example.com/c", "C");
+    let first_id = t.web_page().page_view_id(|| env.new_uuid()).to_owned();
+    track_on(&mut t, &mut env, &a, Event::PageView { title: None });
+    track_on(&mut t, &mut env, &b, Event::PageView { title: None });
+    track_on(
+        &mut t,
+        &mut env,
+        &b,
+        Event::Struct(StructEvent { category: "c".into(), action: "a".into(), ..Default::default() }),
+    );
+    track_on(&mut t, &mut env, &c, Event::PageView { title: None });
+    t.web_page().set_custom_url(&c, "https://www.example.com/custom".into());
+    t.web_page().set_referrer_url("https://landing.example/".into());
+    t.web_page().preserve_page_view_id();
+    track_on(&mut t, &mut env, &page_at("https://www.example.com/d", "D"), Event::PageView { title: None });
+    let events = drain(&mut t, &mut env);
+    let row = |e: &Value| {
+        (e["page_url"].as_str().unwrap().to_owned(), e["page_referrer"].as_str().unwrap_or("").to_owned())
+    };
+    let rows: Vec<_> = events.iter().map(row).collect();
+    let at = |p: &str| format!("https://www.example.com/{p}");
+    assert_eq!(rows[0], (at("a"), "https://search.example/".into()), "document.referrer first");
+    assert_eq!(rows[1], (at("b"), at("a")), "then the URL before");
+    assert_eq!(rows[2], (at("b"), at("a")), "the same URL: the same referrer");
+    assert_eq!(rows[3], (at("c"), at("b")));
+    assert_eq!(rows[4], (at("custom"), "https://landing.example/".into()), "custom URL and referrer stick");
+    let ids: Vec<_> =
+        events.iter().map(|e| entity(e, "web_page").unwrap()["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(ids[0], first_id, "the first page view keeps the id made before it");
+    assert_ne!(ids[1], ids[0], "later page views rotate it");
+    assert_eq!(ids[2], ids[1], "other events keep it");
+    assert_ne!(ids[3], ids[2]);
+    assert_eq!(ids[4], ids[3], "preservePageViewId()");
+}
+
+#[test]
+fn link_clicks_are_valid_link_click_events() {
+    let mut env = MemoryEnv::at(T0);
+    let mut t = tracker(&mut env, |_| {});
+    let data = r#"{"targetUrl":"https://www.example.com/abc","elementId":"","elementClasses":["class-1","class-2"],"elementTarget":"_blank"}"#;
+    let click = SelfDescribingJson::new("event", snowtrack::core::event::LINK_CLICK_SCHEMA, data).unwrap();
+    track(&mut t, &mut env, Event::SelfDescribing(click), TrackOptions::default());
+    let events = drain(&mut t, &mut env);
+    assert_eq!(
+        events[0]["unstruct_event"]["data"]["data"]["elementClasses"],
+        serde_json::json!(["class-1", "class-2"])
+    );
+}
+
+#[test]
+fn domain_user_info_is_the_stored_id_cookie_as_the_js_tracker_parses_it() {
+    let mut env = MemoryEnv::at(T0);
+    let mut t = tracker(&mut env, |_| {});
+    track(&mut t, &mut env, Event::PageView { title: None }, TrackOptions::default());
+    let (stored, value) = t.domain_user_info(&mut env);
+    assert!(stored);
+    assert_eq!(value, env.cookie("_sp_id.8809").unwrap());
+    let mut env = MemoryEnv::at(T0);
+    let t = tracker(&mut env, |c| c.state_storage = StateStorage::None);
+    let (stored, value) = t.domain_user_info(&mut env);
+    assert!(!stored, "nothing stored: the tracker's own state");
+    assert!(value.starts_with(&t.state().domain_user_id));
 }

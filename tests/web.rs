@@ -694,3 +694,123 @@ async fn anonymous_events_reach_the_collector_anonymised_and_consent_identifies(
         "_sp_id after consent"
     );
 }
+
+// ---- The web data model: activity tracking, single-page apps, getters (issue 14) ----
+
+#[wasm_bindgen(inline_js = r#"
+export function activity_event(type) {
+  document.dispatchEvent(new MouseEvent(type, { bubbles: true, clientX: 1, clientY: 1 }));
+}
+export function history_push(url) { history.pushState({}, '', url); }
+export function history_replace(url) { history.replaceState({}, '', url); }
+export function href() { return location.href; }
+export function session_item(key) { return sessionStorage.getItem(key); }
+"#)]
+extern "C" {
+    fn activity_event(kind: &str);
+    fn history_push(url: &str);
+    fn history_replace(url: &str);
+    fn href() -> String;
+    fn session_item(key: &str) -> Option<String>;
+}
+
+fn param<'a>(event: &'a Value, key: &str) -> &'a str {
+    event["rawEvent"]["parameters"][key].as_str().unwrap_or("")
+}
+
+#[wasm_bindgen_test]
+async fn pings_follow_real_dom_activity() {
+    let app = unique("pings");
+    let t = tracker(&format!(r#"{{"cookieName": "_t11_", "appId": "{app}"}}"#));
+    t.enable_activity_tracking(js(r#"{"minimumVisitLength": 1, "heartbeatDelay": 1}"#)).unwrap();
+    t.track_page_view(None).unwrap();
+    sleep(300).await;
+    activity_event("mousemove");
+    sleep(1100).await; // the first check at ~1 s: a ping
+    sleep(1100).await; // no activity since: nothing more
+    t.disable_activity_tracking();
+    assert!(flushed(&t).await);
+    let events = good_events(&app, 2).await;
+    let kinds: Vec<&str> = events.iter().map(|e| e["eventType"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["page_view", "page_ping"]);
+    assert_eq!(entity(&events[1], "web_page")["id"], entity(&events[0], "web_page")["id"]);
+    assert_eq!(param(&events[1], "url"), href());
+    sleep(1200).await;
+    assert_eq!(good_events(&app, 2).await.len(), 2, "disabled: no more checks");
+}
+
+#[wasm_bindgen_test]
+fn activity_options_are_checked() {
+    let t = tracker(r#"{"cookieName": "_t12_"}"#);
+    let msg =
+        error_message(t.enable_activity_tracking(js(r#"{"minimumVisitLength": 5, "heartbeatDelay": 0}"#)));
+    assert!(msg.contains("heartbeatDelay"), "{msg}");
+    let msg =
+        error_message(t.enable_activity_tracking(js(r#"{"minimumVisitLength": 1.5, "heartbeatDelay": 10}"#)));
+    assert!(msg.contains("minimumVisitLength"), "{msg}");
+    let msg = error_message(t.enable_activity_tracking(js(r#"{"heartbeatDelay": 10}"#)));
+    assert!(msg.contains("minimumVisitLength"), "{msg}");
+    let msg = error_message(
+        new_tracker("sp".into(), collector().into(), obj(r#"{"resetActivityTrackingOnPageView": 1}"#))
+            .map(|_| ()),
+    );
+    assert!(msg.contains("resetActivityTrackingOnPageView"), "{msg}");
+}
+
+#[wasm_bindgen_test]
+async fn spa_page_views_have_the_previous_url_as_referrer() {
+    let app = unique("spa");
+    let start = href();
+    let t = tracker(&format!(r#"{{"cookieName": "_t13_", "appId": "{app}"}}"#));
+    t.track_page_view(None).unwrap();
+    history_push("?spa=about");
+    let about = href();
+    t.track_page_view(None).unwrap();
+    history_push("?spa=about#section");
+    history_replace("?spa=contact"); // no event at #section: the referrer is the URL before it
+    let contact = href();
+    t.track_page_view(None).unwrap();
+    t.set_custom_url(JsValue::from_str("/custom/path"));
+    t.set_referrer_url(JsValue::from_str("https://landing.example/"));
+    t.set_custom_url(JsValue::from_f64(3.0)); // not a string: a warning, ignored
+    let id = t.get_page_view_id().as_string().unwrap();
+    t.track_struct_event(js(r#"{"category": "c", "action": "a"}"#)).unwrap();
+    history_replace(&start);
+    assert!(flushed(&t).await);
+    let events = good_events(&app, 4).await;
+    let rows: Vec<(&str, &str, &str)> = events
+        .iter()
+        .map(|e| (e["eventType"].as_str().unwrap(), param(e, "url"), param(e, "refr")))
+        .collect();
+    assert_eq!(rows[1], ("page_view", about.as_str(), start.as_str()));
+    assert_eq!(rows[2], ("page_view", contact.as_str(), about.as_str()), "the URL at the last event");
+    let origin = web_sys::window().unwrap().location().origin().unwrap();
+    assert_eq!(rows[3], ("struct", format!("{origin}/custom/path").as_str(), "https://landing.example/"));
+    assert_eq!(entity(&events[3], "web_page")["id"], id.as_str());
+    assert_ne!(entity(&events[2], "web_page")["id"], entity(&events[1], "web_page")["id"]);
+}
+
+#[wasm_bindgen_test]
+async fn getters_of_the_user_the_tab_and_the_page_view() {
+    let t = tracker(r#"{"cookieName": "_t15_"}"#);
+    assert!(t.get_user_id().is_null());
+    t.set_user_id(Some("bob".into()));
+    assert_eq!(t.get_user_id().as_string().as_deref(), Some("bob"));
+    t.track_page_view(None).unwrap();
+    let info: js_sys::Array = t.get_domain_user_info().unchecked_into();
+    assert_eq!(info.length(), 11);
+    assert_eq!(info.get(0).as_string().as_deref(), Some("0"), "read from the stored cookie");
+    assert_eq!(info.get(1).as_string().unwrap(), t.get_domain_user_id());
+    assert_eq!(info.get(3).as_f64(), Some(1.0));
+    assert!(info.get(5).is_undefined(), "no previous session");
+    assert_eq!(info.get(6).as_string().unwrap(), t.get_domain_session_id());
+    assert_eq!(info.get(10).as_f64(), Some(1.0));
+    let tab = t.get_tab_id().as_string().unwrap();
+    assert_eq!(session_item("_sp_tab_id").as_deref(), Some(tab.as_str()));
+    assert_eq!(tracker(r#"{"cookieName": "_t16_"}"#).get_tab_id().as_string(), Some(tab), "one per tab");
+    assert!(tracker(r#"{"stateStorageStrategy": "none"}"#).get_tab_id().is_null());
+    let id = t.get_page_view_id();
+    assert_eq!(t.get_page_view_id(), id, "stable until the next page view");
+    t.track_page_view(None).unwrap();
+    assert_ne!(t.get_page_view_id(), id);
+}

@@ -12,6 +12,7 @@ use crate::core::text::{concat, push_uint};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use crate::core::activity::ActivityConfig;
 use crate::core::config::{Config, Method, StateStorage};
 use crate::core::cookie::SameSite;
 use crate::core::delivery::Credentials;
@@ -98,6 +99,9 @@ keys! {
     TIMESTAMP = "timestamp",
     SCHEMA = "schema",
     DATA = "data",
+    RESET_ACTIVITY_TRACKING_ON_PAGE_VIEW = "resetActivityTrackingOnPageView",
+    MINIMUM_VISIT_LENGTH = "minimumVisitLength",
+    HEARTBEAT_DELAY = "heartbeatDelay",
 }
 
 /// Reads one object's properties by name and type-checks them. The first failure is kept (as
@@ -299,6 +303,7 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
     set(&mut config.lifecycle_autotracking, o.boolean(&LIFECYCLE_AUTOTRACKING));
     set(&mut config.screen_engagement_autotracking, o.boolean(&SCREEN_ENGAGEMENT_AUTOTRACKING));
     set(&mut config.screen_engagement_scroll, o.boolean(&SCREEN_ENGAGEMENT_SCROLL));
+    set(&mut config.reset_activity_on_page_view, o.boolean(&RESET_ACTIVITY_TRACKING_ON_PAGE_VIEW));
     if let Some(contexts) = o.checked(&CONTEXTS, JsValue::is_object, "must be an object") {
         let mut c = Reader::new(&contexts, "contexts.", true);
         config.session_context = c.boolean(&SESSION).unwrap_or(true);
@@ -329,6 +334,31 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
     };
     o.finish()?;
     Ok(callbacks)
+}
+
+/// The longest timer browsers honour, in seconds (`setTimeout` takes a signed 32-bit ms count).
+const MAX_TIMER_S: u64 = 2_147_483;
+
+/// `enableActivityTracking`'s configuration: `{minimumVisitLength, heartbeatDelay}`, whole
+/// seconds.
+///
+/// # Errors
+/// [`Error::Config`] naming the first missing or invalid field.
+pub fn activity_config(value: &JsValue) -> Result<ActivityConfig> {
+    let mut r = Reader::new(value, "", true);
+    let mut ms = |key: &Key, least: u64| {
+        let seconds = r.whole(key).filter(|s| (least..=MAX_TIMER_S).contains(s));
+        if seconds.is_none() {
+            r.fail(key.name(), "must be whole seconds up to 2147483 (the heartbeat at least 1)");
+        }
+        i64::try_from(seconds.unwrap_or(0) * 1000).unwrap_or(0)
+    };
+    let config = ActivityConfig {
+        minimum_visit_ms: ms(&MINIMUM_VISIT_LENGTH, 0),
+        heartbeat_ms: ms(&HEARTBEAT_DELAY, 1),
+    };
+    r.finish()?;
+    Ok(config)
 }
 
 /// A track call's argument (anything but an object reads as an event without fields).

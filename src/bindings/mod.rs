@@ -9,13 +9,14 @@ pub mod privacy;
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::config::Config;
+use crate::core::config::{Config, StateStorage};
+use crate::core::env::Env;
 use crate::core::event::Event;
 use crate::core::tracker::Tracker as CoreTracker;
 use crate::error::Error;
 use crate::web::page_code::PageCode;
 use crate::web::runtime::{self, Runtime, Shared};
-use crate::web::{domain, env::WebEnv, page};
+use crate::web::{domain, env::WebEnv, host, page};
 use alloc::rc::Rc;
 use input::EventReader;
 use js_sys::JSON;
@@ -118,6 +119,18 @@ export interface RequestReport { events: number; eventIds: string[]; status: num
 export interface DeliveryStats { queued: number; inFlight: number; sent: number; failed: number; retried: number; dropped: number; filtered: number; }
 "#;
 
+#[wasm_bindgen(typescript_custom_section)]
+const TS_WEB_MODEL: &str = r#"
+export interface TrackerConfiguration {
+  /** Whether each page view restarts the activity checks (default true). */
+  resetActivityTrackingOnPageView?: boolean;
+}
+/** `enableActivityTracking` input, in whole seconds; `heartbeatDelay` at least 1. */
+export interface ActivityTrackingConfiguration { minimumVisitLength: number; heartbeatDelay: number; }
+/** `getDomainUserInfo()`: `_sp_id` as the JS tracker parses it ('1' first: nothing stored). */
+export type DomainUserInfo = [string, string, number, number, number, number | undefined, string, string, string, number | undefined, number];
+"#;
+
 /// A JS `Error` for `err`.
 fn js_error(err: Error) -> JsError {
     JsError::new(&err.message())
@@ -176,8 +189,8 @@ impl JsTracker {
     }
 
     /// Reads the shared state (no input, nothing to perform); `None` while it is in use.
-    fn peek<T>(&self, f: impl FnOnce(&Runtime) -> T) -> Option<T> {
-        self.shared.try_borrow().ok().map(|rt| f(&rt))
+    fn peek<T>(&self, f: impl FnOnce(&mut Runtime) -> T) -> Option<T> {
+        self.shared.try_borrow_mut().ok().map(|mut rt| f(&mut rt))
     }
 
     /// Reads `event` (`build` reads the event's own fields, then the common options follow)
@@ -268,12 +281,6 @@ impl JsTracker {
         Ok(())
     }
 
-    /// Sets the business user id (`uid`); `null` or `undefined` clears it.
-    #[wasm_bindgen(js_name = setUserId)]
-    pub fn set_user_id(&self, #[wasm_bindgen(js_name = userId)] user_id: Option<String>) {
-        self.with(move |rt| rt.tracker.set_user_id(user_id));
-    }
-
     /// Starts a new session now, written to storage at once.
     #[wasm_bindgen(js_name = newSession)]
     pub fn new_session(&self) {
@@ -281,18 +288,6 @@ impl JsTracker {
             let update = rt.tracker.new_session(&mut rt.env);
             rt.session_update(update);
         });
-    }
-
-    /// The domain user id (`duid`).
-    #[wasm_bindgen(js_name = getDomainUserId)]
-    pub fn get_domain_user_id(&self) -> String {
-        self.peek(|rt| rt.tracker.state().domain_user_id.clone()).unwrap_or_default()
-    }
-
-    /// The current session id (`sid`).
-    #[wasm_bindgen(js_name = getDomainSessionId)]
-    pub fn get_domain_session_id(&self) -> String {
-        self.peek(|rt| rt.tracker.state().session_id.clone()).unwrap_or_default()
     }
 
     /// The current session index (`vid`).
@@ -307,16 +302,6 @@ impl JsTracker {
         self.peek(|rt| rt.tracker.session_context_json())
             .and_then(|json| JSON::parse(&json).ok())
             .unwrap_or(JsValue::NULL)
-    }
-
-    /// The full name of the `id` or `ses` cookie, e.g. `_sp_id.1fff`.
-    #[wasm_bindgen(js_name = getCookieName)]
-    pub fn get_cookie_name(&self, base: &str) -> String {
-        self.peek(|rt| {
-            let (id, ses) = rt.tracker.storage_keys();
-            if base == "ses" { ses.to_owned() } else { id.to_owned() }
-        })
-        .unwrap_or_default()
     }
 
     /// Sends every queued event now, skipping any retry backoff; resolves to true when the
@@ -336,5 +321,187 @@ impl JsTracker {
         })
         .and_then(|json| JSON::parse(&json).ok())
         .unwrap_or(JsValue::NULL)
+    }
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SET_USER_ID: &str = r#"
+export interface Tracker {
+  /** Sets the business user id (`uid`); `null` or `undefined` clears it. */
+  setUserId(userId?: string | null): void;
+}
+"#;
+
+// The Rust side of four methods whose JavaScript side (below) takes and returns JS values: the
+// same behaviour, with less glue in the module.
+impl JsTracker {
+    /// Sets the business user id (`uid`); `null` or `undefined` clears it.
+    pub fn set_user_id(&self, user_id: Option<String>) {
+        self.with(move |rt| rt.tracker.set_user_id(user_id));
+    }
+
+    /// The domain user id (`duid`).
+    pub fn get_domain_user_id(&self) -> String {
+        self.peek(|rt| rt.tracker.state().domain_user_id.clone()).unwrap_or_default()
+    }
+
+    /// The current session id (`sid`).
+    pub fn get_domain_session_id(&self) -> String {
+        self.peek(|rt| rt.tracker.state().session_id.clone()).unwrap_or_default()
+    }
+
+    /// The full name of the `id` or `ses` cookie, e.g. `_sp_id.1fff`.
+    pub fn get_cookie_name(&self, base: &str) -> String {
+        self.peek(|rt| {
+            let (id, ses) = rt.tracker.storage_keys();
+            if base == "ses" { ses.to_owned() } else { id.to_owned() }
+        })
+        .unwrap_or_default()
+    }
+}
+
+#[wasm_bindgen(js_class = Tracker)]
+impl JsTracker {
+    /// Sets the business user id (`uid`); `null` or `undefined` clears it.
+    #[wasm_bindgen(js_name = setUserId, skip_typescript)]
+    pub fn set_user_id_js(&self, #[wasm_bindgen(js_name = userId)] user_id: JsValue) {
+        self.set_user_id(user_id.as_string());
+    }
+
+    /// The domain user id (`duid`).
+    #[wasm_bindgen(js_name = getDomainUserId, unchecked_return_type = "string")]
+    pub fn get_domain_user_id_js(&self) -> JsValue {
+        JsValue::from_str(&self.get_domain_user_id())
+    }
+
+    /// The current session id (`sid`).
+    #[wasm_bindgen(js_name = getDomainSessionId, unchecked_return_type = "string")]
+    pub fn get_domain_session_id_js(&self) -> JsValue {
+        JsValue::from_str(&self.get_domain_session_id())
+    }
+
+    /// The full name of the `id` or `ses` cookie, e.g. `_sp_id.1fff`.
+    #[wasm_bindgen(js_name = getCookieName, unchecked_return_type = "string")]
+    pub fn get_cookie_name_js(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] base: JsValue,
+    ) -> JsValue {
+        JsValue::from_str(&self.get_cookie_name(&base.as_string().unwrap_or_default()))
+    }
+}
+
+// The web data model: activity tracking, single-page apps, getters. Each method
+// goes through one of the shared helpers below (one instance each in the module).
+impl JsTracker {
+    /// Applies `f` to the state (with the time).
+    #[inline(never)]
+    fn act(&self, f: fn(&mut Runtime, i64)) {
+        runtime::input(&Rc::downgrade(&self.shared), f);
+    }
+
+    /// Applies a setter's string `value` with `f` (with the page's facts); anything but a string
+    /// is reported with `console.warn` (naming `field`) and ignored.
+    #[inline(never)]
+    fn set_text(
+        &self,
+        value: &JsValue,
+        field: &str,
+        f: fn(&mut Runtime, String, &crate::core::tracker::Page),
+    ) {
+        let Some(text) = value.as_string() else {
+            return host::warn(&Error::config(field, "must be a string").message());
+        };
+        let page = page::page();
+        self.with(move |rt| f(rt, text, &page));
+    }
+
+    /// A getter's answer (`null` while the state is in use).
+    #[inline(never)]
+    fn get(&self, f: fn(&mut Runtime) -> JsValue) -> JsValue {
+        self.peek(f).unwrap_or(JsValue::NULL)
+    }
+}
+
+#[wasm_bindgen(js_class = Tracker)]
+impl JsTracker {
+    /// Page pings from the next page view on.
+    #[wasm_bindgen(js_name = enableActivityTracking)]
+    pub fn enable_activity_tracking(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ActivityTrackingConfiguration")] configuration: JsValue,
+    ) -> core::result::Result<(), JsError> {
+        let config = input::activity_config(&configuration).map_err(js_error)?;
+        self.with(move |rt| rt.enable_activity(config));
+        Ok(())
+    }
+
+    /// Stops page pings.
+    #[wasm_bindgen(js_name = disableActivityTracking)]
+    pub fn disable_activity_tracking(&self) {
+        self.act(|rt, _| rt.disable_activity());
+    }
+
+    /// Activity now (e.g. a video playing).
+    #[wasm_bindgen(js_name = updatePageActivity)]
+    pub fn update_page_activity(&self) {
+        self.act(|rt, now| rt.activity.update_page_activity(now, host::hidden()));
+    }
+
+    /// The `url` of later events.
+    #[wasm_bindgen(js_name = setCustomUrl)]
+    pub fn set_custom_url(&self, #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue) {
+        self.set_text(&host::resolve_url(&url), "url", |rt, url, page| {
+            rt.tracker.web_page().set_custom_url(page, url);
+        })
+    }
+
+    /// The `refr` of later events.
+    #[wasm_bindgen(js_name = setReferrerUrl)]
+    pub fn set_referrer_url(&self, #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue) {
+        self.set_text(&url, "url", |rt, url, _| rt.tracker.web_page().set_referrer_url(url))
+    }
+
+    /// The title of later page views.
+    #[wasm_bindgen(js_name = setDocumentTitle)]
+    pub fn set_document_title(&self, #[wasm_bindgen(unchecked_param_type = "string")] title: JsValue) {
+        self.set_text(&title, "title", |rt, title, page| {
+            rt.tracker.web_page().set_document_title(page, title)
+        })
+    }
+
+    /// Keeps the page view id.
+    #[wasm_bindgen(js_name = preservePageViewId)]
+    pub fn preserve_page_view_id(&self) {
+        self.act(|rt, _| rt.tracker.web_page().preserve_page_view_id());
+    }
+
+    /// The page view id (`web_page`).
+    #[wasm_bindgen(js_name = getPageViewId, unchecked_return_type = "string")]
+    pub fn get_page_view_id(&self) -> JsValue {
+        self.get(|rt| JsValue::from_str(rt.tracker.web_page().page_view_id(|| rt.env.new_uuid())))
+    }
+
+    /// The business user id (`null` when none).
+    #[wasm_bindgen(js_name = getUserId, unchecked_return_type = "string | null")]
+    pub fn get_user_id(&self) -> JsValue {
+        self.get(|rt| rt.tracker.user_id().map_or(JsValue::NULL, JsValue::from_str))
+    }
+
+    /// `_sp_id` as the JS tracker reads it.
+    #[wasm_bindgen(js_name = getDomainUserInfo, unchecked_return_type = "DomainUserInfo")]
+    pub fn get_domain_user_info(&self) -> JsValue {
+        self.get(|rt| {
+            let (stored, value) = rt.tracker.domain_user_info(&mut rt.env);
+            host::domain_user_info(stored, &value)
+        })
+    }
+
+    /// The tab's id (sessionStorage `_sp_tab_id`).
+    #[wasm_bindgen(js_name = getTabId, unchecked_return_type = "string | null")]
+    pub fn get_tab_id(&self) -> JsValue {
+        self.get(|rt| match rt.tracker.config().state_storage {
+            StateStorage::None => JsValue::NULL,
+            _ => host::tab_id("_sp_tab_id", &rt.env.new_uuid()),
+        })
     }
 }

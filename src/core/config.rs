@@ -110,6 +110,8 @@ pub struct Config {
     pub screen_engagement_autotracking: bool,
     /// `screenEngagementScroll`: the document's own scroll feeds the screen summary, default true.
     pub screen_engagement_scroll: bool,
+    /// `resetActivityTrackingOnPageView`: each page view restarts the activity checks, default true.
+    pub reset_activity_on_page_view: bool,
     /// `customHeaders`: extra request headers (name, value), default none.
     pub custom_headers: Vec<(String, String)>,
     /// `contexts.geolocation`: accepted for the JS tracker's (and Flutter's) configurations;
@@ -180,6 +182,7 @@ impl Config {
             respect_do_not_track: false,
             respect_global_privacy_control: false,
             opt_out_cookie: None,
+            reset_activity_on_page_view: true,
         }
     }
 

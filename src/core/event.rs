@@ -4,6 +4,7 @@ use crate::core::text::concat;
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+pub use crate::core::activity::Extents;
 pub use crate::core::engagement::{ListItemView, ScrollChanged};
 use crate::core::json::{self, RawJson};
 use crate::error::{Error, Result};
@@ -151,7 +152,12 @@ pub enum Event {
     ListItemView(ListItemView),
     /// A scroll position (`scroll_changed`): as [`Event::ListItemView`].
     ScrollChanged(ScrollChanged),
+    /// A page ping (`pp`) with the scroll extents since the last one (activity tracking).
+    PagePing(Extents),
 }
+
+/// Schema of the link click event.
+pub const LINK_CLICK_SCHEMA: &str = "iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1";
 
 impl Event {
     /// Checks the fields the protocol requires.
@@ -189,7 +195,10 @@ impl Event {
                     return Err(Error::event("itemsCount", "must be a whole number from 0 to 65535"));
                 }
             }
-            Event::PageView { .. } | Event::SelfDescribing(_) | Event::ScrollChanged(_) => {}
+            Event::PageView { .. }
+            | Event::SelfDescribing(_)
+            | Event::ScrollChanged(_)
+            | Event::PagePing(_) => {}
         }
         Ok(())
     }

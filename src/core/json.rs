@@ -147,6 +147,33 @@ impl ObjectWriter {
     }
 }
 
+/// A JSON array of the JSON texts `items`.
+pub fn array(items: &[String]) -> String {
+    let mut out = String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 2);
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(item);
+    }
+    out.push(']');
+    out
+}
+
+/// A JSON array of strings.
+pub fn string_array(items: &[String]) -> String {
+    let mut list = String::from("[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            list.push(',');
+        }
+        push_string(&mut list, item);
+    }
+    list.push(']');
+    list
+}
+
 /// `{"schema":"<schema>","data":<data>}`, a self-describing JSON.
 pub fn self_describing(schema: &str, data: &str) -> String {
     let mut w = ObjectWriter::with_capacity(schema.len() + data.len() + 24);

@@ -1,6 +1,7 @@
 //! The pure core: no browser APIs, no clock, no randomness. Time and ids come in through
 //! arguments and the [`env::Env`] trait, so everything here runs under plain `cargo test`.
 
+pub mod activity;
 pub mod base64;
 pub mod config;
 pub mod contexts;
@@ -18,3 +19,4 @@ pub mod state_store;
 pub mod text;
 pub mod time;
 pub mod tracker;
+pub mod web_page;

@@ -96,7 +96,7 @@ impl<'a> Payload<'a> {
 
     fn contexts_json(&self) -> Option<String> {
         (!self.entities.is_empty())
-            .then(|| json::self_describing(CONTEXTS_SCHEMA, &json_array(&self.entities)))
+            .then(|| json::self_describing(CONTEXTS_SCHEMA, &json::array(&self.entities)))
     }
 
     fn unstruct_json(&self) -> Option<String> {
@@ -157,20 +157,6 @@ impl<'a> Payload<'a> {
         }
         query
     }
-}
-
-/// `[a,b,...]` from JSON texts.
-fn json_array(items: &[String]) -> String {
-    let mut out = String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 2);
-    out.push('[');
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(item);
-    }
-    out.push(']');
-    out
 }
 
 /// A `payload_data` 1-0-4 POST body from events in [`Payload::to_post_json`] form, each

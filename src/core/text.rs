@@ -49,6 +49,14 @@ pub fn push_int(out: &mut String, value: i64) {
     push_uint(out, value.unsigned_abs(), 0);
 }
 
+/// JavaScript's `Math.round` (halves up), saturating: the JS tracker's rounding of scroll
+/// offsets.
+pub fn math_round(x: f64) -> i64 {
+    let up = x + 0.5;
+    let floor = up as i64;
+    if (floor as f64) > up { floor - 1 } else { floor }
+}
+
 /// `value` in decimal.
 pub fn int(value: i64) -> String {
     let mut out = String::new();

@@ -2,7 +2,7 @@
 //! keeping identity state in storage through an [`Env`]. Synchronous and single-threaded; what
 //! happens to an event once it is built is [`crate::core::delivery`]'s business.
 
-use crate::core::text::{concat, int};
+use crate::core::text::{concat, int, math_round};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
@@ -13,14 +13,14 @@ use crate::core::engagement::{
     LIST_ITEM_VIEW_SCHEMA, Lifecycle, SCREEN_END_SCHEMA, SCROLL_CHANGED_SCHEMA, ScreenSummary,
 };
 use crate::core::env::Env;
-use crate::core::event::{Event, Gdpr, ScreenView, Timestamp, TrackOptions};
+use crate::core::event::{Event, Extents, Gdpr, ScreenView, Timestamp, TrackOptions};
 use crate::core::id_cookie::{IdCookie, StorageMechanism};
 use crate::core::json::{self, ObjectWriter};
 use crate::core::payload::Payload;
 use crate::core::session::{Session, StoredState};
 use crate::core::state_store::StateStore;
+use crate::core::web_page::WebPage;
 use crate::error::Result;
-use alloc::borrow::Cow;
 
 /// The `tv` value: `snowtrack-<version>`.
 pub const TRACKER_VERSION: &str = concat!("snowtrack-", env!("CARGO_PKG_VERSION"));
@@ -61,11 +61,11 @@ pub struct BrowserInfo {
 /// Facts about the page read at each event.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Page {
-    /// `url`: `location.href`.
+    /// `location.href` (`url`, unless a custom URL is set; see [`WebPage`]).
     pub url: String,
-    /// `refr`: `document.referrer`.
+    /// `document.referrer` (the first `refr`; see [`WebPage`]).
     pub referrer: String,
-    /// `page` (page views only): `document.title`.
+    /// `document.title` (`page`, on page views and pings).
     pub title: String,
     /// `vp`: viewport `WxH`.
     pub viewport: String,
@@ -99,7 +99,8 @@ pub struct Tracked {
 
 /// An event's own part of the payload, decided before the payload is built.
 enum Body {
-    PageView(Option<String>),
+    PageView(String),
+    PagePing(String, Extents),
     Unstruct(String),
     Struct(crate::core::event::StructEvent),
 }
@@ -110,6 +111,7 @@ impl Body {
     fn kind(&self) -> (&'static str, String) {
         match self {
             Body::PageView(_) => ("pv", String::new()),
+            Body::PagePing(..) => ("pp", String::new()),
             Body::Struct(_) => ("se", String::new()),
             Body::Unstruct(json) => {
                 let schema = json.strip_prefix("{\"schema\":\"").and_then(|rest| rest.split('"').next());
@@ -142,6 +144,7 @@ struct Common<'a> {
     user_id: Option<&'a str>,
     /// Send the session (`vid`, `sid`): not while anonymous without session tracking.
     session: bool,
+    web: &'a WebPage,
 }
 
 impl<'a> Common<'a> {
@@ -175,8 +178,8 @@ impl<'a> Common<'a> {
         }
         payload.add("duid", self.state.domain_user_id.as_str()); // empty (left out) while anonymous
         payload.add_opt("uid", self.user_id);
-        payload.add("refr", page.referrer.as_str());
-        payload.add("url", page.url.as_str());
+        payload.add("refr", self.web.referrer());
+        payload.add("url", self.web.url());
     }
 }
 
@@ -215,8 +218,8 @@ pub struct Tracker {
     session: Session,
     manual_session_update: bool,
     user_id: Option<String>,
-    page_view_id: Option<String>,
-    page_viewed: bool,
+    /// URL, referrer, title and page view id.
+    web: WebPage,
     screen: Option<Screen>,
     /// The page is hidden.
     hidden: bool,
@@ -303,8 +306,7 @@ impl Tracker {
             filtered: 0,
             manual_session_update: false,
             user_id: None,
-            page_view_id: None,
-            page_viewed: false,
+            web: WebPage::default(),
             screen: None,
             hidden,
             lifecycle: config.lifecycle_autotracking.then(|| Lifecycle::new(!hidden)),
@@ -335,10 +337,12 @@ impl Tracker {
         let engagement = self.config.screen_engagement_autotracking;
         let body = match event {
             Event::PageView { title } => {
-                if core::mem::replace(&mut self.page_viewed, true) {
-                    self.page_view_id = Some(env.new_uuid());
-                }
-                Body::PageView(title)
+                self.web.refresh(page);
+                Body::PageView(self.web.page_view(page, title, || env.new_uuid()))
+            }
+            Event::PagePing(extents) => {
+                self.web.refresh(page);
+                Body::PagePing(self.web.ping_title(page).to_owned(), extents)
             }
             Event::ScreenView(screen_view) => {
                 let now = env.now_ms();
@@ -452,6 +456,7 @@ impl Tracker {
         }
         let plugins = to.hooks.has_plugins();
         let now = env.now_ms();
+        self.web.refresh(page);
         let event_id = env.new_uuid();
         let stored = read_stored(&self.store, self.anonymous, env);
         let started = self.session.before_event(stored, now, || env.new_uuid());
@@ -463,14 +468,37 @@ impl Tracker {
         };
         self.session.record_event(now, &event_id, ts);
 
+        let web_page = self.config.web_page_context.then(|| {
+            let id = self.web.page_view_id(|| env.new_uuid());
+            json::self_describing(WEB_PAGE_SCHEMA, &concat(&["{\"id\":\"", id, "\"}"]))
+        });
         let mut payload = Payload::new();
         let (event_type, schema) = if self.contexts.is_empty() { ("", String::new()) } else { body.kind() };
         match body {
             Body::PageView(title) => {
                 payload.add("e", "pv");
-                payload.add("url", page.url.as_str());
-                payload.add("page", title.map_or(Cow::Borrowed(page.title.as_str()), Cow::Owned));
-                payload.add("refr", page.referrer.as_str());
+                payload.add("url", self.web.url());
+                payload.add("page", title);
+                payload.add("refr", self.web.referrer());
+            }
+            Body::PagePing(title, extents) => {
+                payload.add("e", "pp");
+                payload.add("url", self.web.url());
+                payload.add("page", title);
+                payload.add("refr", self.web.referrer());
+                let offsets = [
+                    ("pp_mix", extents.min_x),
+                    ("pp_max", extents.max_x),
+                    ("pp_miy", extents.min_y),
+                    ("pp_may", extents.max_y),
+                ];
+                for (key, offset) in offsets {
+                    // A 0 offset is left out, as the JS tracker adds only truthy ones.
+                    let offset = math_round(offset);
+                    if offset != 0 {
+                        payload.add(key, int(offset));
+                    }
+                }
             }
             Body::Unstruct(json) => {
                 payload.add("e", "ue");
@@ -491,6 +519,7 @@ impl Tracker {
             state: self.session.state(),
             user_id: self.user_id.as_deref().filter(|_| self.anonymous.is_none()),
             session: self.anonymous.is_none_or(|a| a.with_session_tracking),
+            web: &self.web,
         };
         common.add_to(&mut payload, &event_id, ts_key, ts, page);
         // Generators and filters see the event's fields without its entities, as in the JS tracker.
@@ -499,9 +528,8 @@ impl Tracker {
         for entity in &options.context {
             payload.add_entity(entity.to_json());
         }
-        if self.config.web_page_context {
-            let id = self.page_view_id.get_or_insert_with(|| env.new_uuid());
-            payload.add_entity(json::self_describing(WEB_PAGE_SCHEMA, &concat(&["{\"id\":\"", id, "\"}"])));
+        if let Some(web_page) = web_page {
+            payload.add_entity(web_page);
         }
         if plugins {
             for entity in to.hooks.plugin_contexts() {
@@ -634,7 +662,7 @@ impl Tracker {
         if !settings.with_session_tracking {
             let session_id = env.new_uuid();
             self.session.reset(env.now_ms(), Some(session_id));
-            self.page_view_id = Some(env.new_uuid());
+            self.web.rotate_page_view_id(env.new_uuid());
         }
     }
 
@@ -719,6 +747,23 @@ impl Tracker {
     /// Sets or clears the business user id (`uid`).
     pub fn set_user_id(&mut self, user_id: Option<String>) {
         self.user_id = user_id.filter(|u| !u.is_empty());
+    }
+
+    /// The business user id (`getUserId()`).
+    pub fn user_id(&self) -> Option<&str> {
+        self.user_id.as_deref()
+    }
+
+    /// The page's URL, referrer, title and page view id (`setCustomUrl`, `getPageViewId`, ...).
+    pub fn web_page(&mut self) -> &mut WebPage {
+        &mut self.web
+    }
+
+    /// `getDomainUserInfo()`: whether an `_sp_id` is stored, and its value read afresh (else the
+    /// tracker's own state), in the cookie's form.
+    pub fn domain_user_info(&self, env: &mut impl Env) -> (bool, String) {
+        let stored = self.store.read(env).id_cookie;
+        (stored.is_some(), stored.as_ref().unwrap_or(self.session.state()).serialize())
     }
 
     /// The current `client_session` entity data.

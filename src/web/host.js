@@ -406,3 +406,62 @@ export function afterTrack(code, json) {
   const payload = JSON.parse(json);
   for (const p of code.plugins) if (typeof p.afterTrack === 'function') attempt("a plugin's afterTrack()", p.afterTrack, p, payload, undefined);
 }
+
+/** console.warn (docs of this and the functions below: host.rs). */
+export function warn(message) {
+  try { console.warn(message); } catch { /* no console */ }
+}
+
+const pageOffsets = () => {
+  const html = globalThis.document && document.documentElement;
+  return html ? [html.scrollLeft || globalThis.pageXOffset || 0, html.scrollTop || globalThis.pageYOffset || 0] : [0, 0];
+};
+
+export function watchActivity() {
+  const w = { last: 0 };
+  const active = () => { w.last = Date.now(); };
+  takeActivity(w);
+  if (globalThis.addEventListener) {
+    const options = { passive: true, capture: true };
+    for (const type of ['mousemove', 'mousedown', 'mouseup', 'click', 'keydown', 'keypress', 'keyup', 'touchstart',
+      'touchend', 'wheel', 'focus']) addEventListener(type, active, options);
+    addEventListener('scroll', () => {
+      active();
+      const [x, y] = pageOffsets();
+      w.minX = Math.min(w.minX, x);
+      w.maxX = Math.max(w.maxX, x);
+      w.minY = Math.min(w.minY, y);
+      w.maxY = Math.max(w.maxY, y);
+    }, options);
+  }
+  return w;
+}
+
+export function takeActivity(w) {
+  const [x, y] = pageOffsets();
+  const taken = { last: w.last, minX: Math.min(w.minX, x), maxX: Math.max(w.maxX, x), minY: Math.min(w.minY, y), maxY: Math.max(w.maxY, y), x, y };
+  w.last = 0;
+  w.minX = w.maxX = x;
+  w.minY = w.maxY = y;
+  return taken;
+}
+
+export function resolveUrl(url) {
+  if (typeof url !== 'string') return undefined;
+  try { return new URL(url, location.href).href; } catch { return url; }
+}
+
+export function tabId(key, candidate) {
+  try {
+    if (!sessionStorage.getItem(key)) sessionStorage.setItem(key, candidate);
+    return sessionStorage.getItem(key) || null;
+  } catch {
+    return null;
+  }
+}
+
+export function domainUserInfo(stored, value) {
+  const f = value.split('.');
+  const n = (i) => (f[i] ? +f[i] : undefined);
+  return [stored ? '0' : '1', f[0], +f[1], +f[2], +f[3], n(4), f[5], f[6], f[7], n(8), +f[9]];
+}

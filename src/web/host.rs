@@ -129,6 +129,25 @@ extern "C" {
     /// The plugins' `afterTrack`.
     #[wasm_bindgen(js_name = afterTrack)]
     pub fn after_track(code: &JsValue, payload: &str);
+    /// `console.warn(message)`.
+    pub fn warn(message: &str);
+    /// Starts following the page's activity (passive listeners noting it in JS); the watcher
+    /// for [`take_activity`].
+    #[wasm_bindgen(js_name = watchActivity)]
+    pub fn watch_activity() -> JsValue;
+    /// The activity noted since the last call: `{last, minX, maxX, minY, maxY, x, y}`.
+    #[wasm_bindgen(js_name = takeActivity)]
+    pub fn take_activity(watcher: &JsValue) -> JsValue;
+    /// A string resolved against the page's URL, as links are (`undefined` for anything else).
+    #[wasm_bindgen(js_name = resolveUrl)]
+    pub fn resolve_url(url: &JsValue) -> JsValue;
+    /// `getDomainUserInfo()`'s tuple from an `_sp_id` value (`stored`: the first item `'0'`, else
+    /// `'1'`), with the JS tracker's types (numbers, `undefined` for empty times).
+    #[wasm_bindgen(js_name = domainUserInfo)]
+    pub fn domain_user_info(stored: bool, value: &str) -> JsValue;
+    /// The tab id in sessionStorage under `key` (set to `candidate` when missing), or `null`.
+    #[wasm_bindgen(js_name = tabId)]
+    pub fn tab_id(key: &str, candidate: &str) -> JsValue;
 }
 
 /// A string property of one of `host.js`'s answers (`""` when it is not a string).

@@ -8,6 +8,7 @@
 //! produced, releases the state, and only then calls the page's callbacks (which may call the
 //! tracker again).
 
+use crate::core::activity::{Activity, ActivityAction, ActivityConfig, Coalesced, Extents, Which};
 use crate::core::delivery::chunks::{chunk_events, event_id_of};
 use crate::core::delivery::{Action, Answer, Delivery, LiveTabs, OrphanChunk, Report, Timer};
 use crate::core::engagement::ScrollChanged;
@@ -37,6 +38,9 @@ keys! {
     VIEW_HEIGHT = "viewHeight",
     CONTENT_WIDTH = "contentWidth",
     CONTENT_HEIGHT = "contentHeight",
+    LAST = "last",
+    X = "x",
+    Y = "y",
 }
 
 /// Prefix of the Web Lock names (and heartbeat keys) that mark a page alive.
@@ -56,12 +60,14 @@ pub struct Callbacks {
 }
 
 /// A callback to call once the state is released.
+#[derive(Debug)]
 struct Notice {
     callback: Function,
     arg: NoticeArg,
 }
 
 /// What a [`Notice`]'s callback gets.
+#[derive(Debug)]
 enum NoticeArg {
     /// A report, as JSON (parsed into an object for the callback).
     Json(String),
@@ -96,13 +102,20 @@ pub struct Runtime {
     /// `resolve` functions of pending `flush()` promises, by ticket.
     flushes: Vec<(u64, Function)>,
     /// Callbacks decided while the state was borrowed.
-    notices: Vec<(Function, String)>,
+    notices: Vec<Notice>,
     /// The events of the current input (kept to reuse its buffer).
     tracked: Vec<Tracked>,
     /// The document's scroll, coalesced in `host.js` (with `screenEngagementScroll`).
     scroll: Option<JsValue>,
     /// `customHeaders` as the JS object `fetch` takes (`undefined` without).
     headers: JsValue,
+    /// Activity tracking (page pings).
+    pub activity: Activity,
+    activity_out: Vec<ActivityAction>,
+    /// The page's activity, coalesced in `host.js` once activity tracking started.
+    activity_watch: Option<JsValue>,
+    /// The timer of the next activity check.
+    ping_timer: Option<Timeout>,
 }
 
 /// The shared handle.
@@ -129,6 +142,7 @@ impl Runtime {
             }
             object.into()
         };
+        let activity = Activity::new(config.reset_activity_on_page_view);
         let shared = Rc::new(RefCell::new(Runtime {
             tracker,
             delivery,
@@ -143,27 +157,84 @@ impl Runtime {
             tracked: Vec::new(),
             scroll,
             headers,
+            activity,
+            activity_out: Vec::new(),
+            activity_watch: None,
+            ping_timer: None,
         }));
         listen(&shared);
         input(&Rc::downgrade(&shared), |rt, now| rt.delivery.start(now));
         shared
     }
 
-    /// Tracks an event (validated: [`Event::validate`]) and hands what it produced to delivery.
+    /// Tracks an event (validated: [`Event::validate`]) and hands what it produced to delivery;
+    /// a page view (re)starts the activity checks.
     pub fn track(&mut self, event: Event, options: TrackOptions, page: &Page) {
         if matches!(event, Event::ScreenView(_)) {
             self.fold_scroll(); // the ending screen's last scrolls
         }
+        let page_view = matches!(event, Event::PageView { .. });
         let mut out = core::mem::take(&mut self.tracked);
         let to = &mut Sink { events: &mut out, hooks: &mut self.page_code };
         let _ = self.tracker.track(&mut self.env, event, options, page, to);
         self.deliver(out);
+        if page_view {
+            let now = self.env.now_ms();
+            self.activity.page_view(now, &mut self.activity_out);
+        }
+    }
+
+    /// `enableActivityTracking`.
+    pub fn enable_activity(&mut self, config: ActivityConfig) {
+        self.activity.enable(Which::Ping, config);
+    }
+
+    /// `disableActivityTracking`.
+    pub fn disable_activity(&mut self) {
+        self.activity.disable(Which::Ping, &mut self.activity_out);
+    }
+
+    /// What the page's activity listeners noted since the last time (`None` before they started).
+    fn coalesced(&self) -> Option<Coalesced> {
+        let taken = host::take_activity(self.activity_watch.as_ref()?);
+        let n = |key| host::number(&taken, key);
+        let extents = Extents { min_x: n(&MIN_X), max_x: n(&MAX_X), min_y: n(&MIN_Y), max_y: n(&MAX_Y) };
+        Some(Coalesced { last_activity_ms: n(&LAST) as i64, extents, x: n(&X), y: n(&Y) })
+    }
+
+    /// Carries out the activity actions: listeners, the timer, pings (tracked now). The core also
+    /// runs `enableActivityTrackingCallback`'s configuration (`Which::Callback`), which the
+    /// module does not offer (see README: it did not fit issue 14's size budget).
+    fn perform_activity(&mut self, weak: &Weak<RefCell<Runtime>>) {
+        while !self.activity_out.is_empty() {
+            for action in core::mem::take(&mut self.activity_out) {
+                match action {
+                    ActivityAction::Listen => self.activity_watch = Some(host::watch_activity()),
+                    ActivityAction::Arm { which, after_ms } => {
+                        let weak = weak.clone();
+                        let ms = u32::try_from(after_ms).unwrap_or(u32::MAX);
+                        self.ping_timer = Some(Timeout::new(ms, move || {
+                            input(&weak, move |rt, now| {
+                                let coalesced = rt.coalesced().unwrap_or_default();
+                                rt.activity.tick(now, which, coalesced, host::hidden(), &mut rt.activity_out);
+                            });
+                        }));
+                    }
+                    ActivityAction::Cancel(_) => self.ping_timer = None,
+                    ActivityAction::Fire { extents, .. } => {
+                        self.track(Event::PagePing(extents), TrackOptions::default(), &page::page());
+                    }
+                }
+            }
+        }
     }
 
     /// The page became hidden or visible (lifecycle events first, then delivery's page-hide
     /// flush, which carries them).
     fn visibility(&mut self, now: i64, hidden: bool) {
         self.fold_scroll();
+        let coalesced = self.coalesced();
+        self.activity.visibility(hidden, coalesced);
         let mut out = core::mem::take(&mut self.tracked);
         let to = &mut Sink { events: &mut out, hooks: &mut self.page_code };
         self.tracker.visibility(&mut self.env, hidden, &page::page(), to);
@@ -225,7 +296,7 @@ impl Runtime {
     /// Calls `onSessionUpdate` with a new session's `client_session` (once released).
     pub fn session_update(&mut self, client_session: String) {
         if let Some(callback) = &self.callbacks.on_session_update {
-            self.notices.push((callback.clone(), client_session));
+            self.notices.push(Notice { callback: callback.clone(), arg: NoticeArg::Json(client_session) });
         }
     }
 
@@ -239,11 +310,8 @@ impl Runtime {
     /// Performs the actions delivery asked for, in order; returns the callbacks to call once
     /// the state is released.
     fn perform(&mut self, weak: &Weak<RefCell<Runtime>>) -> Vec<Notice> {
-        let mut notices: Vec<Notice> = self
-            .notices
-            .drain(..)
-            .map(|(callback, json)| Notice { callback, arg: NoticeArg::Json(json) })
-            .collect();
+        let mut notices = core::mem::take(&mut self.notices);
+        self.perform_activity(weak);
         while let Some(action) = self.delivery.next_action() {
             match action {
                 Action::EndOfTask => {

@@ -25,9 +25,11 @@
 //!   wait. 400/401/403/410/422 drop the events (reported); a 413 halves the batch, and drops a
 //!   single event.
 //! - **Page hide.** When the page is hidden or unloaded, everything that fits in the browser's
-//!   [`KEEPALIVE_BUDGET`] goes at once with `keepalive`, whatever the backoff. Such a request
-//!   left unanswered while the page is hidden is *parked*: the page may be unloading and the
-//!   browser may still deliver it, so its events are only sent again once the page is visible.
+//!   [`KEEPALIVE_BUDGET`] goes at once with `keepalive`, whatever the backoff; the same, out of
+//!   a backoff, at the end of a task that may be the page's last ([`Delivery::expect_unload`]:
+//!   a link was clicked). Such a request left unanswered is *parked*: the page may be unloading and the
+//!   browser may still deliver it, so its events are only sent again once the page is visible
+//!   (for [`PARKED_MS`] when it never hid).
 //! - **Adoption.** Every [`ADOPT_EVERY_MS`] (and at start) a page looks for chunks of pages that
 //!   are gone (their tab neither holds its Web Lock nor wrote a heartbeat in the last
 //!   [`HEARTBEAT_ALIVE_MS`]) and takes them over: queued, re-keyed under its own tab, sent.
@@ -41,7 +43,7 @@ pub mod sim;
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::json::{ObjectWriter, push_string};
+use crate::core::json::{ObjectWriter, string_array};
 use crate::core::payload::{self, Method};
 use crate::core::text::concat;
 use alloc::collections::VecDeque;
@@ -61,6 +63,10 @@ pub const ADOPT_EVERY_MS: u64 = 10_000;
 pub const HEARTBEAT_EVERY_MS: u64 = 2_000;
 /// A page whose heartbeat is older than this is gone.
 pub const HEARTBEAT_ALIVE_MS: i64 = 6_000;
+/// How long a `keepalive` request left unanswered while the page is visible (a navigation
+/// starting after a link click rejects its promise, yet the browser still delivers it) stays
+/// parked before its events are sent again.
+pub const PARKED_MS: u64 = 3_000;
 
 /// `credentials` of the requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,15 +277,7 @@ impl Report {
             Report::Flushed { .. } => return None,
         };
         out.number("events", ids.len() as u64);
-        let mut list = String::from("[");
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                list.push(',');
-            }
-            push_string(&mut list, id);
-        }
-        list.push(']');
-        out.raw("eventIds", &list);
+        out.raw("eventIds", &string_array(ids));
         match status {
             Some(status) => out.number("status", status.into()),
             None => out.raw("status", "null"),
@@ -407,6 +405,8 @@ pub struct Delivery<W> {
     /// Page-hide requests unanswered while the page was hidden (still in flight).
     parked: Vec<u64>,
     end_of_task_scheduled: bool,
+    /// [`Delivery::expect_unload`] was called in this task.
+    unload_expected: bool,
     flush_tickets: Vec<u64>,
     next_ticket: u64,
     stats: DeliveryStats,
@@ -431,6 +431,7 @@ impl<W: Wire> Delivery<W> {
             unload_bytes: 0,
             parked: Vec::new(),
             end_of_task_scheduled: false,
+            unload_expected: false,
             flush_tickets: Vec::new(),
             next_ticket: 0,
             stats: DeliveryStats::default(),
@@ -494,6 +495,9 @@ impl<W: Wire> Delivery<W> {
     pub fn end_of_task(&mut self, now_ms: i64) {
         self.end_of_task_scheduled = false;
         self.commit();
+        if core::mem::take(&mut self.unload_expected) && !self.backoff.waiting(now_ms) {
+            self.send_unload(now_ms);
+        }
         self.fill(now_ms, false);
     }
 
@@ -512,6 +516,18 @@ impl<W: Wire> Delivery<W> {
         self.settle_flushes(false);
     }
 
+    /// The page may go away right after this task (a link was clicked, and the browser may
+    /// navigate before any answer comes): at the end of the task the events waiting go with
+    /// `keepalive`, as far as the keepalive budget allows, so that the request outlives the
+    /// page. A backoff is kept (the collector asked to wait): then the page-hide flush sends
+    /// them if the page goes, else they wait as usual.
+    pub fn expect_unload(&mut self) {
+        self.unload_expected = true;
+        if !core::mem::replace(&mut self.end_of_task_scheduled, true) {
+            self.actions.push_back(Action::EndOfTask);
+        }
+    }
+
     /// Storage refused chunk `chunk`: its events live in memory only.
     pub fn store_refused(&mut self, chunk: u64) {
         self.chunks.refused(chunk);
@@ -522,10 +538,14 @@ impl<W: Wire> Delivery<W> {
         let Some(request) = self.queue.answered(id) else { return };
         if request.keepalive {
             self.unload_bytes = self.unload_bytes.saturating_sub(request.bytes);
-            if answer.status.is_none() && self.hidden {
-                // The page may be unloading and the browser may still deliver it: park it.
+            if answer.status.is_none() {
+                // The page may be unloading (or navigating away) and the browser may still
+                // deliver it: park it until the page is visible (again) for a while.
                 self.parked.push(request.id);
                 self.queue.sent(request);
+                if !self.hidden {
+                    self.actions.push_back(Action::Arm { timer: Timer::Retry, after_ms: PARKED_MS });
+                }
                 return;
             }
         }
@@ -538,6 +558,9 @@ impl<W: Wire> Delivery<W> {
 
     /// A timer armed with [`Action::Arm`] fired.
     pub fn timer_fired(&mut self, now_ms: i64, timer: Timer) {
+        if timer == Timer::Retry && !self.hidden {
+            self.unpark(now_ms);
+        }
         match timer {
             Timer::Retry if self.backoff.waiting(now_ms) => {
                 let after_ms = u64::try_from(self.backoff.retry_at_ms() - now_ms).unwrap_or(0);
@@ -556,6 +579,12 @@ impl<W: Wire> Delivery<W> {
             self.flush_unload(now_ms);
             return;
         }
+        self.unpark(now_ms);
+        self.fill(now_ms, true);
+    }
+
+    /// Parked requests failed for good: their events wait for a retry.
+    fn unpark(&mut self, now_ms: i64) {
         let parked = core::mem::take(&mut self.parked);
         let mut failed = false;
         for id in parked {
@@ -564,7 +593,6 @@ impl<W: Wire> Delivery<W> {
             }
         }
         self.settle_flushes(failed);
-        self.fill(now_ms, true);
     }
 
     /// `pagehide`: the page is going away (or into the back/forward cache).
@@ -701,6 +729,11 @@ impl<W: Wire> Delivery<W> {
     /// The page hides or goes: everything that fits in the keepalive budget goes now.
     fn flush_unload(&mut self, now_ms: i64) {
         self.backoff.retry_now();
+        self.send_unload(now_ms);
+    }
+
+    /// Sends what fits in the keepalive budget, with `keepalive`.
+    fn send_unload(&mut self, now_ms: i64) {
         while self.send(now_ms, Some(KEEPALIVE_BUDGET.saturating_sub(self.unload_bytes))) {}
     }
 

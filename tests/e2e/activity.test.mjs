@@ -1,0 +1,194 @@
+// Activity tracking (page pings) in headless Chromium with real input (Playwright's mouse and
+// wheel), against the real collector: pings with the right scroll extents, none without
+// activity, no crossing into wasm per DOM event, and the same ping fields as
+// @snowplow/browser-tracker's activity tracking running beside snowtrack on one page.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SCHEMAS, entity, kind, openPage, setup, sleep, waitFor } from './support.mjs';
+import { bundleBrowserTracker, html, tempDir, writeTree } from './package-support.mjs';
+
+const TIMEOUT = { timeout: 90_000 };
+
+/** A page 4000 px wide and 6000 px tall loading pkg/web as window.snowtrack (as the fixture does). */
+const LONG_PAGE = html({
+  title: 'long page',
+  head: '<link rel="icon" href="data:,"><style>body { margin: 0; width: 4000px; height: 6000px; } a { display: block; margin: 40px; }</style>',
+  body: `<a id="docs" href="/elsewhere.html">docs</a>
+<script type="module">
+  import init, * as snowtrack from './pkg/snowtrack.js';
+  await init();
+  window.snowtrack = snowtrack;
+  document.body.dataset.ready = 'true';
+</script>`,
+});
+
+/** Counts every call from JS into the wasm module's exports in `window.wasmCalls` (init script). */
+function countWasmCalls() {
+  const { instantiateStreaming } = WebAssembly;
+  window.wasmCalls = 0;
+  WebAssembly.instantiateStreaming = async (...args) => {
+    const { module, instance } = await instantiateStreaming.apply(WebAssembly, args);
+    const exports = {};
+    for (const [name, value] of Object.entries(instance.exports)) {
+      exports[name] = typeof value === 'function'
+        ? (...a) => { window.wasmCalls += 1; return value(...a); }
+        : value;
+    }
+    return { module, instance: { exports } };
+  };
+}
+
+async function longPageSetup(t, extra = {}) {
+  const dir = await tempDir(t);
+  await writeTree(dir, { 'index.html': LONG_PAGE, ...extra });
+  const s = await setup(t, { siteDir: dir, contextOptions: { viewport: { width: 800, height: 600 } } });
+  return s;
+}
+
+/** Scrolls with the wheel by (dx, dy) at the mouse position and waits until the page stops moving. */
+async function wheel(page, dx, dy) {
+  await page.mouse.wheel(dx, dy);
+  let last = '';
+  await waitFor(async () => {
+    const now = await page.evaluate(() => `${scrollX},${scrollY}`);
+    const still = now === last;
+    last = now;
+    return still;
+  }, { interval: 120, message: 'the scroll to settle' });
+  return page.evaluate(() => [scrollX, scrollY]);
+}
+
+const offsets = (ping) => [ping.event.pp_xoffset_min, ping.event.pp_xoffset_max, ping.event.pp_yoffset_min, ping.event.pp_yoffset_max];
+
+test('real mouse moves and wheel scrolls give pings with the scroll extents since the last ping', TIMEOUT, async (t) => {
+  const { collector, page, pageErrors } = await longPageSetup(t);
+  await openPage(page, collector);
+  await page.mouse.move(400, 300);
+  const started = await page.evaluate(() => {
+    window.tracker = window.snowtrack.newTracker('sp', location.origin, { appId: 'pings' });
+    window.tracker.enableActivityTracking({ minimumVisitLength: 3, heartbeatDelay: 3 });
+    window.tracker.trackPageView();
+    return Date.now();
+  });
+  // First window: down 900, back up 300.
+  const [, down] = await wheel(page, 0, 900);
+  const [, up] = await wheel(page, 0, -300);
+  assert.ok(down > 300 && up === down - 300, `scrolled to ${down} then ${up}`);
+  const [pageView, first] = await collector.waitForGood(2, { timeout: 8_000 });
+  assert.equal(kind(pageView), 'page_view');
+  assert.equal(kind(first), 'page_ping');
+  assert.ok(Date.parse(first.event.dvce_created_tstamp) - started >= 2_900, 'after the minimum visit length');
+  assert.deepEqual(offsets(first), [null, null, null, down], 'x 0 and y min 0 are left out (0 is not sent)');
+  // Second window: right 250, down 500, from where the first ping was.
+  const [right, further] = await wheel(page, 250, 500);
+  const second = (await collector.waitForGood(3, { timeout: 8_000 }))[2];
+  assert.deepEqual(offsets(second), [null, right, up, further].map((v) => v || null));
+  // A window without activity: no ping.
+  await sleep(3_500);
+  assert.equal((await collector.good()).length, 3, 'no activity, no ping');
+  await page.mouse.move(200, 200);
+  const third = (await collector.waitForGood(4, { timeout: 8_000 }))[3];
+  assert.deepEqual(offsets(third), [right, right, further, further], 'no scroll: the position');
+
+  const pvId = entity(pageView, SCHEMAS.webPage).id;
+  for (const ping of [first, second, third]) {
+    assert.equal(entity(ping, SCHEMAS.webPage).id, pvId, 'the page view they belong to');
+    assert.equal(ping.event.page_url, pageView.event.page_url);
+    assert.equal(ping.event.page_title, 'long page');
+  }
+  assert.deepEqual(await collector.bad(), []);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('no ping while the page is hidden; activity resumes them once it is visible', TIMEOUT, async (t) => {
+  const { collector, page } = await longPageSetup(t);
+  await openPage(page, collector);
+  await page.evaluate(() => {
+    window.tracker = window.snowtrack.newTracker('sp', location.origin, { appId: 'hidden', lifecycleAutotracking: false });
+    window.tracker.enableActivityTracking({ minimumVisitLength: 0, heartbeatDelay: 1 });
+    window.tracker.trackPageView();
+  });
+  await page.mouse.move(100, 100);
+  await collector.waitForGood(2, { timeout: 5_000 }); // page view, ping
+  const setHidden = (hidden) => page.evaluate((h) => {
+    Object.defineProperty(document, 'hidden', { get: () => h, configurable: true });
+    Object.defineProperty(document, 'visibilityState', { get: () => (h ? 'hidden' : 'visible'), configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+  await page.mouse.move(150, 150);
+  await setHidden(true);
+  await page.evaluate(() => { window.tracker.updatePageActivity(); window.scrollTo(0, 500); });
+  await sleep(2_500);
+  assert.equal((await collector.good()).filter((g) => kind(g) === 'page_ping').length, 1, 'no ping while hidden');
+  await setHidden(false);
+  await sleep(1_500);
+  assert.equal((await collector.good()).filter((g) => kind(g) === 'page_ping').length, 1, 'activity while hidden does not count');
+  await page.mouse.move(120, 120);
+  await waitFor(async () => (await collector.good()).filter((g) => kind(g) === 'page_ping').length === 2,
+    { timeout: 5_000, message: 'a ping after new activity' });
+});
+
+test('mouse moves, wheel scrolls, keys and clicks cost no call into wasm', TIMEOUT, async (t) => {
+  const dir = await tempDir(t);
+  await writeTree(dir, { 'index.html': LONG_PAGE });
+  const { collector, context, page } = await setup(t, { siteDir: dir });
+  await context.addInitScript(countWasmCalls);
+  await openPage(page, collector);
+  await page.evaluate(() => {
+    window.tracker = window.snowtrack.newTracker('sp', location.origin, { appId: 'calls', screenEngagementScroll: false });
+    window.tracker.enableActivityTracking({ minimumVisitLength: 30, heartbeatDelay: 30 });
+    window.tracker.trackPageView();
+  });
+  await collector.waitForGood(1);
+  await sleep(500); // the page view's delivery is over
+  const before = await page.evaluate(() => window.wasmCalls);
+  assert.ok(before > 0, 'the counter sees the module');
+  await page.mouse.move(10, 10);
+  await page.mouse.move(700, 500, { steps: 200 });
+  for (let i = 0; i < 10; i += 1) await page.mouse.wheel(0, 120);
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.type('hello');
+  await page.mouse.click(700, 500);
+  await sleep(300);
+  assert.equal(await page.evaluate(() => window.wasmCalls), before, 'no crossing for 200 moves, 10 wheels, keys, a click');
+});
+
+test('the JS tracker and snowtrack side by side: their pings carry the same fields', TIMEOUT, async (t) => {
+  const dir = await tempDir(t);
+  await bundleBrowserTracker(`${dir}/snowplow.js`);
+  await writeTree(dir, {
+    'index.html': LONG_PAGE.replace('<script type="module">', '<script src="./snowplow.js"></script>\n<script type="module">'),
+  });
+  const { collector, page, pageErrors } = await setup(t, { siteDir: dir, contextOptions: { viewport: { width: 800, height: 600 } } });
+  await openPage(page, collector);
+  await page.mouse.move(400, 300);
+  await page.evaluate(() => {
+    const config = (appId) => ({ appId, cookieSecure: false, contexts: { session: true, webPage: true } });
+    window.snowplow.newTracker('js', location.origin, config('interop-js'));
+    window.snowplow.enableActivityTracking({ minimumVisitLength: 2, heartbeatDelay: 2 }, ['js']);
+    window.st = window.snowtrack.newTracker('st', location.origin, { ...config('interop-st'), lifecycleAutotracking: false });
+    window.st.enableActivityTracking({ minimumVisitLength: 2, heartbeatDelay: 2 });
+    window.snowplow.trackPageView({}, ['js']);
+    window.st.trackPageView();
+  });
+  await wheel(page, 130, 700);
+  await wheel(page, 0, -200);
+  await waitFor(async () => (await collector.good()).filter((g) => kind(g) === 'page_ping').length >= 2,
+    { timeout: 8_000, message: 'a ping from each tracker' });
+  const good = await collector.good();
+  assert.deepEqual(await collector.bad(), []);
+  const ping = (app) => good.find((g) => kind(g) === 'page_ping' && g.event.app_id === app);
+  const [js, st] = [ping('interop-js'), ping('interop-st')];
+  const fields = (g) => {
+    const p = g.rawEvent.parameters;
+    return { e: p.e, url: p.url, page: p.page, refr: p.refr, pp_mix: p.pp_mix, pp_max: p.pp_max, pp_miy: p.pp_miy, pp_may: p.pp_may };
+  };
+  t.diagnostic(`JS tracker ping: ${JSON.stringify(fields(js))}`);
+  assert.deepEqual(fields(st), fields(js));
+  assert.ok(js.rawEvent.parameters.pp_may > 0);
+  const pvOf = (app) => entity(good.find((g) => kind(g) === 'page_view' && g.event.app_id === app), SCHEMAS.webPage).id;
+  assert.equal(entity(st, SCHEMAS.webPage).id, pvOf('interop-st'));
+  assert.equal(entity(js, SCHEMAS.webPage).id, pvOf('interop-js'));
+  assert.deepEqual(pageErrors, []);
+});

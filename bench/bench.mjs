@@ -591,8 +591,8 @@ function markdown(tableRows) {
 }
 
 /** What the download rows include on each side. */
-const DOWNLOAD_SCOPE = 'Download rows: snowtrack is its whole module (every method: activity tracking, SPA setters, '
-  + `screen views and engagement, getters); Snowplow is an esbuild bundle of ${SNOWPLOW_FUNCTIONS.join('; ')}.`;
+const DOWNLOAD_SCOPE = 'Download rows: snowtrack is its whole module (every method: activity tracking, link clicks, '
+  + `SPA setters, screen views and engagement, getters); Snowplow is an esbuild bundle of ${SNOWPLOW_FUNCTIONS.join('; ')}.`;
 
 // ---- main -----------------------------------------------------------------------------------------
 

@@ -4,8 +4,8 @@
 //   <site>/st/snowtrack.js, st/snowtrack_bg.wasm   snowtrack, npm + esbuild path: `snowtrack/load`
 //                                                  bundled (minified ESM) + the .wasm as a file
 //   <site>/npm/loader.js, npm/web/snowtrack_bg.wasm snowtrack, tag path (pkg/npm as published)
-//   <site>/sp/snowplow.js                          @snowplow/browser-tracker and its screen
-//                                                  tracking plugin, esbuild (minified ESM), with the
+//   <site>/sp/snowplow.js                          @snowplow/browser-tracker and its link click and
+//                                                  screen plugins, esbuild (minified ESM), with the
 //                                                  functions of SNOWPLOW_BUNDLE
 //   <site>/snowtrack.html, snowtrack-tag.html, snowplow.html, harness.js
 //
@@ -39,14 +39,21 @@ export const TRACKER_CONFIG = {
 /**
  * What the Snowplow bundle exports, by package: the functions the bench calls, plus those of the
  * features snowtrack's module has too (activity tracking and the SPA setters are in the core,
- * screen views in a plugin), so that both sides of the download rows carry the same features.
- * esbuild keeps only these and what they use. snowtrack's module is whole.
+ * link clicks and screen views in plugins), so that both sides of the download rows carry the
+ * same features. esbuild keeps only these and what they use. snowtrack's module is whole.
+ * (The link click plugin's last release is 4.6.8; tests/e2e's package.json overrides its
+ * dependencies to the 4.10.1 core, so the bundle has one copy of it.)
  */
 export const SNOWPLOW_BUNDLE = {
   '@snowplow/browser-tracker': [
     'newTracker', 'trackPageView', 'trackSelfDescribingEvent', 'trackStructEvent', 'flushBuffer', 'setUserId',
-    'newSession', 'enableActivityTracking', 'disableActivityTracking', 'updatePageActivity', 'setCustomUrl',
-    'setReferrerUrl', 'setDocumentTitle', 'preservePageViewId',
+    'newSession', 'enableActivityTracking', 'enableActivityTrackingCallback', 'disableActivityTracking',
+    'disableActivityTrackingCallback', 'updatePageActivity', 'setCustomUrl', 'setReferrerUrl', 'setDocumentTitle',
+    'preservePageViewId',
+  ],
+  '@snowplow/browser-plugin-link-click-tracking': [
+    'LinkClickTrackingPlugin', 'enableLinkClickTracking', 'disableLinkClickTracking', 'refreshLinkClickTracking',
+    'trackLinkClick',
   ],
   '@snowplow/browser-plugin-screen-tracking': [
     'ScreenTrackingPlugin', 'trackScreenView', 'trackListItemView', 'trackScrollChanged',

@@ -45,9 +45,11 @@ function noopTracker() {
     flush: () => Promise.resolve(true),
     free: nothing,
   };
-  // The web data model: activity tracking, single-page apps, getters.
-  for (const name of ['enableActivityTracking', 'disableActivityTracking', 'updatePageActivity', 'setCustomUrl',
-    'setReferrerUrl', 'setDocumentTitle', 'preservePageViewId']) {
+  // The web data model: activity tracking, single-page apps, link clicks, getters.
+  for (const name of ['enableActivityTracking', 'enableActivityTrackingCallback', 'disableActivityTracking',
+    'disableActivityTrackingCallback', 'updatePageActivity', 'setCustomUrl', 'setReferrerUrl', 'setDocumentTitle',
+    'preservePageViewId', 'enableLinkClickTracking', 'disableLinkClickTracking', 'refreshLinkClickTracking',
+    'trackLinkClick']) {
     tracker[name] = nothing;
   }
   tracker.getPageViewId = () => '';

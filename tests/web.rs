@@ -695,22 +695,38 @@ async fn anonymous_events_reach_the_collector_anonymised_and_consent_identifies(
     );
 }
 
-// ---- The web data model: activity tracking, single-page apps, getters (issue 14) ----
+// ---- The web data model: activity tracking, single-page apps, link clicks, getters (issue 14) ----
 
 #[wasm_bindgen(inline_js = r#"
 export function activity_event(type) {
   document.dispatchEvent(new MouseEvent(type, { bubbles: true, clientX: 1, clientY: 1 }));
 }
+export function with_log_callback(config, log) {
+  config.callback = (data) => log.push(data);
+  return config;
+}
 export function history_push(url) { history.pushState({}, '', url); }
 export function history_replace(url) { history.replaceState({}, '', url); }
 export function href() { return location.href; }
+export function add_link(html) {
+  const box = document.createElement('div');
+  box.innerHTML = html;
+  const link = box.firstElementChild;
+  link.addEventListener('click', (e) => e.preventDefault());
+  document.body.appendChild(box);
+  return link;
+}
+export function click(element) { element.click(); }
 export function session_item(key) { return sessionStorage.getItem(key); }
 "#)]
 extern "C" {
     fn activity_event(kind: &str);
+    fn with_log_callback(config: JsValue, log: &js_sys::Array) -> JsValue;
     fn history_push(url: &str);
     fn history_replace(url: &str);
     fn href() -> String;
+    fn add_link(html: &str) -> JsValue;
+    fn click(element: &JsValue);
     fn session_item(key: &str) -> Option<String>;
 }
 
@@ -719,28 +735,39 @@ fn param<'a>(event: &'a Value, key: &str) -> &'a str {
 }
 
 #[wasm_bindgen_test]
-async fn pings_follow_real_dom_activity() {
+async fn pings_and_the_activity_callback_follow_real_dom_activity() {
     let app = unique("pings");
     let t = tracker(&format!(r#"{{"cookieName": "_t11_", "appId": "{app}"}}"#));
     t.enable_activity_tracking(js(r#"{"minimumVisitLength": 1, "heartbeatDelay": 1}"#)).unwrap();
+    let log = js_sys::Array::new();
+    t.enable_activity_tracking_callback(with_log_callback(
+        js(r#"{"minimumVisitLength": 0, "heartbeatDelay": 1}"#),
+        &log,
+    ))
+    .unwrap();
     t.track_page_view(None).unwrap();
     sleep(300).await;
     activity_event("mousemove");
-    sleep(1100).await; // the first check at ~1 s: a ping
+    sleep(1100).await; // both checks at ~1 s: one ping, one callback
     sleep(1100).await; // no activity since: nothing more
     t.disable_activity_tracking();
+    t.disable_activity_tracking_callback();
     assert!(flushed(&t).await);
     let events = good_events(&app, 2).await;
     let kinds: Vec<&str> = events.iter().map(|e| e["eventType"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["page_view", "page_ping"]);
     assert_eq!(entity(&events[1], "web_page")["id"], entity(&events[0], "web_page")["id"]);
     assert_eq!(param(&events[1], "url"), href());
-    sleep(1200).await;
-    assert_eq!(good_events(&app, 2).await.len(), 2, "disabled: no more checks");
+    assert_eq!(log.length(), 1, "one callback call");
+    let data = log.get(0);
+    let id = Reflect::get(&data, &"pageViewId".into()).unwrap().as_string().unwrap();
+    assert_eq!(id, t.get_page_view_id().as_string().unwrap());
+    assert_eq!(Reflect::get(&data, &"minYOffset".into()).unwrap().as_f64(), Some(0.0));
+    assert!(js_sys::Array::is_array(&Reflect::get(&data, &"context".into()).unwrap()));
 }
 
 #[wasm_bindgen_test]
-fn activity_options_are_checked() {
+fn activity_and_link_click_options_are_checked() {
     let t = tracker(r#"{"cookieName": "_t12_"}"#);
     let msg =
         error_message(t.enable_activity_tracking(js(r#"{"minimumVisitLength": 5, "heartbeatDelay": 0}"#)));
@@ -748,31 +775,43 @@ fn activity_options_are_checked() {
     let msg =
         error_message(t.enable_activity_tracking(js(r#"{"minimumVisitLength": 1.5, "heartbeatDelay": 10}"#)));
     assert!(msg.contains("minimumVisitLength"), "{msg}");
-    let msg = error_message(t.enable_activity_tracking(js(r#"{"heartbeatDelay": 10}"#)));
-    assert!(msg.contains("minimumVisitLength"), "{msg}");
     let msg = error_message(
-        new_tracker("sp".into(), collector().into(), obj(r#"{"resetActivityTrackingOnPageView": 1}"#))
-            .map(|_| ()),
+        t.enable_activity_tracking_callback(js(r#"{"minimumVisitLength": 5, "heartbeatDelay": 5}"#)),
     );
-    assert!(msg.contains("resetActivityTrackingOnPageView"), "{msg}");
+    assert!(msg.contains("callback"), "{msg}");
+    let msg = error_message(t.enable_link_click_tracking(js(r#"{"pseudoClicks": "yes"}"#)));
+    assert!(msg.contains("pseudoClicks"), "{msg}");
+    let msg = error_message(t.enable_link_click_tracking(js(r#"{"options": ["a"]}"#)));
+    assert!(msg.contains("options"), "{msg}");
+    let msg = error_message(t.track_link_click(js(r#"{"targetUrl": ""}"#)));
+    assert!(msg.contains("targetUrl"), "{msg}");
+    let msg = error_message(t.track_link_click(js(r#"{"element": 3}"#)));
+    assert!(msg.contains("element"), "{msg}");
+    let msg = error_message(
+        new_tracker("sp".into(), collector().into(), obj(r#"{"pageViewAutotracking": "hash"}"#)).map(|_| ()),
+    );
+    assert!(msg.contains("pageViewAutotracking"), "{msg}");
 }
 
 #[wasm_bindgen_test]
-async fn spa_page_views_have_the_previous_url_as_referrer() {
+async fn history_navigation_tracks_page_views_with_the_previous_url_as_referrer() {
     let app = unique("spa");
     let start = href();
-    let t = tracker(&format!(r#"{{"cookieName": "_t13_", "appId": "{app}"}}"#));
+    let t = tracker(&format!(
+        r#"{{"cookieName": "_t13_", "appId": "{app}", "pageViewAutotracking": "history"}}"#
+    ));
     t.track_page_view(None).unwrap();
     history_push("?spa=about");
     let about = href();
-    t.track_page_view(None).unwrap();
-    history_push("?spa=about#section");
-    history_replace("?spa=contact"); // no event at #section: the referrer is the URL before it
+    sleep(50).await;
+    history_push("?spa=about#section"); // the fragment alone: no page view
+    sleep(50).await;
+    history_replace("?spa=pricing");
+    history_replace("?spa=contact"); // two changes in one task: one page view, of the last URL
     let contact = href();
-    t.track_page_view(None).unwrap();
+    sleep(50).await;
     t.set_custom_url(JsValue::from_str("/custom/path"));
     t.set_referrer_url(JsValue::from_str("https://landing.example/"));
-    t.set_custom_url(JsValue::from_f64(3.0)); // not a string: a warning, ignored
     let id = t.get_page_view_id().as_string().unwrap();
     t.track_struct_event(js(r#"{"category": "c", "action": "a"}"#)).unwrap();
     history_replace(&start);
@@ -788,6 +827,40 @@ async fn spa_page_views_have_the_previous_url_as_referrer() {
     assert_eq!(rows[3], ("struct", format!("{origin}/custom/path").as_str(), "https://landing.example/"));
     assert_eq!(entity(&events[3], "web_page")["id"], id.as_str());
     assert_ne!(entity(&events[2], "web_page")["id"], entity(&events[1], "web_page")["id"]);
+}
+
+#[wasm_bindgen_test]
+async fn link_clicks_are_tracked_by_click_and_by_call() {
+    let app = unique("links");
+    let t = tracker(&format!(r#"{{"cookieName": "_t14_", "appId": "{app}"}}"#));
+    t.enable_link_click_tracking(js(r#"{"options": {"denylist": "skip"}, "trackContent": true}"#)).unwrap();
+    let link = add_link(
+        r#"<a id="id-1234" class="class-1 class-2" target="_blank" href="https://WWW.Example.com/abc"><b>content-1</b></a>"#,
+    );
+    let skipped = add_link(r#"<a class="skip" href="https://www.example.com/skip">no</a>"#);
+    click(&link);
+    click(&skipped);
+    t.track_link_click(js(r#"{"targetUrl": "https://a.example/manual", "elementClasses": []}"#)).unwrap();
+    let script = add_link(r#"<a href="javascript:void(0)">script</a>"#);
+    let event = js_sys::Object::new();
+    Reflect::set(&event, &"element".into(), &script).unwrap();
+    t.track_link_click(event.into()).unwrap(); // a script link: not tracked
+    t.disable_link_click_tracking();
+    click(&link);
+    assert!(flushed(&t).await);
+    let events = good_events(&app, 2).await;
+    let data = |e: &Value| e["event"]["unstruct_event"]["data"]["data"].clone();
+    assert_eq!(
+        data(&events[0]),
+        serde_json::json!({"targetUrl": "https://www.example.com/abc", "elementId": "id-1234",
+            "elementClasses": ["class-1", "class-2"], "elementTarget": "_blank", "elementContent": "<b>content-1</b>"})
+    );
+    assert_eq!(
+        data(&events[1]),
+        serde_json::json!({"targetUrl": "https://a.example/manual", "elementClasses": []})
+    );
+    sleep(300).await;
+    assert_eq!(good_events(&app, 2).await.len(), 2, "nothing after disabling, nothing for the skipped link");
 }
 
 #[wasm_bindgen_test]

@@ -100,8 +100,15 @@ keys! {
     SCHEMA = "schema",
     DATA = "data",
     RESET_ACTIVITY_TRACKING_ON_PAGE_VIEW = "resetActivityTrackingOnPageView",
+    PAGE_VIEW_AUTOTRACKING = "pageViewAutotracking",
     MINIMUM_VISIT_LENGTH = "minimumVisitLength",
     HEARTBEAT_DELAY = "heartbeatDelay",
+    CALLBACK = "callback",
+    OPTIONS = "options",
+    PSEUDO_CLICKS = "pseudoClicks",
+    TRACK_CONTENT = "trackContent",
+    TARGET_URL = "targetUrl",
+    ELEMENT = "element",
 }
 
 /// Reads one object's properties by name and type-checks them. The first failure is kept (as
@@ -304,6 +311,13 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
     set(&mut config.screen_engagement_autotracking, o.boolean(&SCREEN_ENGAGEMENT_AUTOTRACKING));
     set(&mut config.screen_engagement_scroll, o.boolean(&SCREEN_ENGAGEMENT_SCROLL));
     set(&mut config.reset_activity_on_page_view, o.boolean(&RESET_ACTIVITY_TRACKING_ON_PAGE_VIEW));
+    if let Some(autotracking) = o.value(&PAGE_VIEW_AUTOTRACKING) {
+        match autotracking.as_string().as_deref() {
+            Some("history") => config.page_view_autotracking = true,
+            _ if autotracking.as_bool() == Some(false) => {}
+            _ => o.not_one_of(&PAGE_VIEW_AUTOTRACKING, "'history', false"),
+        }
+    }
     if let Some(contexts) = o.checked(&CONTEXTS, JsValue::is_object, "must be an object") {
         let mut c = Reader::new(&contexts, "contexts.", true);
         config.session_context = c.boolean(&SESSION).unwrap_or(true);
@@ -339,12 +353,12 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
 /// The longest timer browsers honour, in seconds (`setTimeout` takes a signed 32-bit ms count).
 const MAX_TIMER_S: u64 = 2_147_483;
 
-/// `enableActivityTracking`'s configuration: `{minimumVisitLength, heartbeatDelay}`, whole
-/// seconds.
+/// `enableActivityTracking`'s configuration (`{minimumVisitLength, heartbeatDelay}`, whole
+/// seconds), and `enableActivityTrackingCallback`'s `callback` when `callback` is true.
 ///
 /// # Errors
 /// [`Error::Config`] naming the first missing or invalid field.
-pub fn activity_config(value: &JsValue) -> Result<ActivityConfig> {
+pub fn activity_config(value: &JsValue, callback: bool) -> Result<(ActivityConfig, Option<Function>)> {
     let mut r = Reader::new(value, "", true);
     let mut ms = |key: &Key, least: u64| {
         let seconds = r.whole(key).filter(|s| (least..=MAX_TIMER_S).contains(s));
@@ -357,8 +371,28 @@ pub fn activity_config(value: &JsValue) -> Result<ActivityConfig> {
         minimum_visit_ms: ms(&MINIMUM_VISIT_LENGTH, 0),
         heartbeat_ms: ms(&HEARTBEAT_DELAY, 1),
     };
+    let function = if callback { r.function(&CALLBACK) } else { None };
+    if callback && function.is_none() {
+        r.fail(CALLBACK.name(), "must be a function");
+    }
     r.finish()?;
-    Ok(config)
+    Ok((config, function))
+}
+
+/// Checks `enableLinkClickTracking`'s configuration: `options` an object (`{allowlist}` or
+/// `{denylist}`: a class or a list of them; `{filter}`: a function of the link), `pseudoClicks`
+/// and `trackContent` booleans, `context` a list (of entities, and of functions of the link
+/// returning one: those are checked at each click). `host.js` applies it.
+///
+/// # Errors
+/// [`Error::Config`] naming the first invalid field.
+pub fn check_link_click_config(value: &JsValue) -> Result<()> {
+    let mut r = Reader::new(value, "", true);
+    r.checked(&OPTIONS, |v| v.is_object() && !Array::is_array(v), "must be an object");
+    r.boolean(&PSEUDO_CLICKS);
+    r.boolean(&TRACK_CONTENT);
+    r.checked(&CONTEXT, Array::is_array, "must be an array");
+    r.finish()
 }
 
 /// A track call's argument (anything but an object reads as an event without fields).
@@ -435,6 +469,24 @@ impl<'a> EventReader<'a> {
     /// `trackScrollChanged`'s event.
     pub fn scroll_changed(&mut self) -> Option<Event> {
         Some(scroll_changed(&mut self.reader))
+    }
+
+    /// A link click, as `host.js` prepares it (`{event: {schema, data}, context, timestamp}`):
+    /// a self-describing event whose `targetUrl` must be a non-empty string; `{}` (a script
+    /// link) is no event, `undefined` an `element` that is no link.
+    pub fn link_click(&mut self) -> Option<Event> {
+        let r = &mut self.reader;
+        if r.object.is_none() {
+            r.fail(ELEMENT.name(), "must be an a or area element");
+        }
+        let event = r.value(&EVENT)?;
+        let data = host::property(&event, DATA.js()).unwrap_or_default();
+        let mut fields = Reader::new(&data, "", false);
+        fields.required(&TARGET_URL);
+        if let Err(err) = fields.finish() {
+            r.error = Some(err);
+        }
+        self_describing_json(r, "event", Some(event)).map(Event::SelfDescribing)
     }
 
     /// `trackSelfDescribingEvent`'s event.

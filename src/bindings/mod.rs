@@ -9,14 +9,15 @@ pub mod privacy;
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use crate::core::activity::Which;
 use crate::core::config::{Config, StateStorage};
 use crate::core::env::Env;
-use crate::core::event::Event;
+use crate::core::event::{Event, LINK_CLICK_SCHEMA, TrackOptions};
 use crate::core::tracker::Tracker as CoreTracker;
 use crate::error::Error;
 use crate::web::page_code::PageCode;
 use crate::web::runtime::{self, Runtime, Shared};
-use crate::web::{domain, env::WebEnv, host, page};
+use crate::web::{domain, env::WebEnv, host, page, timer};
 use alloc::rc::Rc;
 use input::EventReader;
 use js_sys::JSON;
@@ -124,9 +125,29 @@ const TS_WEB_MODEL: &str = r#"
 export interface TrackerConfiguration {
   /** Whether each page view restarts the activity checks (default true). */
   resetActivityTrackingOnPageView?: boolean;
+  /** 'history': a page view in the task after each pushState, replaceState or popstate that changes the URL (its fragment aside). Default off. */
+  pageViewAutotracking?: 'history' | false;
 }
 /** `enableActivityTracking` input, in whole seconds; `heartbeatDelay` at least 1. */
 export interface ActivityTrackingConfiguration { minimumVisitLength: number; heartbeatDelay: number; }
+/** What the activity callback gets: the page view id and the scroll extents since the last call (`context` is always empty). */
+export interface ActivityCallbackData {
+  context: SelfDescribingJson[]; pageViewId: string;
+  minXOffset: number; minYOffset: number; maxXOffset: number; maxYOffset: number;
+}
+/** `enableActivityTrackingCallback` input. */
+export interface ActivityTrackingConfigurationCallback extends ActivityTrackingConfiguration { callback: (data: ActivityCallbackData) => void; }
+/** Which links are tracked: those with one of the classes, without any, or those `filter` accepts. */
+export type LinkFilter = { allowlist: string | string[] } | { denylist: string | string[] } | { filter: (link: HTMLElement) => boolean };
+/** `enableLinkClickTracking` input. */
+export interface LinkClickTrackingConfiguration {
+  options?: LinkFilter | null; pseudoClicks?: boolean; trackContent?: boolean;
+  context?: Array<SelfDescribingJson | ((link: HTMLElement) => SelfDescribingJson | null | undefined)> | null;
+}
+/** `trackLinkClick` input: the fields, or the link element. */
+export type LinkClickEvent = CommonEventProperties & (
+  { targetUrl: string; elementId?: string; elementClasses?: string[]; elementTarget?: string; elementContent?: string }
+  | { element: HTMLAnchorElement | HTMLAreaElement; trackContent?: boolean });
 /** `getDomainUserInfo()`: `_sp_id` as the JS tracker parses it ('1' first: nothing stored). */
 export type DomainUserInfo = [string, string, number, number, number, number | undefined, string, string, string, number | undefined, number];
 "#;
@@ -200,14 +221,41 @@ impl JsTracker {
         event: &'v JsValue,
         build: fn(&mut EventReader<'v>) -> Option<Event>,
     ) -> core::result::Result<(), JsError> {
+        self.track_with(event, build, Runtime::track)
+    }
+
+    /// As [`JsTracker::track`], the event handed to `track`.
+    fn track_with<'v>(
+        &self,
+        event: &'v JsValue,
+        build: fn(&mut EventReader<'v>) -> Option<Event>,
+        track: fn(&mut Runtime, Event, TrackOptions, &crate::core::tracker::Page),
+    ) -> core::result::Result<(), JsError> {
         let mut reader = EventReader::new(event);
         let event = build(&mut reader);
         let options = reader.options().map_err(js_error)?;
         let Some(event) = event else { return Ok(()) }; // a failure is always reported above
         event.validate().map_err(js_error)?;
         let page = page::page();
-        self.with(move |rt| rt.track(event, options, &page));
+        self.with(move |rt| track(rt, event, options, &page));
         Ok(())
+    }
+}
+
+/// A click on a link, from link click tracking's listener (prepared by `host.js` as
+/// `trackLinkClick`'s input is); what cannot be tracked is reported with `console.warn`.
+fn link_clicked(shared: &alloc::rc::Weak<core::cell::RefCell<Runtime>>) {
+    let data = host::callback_arg();
+    let mut reader = EventReader::new(&data);
+    let event = reader.link_click();
+    match reader.options() {
+        Ok(options) => {
+            let page = page::page();
+            if let Some(event) = event {
+                runtime::input(shared, move |rt, _| rt.track_link_click(event, options, &page));
+            }
+        }
+        Err(err) => host::warn(&err.message()),
     }
 }
 
@@ -390,7 +438,7 @@ impl JsTracker {
     }
 }
 
-// The web data model: activity tracking, single-page apps, getters. Each method
+// The web data model: activity tracking, single-page apps, link clicks, getters. Each method
 // goes through one of the shared helpers below (one instance each in the module).
 impl JsTracker {
     /// Applies `f` to the state (with the time).
@@ -420,25 +468,47 @@ impl JsTracker {
     fn get(&self, f: fn(&mut Runtime) -> JsValue) -> JsValue {
         self.peek(f).unwrap_or(JsValue::NULL)
     }
+
+    #[inline(never)]
+    fn enable_activity(&self, which: Which, configuration: &JsValue) -> core::result::Result<(), JsError> {
+        let (config, callback) =
+            input::activity_config(configuration, which == Which::Callback).map_err(js_error)?;
+        self.with(move |rt| rt.enable_activity(which, config, callback));
+        Ok(())
+    }
 }
 
 #[wasm_bindgen(js_class = Tracker)]
 impl JsTracker {
-    /// Page pings from the next page view on.
+    /// Page pings from the next page view on: after `minimumVisitLength` s, then every `heartbeatDelay` s, when there was activity.
     #[wasm_bindgen(js_name = enableActivityTracking)]
     pub fn enable_activity_tracking(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ActivityTrackingConfiguration")] configuration: JsValue,
     ) -> core::result::Result<(), JsError> {
-        let config = input::activity_config(&configuration).map_err(js_error)?;
-        self.with(move |rt| rt.enable_activity(config));
-        Ok(())
+        self.enable_activity(Which::Ping, &configuration)
+    }
+
+    /// As `enableActivityTracking`, calling `callback` instead of sending pings.
+    #[wasm_bindgen(js_name = enableActivityTrackingCallback)]
+    pub fn enable_activity_tracking_callback(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ActivityTrackingConfigurationCallback")]
+        configuration: JsValue,
+    ) -> core::result::Result<(), JsError> {
+        self.enable_activity(Which::Callback, &configuration)
     }
 
     /// Stops page pings.
     #[wasm_bindgen(js_name = disableActivityTracking)]
     pub fn disable_activity_tracking(&self) {
-        self.act(|rt, _| rt.disable_activity());
+        self.act(|rt, _| rt.disable_activity(Which::Ping));
+    }
+
+    /// Stops the activity callback.
+    #[wasm_bindgen(js_name = disableActivityTrackingCallback)]
+    pub fn disable_activity_tracking_callback(&self) {
+        self.act(|rt, _| rt.disable_activity(Which::Callback));
     }
 
     /// Activity now (e.g. a video playing).
@@ -447,7 +517,7 @@ impl JsTracker {
         self.act(|rt, now| rt.activity.update_page_activity(now, host::hidden()));
     }
 
-    /// The `url` of later events.
+    /// The `url` of later events (resolved against the page's).
     #[wasm_bindgen(js_name = setCustomUrl)]
     pub fn set_custom_url(&self, #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue) {
         self.set_text(&host::resolve_url(&url), "url", |rt, url, page| {
@@ -461,7 +531,7 @@ impl JsTracker {
         self.set_text(&url, "url", |rt, url, _| rt.tracker.web_page().set_referrer_url(url))
     }
 
-    /// The title of later page views.
+    /// The title of later page views tracked without one.
     #[wasm_bindgen(js_name = setDocumentTitle)]
     pub fn set_document_title(&self, #[wasm_bindgen(unchecked_param_type = "string")] title: JsValue) {
         self.set_text(&title, "title", |rt, title, page| {
@@ -469,13 +539,13 @@ impl JsTracker {
         })
     }
 
-    /// Keeps the page view id.
+    /// Keeps the page view id for later page views.
     #[wasm_bindgen(js_name = preservePageViewId)]
     pub fn preserve_page_view_id(&self) {
         self.act(|rt, _| rt.tracker.web_page().preserve_page_view_id());
     }
 
-    /// The page view id (`web_page`).
+    /// The page view id (of the `web_page` entity).
     #[wasm_bindgen(js_name = getPageViewId, unchecked_return_type = "string")]
     pub fn get_page_view_id(&self) -> JsValue {
         self.get(|rt| JsValue::from_str(rt.tracker.web_page().page_view_id(|| rt.env.new_uuid())))
@@ -487,7 +557,7 @@ impl JsTracker {
         self.get(|rt| rt.tracker.user_id().map_or(JsValue::NULL, JsValue::from_str))
     }
 
-    /// `_sp_id` as the JS tracker reads it.
+    /// `_sp_id` as the JS tracker reads it (`DomainUserInfo`).
     #[wasm_bindgen(js_name = getDomainUserInfo, unchecked_return_type = "DomainUserInfo")]
     pub fn get_domain_user_info(&self) -> JsValue {
         self.get(|rt| {
@@ -496,12 +566,54 @@ impl JsTracker {
         })
     }
 
-    /// The tab's id (sessionStorage `_sp_tab_id`).
+    /// The tab's id (sessionStorage `_sp_tab_id`, as the JS tracker's); `null` without storage.
     #[wasm_bindgen(js_name = getTabId, unchecked_return_type = "string | null")]
     pub fn get_tab_id(&self) -> JsValue {
         self.get(|rt| match rt.tracker.config().state_storage {
             StateStorage::None => JsValue::NULL,
             _ => host::tab_id("_sp_tab_id", &rt.env.new_uuid()),
         })
+    }
+
+    /// Tracks clicks on links (`a`, `area`), also those added later, as `link_click` events.
+    #[wasm_bindgen(js_name = enableLinkClickTracking)]
+    pub fn enable_link_click_tracking(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "LinkClickTrackingConfiguration")] configuration: JsValue,
+    ) -> core::result::Result<(), JsError> {
+        input::check_link_click_config(&configuration).map_err(js_error)?;
+        let weak = Rc::downgrade(&self.shared);
+        self.with(move |rt| {
+            let clicked = rt.links.get_or_insert_with(|| timer::repeating(move || link_clicked(&weak)));
+            host::watch_links(clicked.as_ref(), LINK_CLICK_SCHEMA, &configuration);
+        });
+        Ok(())
+    }
+
+    /// Stops link click tracking.
+    #[wasm_bindgen(js_name = disableLinkClickTracking)]
+    pub fn disable_link_click_tracking(&self) {
+        self.act(|rt, _| {
+            if let Some(clicked) = &rt.links {
+                host::unwatch_links(clicked.as_ref());
+            }
+        });
+    }
+
+    /// Does nothing: later links are tracked anyway (a no-op in the JS tracker too).
+    #[wasm_bindgen(js_name = refreshLinkClickTracking)]
+    pub fn refresh_link_click_tracking(&self) {}
+
+    /// Tracks a link click, sent with `keepalive` so that it outlives a navigation.
+    #[wasm_bindgen(js_name = trackLinkClick)]
+    pub fn track_link_click(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "LinkClickEvent")] event: JsValue,
+    ) -> core::result::Result<(), JsError> {
+        self.track_with(
+            &host::link_event(&event, LINK_CLICK_SCHEMA),
+            EventReader::link_click,
+            Runtime::track_link_click,
+        )
     }
 }

@@ -112,6 +112,9 @@ pub struct Config {
     pub screen_engagement_scroll: bool,
     /// `resetActivityTrackingOnPageView`: each page view restarts the activity checks, default true.
     pub reset_activity_on_page_view: bool,
+    /// `pageViewAutotracking: 'history'`: a page view on each `pushState`, `replaceState` or
+    /// `popstate` that changes the URL (its fragment aside), default off.
+    pub page_view_autotracking: bool,
     /// `customHeaders`: extra request headers (name, value), default none.
     pub custom_headers: Vec<(String, String)>,
     /// `contexts.geolocation`: accepted for the JS tracker's (and Flutter's) configurations;
@@ -183,6 +186,7 @@ impl Config {
             respect_global_privacy_control: false,
             opt_out_cookie: None,
             reset_activity_on_page_view: true,
+            page_view_autotracking: false,
         }
     }
 

@@ -446,6 +446,104 @@ export function takeActivity(w) {
   return taken;
 }
 
+export function activity(callback, pageViewId, minXOffset, minYOffset, maxXOffset, maxYOffset) {
+  notify(callback, JSON.stringify({ context: [], pageViewId, minXOffset, minYOffset, maxXOffset, maxYOffset }));
+}
+
+const historyWatchers = [];
+
+export function watchHistory(f) {
+  const h = globalThis.history;
+  if (!historyWatchers.length && h) {
+    const url = () => location.href.split('#')[0];
+    let last = url();
+    let pending = false;
+    const changed = () => {
+      if (!pending) {
+        pending = true;
+        setTimeout(() => {
+          pending = false;
+          if (url() !== last) {
+            last = url();
+            for (const g of historyWatchers) g();
+          }
+        }, 0);
+      }
+    };
+    for (const name of ['pushState', 'replaceState']) {
+      const original = h[name];
+      h[name] = function (...args) {
+        const result = original.apply(this, args);
+        changed();
+        return result;
+      };
+    }
+    addEventListener('popstate', changed);
+  }
+  historyWatchers.push(f);
+}
+
+const classesOf = (link) => (link.getAttribute('class') || '').match(/\S+/g) || [];
+
+export function linkEvent(input, schema) {
+  let data = input || {};
+  if (data.element !== undefined) {
+    const link = data.element;
+    if (!link || typeof link.href !== 'string' || !link.getAttribute) return undefined;
+    const targetUrl = link.hostname ? link.href.replace(link.hostname, (s) => s.toLowerCase()) : link.href;
+    if (/^(javascript|vbscript|jscript|mocha|livescript|ecmascript):/i.test(targetUrl)) return {};
+    data = {
+      targetUrl: targetUrl || 'about:invalid',
+      elementId: link.id,
+      elementClasses: classesOf(link),
+      elementTarget: link.target,
+      elementContent: data.trackContent ? link.innerHTML : undefined,
+    };
+  }
+  const { targetUrl, elementId, elementClasses, elementTarget, elementContent } = data;
+  return {
+    event: { schema, data: { targetUrl, elementId, elementClasses, elementTarget, elementContent } },
+    context: input && input.context,
+    timestamp: input && input.timestamp,
+  };
+}
+
+const linkWatchers = new Map();
+
+export function watchLinks(f, schema, config) {
+  const stop = linkWatchers.get(f);
+  if (stop) stop();
+  linkWatchers.delete(f);
+  if (schema === undefined) return;
+  const { options, pseudoClicks, trackContent, context } = config || {};
+  const classes = [].concat((options && (options.allowlist ?? options.denylist)) ?? []);
+  const accepts = (options && typeof options.filter === 'function' && options.filter)
+    || ((link) => classesOf(link).some((c) => classes.includes(c)) === !!(options && 'allowlist' in options));
+  let down = null;
+  const handler = (event) => {
+    const node = event.composed ? event.composedPath()[0] : event.target;
+    const link = node && node.closest ? node.closest('a, area') : null;
+    if (!link || link.href == null || !accepts(link)) return;
+    const button = event.which || event.button;
+    if (event.type === 'mousedown') {
+      down = button === 1 || button === 2 ? [button, link] : null;
+      return;
+    }
+    const same = down && down[0] === button && down[1] === link;
+    down = null;
+    if (event.type === 'click' || same) {
+      const resolved = context && context.map((c) => {
+        try { return typeof c === 'function' ? c(link) : c; } catch { return null; }
+      }).filter(Boolean);
+      const click = linkEvent({ element: link, trackContent, context: resolved }, schema);
+      if (click && click.event) call(f, click);
+    }
+  };
+  const types = pseudoClicks ? ['mousedown', 'mouseup'] : ['click'];
+  for (const type of types) addEventListener(type, handler, true);
+  linkWatchers.set(f, () => { for (const type of types) removeEventListener(type, handler, true); });
+}
+
 export function resolveUrl(url) {
   if (typeof url !== 'string') return undefined;
   try { return new URL(url, location.href).href; } catch { return url; }

@@ -138,6 +138,31 @@ extern "C" {
     /// The activity noted since the last call: `{last, minX, maxX, minY, maxY, x, y}`.
     #[wasm_bindgen(js_name = takeActivity)]
     pub fn take_activity(watcher: &JsValue) -> JsValue;
+    /// Calls the activity callback with `{context: [], pageViewId, minXOffset, minYOffset,
+    /// maxXOffset, maxYOffset}`, logging what it throws.
+    pub fn activity(callback: &Function, page_view_id: &str, min_x: f64, min_y: f64, max_x: f64, max_y: f64);
+    /// Calls `f` once per task after `pushState`, `replaceState` or `popstate` changed the URL.
+    #[wasm_bindgen(js_name = watchHistory)]
+    pub fn watch_history(f: &Function);
+    /// `trackLinkClick`'s input (`{targetUrl, elementId, elementClasses, elementTarget,
+    /// elementContent}`, or `{element, trackContent}`: the JS tracker's data of an `a` or `area`
+    /// element, `innerHTML` with `trackContent`) as a self-describing event of `schema`:
+    /// `{event: {schema, data}, context, timestamp}`; `{}` for a script link (`javascript:` …:
+    /// not tracked), `undefined` when `element` is no link.
+    #[wasm_bindgen(js_name = linkEvent)]
+    pub fn link_event(input: &JsValue, schema: &str) -> JsValue;
+    /// Starts link click tracking for `f` as `config` says (`enableLinkClickTracking`'s, checked),
+    /// replacing what `f` had: a capturing `click` listener on the window (`mousedown` and
+    /// `mouseup` with `pseudoClicks`: the same left or middle button pressed and released on
+    /// one link), so links added later are tracked too. A click on a link `options` accepts
+    /// (`{filter}`, else `{allowlist}`/`{denylist}` of classes) calls `f` with its
+    /// [`link_event`], `context` resolved (functions called with the link; a falsy result or a
+    /// throw is left out).
+    #[wasm_bindgen(js_name = watchLinks)]
+    pub fn watch_links(f: &JsValue, schema: &str, config: &JsValue);
+    /// Stops link click tracking for `f`.
+    #[wasm_bindgen(js_name = watchLinks)]
+    pub fn unwatch_links(f: &JsValue);
     /// A string resolved against the page's URL, as links are (`undefined` for anything else).
     #[wasm_bindgen(js_name = resolveUrl)]
     pub fn resolve_url(url: &JsValue) -> JsValue;

@@ -73,6 +73,8 @@ enum NoticeArg {
     Json(String),
     /// The value a `flush()` promise settles with.
     Settled(bool),
+    /// The activity callback's page view id and scroll extents.
+    Activity(String, Extents),
 }
 
 impl Notice {
@@ -80,6 +82,9 @@ impl Notice {
         match self.arg {
             NoticeArg::Json(json) => host::notify(&self.callback, &json),
             NoticeArg::Settled(value) => host::settle(&self.callback, value),
+            NoticeArg::Activity(id, e) => {
+                host::activity(&self.callback, &id, e.min_x, e.min_y, e.max_x, e.max_y)
+            }
         }
     }
 }
@@ -114,8 +119,12 @@ pub struct Runtime {
     activity_out: Vec<ActivityAction>,
     /// The page's activity, coalesced in `host.js` once activity tracking started.
     activity_watch: Option<JsValue>,
-    /// The timer of the next activity check.
     ping_timer: Option<Timeout>,
+    callback_timer: Option<Timeout>,
+    /// `enableActivityTrackingCallback`'s callback.
+    activity_callback: Option<Function>,
+    /// What link click tracking calls for each click (made on first use, kept for the page).
+    pub links: Option<Closure<dyn FnMut()>>,
 }
 
 /// The shared handle.
@@ -142,6 +151,7 @@ impl Runtime {
             }
             object.into()
         };
+        let history = config.page_view_autotracking;
         let activity = Activity::new(config.reset_activity_on_page_view);
         let shared = Rc::new(RefCell::new(Runtime {
             tracker,
@@ -161,8 +171,21 @@ impl Runtime {
             activity_out: Vec::new(),
             activity_watch: None,
             ping_timer: None,
+            callback_timer: None,
+            activity_callback: None,
+            links: None,
         }));
         listen(&shared);
+        if history {
+            let weak = Rc::downgrade(&shared);
+            let closure = timer::repeating(move || {
+                input(&weak, |rt, _| {
+                    rt.track(Event::PageView { title: None }, TrackOptions::default(), &page::page())
+                });
+            });
+            host::watch_history(closure.as_ref().unchecked_ref());
+            closure.forget();
+        }
         input(&Rc::downgrade(&shared), |rt, now| rt.delivery.start(now));
         shared
     }
@@ -184,14 +207,23 @@ impl Runtime {
         }
     }
 
-    /// `enableActivityTracking`.
-    pub fn enable_activity(&mut self, config: ActivityConfig) {
-        self.activity.enable(Which::Ping, config);
+    /// Tracks a link click (`trackLinkClick`, link click tracking): the page may navigate away
+    /// at once, so its request goes with `keepalive`.
+    pub fn track_link_click(&mut self, event: Event, options: TrackOptions, page: &Page) {
+        self.track(event, options, page);
+        self.delivery.expect_unload();
     }
 
-    /// `disableActivityTracking`.
-    pub fn disable_activity(&mut self) {
-        self.activity.disable(Which::Ping, &mut self.activity_out);
+    /// `enableActivityTracking` (`callback: None`) or `enableActivityTrackingCallback`.
+    pub fn enable_activity(&mut self, which: Which, config: ActivityConfig, callback: Option<Function>) {
+        if self.activity.enable(which, config) && callback.is_some() {
+            self.activity_callback = callback;
+        }
+    }
+
+    /// `disableActivityTracking` or `disableActivityTrackingCallback`.
+    pub fn disable_activity(&mut self, which: Which) {
+        self.activity.disable(which, &mut self.activity_out);
     }
 
     /// What the page's activity listeners noted since the last time (`None` before they started).
@@ -202,10 +234,16 @@ impl Runtime {
         Some(Coalesced { last_activity_ms: n(&LAST) as i64, extents, x: n(&X), y: n(&Y) })
     }
 
-    /// Carries out the activity actions: listeners, the timer, pings (tracked now). The core also
-    /// runs `enableActivityTrackingCallback`'s configuration (`Which::Callback`), which the
-    /// module does not offer (see README: it did not fit issue 14's size budget).
-    fn perform_activity(&mut self, weak: &Weak<RefCell<Runtime>>) {
+    fn activity_timer(&mut self, which: Which) -> &mut Option<Timeout> {
+        match which {
+            Which::Ping => &mut self.ping_timer,
+            Which::Callback => &mut self.callback_timer,
+        }
+    }
+
+    /// Carries out the activity actions: listeners, timers, pings (tracked now) and callback
+    /// calls (as notices, once the state is released).
+    fn perform_activity(&mut self, weak: &Weak<RefCell<Runtime>>, notices: &mut Vec<Notice>) {
         while !self.activity_out.is_empty() {
             for action in core::mem::take(&mut self.activity_out) {
                 match action {
@@ -213,16 +251,21 @@ impl Runtime {
                     ActivityAction::Arm { which, after_ms } => {
                         let weak = weak.clone();
                         let ms = u32::try_from(after_ms).unwrap_or(u32::MAX);
-                        self.ping_timer = Some(Timeout::new(ms, move || {
+                        *self.activity_timer(which) = Some(Timeout::new(ms, move || {
                             input(&weak, move |rt, now| {
                                 let coalesced = rt.coalesced().unwrap_or_default();
                                 rt.activity.tick(now, which, coalesced, host::hidden(), &mut rt.activity_out);
                             });
                         }));
                     }
-                    ActivityAction::Cancel(_) => self.ping_timer = None,
-                    ActivityAction::Fire { extents, .. } => {
+                    ActivityAction::Cancel(which) => *self.activity_timer(which) = None,
+                    ActivityAction::Fire { which: Which::Ping, extents } => {
                         self.track(Event::PagePing(extents), TrackOptions::default(), &page::page());
+                    }
+                    ActivityAction::Fire { which: Which::Callback, extents } => {
+                        let Some(callback) = self.activity_callback.clone() else { continue };
+                        let id = self.tracker.web_page().page_view_id(|| self.env.new_uuid()).to_owned();
+                        notices.push(Notice { callback, arg: NoticeArg::Activity(id, extents) });
                     }
                 }
             }
@@ -311,7 +354,7 @@ impl Runtime {
     /// the state is released.
     fn perform(&mut self, weak: &Weak<RefCell<Runtime>>) -> Vec<Notice> {
         let mut notices = core::mem::take(&mut self.notices);
-        self.perform_activity(weak);
+        self.perform_activity(weak, &mut notices);
         while let Some(action) = self.delivery.next_action() {
             match action {
                 Action::EndOfTask => {

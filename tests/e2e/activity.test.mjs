@@ -129,7 +129,7 @@ test('no ping while the page is hidden; activity resumes them once it is visible
     { timeout: 5_000, message: 'a ping after new activity' });
 });
 
-test('mouse moves, wheel scrolls, keys and clicks cost no call into wasm', TIMEOUT, async (t) => {
+test('mouse moves, scrolls, keys and touches cost no call into wasm; pings and clicks cost one each', TIMEOUT, async (t) => {
   const dir = await tempDir(t);
   await writeTree(dir, { 'index.html': LONG_PAGE });
   const { collector, context, page } = await setup(t, { siteDir: dir });
@@ -138,6 +138,7 @@ test('mouse moves, wheel scrolls, keys and clicks cost no call into wasm', TIMEO
   await page.evaluate(() => {
     window.tracker = window.snowtrack.newTracker('sp', location.origin, { appId: 'calls', screenEngagementScroll: false });
     window.tracker.enableActivityTracking({ minimumVisitLength: 30, heartbeatDelay: 30 });
+    window.tracker.enableLinkClickTracking({ pseudoClicks: true });
     window.tracker.trackPageView();
   });
   await collector.waitForGood(1);
@@ -149,7 +150,7 @@ test('mouse moves, wheel scrolls, keys and clicks cost no call into wasm', TIMEO
   for (let i = 0; i < 10; i += 1) await page.mouse.wheel(0, 120);
   await page.keyboard.press('ArrowDown');
   await page.keyboard.type('hello');
-  await page.mouse.click(700, 500);
+  await page.mouse.click(700, 500); // not on a link
   await sleep(300);
   assert.equal(await page.evaluate(() => window.wasmCalls), before, 'no crossing for 200 moves, 10 wheels, keys, a click');
 });

@@ -12,7 +12,8 @@
 // for `Snowplow.createTracker(namespace: 'flutter', endpoint, method: Method.post,
 // requestHeaders: {'X-Flutter-App': 'example'}, trackerConfig: TrackerConfiguration(appId:
 // 'flutter-example', devicePlatform: DevicePlatform.web, base64Encoding: false, webPageContext:
-// true, geoLocationContext: false, jsMediaPluginURL: …), subjectConfig: SubjectConfiguration(userId:
+// true, geoLocationContext: false, webActivityTracking: WebActivityTracking(minimumVisitLength: 1,
+// heartbeatDelay: 1), jsMediaPluginURL: …), subjectConfig: SubjectConfiguration(userId:
 // 'flutter-user'), gdprConfig: GdprConfiguration(…))` and one event of each Dart type.
 
 import assert from 'node:assert/strict';
@@ -48,6 +49,7 @@ function flutterApp({ screenView, homeId, detailId }) {
   snowplow('enableGdprContext', {
     basisForProcessing: 'consent', documentId: 'privacy-1', documentVersion: '1.0', documentDescription: 'Privacy policy',
   });
+  snowplow('enableActivityTracking', { minimumVisitLength: 1, heartbeatDelay: 1 });
   snowplow('addPlugin', 'https://cdn.example/flutter-media.js', ['snowplowMedia', 'SnowplowMediaPlugin']);
   // SnowplowTrackerController.trackEvent: `${event.endpoint()}:${tracker}` with eventData().
   snowplow('trackSelfDescribingEvent:flutter', { event: { schema: screenView, data: { name: 'home', id: homeId } } });
@@ -159,6 +161,18 @@ test('the Flutter web plugin\'s calls through the tag named `snowplow`: every ev
   const getters = await page.evaluate(flutterCookieGetters);
   assert.deepEqual(getters, { sessionUserId: home.event.domain_userid, sessionId: home.event.domain_sessionid, sessionIndex: 1 });
   assert.equal(entity(pageView, SCHEMAS.clientSession).userId, getters.sessionUserId);
+
+  // webActivityTracking: activity after the page view gives a page ping of that page view.
+  await page.mouse.move(10, 10);
+  await page.mouse.move(40, 60);
+  const [ping] = await waitFor(async () => {
+    const pings = (await collector.good()).filter((g) => g.eventType === 'page_ping');
+    return pings.length > 0 && pings;
+  }, { timeout: 10_000, message: 'a page ping' });
+  assert.deepEqual(await collector.bad(), []);
+  assert.equal(ping.event.page_title, 'Flutter page');
+  assert.equal(entity(ping, SCHEMAS.webPage).id, entity(pageView, SCHEMAS.webPage).id);
+  assert.deepEqual(entity(ping, 'iglu:com.snowplowanalytics.snowplow/gdpr/jsonschema/1-0-0'), gdpr);
 
   // addPlugin: one clear warning, nothing failed.
   const warnings = snowtrackWarnings(messages);

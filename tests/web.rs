@@ -570,7 +570,7 @@ fn entity_or_null<'a>(event: &'a Value, name: &str) -> &'a Value {
 async fn lifecycle_and_screen_engagement_reach_the_collector() {
     let app = unique("engagement");
     let t =
-        tracker(&format!(r#"{{"cookieName": "_t12_", "appId": "{app}", "screenEngagementScroll": false}}"#));
+        tracker(&format!(r#"{{"cookieName": "_t19_", "appId": "{app}", "screenEngagementScroll": false}}"#));
     t.track_screen_view(js(r#"{"name": "list", "type": "feed"}"#)).unwrap();
     for index in [2, 7, 5] {
         t.track_list_item_view(js(&format!(r#"{{"index": {index}, "itemsCount": 40}}"#))).unwrap();
@@ -614,7 +614,7 @@ async fn lifecycle_and_screen_engagement_reach_the_collector() {
 async fn with_engagement_off_list_items_and_scrolls_are_events() {
     let app = unique("noengagement");
     let t = tracker(&format!(
-        r#"{{"cookieName": "_t13_", "appId": "{app}", "screenEngagementAutotracking": false, "lifecycleAutotracking": false}}"#
+        r#"{{"cookieName": "_t20_", "appId": "{app}", "screenEngagementAutotracking": false, "lifecycleAutotracking": false}}"#
     ));
     t.track_screen_view(js(r#"{"name": "list"}"#)).unwrap();
     t.track_list_item_view(js(r#"{"index": 1}"#)).unwrap();
@@ -638,7 +638,7 @@ async fn with_engagement_off_list_items_and_scrolls_are_events() {
 async fn the_gdpr_entity_goes_on_every_later_event() {
     let app = unique("gdpr");
     let t =
-        tracker(&format!(r#"{{"cookieName": "_t14_", "appId": "{app}", "lifecycleAutotracking": false}}"#));
+        tracker(&format!(r#"{{"cookieName": "_t18_", "appId": "{app}", "lifecycleAutotracking": false}}"#));
     t.track_page_view(None).unwrap();
     let msg = error_message(t.enable_gdpr_context(js(r#"{"basisForProcessing": "because"}"#)));
     assert_eq!(
@@ -667,12 +667,12 @@ async fn the_gdpr_entity_goes_on_every_later_event() {
 async fn anonymous_events_reach_the_collector_anonymised_and_consent_identifies() {
     let app = unique("anon");
     let t = tracker(&format!(
-        r#"{{"cookieName": "_t15_", "appId": "{app}", "lifecycleAutotracking": false,
+        r#"{{"cookieName": "_t17_", "appId": "{app}", "lifecycleAutotracking": false,
             "anonymousTracking": {{"withServerAnonymisation": true}}}}"#
     ));
     t.track_page_view(None).unwrap();
     assert!(flushed(&t).await);
-    assert!(document().cookie().unwrap().split("; ").all(|c| !c.starts_with("_t15_id.")), "no _sp_id");
+    assert!(document().cookie().unwrap().split("; ").all(|c| !c.starts_with("_t17_id.")), "no _sp_id");
     t.disable_anonymous_tracking(JsValue::UNDEFINED).unwrap();
     t.track_page_view(None).unwrap();
     assert!(flushed(&t).await);
@@ -690,7 +690,7 @@ async fn anonymous_events_reach_the_collector_anonymised_and_consent_identifies(
     assert!(!anonymous(&events[1]));
     assert_eq!(events[1]["event"]["domain_userid"], t.get_domain_user_id().as_str());
     assert!(
-        document().cookie().unwrap().split("; ").any(|c| c.starts_with("_t15_id.")),
+        document().cookie().unwrap().split("; ").any(|c| c.starts_with("_t17_id.")),
         "_sp_id after consent"
     );
 }

@@ -3,7 +3,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::text::concat;
+use crate::core::util::text::concat;
 use core::fmt;
 
 /// What a caller can get wrong: a tracker option or a track call's input, with the field it

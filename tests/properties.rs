@@ -28,18 +28,19 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use proptest::prelude::*;
 use serde_json::Value;
 
-use snowtrack::core::base64::base64url;
 use snowtrack::core::cookie::{
-    CookieAttributes, SameSite, cookie_names_with_prefix, cookie_string, cookie_value, decode_uri_component,
-    domain_hash, encode_uri_component, fixup_domain, root_domain_candidates,
+    CookieAttributes, SameSite, cookie_names_with_prefix, cookie_string, cookie_value, domain_hash,
+    fixup_domain, root_domain_candidates,
 };
 use snowtrack::core::id_cookie::{
     IdCookie, StorageMechanism, is_domain_user_id, is_uuid, parse_int, seconds,
 };
-use snowtrack::core::json::{ObjectWriter, RawJson, push_string, self_describing};
-use snowtrack::core::sha1::{sha1, sha1_hex};
-use snowtrack::core::text::{concat, find, int, push_hex, push_int, push_uint};
-use snowtrack::core::time::{MAX_DATE_MS, iso_string, utc_string};
+use snowtrack::core::util::base64::base64url;
+use snowtrack::core::util::json::{ObjectWriter, RawJson, push_string, self_describing};
+use snowtrack::core::util::sha1::{sha1, sha1_hex};
+use snowtrack::core::util::text::{concat, find, int, push_hex, push_int, push_uint};
+use snowtrack::core::util::time::{MAX_DATE_MS, iso_string, utc_string};
+use snowtrack::core::util::uri::{decode_uri_component, encode_uri_component};
 
 /// `n` cases, or `PROPTEST_CASES` when set (for a longer hunt: `PROPTEST_CASES=50000 cargo test
 /// --test properties`).

@@ -5,7 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use snowtrack::core::cookie::{cookie_names_with_prefix, cookie_value, decode_uri_component};
+use snowtrack::core::cookie::{cookie_names_with_prefix, cookie_value};
+use snowtrack::core::util::uri::decode_uri_component;
 use snowtrack::core::id_cookie::IdCookie;
 
 /// `decodeURIComponent((('; ' + document.cookie).split('; ' + name + '=')[1] || '').split(';')[0])`,

@@ -8,7 +8,7 @@
 
 pub mod privacy;
 
-use crate::core::text::{concat, push_uint};
+use crate::core::util::text::{concat, push_uint};
 #[allow(unused_imports)]
 use crate::prelude::*;
 

@@ -1,6 +1,6 @@
 //! Tracker configuration: the options of `newTracker`, their defaults and their validation.
 
-use crate::core::text::concat;
+use crate::core::util::text::concat;
 #[allow(unused_imports)]
 use crate::prelude::*;
 

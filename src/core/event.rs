@@ -1,12 +1,12 @@
 //! Typed events and entities, validated once at the edge.
 
-use crate::core::text::concat;
+use crate::core::util::text::concat;
 #[allow(unused_imports)]
 use crate::prelude::*;
 
 pub use crate::core::activity::Extents;
 pub use crate::core::engagement::{ListItemView, ScrollChanged};
-use crate::core::json::{self, RawJson};
+use crate::core::util::json::{self, RawJson};
 use crate::error::{Error, Result};
 
 /// An Iglu schema URI: `iglu:vendor/name/jsonschema/MODEL-REVISION-ADDITION`.

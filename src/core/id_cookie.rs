@@ -7,12 +7,12 @@
 //! that a value whose domain user id is not a UUID (or legacy 16-hex id) is rejected, so the
 //! caller starts fresh instead of emitting an entity the `client_session` schema refuses.
 
-use crate::core::text::{concat, hex_value, int, push_int};
+use crate::core::util::text::{concat, hex_value, int, push_int};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::json::ObjectWriter;
-use crate::core::time;
+use crate::core::util::json::ObjectWriter;
+use crate::core::util::time;
 
 /// Where identity state is kept; named as the `client_session` entity's `storageMechanism`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

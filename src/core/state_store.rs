@@ -1,6 +1,6 @@
 //! Where the `_sp_id` / `_sp_ses` state is read from and written to, per `stateStorageStrategy`.
 
-use crate::core::text::{concat, int};
+use crate::core::util::text::{concat, int};
 #[allow(unused_imports)]
 use crate::prelude::*;
 

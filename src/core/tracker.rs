@@ -2,7 +2,7 @@
 //! keeping identity state in storage through an [`Env`]. Synchronous and single-threaded; what
 //! happens to an event once it is built is [`crate::core::delivery`]'s business.
 
-use crate::core::text::{concat, int, math_round};
+use crate::core::util::text::{concat, int, math_round};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
@@ -15,10 +15,10 @@ use crate::core::engagement::{
 use crate::core::env::Env;
 use crate::core::event::{Event, Extents, Gdpr, ScreenView, Timestamp, TrackOptions};
 use crate::core::id_cookie::{IdCookie, StorageMechanism};
-use crate::core::json::{self, ObjectWriter};
 use crate::core::payload::Payload;
 use crate::core::session::{Session, StoredState};
 use crate::core::state_store::StateStore;
+use crate::core::util::json::{self, ObjectWriter};
 use crate::core::web_page::WebPage;
 use crate::error::Result;
 

@@ -118,7 +118,7 @@ pub fn drain_requests(t: &mut Tracker, env: &mut MemoryEnv) -> Vec<(bool, Vec<Va
                     .split('&')
                     .map(|kv| {
                         let (k, v) = kv.split_once('=').unwrap();
-                        (k.to_owned(), Value::String(snowtrack::core::cookie::decode_uri_component(v)))
+                        (k.to_owned(), Value::String(snowtrack::core::util::uri::decode_uri_component(v)))
                     })
                     .collect();
                 vec![snowtrack_collector::validate_event(&registry, &params)]

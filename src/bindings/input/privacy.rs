@@ -6,7 +6,7 @@
 use super::{Reader, self_describing_json};
 use crate::core::config::{AnonymousTracking, Config, StateStorage};
 use crate::core::contexts::{Condition, GlobalContext, Handle, Primitive, RuleSet, invalid_rule};
-use crate::core::text::{concat, int};
+use crate::core::util::text::{concat, int};
 use crate::error::{Error, Result};
 #[allow(unused_imports)]
 use crate::prelude::*;

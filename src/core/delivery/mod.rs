@@ -43,9 +43,9 @@ pub mod sim;
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::json::{ObjectWriter, string_array};
 use crate::core::payload::{self, Method};
-use crate::core::text::concat;
+use crate::core::util::json::{ObjectWriter, string_array};
+use crate::core::util::text::concat;
 use alloc::collections::VecDeque;
 use chunks::{Chunks, Finished, is_anonymous_key, queue_key_prefix, queue_key_tab};
 use queue::{InFlight, Queue, QueuedEvent};

@@ -3,7 +3,6 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::util::text::concat;
 use core::fmt;
 
 /// What a caller can get wrong: a tracker option or a track call's input, with the field it
@@ -48,10 +47,15 @@ impl Error {
     /// The message a JavaScript `Error` carries (also this type's `Display`), built without
     /// `core::fmt`, which the wasm module does not link.
     pub fn message(&self) -> String {
-        match self {
-            Error::Config { field, reason } => concat(&["snowtrack: invalid config `", field, "`: ", reason]),
-            Error::Event { field, reason } => concat(&["snowtrack: invalid event `", field, "`: ", reason]),
+        let (kind, field, reason) = match self {
+            Error::Config { field, reason } => ("config", field, reason),
+            Error::Event { field, reason } => ("event", field, reason),
+        };
+        let mut out = String::from("snowtrack: invalid ");
+        for part in [kind, " `", field, "`: ", reason] {
+            out.push_str(part);
         }
+        out
     }
 }
 

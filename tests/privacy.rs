@@ -15,8 +15,9 @@ use snowtrack::core::contexts::{
 };
 use snowtrack::core::env::MemoryEnv;
 use snowtrack::core::event::{Event, TrackOptions};
+use snowtrack::core::facts::BrowserInfo;
 use snowtrack::core::id_cookie::NIL_UUID;
-use snowtrack::core::tracker::{BrowserInfo, Tracker};
+use snowtrack::core::tracker::Tracker;
 
 const ANONYMOUS: AnonymousTracking =
     AnonymousTracking { with_session_tracking: false, with_server_anonymisation: false };

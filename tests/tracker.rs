@@ -11,8 +11,9 @@ use snowtrack::core::event::{
     Event, Extents, ListItemView, ScreenView, ScrollChanged, SelfDescribingJson, StructEvent, Timestamp,
     TrackOptions,
 };
+use snowtrack::core::facts::{BrowserInfo, Page};
 use snowtrack::core::payload::post_body;
-use snowtrack::core::tracker::{BrowserInfo, Page, Sink, Tracker};
+use snowtrack::core::tracker::{Sink, Tracker};
 
 mod common;
 use common::*;

@@ -229,7 +229,7 @@ impl JsTracker {
         &self,
         event: &'v JsValue,
         build: fn(&mut EventReader<'v>) -> Option<Event>,
-        track: fn(&mut Runtime, Event, TrackOptions, &crate::core::tracker::Page),
+        track: fn(&mut Runtime, Event, TrackOptions, &crate::core::facts::Page),
     ) -> core::result::Result<(), JsError> {
         let mut reader = EventReader::new(event);
         let event = build(&mut reader);
@@ -450,12 +450,7 @@ impl JsTracker {
     /// Applies a setter's string `value` with `f` (with the page's facts); anything but a string
     /// is reported with `console.warn` (naming `field`) and ignored.
     #[inline(never)]
-    fn set_text(
-        &self,
-        value: &JsValue,
-        field: &str,
-        f: fn(&mut Runtime, String, &crate::core::tracker::Page),
-    ) {
+    fn set_text(&self, value: &JsValue, field: &str, f: fn(&mut Runtime, String, &crate::core::facts::Page)) {
         let Some(text) = value.as_string() else {
             return host::warn(&Error::config(field, "must be a string").message());
         };

@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod engagement;
 pub mod env;
 pub mod event;
+pub mod facts;
 pub mod id_cookie;
 pub mod payload;
 pub mod session;

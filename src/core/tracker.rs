@@ -14,6 +14,7 @@ use crate::core::engagement::{
 };
 use crate::core::env::Env;
 use crate::core::event::{Event, Extents, Gdpr, ScreenView, Timestamp, TrackOptions};
+use crate::core::facts::{BrowserInfo, Page};
 use crate::core::id_cookie::{IdCookie, StorageMechanism};
 use crate::core::payload::Payload;
 use crate::core::session::{Session, StoredState};
@@ -32,46 +33,6 @@ pub const SCREEN_SCHEMA: &str = "iglu:com.snowplowanalytics.mobile/screen/jsonsc
 pub const WEB_PAGE_SCHEMA: &str = "iglu:com.snowplowanalytics.snowplow/web_page/jsonschema/1-0-0";
 /// Schema of the session entity.
 pub const CLIENT_SESSION_SCHEMA: &str = "iglu:com.snowplowanalytics.snowplow/client_session/jsonschema/1-0-2";
-
-/// Facts about the browser that do not change while the page lives.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BrowserInfo {
-    /// `location.protocol`, `https:` or `http:`.
-    pub protocol: String,
-    /// `location.hostname`.
-    pub hostname: String,
-    /// `tz`: the IANA time zone.
-    pub timezone: String,
-    /// `lang`: `navigator.language`.
-    pub language: String,
-    /// `cs`: `document.characterSet`.
-    pub charset: String,
-    /// `res`: screen `WxH`.
-    pub resolution: String,
-    /// `cd`: screen colour depth.
-    pub color_depth: String,
-    /// `cookie`: `navigator.cookieEnabled`.
-    pub cookie_enabled: bool,
-    /// The browser asks not to be tracked (`navigator.doNotTrack` is `1` or `yes`).
-    pub do_not_track: bool,
-    /// The browser signals Global Privacy Control (`navigator.globalPrivacyControl`).
-    pub global_privacy_control: bool,
-}
-
-/// Facts about the page read at each event.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Page {
-    /// `location.href` (`url`, unless a custom URL is set; see [`WebPage`]).
-    pub url: String,
-    /// `document.referrer` (the first `refr`; see [`WebPage`]).
-    pub referrer: String,
-    /// `document.title` (`page`, on page views and pings).
-    pub title: String,
-    /// `vp`: viewport `WxH`.
-    pub viewport: String,
-    /// `ds`: document size `WxH`.
-    pub document_size: String,
-}
 
 /// The screen the user is on, as the screen entity and the next screen view's "previous" describe it.
 #[derive(Debug, Clone, PartialEq, Eq)]

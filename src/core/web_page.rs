@@ -13,7 +13,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::tracker::Page;
+use crate::core::facts::Page;
 
 /// The page state of one tracker.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! The browser and page facts the payload carries (`tz`, `lang`, `res`, `url`, `vp`, ...), read
 //! by `host.js` in one crossing each.
 
-use crate::core::tracker::{BrowserInfo, Page};
+use crate::core::facts::{BrowserInfo, Page};
 use crate::web::host;
 use crate::web::page_local::{PageLocal, keys};
 use alloc::rc::Rc;

@@ -14,7 +14,8 @@ use crate::core::delivery::{Action, Answer, Delivery, LiveTabs, OrphanChunk, Rep
 use crate::core::engagement::ScrollChanged;
 use crate::core::env::Env;
 use crate::core::event::{Event, TrackOptions};
-use crate::core::tracker::{Page, Sink, Tracked, Tracker};
+use crate::core::facts::Page;
+use crate::core::tracker::{Sink, Tracked, Tracker};
 use crate::core::util::text::concat;
 use crate::prelude::*;
 use crate::web::env::WebEnv;

@@ -9,7 +9,8 @@ use snowtrack::core::contexts::{NoHooks, PageHooks};
 use snowtrack::core::delivery::{Action, Answer, Delivery};
 use snowtrack::core::env::{Env, MemoryEnv};
 use snowtrack::core::event::{Event, SelfDescribingJson, TrackOptions};
-use snowtrack::core::tracker::{BrowserInfo, Page, Sink, Tracked, Tracker};
+use snowtrack::core::facts::{BrowserInfo, Page};
+use snowtrack::core::tracker::{Sink, Tracked, Tracker};
 
 pub const T0: i64 = 1_700_000_000_000;
 

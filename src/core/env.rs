@@ -45,7 +45,8 @@ pub trait Env {
     /// as long as [`Env::read_cookie`] sees it at once).
     fn set_cookie(&mut self, cookie: &CookieWrite<'_>);
     /// Performs deferred cookie writes now: called when a session starts, so that other tabs
-    /// and iframes join it rather than starting their own.
+    /// and iframes join it rather than starting their own, and when the page hides or goes, so
+    /// that the next page reads its last event.
     fn commit_cookies(&mut self) {}
     /// `localStorage.getItem`, `None` when missing or when storage fails.
     fn storage_get(&self, key: &str) -> Option<String>;

@@ -366,6 +366,11 @@ impl Tracker {
         }
         self.hidden = hidden;
         self.set_hidden(env, hidden);
+        if hidden {
+            // The page may be going: the next page (or another tab) must read this page's
+            // last event in the cookies, not a value written after it started.
+            env.commit_cookies();
+        }
     }
 
     /// `pagehide`: the page goes (or enters the back/forward cache). With lifecycle
@@ -384,6 +389,7 @@ impl Tracker {
             let end = json::self_describing(SCREEN_END_SCHEMA, "{}");
             self.emit(env, Body::Unstruct(end), &TrackOptions::default(), Some(summary), page, to);
         }
+        env.commit_cookies(); // the page goes: no end of task to wait for
     }
 
     /// Builds one event and appends it to `to`: session rules, entities (the call's own, then

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import {
   COOKIE_LIFETIME_S, SESSION_TIMEOUT_S, TRACKER_VERSION, launchBrowser, parseIdCookie, sleep, trackerCookies,
+  waitFor,
 } from './support.mjs';
 import {
   NPM_DIR, bundleBrowserTracker, consoleErrors, ensurePackage, fileScope, html, inTrackingOrder, openContext,
@@ -48,7 +49,19 @@ before(async () => {
 async function freshContext(t) {
   await collector.reset();
   const tab = await openContext(browser);
-  t.after(() => tab.context.close());
+  t.after(async () => {
+    await tab.context.close();
+    // Closing the tab sends its last events (application_background) with keepalive; let them
+    // land before the next test resets the collector, or they would count as that test's.
+    await sleep(500);
+    let last = -1;
+    await waitFor(async () => {
+      const { total } = await collector.all();
+      const stable = total === last;
+      last = total;
+      return stable;
+    }, { interval: 300, timeout: 5_000, message: 'the closed tab\'s last events' });
+  });
   return tab;
 }
 

@@ -105,6 +105,7 @@ pub struct Runtime {
     callbacks: Callbacks,
     retry_timer: Option<Timeout>,
     adopt_timer: Option<Timeout>,
+    hold_timer: Option<Timeout>,
     /// `resolve` functions of pending `flush()` promises, by ticket.
     flushes: Vec<(u64, Function)>,
     /// Callbacks decided while the state was borrowed.
@@ -163,6 +164,7 @@ impl Runtime {
             callbacks,
             retry_timer: None,
             adopt_timer: None,
+            hold_timer: None,
             flushes: Vec::new(),
             notices: Vec::new(),
             tracked: Vec::new(),
@@ -376,6 +378,9 @@ impl Runtime {
                         self.delivery.store_refused(chunk);
                     }
                 }
+                Action::Mark { key, text } => {
+                    host::storage_set(&key, &text);
+                }
                 Action::Remove { key } => host::storage_remove(&key),
                 Action::Arm { timer, after_ms } => {
                     let weak = weak.clone();
@@ -386,6 +391,7 @@ impl Runtime {
                     match timer {
                         Timer::Retry => self.retry_timer = Some(armed),
                         Timer::Adopt => self.adopt_timer = Some(armed),
+                        Timer::Hold => self.hold_timer = Some(armed),
                     }
                 }
                 Action::Announce { tab_id, heartbeat_every_ms } => {
@@ -409,10 +415,14 @@ impl Runtime {
                     });
                     host::while_locked(&lock, TAB_PREFIX, &found);
                 }
-                Action::ReadChunks { keys } => {
+                Action::ReadChunks { keys, marks } => {
                     let chunks = keys.into_iter().map(|key| self.read_chunk(key)).collect();
+                    let marks = marks
+                        .into_iter()
+                        .filter_map(|key| Some((key.clone(), self.env.storage_get(&key)?)))
+                        .collect();
                     let now = self.env.now_ms();
-                    self.delivery.chunks_read(now, chunks);
+                    self.delivery.chunks_read(now, chunks, marks);
                 }
                 Action::Report(report) => notices.extend(self.notice(report)),
             }

@@ -35,6 +35,7 @@
 //!   [`HEARTBEAT_ALIVE_MS`]) and takes them over: queued, re-keyed under its own tab, sent.
 
 pub mod chunks;
+pub mod marks;
 pub mod queue;
 pub mod retry;
 #[cfg(any(test, feature = "test-util"))]
@@ -47,7 +48,8 @@ use crate::core::payload::{self, Method};
 use crate::core::util::json::{ObjectWriter, string_array};
 use crate::core::util::text::concat;
 use alloc::collections::VecDeque;
-use chunks::{Chunks, Finished, is_anonymous_key, queue_key_prefix, queue_key_tab};
+use chunks::{ANONYMOUS_SUFFIX, Chunks, Finished, is_anonymous_key, queue_key_prefix, queue_key_tab};
+use marks::{Held, MARK_TRUST_MS, Mark, Outcomes, Verdict, mark_key, mark_key_prefix, mark_text};
 use queue::{InFlight, Queue, QueuedEvent};
 pub use queue::{QueueLimits, Wire};
 pub use retry::{Backoff, DONT_RETRY_STATUS, Outcome, RetryPolicy};
@@ -67,6 +69,8 @@ pub const HEARTBEAT_ALIVE_MS: i64 = 6_000;
 /// starting after a link click rejects its promise, yet the browser still delivers it) stays
 /// parked before its events are sent again.
 pub const PARKED_MS: u64 = 3_000;
+/// The prefix of every storage key snowtrack writes (chunks, marks, heartbeats).
+pub const STORAGE_PREFIX: &str = "snowtrack.";
 
 /// `credentials` of the requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,6 +190,8 @@ pub enum Timer {
     Retry,
     /// Time to look for other pages' leftovers.
     Adopt,
+    /// Time to decide on adopted events held for their keepalive mark ([`marks`]).
+    Hold,
 }
 
 /// Which pages of the origin live, as the browser tells.
@@ -307,6 +313,14 @@ pub enum Action<W> {
         /// The chunk written, if it is one of this page's.
         chunk: Option<u64>,
     },
+    /// `localStorage.setItem(key, text)`: a keepalive request's mark ([`marks`]); a refusal
+    /// needs no report (the events are then sent again by the page that adopts them).
+    Mark {
+        /// The key.
+        key: String,
+        /// The mark's text.
+        text: String,
+    },
     /// `localStorage.removeItem(key)`.
     Remove {
         /// The key.
@@ -332,7 +346,8 @@ pub enum Action<W> {
         /// This page's tab id.
         tab_id: String,
     },
-    /// List the storage keys starting with `prefix`; report with [`Delivery::keys_listed`].
+    /// List the storage keys starting with `prefix` ([`STORAGE_PREFIX`]); report with
+    /// [`Delivery::keys_listed`].
     ListKeys {
         /// The prefix.
         prefix: String,
@@ -346,10 +361,13 @@ pub enum Action<W> {
         /// The key prefix.
         prefix: String,
     },
-    /// Read these keys' chunks; report with [`Delivery::chunks_read`] (still under the lock).
+    /// Read these keys' chunks and these marks; report with [`Delivery::chunks_read`] (still
+    /// under the lock).
     ReadChunks {
-        /// The keys.
+        /// The chunks' keys.
         keys: Vec<String>,
+        /// The marks' keys.
+        marks: Vec<String>,
     },
     /// Tell the page.
     Report(Report),
@@ -412,6 +430,15 @@ pub struct Delivery<W> {
     stats: DeliveryStats,
     /// xorshift64* state for the backoff jitter.
     jitter_state: u64,
+    /// The key prefix of this tracker's keepalive marks, every tab's.
+    marks_prefix: String,
+    /// This page's keepalive requests in flight with a mark: (request id, mark key).
+    marked: Vec<(u64, String)>,
+    /// Whether this page's last requests reached the collector (the verdict on marks).
+    outcomes: Outcomes,
+    /// Adopted events awaiting their mark's verdict.
+    held: Vec<Held<W>>,
+    next_held: u64,
     actions: VecDeque<Action<W>>,
 }
 
@@ -436,6 +463,11 @@ impl<W: Wire> Delivery<W> {
             next_ticket: 0,
             stats: DeliveryStats::default(),
             jitter_state: seed | 1,
+            marks_prefix: mark_key_prefix(namespace),
+            marked: Vec::new(),
+            outcomes: Outcomes::default(),
+            held: Vec::new(),
+            next_held: 0,
             actions: VecDeque::new(),
         }
     }
@@ -450,9 +482,10 @@ impl<W: Wire> Delivery<W> {
         DeliveryStats { queued: self.queue.pending(), in_flight: self.queue.in_flight_events(), ..self.stats }
     }
 
-    /// Whether no event is held (waiting or in flight).
+    /// Whether no event is held (waiting, in flight, or adopted and awaiting its mark's
+    /// verdict).
     pub fn is_empty(&self) -> bool {
-        self.queue.is_empty()
+        self.queue.is_empty() && self.held.is_empty()
     }
 
     /// This page's tab id.
@@ -540,7 +573,13 @@ impl<W: Wire> Delivery<W> {
             self.unload_bytes = self.unload_bytes.saturating_sub(request.bytes);
             if answer.status.is_none() {
                 // The page may be unloading (or navigating away) and the browser may still
-                // deliver it: park it until the page is visible (again) for a while.
+                // deliver it: park it until the page is visible (again) for a while. While
+                // hidden, a failure is the browser refusing it (over its keepalive budget) or
+                // a collector that is down: nothing arrived, so its mark goes and a page that
+                // adopts its events sends them again.
+                if self.hidden {
+                    self.unmark(request.id);
+                }
                 self.parked.push(request.id);
                 self.queue.sent(request);
                 if !self.hidden {
@@ -568,6 +607,7 @@ impl<W: Wire> Delivery<W> {
             }
             Timer::Retry => self.fill(now_ms, true),
             Timer::Adopt => self.look_for_orphans(),
+            Timer::Hold => self.decide_held(now_ms),
         }
     }
 
@@ -626,10 +666,9 @@ impl<W: Wire> Delivery<W> {
     /// The storage keys of this tracker's chunks ([`Action::ListKeys`]): when other pages'
     /// are among them, find out which pages live.
     pub fn keys_listed(&mut self, _now_ms: i64, keys: &[String]) {
-        if keys.iter().any(|key| self.chunks.is_foreign(key)) {
-            let prefix = self.chunks.prefix().to_owned();
-            let lock = concat(&["snowtrack.adopt.", &prefix]);
-            self.actions.push_back(Action::FindLiveTabs { lock, prefix });
+        if keys.iter().any(|key| self.chunks.is_foreign(key) || self.is_foreign_mark(key)) {
+            let lock = concat(&["snowtrack.adopt.", self.chunks.prefix()]);
+            self.actions.push_back(Action::FindLiveTabs { lock, prefix: STORAGE_PREFIX.to_owned() });
         }
     }
 
@@ -643,27 +682,51 @@ impl<W: Wire> Delivery<W> {
             }
             LiveTabs::Unknown => true,
         };
-        let prefix = self.chunks.prefix();
-        let orphans: Vec<String> = keys
-            .into_iter()
-            .filter(|key| {
-                self.chunks.is_foreign(key) && queue_key_tab(prefix, key).is_some_and(|tab| !alive(tab))
-            })
-            .collect();
-        if !orphans.is_empty() {
-            self.actions.push_back(Action::ReadChunks { keys: orphans });
+        let gone = |prefix: &str, key: &str| queue_key_tab(prefix, key).is_some_and(|tab| !alive(tab));
+        let (mut orphans, mut marks) = (Vec::new(), Vec::new());
+        for key in keys {
+            if self.chunks.is_foreign(&key) && gone(self.chunks.prefix(), &key) {
+                orphans.push(key);
+            } else if self.is_foreign_mark(&key) && gone(&self.marks_prefix, &key) {
+                marks.push(key);
+            }
+        }
+        if !orphans.is_empty() || !marks.is_empty() {
+            self.actions.push_back(Action::ReadChunks { keys: orphans, marks });
         }
     }
 
-    /// Other pages' chunks, read for adoption ([`Action::ReadChunks`]): their events are
-    /// queued and re-keyed under this page while the queue has room (the rest stays under the
-    /// old key, for a later adoption), then sent. Returns how many were taken.
-    pub fn chunks_read(&mut self, now_ms: i64, chunks: Vec<OrphanChunk<W>>) -> usize {
+    /// Other pages' chunks and keepalive marks (key, text), read for adoption
+    /// ([`Action::ReadChunks`]): the events a mark names are held for its verdict ([`marks`]);
+    /// the others are queued and re-keyed under this page while the queue has room (the rest
+    /// stays under the old key, for a later adoption), then sent. The marks are removed.
+    /// Returns how many events were taken (held ones included).
+    pub fn chunks_read(
+        &mut self,
+        now_ms: i64,
+        chunks: Vec<OrphanChunk<W>>,
+        marks: Vec<(String, String)>,
+    ) -> usize {
+        let mut marked: Vec<(String, i64)> = Vec::new();
+        for (key, text) in marks {
+            if let Some(mark) = Mark::parse(&text) {
+                marked.extend(mark.event_ids.into_iter().map(|id| (id, mark.sent_ms)));
+            }
+            self.actions.push_back(Action::Remove { key });
+        }
         let mut adopted = 0;
         'chunks: for chunk in chunks {
             let anonymous = is_anonymous_key(&chunk.key);
+            let mut held: Vec<(String, W)> = Vec::new();
+            let mut mark_ms = 0;
             let mut events = chunk.events.into_iter();
             while let Some((event_id, wire)) = events.next() {
+                if let Some((_, sent_ms)) = marked.iter().find(|(id, _)| *id == event_id) {
+                    mark_ms = mark_ms.max(*sent_ms);
+                    held.push((event_id, wire));
+                    adopted += 1;
+                    continue;
+                }
                 if !self.queue.has_room(wire.wire_len()) {
                     let wires = core::iter::once(wire).chain(events.map(|(_, w)| w)).collect();
                     self.actions.push_back(Action::Store { key: chunk.key, wires, chunk: None });
@@ -673,12 +736,97 @@ impl<W: Wire> Delivery<W> {
                 adopted += 1;
             }
             self.actions.push_back(Action::Remove { key: chunk.key });
+            self.hold(held, mark_ms, anonymous);
         }
         self.commit();
         if adopted > 0 {
+            self.decide_held(now_ms);
             self.fill(now_ms, true);
         }
         adopted
+    }
+
+    /// Keeps adopted `events` marked at `mark_ms` for the verdict, persisted under a key of
+    /// this page's own.
+    fn hold(&mut self, events: Vec<(String, W)>, mark_ms: i64, anonymous: bool) {
+        if events.is_empty() {
+            return;
+        }
+        self.next_held += 1;
+        let mut key = concat(&[self.chunks.prefix(), self.chunks.tab_id(), ".h"]);
+        crate::core::util::text::push_uint(&mut key, self.next_held, 1);
+        if anonymous {
+            key.push_str(ANONYMOUS_SUFFIX);
+        }
+        let wires = events.iter().map(|(_, w)| w.clone()).collect();
+        self.actions.push_back(Action::Store { key: key.clone(), wires, chunk: None });
+        self.held.push(Held { key, mark_ms, anonymous, send_again: false, events });
+    }
+
+    /// Applies the verdict on each held group of events that has one: delivered ones are
+    /// forgotten, the others queued and sent; the timer is armed for the next deadline.
+    fn decide_held(&mut self, now_ms: i64) {
+        if self.held.is_empty() {
+            return;
+        }
+        let mut again = false;
+        for mut held in core::mem::take(&mut self.held) {
+            if !held.send_again {
+                match self.outcomes.verdict(held.mark_ms, now_ms) {
+                    Verdict::Wait => {
+                        self.held.push(held);
+                        continue;
+                    }
+                    Verdict::Delivered => {
+                        self.actions.push_back(Action::Remove { key: held.key });
+                        continue;
+                    }
+                    Verdict::SendAgain => held.send_again = true,
+                }
+            }
+            // Queued while the queue has room; the rest stays held (and persisted) until an
+            // answer makes room.
+            let mut events = held.events.into_iter();
+            let mut rest: Vec<(String, W)> = Vec::new();
+            for (event_id, wire) in events.by_ref() {
+                if !self.queue.has_room(wire.wire_len()) {
+                    rest.push((event_id, wire));
+                    break;
+                }
+                self.enqueue(event_id, wire, held.anonymous);
+                again = true;
+            }
+            rest.extend(events);
+            self.commit();
+            if rest.is_empty() {
+                self.actions.push_back(Action::Remove { key: held.key });
+            } else {
+                let wires = rest.iter().map(|(_, w)| w.clone()).collect();
+                self.actions.push_back(Action::Store { key: held.key.clone(), wires, chunk: None });
+                self.held.push(Held { events: rest, ..held });
+            }
+        }
+        let waiting = self.held.iter().filter(|h| !h.send_again);
+        if let Some(deadline) = waiting.map(|h| h.mark_ms.saturating_add(MARK_TRUST_MS)).min() {
+            let after_ms = u64::try_from(deadline.saturating_sub(now_ms)).unwrap_or(0) + 1;
+            self.actions.push_back(Action::Arm { timer: Timer::Hold, after_ms });
+        }
+        if again {
+            self.fill(now_ms, true);
+        }
+    }
+
+    /// Whether a key is another tab's keepalive mark.
+    fn is_foreign_mark(&self, key: &str) -> bool {
+        queue_key_tab(&self.marks_prefix, key).is_some_and(|tab| tab != self.chunks.tab_id())
+    }
+
+    /// Request `id`'s mark goes (it was answered, or certainly not delivered).
+    fn unmark(&mut self, id: u64) {
+        if let Some(at) = self.marked.iter().position(|(marked, _)| *marked == id) {
+            let (_, key) = self.marked.swap_remove(at);
+            self.actions.push_back(Action::Remove { key });
+        }
     }
 
     /// Queues an event that fits, in this task's chunk (written first when it is full or holds
@@ -764,19 +912,38 @@ impl<W: Wire> Delivery<W> {
             timeout_ms: s.connection_timeout_ms,
             anonymous: batch.anonymous,
         };
+        if request.keepalive && s.persist && self.outcomes.last_reached() != Some(false) {
+            // It may outlive the page: tell the page that adopts its events ([`marks`]),
+            // unless the collector just failed (then it is most likely lost too).
+            let key = mark_key(&self.marks_prefix, self.chunks.tab_id(), id);
+            let text = mark_text(now_ms, batch.events.iter().map(|e| e.event_id.as_str()));
+            self.actions.push_back(Action::Mark { key: key.clone(), text });
+            self.marked.push((id, key));
+        }
         let round = self.backoff.round();
-        self.queue.sent(InFlight { id, events: batch.events, keepalive: unload, bytes: batch.bytes, round });
+        let sent_ms = now_ms;
+        self.queue.sent(InFlight {
+            id,
+            events: batch.events,
+            keepalive: unload,
+            bytes: batch.bytes,
+            round,
+            sent_ms,
+        });
         self.actions.push_back(Action::Send(request));
         true
     }
 
     /// Applies a request's outcome; returns whether it failed (its events wait for a retry).
     fn complete(&mut self, now_ms: i64, request: InFlight<W>, answer: Answer) -> bool {
-        let InFlight { events, round, .. } = request;
+        let InFlight { id, events, round, sent_ms, .. } = request;
         let outcome = match self.settings.retry.outcome(answer.status) {
             Outcome::TooLarge if events.len() <= 1 => Outcome::Rejected,
             other => other,
         };
+        self.unmark(id);
+        self.outcomes.record(sent_ms, !matches!(outcome, Outcome::Failed));
+        self.decide_held(now_ms);
         let ids = || events.iter().map(|e| e.event_id.clone()).collect::<Vec<_>>();
         let report = match outcome {
             Outcome::Delivered => {
@@ -834,8 +1001,7 @@ impl<W: Wire> Delivery<W> {
     }
 
     fn look_for_orphans(&mut self) {
-        let prefix = self.chunks.prefix().to_owned();
-        self.actions.push_back(Action::ListKeys { prefix });
+        self.actions.push_back(Action::ListKeys { prefix: STORAGE_PREFIX.to_owned() });
         self.actions.push_back(Action::Arm { timer: Timer::Adopt, after_ms: ADOPT_EVERY_MS });
     }
 

@@ -84,6 +84,8 @@ pub struct InFlight<W> {
     pub bytes: usize,
     /// The backoff round it was sent in.
     pub round: u64,
+    /// When it was sent, epoch ms.
+    pub sent_ms: i64,
 }
 
 /// The FIFO of events and the requests in flight.

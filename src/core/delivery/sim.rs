@@ -108,6 +108,8 @@ pub struct Page {
     pub reports: Vec<Report>,
     /// Storage writes it performed.
     pub stores: u64,
+    /// In the back/forward cache: no timer fires and no answer is heard until it is shown.
+    pub frozen: bool,
     end_of_task: bool,
     timers: Vec<(Timer, i64)>,
     next_beat_ms: Option<i64>,
@@ -132,6 +134,9 @@ pub struct Browser {
     pub storage: BTreeMap<String, String>,
     /// When true, every `setItem` is refused.
     pub storage_refuses: bool,
+    /// When true, the browser refuses every `keepalive` request at once (over its budget: other
+    /// code of the page used it up): the page hears a failure, the collector sees nothing.
+    pub keepalive_refused: bool,
     /// When false, pages prove they live with heartbeat keys instead of Web Locks.
     pub web_locks: bool,
     /// The pages, by index (closed ones stay, `open` false).
@@ -139,6 +144,8 @@ pub struct Browser {
     /// The collector.
     pub collector: Collector,
     wire: Vec<Pending>,
+    /// Requests the browser refused, to be failed before the page's task ends.
+    refused: Vec<(usize, u64)>,
     next_id: u32,
     seed: u64,
 }
@@ -163,6 +170,7 @@ impl Browser {
             announced: false,
             reports: Vec::new(),
             stores: 0,
+            frozen: false,
             end_of_task: false,
             timers: Vec::new(),
             next_beat_ms: None,
@@ -180,6 +188,7 @@ impl Browser {
         let page = self.pages.get_mut(index).filter(|p| p.open)?;
         let value = f(&mut page.delivery, now);
         self.perform(index);
+        self.fail_refused();
         let end = self.pages.get_mut(index).is_some_and(|p| core::mem::take(&mut p.end_of_task));
         if end {
             self.pages.get_mut(index)?.delivery.end_of_task(now);
@@ -201,17 +210,10 @@ impl Browser {
     /// Tracks `n` events of about `size` bytes in one task of page `index`, with server
     /// anonymisation when `anonymous`.
     pub fn track_as(&mut self, index: usize, n: usize, size: usize, anonymous: bool) -> Vec<String> {
-        let ids: Vec<String> = (0..n)
-            .map(|_| {
-                self.next_id += 1;
-                format!("00000000-0000-4000-8000-{:012x}", self.next_id)
-            })
-            .collect();
-        let padding = "x".repeat(size.saturating_sub(30));
-        let ids2 = ids.clone();
+        let ids = self.new_ids(n);
+        let wires = self.wires(&ids, size);
         self.input(index, move |d, now| {
-            for id in ids2 {
-                let wire = format!("{{\"e\":\"se\",\"eid\":\"{id}\",\"p\":\"{padding}\"");
+            for (id, wire) in wires {
                 d.track(now, id, wire, anonymous);
             }
         });
@@ -221,7 +223,18 @@ impl Browser {
     /// Closes page `index` (the tab goes: `pagehide`, then requests without `keepalive` are
     /// aborted; keepalive ones still reach the collector, their answers unheard).
     pub fn close(&mut self, index: usize) {
+        self.leave(index, 0);
+    }
+
+    /// Closes page `index` (as [`Browser::close`]) after it tracked `n` events in the task that
+    /// hides it (as lifecycle tracking does with `application_background`); their ids.
+    pub fn leave(&mut self, index: usize, n: usize) -> Vec<String> {
+        let ids = self.new_ids(n);
+        let wires = self.wires(&ids, 40);
         self.input(index, |d, now| {
+            for (id, wire) in wires {
+                d.track(now, id, wire, false);
+            }
             d.visibility_changed(now, true);
             d.page_hide(now);
         });
@@ -229,12 +242,53 @@ impl Browser {
             page.open = false;
         }
         self.wire.retain(|p| p.page != index || p.request.keepalive);
+        ids
+    }
+
+    /// `n` new event ids.
+    fn new_ids(&mut self, n: usize) -> Vec<String> {
+        (0..n)
+            .map(|_| {
+                self.next_id += 1;
+                format!("00000000-0000-4000-8000-{:012x}", self.next_id)
+            })
+            .collect()
+    }
+
+    /// Wire forms of about `size` bytes for `ids`.
+    fn wires(&self, ids: &[String], size: usize) -> Vec<(String, String)> {
+        let padding = "x".repeat(size.saturating_sub(30));
+        ids.iter()
+            .map(|id| (id.clone(), format!("{{\"e\":\"se\",\"eid\":\"{id}\",\"p\":\"{padding}\"")))
+            .collect()
     }
 
     /// Reloads page `index`: closes it and opens a new one with the same settings.
     pub fn reload(&mut self, index: usize, settings: SendSettings) -> usize {
         self.close(index);
         self.open(settings)
+    }
+
+    /// Page `index` goes into the back/forward cache: it hides (`visibilitychange`,
+    /// `pagehide`) and freezes, its requests still travelling.
+    pub fn freeze(&mut self, index: usize) {
+        self.input(index, |d, now| {
+            d.visibility_changed(now, true);
+            d.page_hide(now);
+        });
+        if let Some(page) = self.pages.get_mut(index) {
+            page.frozen = true;
+        }
+    }
+
+    /// Page `index` comes back from the back/forward cache: it thaws (answers that came
+    /// meanwhile are heard), announces itself again and is shown.
+    pub fn thaw(&mut self, index: usize) {
+        if let Some(page) = self.pages.get_mut(index) {
+            page.frozen = false;
+        }
+        self.run_until(self.now);
+        self.set_hidden(index, false);
     }
 
     /// Hides or shows page `index`.
@@ -298,8 +352,9 @@ impl Browser {
     }
 
     fn next_event(&self) -> Option<i64> {
-        let answers = self.wire.iter().map(|p| p.at_ms);
-        let open = self.pages.iter().filter(|p| p.open);
+        let awake = |page: usize| self.pages.get(page).is_none_or(|p| !p.frozen);
+        let answers = self.wire.iter().filter(|p| awake(p.page)).map(|p| p.at_ms);
+        let open = self.pages.iter().filter(|p| p.open && !p.frozen);
         let timers = open.clone().flat_map(|p| p.timers.iter().map(|(_, at)| *at));
         let beats = open.filter_map(|p| p.next_beat_ms);
         answers.chain(timers).chain(beats).min()
@@ -308,7 +363,8 @@ impl Browser {
     /// Performs the first due thing: an answer, a timer, a heartbeat.
     fn step(&mut self) {
         let now = self.now;
-        if let Some(at) = self.wire.iter().position(|p| p.at_ms <= now) {
+        let awake = |page: usize| self.pages.get(page).is_none_or(|p| !p.frozen);
+        if let Some(at) = self.wire.iter().position(|p| p.at_ms <= now && awake(p.page)) {
             let p = self.wire.remove(at);
             let event_ids =
                 p.request.wires.iter().filter_map(|w| event_id_of(w)).map(str::to_owned).collect();
@@ -319,7 +375,7 @@ impl Browser {
             return;
         }
         for index in 0..self.pages.len() {
-            let Some(page) = self.pages.get_mut(index).filter(|p| p.open) else { continue };
+            let Some(page) = self.pages.get_mut(index).filter(|p| p.open && !p.frozen) else { continue };
             if let Some(at) = page.timers.iter().position(|(_, at)| *at <= now) {
                 let (timer, _) = page.timers.remove(at);
                 self.input(index, |d, now| d.timer_fired(now, timer));
@@ -350,6 +406,11 @@ impl Browser {
                     } else {
                         page.stores += 1;
                         let text: String = wires.iter().map(|w| format!("{w}\n")).collect();
+                        self.storage.insert(key, text);
+                    }
+                }
+                Action::Mark { key, text } => {
+                    if !self.storage_refuses {
                         self.storage.insert(key, text);
                     }
                 }
@@ -396,7 +457,7 @@ impl Browser {
                         page.delivery.live_tabs(now, &tabs, keys);
                     }
                 }
-                Action::ReadChunks { keys } => {
+                Action::ReadChunks { keys, marks } => {
                     let chunks = keys
                         .into_iter()
                         .map(|key| {
@@ -407,12 +468,27 @@ impl Browser {
                             OrphanChunk { key, events }
                         })
                         .collect();
+                    let marks = marks
+                        .into_iter()
+                        .filter_map(|key| Some((key.clone(), self.storage.get(&key)?.clone())))
+                        .collect();
                     if let Some(page) = self.pages.get_mut(index) {
-                        page.delivery.chunks_read(now, chunks);
+                        page.delivery.chunks_read(now, chunks, marks);
                     }
                 }
                 Action::Report(report) => page.reports.push(report),
             }
+        }
+    }
+
+    /// The pages hear that the browser refused their requests (the promise rejects in a
+    /// microtask: before a leaving page is gone).
+    fn fail_refused(&mut self) {
+        while let Some((page, id)) = self.refused.pop() {
+            let now = self.now;
+            let Some(p) = self.pages.get_mut(page).filter(|p| p.open) else { continue };
+            p.delivery.answered(now, id, Answer::default());
+            self.perform(page);
         }
     }
 
@@ -421,6 +497,10 @@ impl Browser {
     }
 
     fn send(&mut self, page: usize, request: Request<String>) {
+        if request.keepalive && self.keepalive_refused {
+            self.refused.push((page, request.id));
+            return;
+        }
         let (status, retry_after_ms, hold) = self.collector.answer();
         let answer = Answer { status, retry_after_ms };
         self.wire.push(Pending { page, at_ms: self.now + hold, answer, request });

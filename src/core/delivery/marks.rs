@@ -1,0 +1,170 @@
+//! Keepalive marks: how a page that may be going tells the page that takes over its events
+//! which of them it already sent.
+//!
+//! A `keepalive` request (the page-hide flush, a link click's request) outlives its page, but
+//! the page rarely lives to hear the answer, so the events stay in its chunks and the next page
+//! adopts them. Sending them again delivered every leaving page's last events twice. So before
+//! such a request leaves, the page writes a *mark* under `snowtrack.k.<namespace>.<tab>.<id>`:
+//! the send time, then the events' ids, one per line. The mark goes when the page hears the
+//! answer (or, while hidden, a failure: the browser refused the request or the collector is
+//! down, so nothing arrived).
+//!
+//! A page whose last request failed (the collector is down or erring) marks nothing: its
+//! keepalive request most likely fails too, and the events are sent again.
+//!
+//! The page that adopts marked events holds them instead of sending them, and lets the
+//! collector decide: the first request to the same collector sent at or after the mark (within
+//! [`MARK_TRUST_MS`]) that reaches it proves the collector was up when the keepalive request
+//! left, so the held events count as delivered; a first request that fails, or no request within
+//! the window, sends them again. The trade-off: a keepalive request lost while the collector was
+//! up (a network drop on the way out) loses its events; a collector that came back up within
+//! the window after refusing the keepalive request duplicates nothing and loses them too. Both
+//! need a failure inside a window of seconds; today's alternative duplicated every one.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use crate::core::id_cookie::parse_int;
+use crate::core::util::text::{concat, push_uint};
+use alloc::collections::VecDeque;
+
+/// How long after a keepalive request's mark the first answered request may come and still
+/// vouch for it.
+pub const MARK_TRUST_MS: i64 = 10_000;
+
+/// Requests whose outcome is remembered (only the first after a mark counts).
+const OUTCOMES_KEPT: usize = 16;
+
+/// Prefix of the marks of tracker `namespace`: `snowtrack.k.<namespace>.`.
+pub fn mark_key_prefix(namespace: &str) -> String {
+    concat(&["snowtrack.k.", namespace, "."])
+}
+
+/// The key of the mark of request `id` of tab `tab_id`.
+pub fn mark_key(prefix: &str, tab_id: &str, id: u64) -> String {
+    let mut key = concat(&[prefix, tab_id, "."]);
+    push_uint(&mut key, id, 1);
+    key
+}
+
+/// A mark's text: the send time, then the event ids, each line ended by `\n`.
+pub fn mark_text<'a>(sent_ms: i64, event_ids: impl Iterator<Item = &'a str>) -> String {
+    let mut text = String::new();
+    push_uint(&mut text, u64::try_from(sent_ms).unwrap_or(0), 1);
+    text.push('\n');
+    for id in event_ids {
+        text.push_str(id);
+        text.push('\n');
+    }
+    text
+}
+
+/// A mark read back: when its request left and which events it carried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    /// The request's send time, epoch ms.
+    pub sent_ms: i64,
+    /// The events it carried.
+    pub event_ids: Vec<String>,
+}
+
+impl Mark {
+    /// Parses a mark's text (`None` when it is not one).
+    pub fn parse(text: &str) -> Option<Mark> {
+        let mut lines = text.split('\n').filter(|l| !l.is_empty());
+        let sent_ms = parse_int(lines.next()?)?;
+        Some(Mark { sent_ms, event_ids: lines.map(str::to_owned).collect() })
+    }
+}
+
+/// What the requests sent since a mark say about its keepalive request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The first request after it reached the collector in time: it was delivered.
+    Delivered,
+    /// The first request after it failed, or none came in time: send its events again.
+    SendAgain,
+    /// No request after it was answered yet, and there is still time.
+    Wait,
+}
+
+/// The outcomes of this page's last requests: when each was sent and whether it reached the
+/// collector.
+#[derive(Debug, Default)]
+pub struct Outcomes {
+    recent: VecDeque<(i64, bool)>,
+}
+
+impl Outcomes {
+    /// Records that a request sent at `sent_ms` reached the collector (`reached`) or not.
+    pub fn record(&mut self, sent_ms: i64, reached: bool) {
+        if self.recent.len() == OUTCOMES_KEPT {
+            self.recent.pop_front();
+        }
+        self.recent.push_back((sent_ms, reached));
+    }
+
+    /// Whether the last request answered reached the collector (`None`: none answered yet).
+    pub fn last_reached(&self) -> Option<bool> {
+        self.recent.back().map(|(_, reached)| *reached)
+    }
+
+    /// The verdict on a keepalive request marked at `mark_ms`, at `now_ms`.
+    pub fn verdict(&self, mark_ms: i64, now_ms: i64) -> Verdict {
+        let first = self.recent.iter().filter(|(sent, _)| *sent >= mark_ms).min_by_key(|(sent, _)| *sent);
+        match first {
+            Some((sent, true)) if *sent <= mark_ms.saturating_add(MARK_TRUST_MS) => Verdict::Delivered,
+            Some(_) => Verdict::SendAgain,
+            None if now_ms > mark_ms.saturating_add(MARK_TRUST_MS) => Verdict::SendAgain,
+            None => Verdict::Wait,
+        }
+    }
+}
+
+/// Adopted events held while their mark's verdict is awaited, persisted under a key of this
+/// page's own (so no other page adopts them meanwhile).
+#[derive(Debug)]
+pub struct Held<W> {
+    /// The key they are persisted under.
+    pub key: String,
+    /// Their keepalive request's send time.
+    pub mark_ms: i64,
+    /// Tracked with server anonymisation.
+    pub anonymous: bool,
+    /// The verdict was "send again": they are queued as room allows.
+    pub send_again: bool,
+    /// The events (`eid`, wire), in order.
+    pub events: Vec<(String, W)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mark_reads_back() {
+        let text = mark_text(1_700_000_000_123, ["a", "b"].into_iter());
+        assert_eq!(text, "1700000000123\na\nb\n");
+        let mark = Mark::parse(&text).unwrap();
+        assert_eq!(mark.sent_ms, 1_700_000_000_123);
+        assert_eq!(mark.event_ids, vec!["a".to_owned(), "b".to_owned()]);
+        assert_eq!(Mark::parse("not a time\na\n"), None);
+        assert_eq!(mark_key(&mark_key_prefix("sp"), "tab1", 7), "snowtrack.k.sp.tab1.7");
+    }
+
+    #[test]
+    fn the_first_request_after_the_mark_decides() {
+        let mut o = Outcomes::default();
+        assert_eq!(o.verdict(1000, 1000), Verdict::Wait);
+        assert_eq!(o.verdict(1000, 1000 + MARK_TRUST_MS + 1), Verdict::SendAgain);
+        o.record(900, false);
+        assert_eq!(o.verdict(1000, 1500), Verdict::Wait, "a request sent before the mark says nothing");
+        o.record(1200, true);
+        o.record(1300, false);
+        assert_eq!(o.verdict(1000, 1500), Verdict::Delivered);
+        assert_eq!(o.verdict(1250, 1500), Verdict::SendAgain);
+        let mut late = Outcomes::default();
+        late.record(1000 + MARK_TRUST_MS + 1, true);
+        assert_eq!(late.verdict(1000, 1000 + MARK_TRUST_MS + 2), Verdict::SendAgain, "too late to vouch");
+    }
+}

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BENCH_DIR, REPO_ROOT, SNOWPLOW_FUNCTIONS, TRACKER_CONFIG, VARIANT_FILES, buildSite } from './build.mjs';
 import { CHROMIUM, CHROMIUM_ARGS, COLLECTOR_BIN, Collector, sleep } from '../tests/e2e/support.mjs';
+import { firstEventTimes } from './first-event.mjs';
 
 const require = createRequire(path.join(REPO_ROOT, 'tests/e2e/package.json'));
 const { chromium } = require('playwright-core');
@@ -29,6 +30,7 @@ const HELP = `usage: node bench/bench.mjs [options]   (scripts/bench.sh passes i
   --burst-timeout MS  longest wait for one burst to arrive (default 30000)
   --stall MS          a burst is over when the collector count stops growing this long (default 3000)
   --reflush N         flush again (and wait again) up to N times when a burst stops short (default 1)
+  --slow-runs N       runs of the first-event-on-a-slow-phone row per tracker (default 5)
   --trackers LIST     snowtrack,snowplow (default both; ratios need both)
   --quick             --rounds 2 --burst-rounds 1 --paced 20 --calls 200 (under a minute)
   --out FILE          (default bench/results.json)
@@ -56,6 +58,7 @@ try {
       out: { type: 'string' },
       'max-minutes': { type: 'string' },
       'max-renderer-mb': { type: 'string' },
+      'slow-runs': { type: 'string' },
       reflush: { type: 'string' },
       markdown: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -66,10 +69,10 @@ try {
     process.exit(0);
   }
 
-  const QUICK = { rounds: 2, 'burst-rounds': 1, paced: 20, calls: 200 };
+  const QUICK = { rounds: 2, 'burst-rounds': 1, paced: 20, calls: 200, 'slow-runs': 2 };
   const DEFAULTS = {
     rounds: 7, calls: 300, warmup: 1000, cold: 20, paced: 40, interval: 20, 'burst-rounds': 3,
-    'burst-timeout': 30_000, stall: 3000, 'max-minutes': 15, 'max-renderer-mb': 3072, reflush: 1,
+    'burst-timeout': 30_000, stall: 3000, 'max-minutes': 15, 'max-renderer-mb': 3072, reflush: 1, 'slow-runs': 5,
   };
   function intOption(name) {
     const raw = argv[name] ?? (argv.quick ? QUICK[name] : undefined) ?? DEFAULTS[name];
@@ -94,6 +97,7 @@ try {
     maxMinutes: Math.max(1, intOption('max-minutes')),
     maxRendererMb: Math.max(256, intOption('max-renderer-mb')),
     reflush: intOption('reflush'),
+    slowRuns: Math.max(1, intOption('slow-runs')),
   };
   for (const t of opts.trackers) {
     if (t !== 'snowtrack' && t !== 'snowplow') throw new Error(`--trackers: unknown tracker ${t}`);
@@ -524,6 +528,7 @@ function rows(summary) {
   add('load + init, tag path (tag → ready)', 'ms', s.load['snowtrack-tag']?.loadInitMs, s.load.snowplow?.loadInitMs, 'lower');
   add('newTracker alone (npm path)', 'ms', s.load.snowtrack?.newTrackerMs, s.load.snowplow?.newTrackerMs, 'lower');
   add('tracker ready since navigation start (npm path)', 'ms', s.load.snowtrack?.readySinceNavigationMs, s.load.snowplow?.readySinceNavigationMs, 'lower');
+  add('first event request since navigation, slow phone (tag path vs sync bundle)', 'ms', s.firstEvent?.snowtrack, s.firstEvent?.snowplow, 'lower');
   add(`trackSelfDescribingEvent, per call (first ${opts.cold}, cold)`, 'µs', s.cold.snowtrack?.selfDescribing, s.cold.snowplow?.selfDescribing, 'lower');
   add(`trackPageView, per call (first ${opts.cold}, cold)`, 'µs', s.cold.snowtrack?.pageView, s.cold.snowplow?.pageView, 'lower');
   add('trackSelfDescribingEvent, per call (sync, warm)', 'µs', s.sync.snowtrack?.selfDescribing, s.sync.snowplow?.selfDescribing, 'lower');
@@ -680,6 +685,8 @@ async function main() {
       }
     }
   }
+  // The first event on a throttled slow phone: tag path against Snowplow's synchronous bundle.
+  raw.firstEvent = opts.trackers.length === 2 ? await firstEventTimes(browser, site.site, opts.slowRuns, log) : null;
   const chromiumVersion = browser.version();
   await cleanup();
   clearTimeout(watchdog);
@@ -687,6 +694,10 @@ async function main() {
   // Summaries: medians and ranges over rounds.
   const pick = (list, f) => summarize(list.map(f));
   const summary = { sizes: site.sizes, load: {}, cold: {}, sync: {}, paced: {}, bursts: {} };
+  summary.firstEvent = raw.firstEvent && {
+    snowtrack: summarize(raw.firstEvent.snowtrack),
+    snowplow: summarize(raw.firstEvent.snowplow),
+  };
   for (const t of trackers) {
     const list = raw.calls[t];
     const loadKeys = ['loadInitMs', 'loadMs', 'newTrackerMs', 'readySinceNavigationMs', 'firstFetchToReadyMs', 'downloadedBytes'];

@@ -88,7 +88,7 @@ function packageVersion(dir) {
 }
 
 /** The minified tag of pkg/npm with its loader URL replaced by `src`, as a page would paste it. */
-function tagWithLoader(snippet, src) {
+export function tagWithLoader(snippet, src) {
   const call = /,("https:\/\/[^"]+\/loader\.js"),"snowtrack"\);?\s*$/.exec(snippet);
   if (!call) throw new Error(`pkg/npm/snippet.min.js does not end with the expected call: ${snippet.slice(-120)}`);
   return `${snippet.slice(0, call.index)},${JSON.stringify(src)},"snowtrack");`;

@@ -215,18 +215,11 @@ export function microtask(f) {
   queueMicrotask(() => f());
 }
 
-/** `Retry-After` (delay-seconds or an HTTP date) in ms from now; -1 when absent or unreadable. */
-function retryAfter(value) {
-  if (!value) return -1;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : -1;
-}
-
 /**
  * Sends one request, aborted after `timeoutMs`, and calls `done` once with
- * `{status, retryAfterMs}`: status 0 for a network error, timeout or abort. `headers`: the
+ * `{status, retryAfter, retryAt}`: status 0 for a network error, timeout or abort;
+ * `retryAfter` the `Retry-After` header as sent (null without one) and `retryAt` the browser's
+ * reading of it as a date (`Date.parse`, NaN when it is none): what to make of them is the core's. `headers`: the
  * page's custom request headers, or undefined; `anonymous` adds `SP-Anonymous: *` (server
  * anonymisation). POST when `head` is
  * a string: the body is `head`, the `events` each followed by `stm` and joined by commas, then
@@ -254,9 +247,10 @@ export function send(url, events, head, stm, tail, credentials, keepalive, timeo
   request.then(
     (response) => {
       clearTimeout(timer);
-      call(done, { status: response.status, retryAfterMs: retryAfter(response.headers.get('Retry-After')) });
+      const retryAfter = response.headers.get('Retry-After');
+      call(done, { status: response.status, retryAfter, retryAt: retryAfter ? Date.parse(retryAfter) : NaN });
     },
-    () => { clearTimeout(timer); call(done, { status: 0, retryAfterMs: -1 }); },
+    () => { clearTimeout(timer); call(done, { status: 0, retryAfter: null, retryAt: NaN }); },
   );
 }
 

@@ -10,7 +10,7 @@
 
 use crate::core::activity::{Activity, ActivityAction, ActivityConfig, Coalesced, Extents, Which};
 use crate::core::delivery::chunks::{chunk_events, event_id_of};
-use crate::core::delivery::{Action, Answer, Delivery, LiveTabs, OrphanChunk, Report, Timer};
+use crate::core::delivery::{Action, Delivery, LiveTabs, OrphanChunk, Report, Timer};
 use crate::core::engagement::ScrollChanged;
 use crate::core::env::Env;
 use crate::core::event::{Event, TrackOptions};
@@ -22,7 +22,7 @@ use crate::web::env::WebEnv;
 use crate::web::page_code::PageCode;
 use crate::web::page_local::keys;
 use crate::web::timer::{self, Timeout};
-use crate::web::transport;
+use crate::web::transport::{self, RawAnswer};
 use crate::web::wire::{JsWire, Wires, wire_array};
 use crate::web::{host, page};
 use alloc::rc::{Rc, Weak};
@@ -368,8 +368,8 @@ impl Runtime {
                 }
                 Action::Send(request) => {
                     let (weak, id) = (weak.clone(), request.id);
-                    transport::send(&request, &self.headers, move |answer: Answer| {
-                        input(&weak, move |rt, now| rt.delivery.answered(now, id, answer));
+                    transport::send(&request, &self.headers, move |answer: RawAnswer| {
+                        input(&weak, move |rt, now| rt.delivery.answered(now, id, answer.read(now)));
                     });
                 }
                 Action::Store { key, wires, chunk } => {

@@ -52,7 +52,7 @@ use chunks::{ANONYMOUS_SUFFIX, Chunks, Finished, is_anonymous_key, queue_key_pre
 use marks::{Held, MARK_TRUST_MS, Mark, Outcomes, Verdict, mark_key, mark_key_prefix, mark_text};
 use queue::{InFlight, Queue, QueuedEvent};
 pub use queue::{QueueLimits, Wire};
-pub use retry::{Backoff, DONT_RETRY_STATUS, Outcome, RetryPolicy};
+pub use retry::{Backoff, DONT_RETRY_STATUS, Outcome, RetryPolicy, retry_after_ms};
 
 /// Regular requests in flight at most: two keep both the network and the collector busy, and
 /// more gained nothing measurable.

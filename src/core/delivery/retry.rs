@@ -17,6 +17,18 @@ pub enum Outcome {
     TooLarge,
 }
 
+/// A `Retry-After` header's wait in ms from `now_ms`: delay-seconds (`120`), or an HTTP date,
+/// which the browser reads (`date_ms`: `Date.parse` of the header; a date already past waits 0).
+/// `None` when the header is absent or unreadable.
+pub fn retry_after_ms(header: Option<&str>, date_ms: Option<i64>, now_ms: i64) -> Option<u64> {
+    let text = header?.trim();
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        let seconds = text.bytes().try_fold(0u64, |n, b| n.checked_mul(10)?.checked_add(u64::from(b - b'0')));
+        return Some(seconds.unwrap_or(u64::MAX).saturating_mul(1000));
+    }
+    Some(u64::try_from(date_ms?.saturating_sub(now_ms)).unwrap_or(0))
+}
+
 /// Status codes never retried unless listed in `retryStatusCodes` (the JS tracker's list).
 pub const DONT_RETRY_STATUS: [u16; 5] = [400, 401, 403, 410, 422];
 
@@ -146,6 +158,28 @@ impl Backoff {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        let now = 784_111_777_000;
+        let date = Some(784_111_807_000); // Sun, 06 Nov 1994 08:50:07 GMT, as the browser read it
+        assert_eq!(retry_after_ms(Some("120"), None, now), Some(120_000));
+        assert_eq!(
+            retry_after_ms(Some(" 0 "), Some(0), now),
+            Some(0),
+            "digits are seconds, whatever a date reader says"
+        );
+        assert_eq!(retry_after_ms(Some("99999999999999999999999"), None, now), Some(u64::MAX));
+        assert_eq!(retry_after_ms(Some("Sun, 06 Nov 1994 08:50:07 GMT"), date, now), Some(30_000));
+        assert_eq!(
+            retry_after_ms(Some("Sun, 06 Nov 1994 08:49:00 GMT"), Some(now - 37_000), now),
+            Some(0),
+            "already past"
+        );
+        assert_eq!(retry_after_ms(Some("-5"), None, now), None);
+        assert_eq!(retry_after_ms(Some("soon"), None, now), None);
+        assert_eq!(retry_after_ms(None, date, now), None);
+    }
 
     #[test]
     fn outcomes() {

@@ -58,8 +58,9 @@ test-wasm:
 test-e2e: package
 	@scripts/test-e2e.sh
 
-## Release wasm + JS glue, gzipped, against the budget in size-budget.txt.
-size: pkg
+## What a page downloads for tracking, gzip -9 and brotli: the npm path (tests/size-app bundled by
+## esbuild --minify) and the async tag with every capability; fails above size-budget.txt.
+size: package
 	@scripts/size.sh
 
 ## snowtrack vs @snowplow/browser-tracker in headless Chromium: size, load, µs per call, bursts,

@@ -241,8 +241,7 @@ export async function buildSite() {
     snowtrackNpm: [served('st/snowtrack.js'), served('st/snowtrack_bg.wasm')],
     snowtrackTag: [file('snippet.min.js (inline tag)', Buffer.from(snippet)), served('npm/loader.js'), served('npm/web/snowtrack_bg.wasm')],
     snowplow: [served('sp/snowplow.js')],
-    // The size budget's measure (scripts/size.sh): the wasm-pack web build, wasm + glue + the
-    // host.js snippet the glue imports.
+    // The wasm-pack web build (wasm + glue + the host.js snippet the glue imports, unminified): the module alone.
     snowtrackWeb: [file('pkg/web/snowtrack_bg.wasm', readFileSync(path.join(pkgCopy, 'web/snowtrack_bg.wasm'))),
       file('pkg/web/snowtrack.js', readFileSync(path.join(pkgCopy, 'web/snowtrack.js'))),
       file('pkg/web/snippets/*/host.js', readFileSync(hostSnippet(path.join(pkgCopy, 'web/snippets'))))],

@@ -1,6 +1,14 @@
-// The snippet's loader (published as loader.js, one file with the wasm-bindgen glue bundled in;
-// the .wasm is fetched from web/snowtrack_bg.wasm next to it, so the package works from any
-// path or origin). It serves every command queue the tag registered in window.SnowtrackNamespace:
+// The snippet's loader (published as loader.js; each build's `load()` with its wasm-bindgen glue is
+// a chunk it imports from chunks/, the .wasm comes from web/ or web-core/ next to it, so the package works
+// from any path or origin). It loads one of snowtrack's two builds (see "Builds" in the README):
+// the full one when a command queued before it runs needs it (js/builds.js: a method such as
+// enableLinkClickTracking, a newTracker option such as plugins, or `name('build', 'full')`), else
+// the core one; on a page with no command queued by then, the first command and the others of
+// its task decide (nothing is loaded before). It fetches that build's .wasm and its chunk at
+// once. A command of the full build that arrives after the core build was loaded fails with an
+// `Error` naming it (a console warning).
+//
+// It serves every command queue the tag registered in window.SnowtrackNamespace:
 //
 //   name('newTracker', namespace, collectorUrl, config)   creates a tracker
 //   name('trackPageView', event)                           calls the method on every tracker
@@ -10,6 +18,7 @@
 //   name('addPlugin', { plugin })                          adds a plugin object (also sp.js's inline
 //   name('addPlugin', namespace, constructorName, args)     form: namespace[constructorName](...args))
 //   name('trackTiming' | 'trackConsentGranted' | 'trackConsentWithdrawn', ...)   JS tracker v3's events
+//   name('build', 'full')                                  loads the full build (before the loader runs)
 //
 // The sp.js command forms the Snowplow Flutter tracker's web plugin uses work as they are under the
 // global name `snowplow` (see the README's "Flutter web" section).
@@ -19,17 +28,55 @@
 // that fails is reported with console.warn and the ones after it still run; nothing is thrown
 // into the page. If WebAssembly is blocked, `load` warns once and every tracker is a no-op.
 
-import { load } from './load.js';
+import { needsFull } from './builds.js';
 
 const REGISTRY = 'SnowtrackNamespace';
 const PREFIX = 'snowtrack:';
 
-// Published bundled with the glue, whose default .wasm URL is then ./web/snowtrack_bg.wasm
-// relative to loader.js (see js/build.mjs).
-const snowtrack = load();
-
 function warn(...args) {
   console.warn(PREFIX, ...args);
+}
+
+/** Whether a command queued by now on any registered tag needs the full build. */
+function queuedNeedFull() {
+  const names = Array.isArray(window[REGISTRY]) ? window[REGISTRY] : [];
+  return names.some((name) => {
+    const queue = window[name] && window[name].q;
+    return Array.isArray(queue) && queue.some((args) => needsFull(Array.prototype.slice.call(args)));
+  });
+}
+
+/**
+ * Loads the build the queued commands need: its .wasm is fetched at once, beside the import of
+ * its glue. Resolves to `load()`'s `{ ready, error, build, newTracker }`, never rejects: a glue
+ * that cannot be imported (a blocker, a CSP) gives one warning and no-op trackers.
+ */
+function loadBuild(full) {
+  const wasm = typeof WebAssembly === 'object' && WebAssembly !== null
+    ? fetch(new URL(full ? './web/snowtrack_bg.wasm' : './web-core/snowtrack_bg.wasm', import.meta.url))
+    : undefined;
+  if (wasm) wasm.catch(() => {}); // reported by load() once its glue awaits it
+  const build = full ? 'full' : 'core';
+  return (full ? import('./load-full.js') : import('./load.js')).then(
+    (module) => module.load({ wasm }),
+    (error) => {
+      warn(`the ${build} build could not be loaded, so tracking calls do nothing:`, error);
+      // Trackers whose every method does nothing (and returns undefined).
+      const noop = new Proxy({}, { get: (_, key) => (key === 'then' ? undefined : () => undefined) });
+      return Object.freeze({ ready: false, error, build, newTracker: () => noop });
+    },
+  );
+}
+
+let loading = null;
+
+/**
+ * The build, loading: started once, with the commands queued by then (see `serve`), which pick
+ * it. Resolves to `load()`'s `{ ready, error, build, newTracker }`.
+ */
+function snowtrack() {
+  if (!loading) loading = loadBuild(queuedNeedFull());
+  return loading;
 }
 
 const IGLU = 'iglu:com.snowplowanalytics.';
@@ -120,6 +167,12 @@ function run(api, trackers, args) {
     warn(`'addPlugin' ignored: snowtrack does not load remote plugins (${params[0]})`);
     return;
   }
+  if (method === 'build') {
+    if (params[0] === 'full' && api.build !== 'full') {
+      warn(`'build' 'full' came after the loader had loaded the ${api.build} build: queue it right after the tag`);
+    }
+    return;
+  }
   if (method === 'newTracker') {
     const [namespace] = params;
     if (Object.prototype.hasOwnProperty.call(trackers, namespace)) {
@@ -156,7 +209,7 @@ function serve(name) {
   if (!Array.isArray(queue) || queue.servedBy) return;
   Object.defineProperty(queue, 'servedBy', { value: 'snowtrack' });
   const trackers = Object.create(null); // namespace → tracker; `this` of callbacks
-  snowtrack.then((api) => {
+  const start = () => snowtrack().then((api) => {
     let draining = false;
     const drain = () => {
       if (draining) return;
@@ -183,6 +236,21 @@ function serve(name) {
     };
     drain();
   });
+  if (queue.length || loading) {
+    start(); // commands queued before the loader ran (or a build loading already): they pick it
+    return;
+  }
+  // Nothing asked yet (an app that calls later, as Flutter's web plugin does): the first
+  // command, with every other one of its task, picks the build at the end of that task.
+  let scheduled = false;
+  queue.push = function push(...items) {
+    const length = Array.prototype.push.apply(queue, items);
+    if (!scheduled) {
+      scheduled = true;
+      setTimeout(start, 0);
+    }
+    return length;
+  };
 }
 
 const registry = Array.isArray(window[REGISTRY]) ? window[REGISTRY] : (window[REGISTRY] = []);

@@ -152,7 +152,7 @@ impl Runtime {
             }
             object.into()
         };
-        let history = config.page_view_autotracking;
+        let history = cfg!(feature = "full") && config.page_view_autotracking;
         let activity = Activity::new(config.reset_activity_on_page_view);
         let shared = Rc::new(RefCell::new(Runtime {
             tracker,
@@ -229,6 +229,9 @@ impl Runtime {
 
     /// What the page's activity listeners noted since the last time (`None` before they started).
     fn coalesced(&self) -> Option<Coalesced> {
+        if !cfg!(feature = "full") {
+            return None; // the core build has no activity tracking
+        }
         let taken = host::take_activity(self.activity_watch.as_ref()?);
         let n = |key| host::number(&taken, key);
         let extents = Extents { min_x: n(&MIN_X), max_x: n(&MAX_X), min_y: n(&MIN_Y), max_y: n(&MAX_Y) };
@@ -245,6 +248,9 @@ impl Runtime {
     /// Carries out the activity actions: listeners, timers, pings (tracked now) and callback
     /// calls (as notices, once the state is released).
     fn perform_activity(&mut self, weak: &Weak<RefCell<Runtime>>, notices: &mut Vec<Notice>) {
+        if !cfg!(feature = "full") {
+            return; // the core build has no activity tracking
+        }
         while !self.activity_out.is_empty() {
             for action in core::mem::take(&mut self.activity_out) {
                 match action {

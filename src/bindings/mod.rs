@@ -208,7 +208,10 @@ pub fn new_tracker(
     let hidden = crate::web::host::hidden();
     let plugins = input::privacy::plugins(&options).map_err(js_error)?;
     let tracker = CoreTracker::new(core_config, browser, root, hidden, &mut env).map_err(js_error)?;
-    let mut registry = PageCode::new(input::privacy::entities);
+    // The core build runs no page code: no entity reader for it.
+    let read: crate::web::page_code::ReadEntities =
+        if cfg!(feature = "full") { input::privacy::entities } else { |_| Ok(Vec::new()) };
+    let mut registry = PageCode::new(read);
     for plugin in &plugins {
         registry.add_plugin(plugin);
     }

@@ -83,9 +83,11 @@ impl Notice {
         match self.arg {
             NoticeArg::Json(json) => host::notify(&self.callback, &json),
             NoticeArg::Settled(value) => host::settle(&self.callback, value),
-            NoticeArg::Activity(id, e) => {
+            // Only the full build has activity tracking (and so these).
+            NoticeArg::Activity(id, e) if cfg!(feature = "full") => {
                 host::activity(&self.callback, &id, e.min_x, e.min_y, e.max_x, e.max_y)
             }
+            NoticeArg::Activity(..) => {}
         }
     }
 }

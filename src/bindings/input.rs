@@ -386,7 +386,7 @@ pub fn activity_config(value: &JsValue, callback: bool) -> Result<(ActivityConfi
 /// Checks `enableLinkClickTracking`'s configuration: `options` an object (`{allowlist}` or
 /// `{denylist}`: a class or a list of them; `{filter}`: a function of the link), `pseudoClicks`
 /// and `trackContent` booleans, `context` a list (of entities, and of functions of the link
-/// returning one: those are checked at each click). `host.js` applies it.
+/// returning one: those are checked at each click). `host_full.js` applies it.
 ///
 /// # Errors
 /// [`Error::Config`] naming the first invalid field.
@@ -475,7 +475,7 @@ impl<'a> EventReader<'a> {
         Some(scroll_changed(&mut self.reader))
     }
 
-    /// A link click, as `host.js` prepares it (`{event: {schema, data}, context, timestamp}`):
+    /// A link click, as `host_full.js` prepares it (`{event: {schema, data}, context, timestamp}`):
     /// a self-describing event whose `targetUrl` must be a non-empty string; `{}` (a script
     /// link) is no event, `undefined` an `element` that is no link.
     pub fn link_click(&mut self) -> Option<Event> {

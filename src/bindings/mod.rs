@@ -259,7 +259,7 @@ impl JsTracker {
     }
 }
 
-/// A click on a link, from link click tracking's listener (prepared by `host.js` as
+/// A click on a link, from link click tracking's listener (prepared by `host_full.js` as
 /// `trackLinkClick`'s input is); what cannot be tracked is reported with `console.warn`.
 fn link_clicked(shared: &alloc::rc::Weak<core::cell::RefCell<Runtime>>) {
     let data = host::callback_arg();

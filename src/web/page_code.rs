@@ -1,9 +1,10 @@
 //! The page's own code taking part in events: global contexts' generators and filters (the
-//! core refers to them by [`Handle`]) and plugins (`addPlugin`). They live in `host.js`, in one
-//! registry per tracker, which calls them guarded: one crossing per hook per event, whatever
-//! the number of plugins; what they throw is a rate-limited console warning there. What they
-//! answer as entities is checked here by the validator the bindings give ([`ReadEntities`]);
-//! an invalid answer leaves that context out of that event, never the event itself.
+//! core refers to them by [`Handle`]) and plugins (`addPlugin`). They live in `host_full.js`,
+//! in one registry per tracker, which calls them guarded: one crossing per hook per event,
+//! whatever the number of plugins; what they throw is a rate-limited console warning there.
+//! What they answer as entities is checked here by the validator the bindings give
+//! ([`ReadEntities`]); an invalid answer leaves that context out of that event, never the
+//! event itself.
 
 use crate::core::contexts::{Additions, ContextHost, EventKind, Handle, PageHooks};
 use crate::prelude::*;
@@ -18,7 +19,7 @@ keys! {
 }
 
 /// Whether page code runs: not in the core build (no `full` feature), which has neither global
-/// contexts nor plugins, so none of this (or of `host.js`'s registry) is compiled in there.
+/// contexts nor plugins, so none of this (or of `host_full.js`) is compiled in there.
 const PAGE_CODE: bool = cfg!(feature = "full");
 
 /// Reads what a page function answered as entities: `undefined`/`null` (none), one
@@ -28,7 +29,7 @@ pub type ReadEntities = fn(&JsValue) -> core::result::Result<Vec<String>, String
 /// The page's functions and plugins of one tracker.
 #[derive(Debug, Clone)]
 pub struct PageCode {
-    /// The registry in `host.js`.
+    /// The registry in `host_full.js`.
     registry: JsValue,
     plugins: usize,
     read_entities: ReadEntities,

@@ -120,7 +120,7 @@ pub struct Runtime {
     /// Activity tracking (page pings).
     pub activity: Activity,
     activity_out: Vec<ActivityAction>,
-    /// The page's activity, coalesced in `host.js` once activity tracking started.
+    /// The page's activity, coalesced in `host_full.js` once activity tracking started.
     activity_watch: Option<JsValue>,
     ping_timer: Option<Timeout>,
     callback_timer: Option<Timeout>,

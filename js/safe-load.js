@@ -6,51 +6,35 @@
 // `error` says why, one console warning says so, and `newTracker` returns a tracker whose calls
 // do nothing. Nothing is thrown into the page.
 
-const NO_STATS = Object.freeze({ queued: 0, inFlight: 0, sent: 0, failed: 0, retried: 0, dropped: 0, filtered: 0 });
+/**
+ * What the getters of a tracker that does nothing answer: a value, or a function making it (a
+ * fresh object each call). Every other method does nothing and returns undefined.
+ */
+const ANSWERS = {
+  getDomainUserId: '',
+  getDomainSessionId: '',
+  getDomainSessionIndex: 0,
+  getSessionContext: null,
+  getCookieName: '',
+  getPageViewId: '',
+  getUserId: null,
+  getTabId: null,
+  getDomainUserInfo: () => ['1', '', 0, 0, 0, undefined, '', '', '', undefined, 0],
+  getDeliveryStats: () => ({ queued: 0, inFlight: 0, sent: 0, failed: 0, retried: 0, dropped: 0, filtered: 0 }),
+  flush: () => Promise.resolve(true),
+};
 
-/** A tracker with the real one's methods, each doing nothing. */
+/** A tracker whose methods (any name: the real one's and the full build's) each do nothing. */
 export function noopTracker() {
-  const nothing = () => {};
-  const tracker = {
-    trackPageView: nothing,
-    trackScreenView: nothing,
-    trackSelfDescribingEvent: nothing,
-    trackStructEvent: nothing,
-    trackListItemView: nothing,
-    enableGdprContext: nothing,
-    trackScrollChanged: nothing,
-    setUserId: nothing,
-    newSession: nothing,
-    enableAnonymousTracking: nothing,
-    disableAnonymousTracking: nothing,
-    clearUserData: nothing,
-    setOptOutCookie: nothing,
-    addGlobalContexts: nothing,
-    removeGlobalContexts: nothing,
-    clearGlobalContexts: nothing,
-    addPlugin: nothing,
-    getDomainUserId: () => '',
-    getDomainSessionId: () => '',
-    getDomainSessionIndex: () => 0,
-    getSessionContext: () => null,
-    getCookieName: () => '',
-    getDeliveryStats: () => ({ ...NO_STATS }),
-    flush: () => Promise.resolve(true),
-    free: nothing,
-  };
-  // The web data model: activity tracking, single-page apps, link clicks, getters.
-  for (const name of ['enableActivityTracking', 'enableActivityTrackingCallback', 'disableActivityTracking',
-    'disableActivityTrackingCallback', 'updatePageActivity', 'setCustomUrl', 'setReferrerUrl', 'setDocumentTitle',
-    'preservePageViewId', 'enableLinkClickTracking', 'disableLinkClickTracking', 'refreshLinkClickTracking',
-    'trackLinkClick']) {
-    tracker[name] = nothing;
-  }
-  tracker.getPageViewId = () => '';
-  tracker.getUserId = () => null;
-  tracker.getDomainUserInfo = () => ['1', '', 0, 0, 0, undefined, '', '', '', undefined, 0];
-  tracker.getTabId = () => null;
-  if (typeof Symbol === 'function' && Symbol.dispose) tracker[Symbol.dispose] = nothing;
-  return tracker;
+  const own = (key) => Object.prototype.hasOwnProperty.call(ANSWERS, key);
+  return new Proxy({}, {
+    get(_, key) {
+      if (key === 'then') return undefined; // not a promise
+      if (!own(key)) return () => {};
+      const answer = ANSWERS[key];
+      return typeof answer === 'function' ? answer : () => answer;
+    },
+  });
 }
 
 /**

@@ -12,7 +12,7 @@
 //     load-full.js  "snowtrack/load-full": the same, full build (both use safe-load.js)
 //     loader.js     "snowtrack/loader": the snippet's loader; it picks a build and imports its
 //                   chunk: chunks/core.js or chunks/full.js (load.js or load-full.js with the glue,
-//                   bundled and minified)
+//                   bundled and minified); chunks/commands.js, the sp.js command mapping, on use
 //     snippet.js    the tag, readable;  snippet.min.js  the tag to paste ("snowtrack/snippet")
 
 import { build, transform } from 'esbuild';
@@ -132,10 +132,10 @@ async function assemble(stage) {
   // loader fetches the chunk and the .wasm at once, with nothing after them); the .wasm files stay
   // in web/ and web-core/.
   const sources = path.join(stage, 'loader-src');
-  for (const file of ['loader.js', 'builds.js']) copy(path.join(JS_DIR, file), path.join(sources, file));
+  for (const file of ['loader.js', 'builds.js', 'commands.js']) copy(path.join(JS_DIR, file), path.join(sources, file));
   for (const file of ['load.js', 'load-full.js', 'safe-load.js']) copy(path.join(stage, file), path.join(sources, file));
   for (const dir of ['web', 'web-core']) cpSync(path.join(stage, dir), path.join(sources, dir), { recursive: true });
-  const CHUNKS = { './load.js': './chunks/core.js', './load-full.js': './chunks/full.js' };
+  const CHUNKS = { './load.js': './chunks/core.js', './load-full.js': './chunks/full.js', './commands.js': './chunks/commands.js' };
   const options = {
     bundle: true,
     format: 'esm',
@@ -154,7 +154,7 @@ async function assemble(stage) {
   const chunksExternal = {
     name: 'chunks-external',
     setup(b) {
-      b.onResolve({ filter: /^\.\/load(-full)?\.js$/ }, (args) => ({ path: CHUNKS[args.path], external: true }));
+      b.onResolve({ filter: /^\.\/(load|load-full|commands)\.js$/ }, (args) => ({ path: CHUNKS[args.path], external: true }));
     },
   };
   await build({ ...options, entryPoints: [path.join(sources, 'loader.js')], outfile: path.join(stage, 'loader.js'), plugins: [chunksExternal] });

@@ -18,6 +18,9 @@
 //   name('addPlugin', { plugin })                          adds a plugin object (also sp.js's inline
 //   name('addPlugin', namespace, constructorName, args)     form: namespace[constructorName](...args))
 //   name('trackTiming' | 'trackConsentGranted' | 'trackConsentWithdrawn', ...)   JS tracker v3's events
+//     (these, and the mobile events sent as self-describing events, run in commands.js, which is
+//     loaded on the first of them: the commands after it wait, in order; if it cannot load, one
+//     warning, those commands are dropped and the others run)
 //   name('build', 'full')                                  loads the full build (before the loader runs)
 //
 // The sp.js command forms the Snowplow Flutter tracker's web plugin uses work as they are under the
@@ -79,68 +82,47 @@ function snowtrack() {
   return loading;
 }
 
-const IGLU = 'iglu:com.snowplowanalytics.';
-const MOBILE = `${IGLU}mobile/`;
+const MOBILE = 'iglu:com.snowplowanalytics.mobile/';
 
-/** `value`, which must be a non-empty string (`field` names it in the error). */
-function text(value, field) {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`\`${field}\` must be a non-empty string`);
-  return value;
-}
-
-/** `data` without its null and undefined members. */
-function defined(data) {
-  return Object.fromEntries(Object.entries(data).filter(([, v]) => v != null));
-}
-
-/** A JS tracker v3 consent event: `schema` with `data`, and the `consent_document` first. */
-function consent(tracker, schema, data, { id, version, name, description, context, timestamp }) {
-  const document = { schema: `${IGLU}snowplow/consent_document/jsonschema/1-0-0`, data: defined({ id: text(id, 'id'), version: text(version, 'version'), name, description }) };
-  return tracker.trackSelfDescribingEvent({ event: { schema: `${IGLU}snowplow/${schema}/jsonschema/1-0-0`, data }, context: [document, ...(context || [])], timestamp });
+/**
+ * Whether the sp.js command mapping (commands.js) runs this command: JS tracker v3's
+ * `trackTiming` and consent events, and the mobile model's events sent as self-describing events.
+ */
+function mapped(method, params) {
+  if (method === 'trackSelfDescribingEvent') {
+    const schema = params[0] && params[0].event && params[0].event.schema;
+    return typeof schema === 'string' && schema.startsWith(MOBILE);
+  }
+  return method === 'trackTiming' || method === 'trackConsentGranted' || method === 'trackConsentWithdrawn';
 }
 
 /**
- * sp.js commands that are not tracker methods, as the tracker's own calls: JS tracker v3's
- * `trackTiming` and consent events (Flutter's web plugin sends them), and the mobile model's
- * events sent as self-describing events (how Flutter sends screen views, list items and
- * scrolls on the web), which are what `trackScreenView`, `trackListItemView` and
- * `trackScrollChanged` track.
+ * The mapping's module: `null` before the first mapped command, then the promise of its import,
+ * then `{ COMMANDS }` (or `{ COMMANDS: {} }` once it failed to load: one warning, and the mapped
+ * commands are dropped).
  */
-const COMMANDS = {
-  addPlugin(tracker, source, constructorName, args) {
-    if (typeof constructorName === 'string') {
-      return tracker.addPlugin({ plugin: source[constructorName](...(Array.isArray(args) ? args : [])) });
-    }
-    return tracker.addPlugin(source);
-  },
-  trackTiming(tracker, { category, variable, timing, label, context, timestamp } = {}) {
-    if (typeof timing !== 'number' || !Number.isFinite(timing)) throw new TypeError('`timing` must be a finite number');
-    const data = defined({ category: text(category, 'category'), variable: text(variable, 'variable'), timing, label });
-    return tracker.trackSelfDescribingEvent({ event: { schema: `${IGLU}snowplow/timing/jsonschema/1-0-0`, data }, context, timestamp });
-  },
-  trackConsentGranted(tracker, e = {}) {
-    return consent(tracker, 'consent_granted', defined({ expiry: e.expiry }), e);
-  },
-  trackConsentWithdrawn(tracker, e = {}) {
-    return consent(tracker, 'consent_withdrawn', { all: e.all === true }, e);
-  },
-  trackSelfDescribingEvent(tracker, e) {
-    const { schema, data } = (e && e.event) || {};
-    const own = { context: e && e.context, timestamp: e && e.timestamp };
-    const d = data || {};
-    if (schema === `${MOBILE}screen_view/jsonschema/1-0-0`) return tracker.trackScreenView({ ...d, ...own });
-    if (schema === `${MOBILE}list_item_view/jsonschema/1-0-0`) {
-      return tracker.trackListItemView({ index: d.index, itemsCount: d.items_count, ...own });
-    }
-    if (schema === `${MOBILE}scroll_changed/jsonschema/1-0-0`) {
-      return tracker.trackScrollChanged({
-        xOffset: d.x_offset, yOffset: d.y_offset, viewWidth: d.view_width, viewHeight: d.view_height,
-        contentWidth: d.content_width, contentHeight: d.content_height, ...own,
-      });
-    }
-    return tracker.trackSelfDescribingEvent(e);
-  },
-};
+let mapping = null;
+
+function loadMapping() {
+  if (!mapping) {
+    mapping = import('./commands.js').then(
+      (module) => { mapping = module; },
+      (error) => {
+        warn('the sp.js command mapping could not be loaded, so trackTiming, the consent events and the mobile events sent as self-describing events are dropped:', error);
+        mapping = { COMMANDS: {} };
+      },
+    );
+  }
+  return mapping;
+}
+
+/** The tag's own form of `addPlugin`: `{plugin}`, or sp.js's `(namespace, constructorName, args)`. */
+function addPlugin(tracker, source, constructorName, args) {
+  if (typeof constructorName === 'string') {
+    return tracker.addPlugin({ plugin: source[constructorName](...(Array.isArray(args) ? args : [])) });
+  }
+  return tracker.addPlugin(source);
+}
 
 /** Whether `method` may be called through a command (public tracker methods only). */
 function isCommand(tracker, method) {
@@ -189,7 +171,11 @@ function run(api, trackers, args) {
       warn(`'${command}': no tracker named '${namespace}'`);
       continue;
     }
-    const own = Object.prototype.hasOwnProperty.call(COMMANDS, method) ? COMMANDS[method] : null;
+    let own = method === 'addPlugin' ? addPlugin : null;
+    if (mapped(method, params)) {
+      own = mapping.COMMANDS[method];
+      if (!own) continue; // the mapping could not be loaded (said once)
+    }
     if (!own && !isCommand(tracker, method)) throw new Error(`unknown command '${method}'`);
     try {
       const result = own ? own(tracker, ...params) : tracker[method](...params);
@@ -216,7 +202,13 @@ function serve(name) {
       draining = true;
       try {
         while (queue.length) {
-          const args = Array.prototype.slice.call(queue.shift());
+          const args = Array.prototype.slice.call(queue[0]);
+          if (typeof args[0] === 'string' && mapped(args[0].split(':')[0], args.slice(1)) && !(mapping && mapping.COMMANDS)) {
+            // The mapping loads: this command and those after it wait in the queue, in order.
+            loadMapping().then(drain);
+            return;
+          }
+          queue.shift();
           try {
             run(api, trackers, args);
           } catch (error) {

@@ -5,7 +5,8 @@
 //   npm  tests/size-app/app.js (`snowtrack/load`, the common calls: the core build) bundled by
 //        esbuild --minify against pkg/npm: every file of the output, the .wasm included
 //   tag  the async tag with every capability: the tag as pasted (inline in the page), loader.js
-//        and every file it fetches for them (the full build: its chunks and web/snowtrack_bg.wasm)
+//        and every file it fetches for them (the full build: its chunk and web/snowtrack_bg.wasm,
+//        and the modules loaded on use: the sp.js command mapping)
 // Also printed, without a budget: the tag on a page with the common calls only (the core build).
 //
 //   node js/size.mjs [--json FILE]
@@ -95,15 +96,18 @@ function closure(rel, seen = new Set()) {
 /**
  * The tag path: the files a page fetches when the loader picks `build` ('full' or 'core'): the
  * tag, loader.js and its static imports, the build's chunk (the dynamic import whose files point
- * at the build's .wasm) with its static imports, and the .wasm.
+ * at the build's .wasm) with its static imports, and the .wasm; with `onUse`, the modules loaded
+ * on use too (the other dynamic imports: the sp.js command mapping).
  */
-function tagPath(build) {
+function tagPath(build, { onUse }) {
   const wasm = build === 'full' ? 'web/snowtrack_bg.wasm' : 'web-core/snowtrack_bg.wasm';
   const main = closure('loader.js');
   const chunks = [...main].flatMap((f) => imports(f).dynamic).map((entry) => closure(entry));
-  const mine = chunks.filter((files) => [...files].some((f) => readFileSync(path.join(NPM, f), 'utf8').includes(`../${wasm}`)));
+  const loads = (files, w) => [...files].some((f) => readFileSync(path.join(NPM, f), 'utf8').includes(`../${w}`));
+  const mine = chunks.filter((files) => loads(files, wasm));
   if (mine.length !== 1) throw new Error(`loader.js: ${mine.length} chunks load ${wasm}, expected 1`);
-  const files = ['snippet.min.js', ...new Set([...main, ...mine[0]]), wasm];
+  const used = onUse ? chunks.filter((files) => !loads(files, 'web/snowtrack_bg.wasm') && !loads(files, 'web-core/snowtrack_bg.wasm')) : [];
+  const files = ['snippet.min.js', ...new Set([...main, ...mine[0], ...used.flatMap((c) => [...c])]), wasm];
   return files.map((rel) => ({ name: rel, ...sizes(readFileSync(path.join(NPM, rel))) }));
 }
 
@@ -132,9 +136,9 @@ async function main() {
   }
   const results = {
     npm: table('npm path: tests/size-app/app.js + snowtrack/load, esbuild --minify, every output file', npm, limits.npm),
-    tag: table('tag path, every capability: the tag, loader.js and what it fetches (full build)', tagPath('full'), limits.tag),
+    tag: table('tag path, every capability: the tag, loader.js and what it fetches (full build)', tagPath('full', { onUse: true }), limits.tag),
   };
-  const core = table('tag path, the common calls only (core build; no budget)', tagPath('core'), Infinity);
+  const core = table('tag path, the common calls only (core build; no budget)', tagPath('core', { onUse: false }), Infinity);
   const json = process.argv.indexOf('--json');
   if (json > 0) writeFileSync(process.argv[json + 1], `${JSON.stringify({ ...results, tagCore: core }, null, 2)}\n`);
   const over = Object.entries(results).filter(([, r]) => r.total.gzip > r.budget);

@@ -5,11 +5,12 @@
 //   tag          loader.js picks the full build when a command queued before it runs needs it
 //                (js/builds.js), else the core one, and fetches only that build's files
 //   npm          snowtrack/load is the core build, snowtrack/load-full the full one
+//   on use       the tag's sp.js command mapping (chunks/commands.js) loads on its first command
 
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { FULL_METHODS, FULL_OPTIONS } from '../../js/builds.js';
-import { launchBrowser } from './support.mjs';
+import { SCHEMAS, entity, launchBrowser } from './support.mjs';
 import {
   NPM_DIR, ensurePackage, fileScope, html, inlineScript, openContext, snippetTag, snowtrackWarnings,
   startCollector, startStaticServer, tempDir, writeTree,
@@ -67,6 +68,8 @@ before(async () => {
         + inlineScript(() => window.snowtrack('newTracker', 'sp', window.location.origin, { respectDoNotTrack: true })),
     }),
     'asked.html': tag([['build', 'full']]),
+    // After loading: a page view, trackTiming (the mapping loads), a page view, while the mapping loads.
+    'timing.html': html({ head: snippetTag({ src: loaderUrl }) + inlineScript(commonCalls, [[]]) }),
     'npm-core.html': html({ body: npmPage(`${cdn.url}/npm/snowtrack@${version}/load.js`, FULL_METHODS, Object.keys(FULL_OPTIONS)) }),
     'npm-full.html': html({ body: npmPage(`${cdn.url}/npm/snowtrack@${version}/load-full.js`, FULL_METHODS, Object.keys(FULL_OPTIONS)) }),
   });
@@ -127,6 +130,44 @@ test('a build whose chunk cannot load: one warning, the page and the tag keep wo
   const warnings = snowtrackWarnings(messages);
   assert.equal(warnings.length, 1, warnings.join('\n'));
   assert.match(warnings[0], /the core build could not be loaded, so tracking calls do nothing/);
+  assert.deepEqual(pageErrors, []);
+});
+
+/** Once the tag was served: a page view, trackTiming, a page view, in one task. */
+function timingCommands() {
+  const st = window.snowtrack;
+  st('trackPageView', { title: 'before' });
+  st('trackTiming', { category: 'load', variable: 'dom', timing: 120 });
+  st('trackPageView', { title: 'after' });
+  st(function () { window.timed = true; });
+}
+
+test("the sp.js command mapping loads on its first command; the commands after it wait, in order", TIMEOUT, async (t) => {
+  const { page, files, messages, pageErrors } = await open(t, '/timing.html');
+  await page.waitForFunction(() => window.build === 'served', null, { timeout: 15_000 });
+  assert.ok(!files.includes('chunks/commands.js'), 'not loaded before a mapped command');
+  await page.evaluate(timingCommands);
+  await page.waitForFunction(() => window.timed === true, null, { timeout: 15_000 });
+  assert.ok(files.includes('chunks/commands.js'), 'loaded on use');
+  const good = await collector.waitForGood(4);
+  const order = good.map((g) => [g.event.page_title ?? g.event.event_name, entity(g, SCHEMAS.clientSession)?.eventIndex])
+    .sort((a, b) => a[1] - b[1]).map(([what]) => what);
+  assert.deepEqual(order, ['builds', 'before', 'timing', 'after'], 'in command order');
+  assert.deepEqual(snowtrackWarnings(messages), []);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('a mapping that cannot load: one warning, its commands dropped, the others run in order', TIMEOUT, async (t) => {
+  const { page, messages, pageErrors } = await open(t, '/timing.html', { block: '/chunks/commands.js' });
+  await page.waitForFunction(() => window.build === 'served', null, { timeout: 15_000 });
+  await page.evaluate(timingCommands);
+  await page.waitForFunction(() => window.timed === true, null, { timeout: 15_000 });
+  await page.evaluate(() => window.snowtrack('trackConsentGranted', { id: '1', version: '1' })); // dropped, no second warning
+  const good = await collector.waitForGood(3);
+  assert.deepEqual(good.map((g) => g.event.page_title).sort(), ['after', 'before', 'builds']);
+  const warnings = snowtrackWarnings(messages);
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0], /the sp\.js command mapping could not be loaded/);
   assert.deepEqual(pageErrors, []);
 });
 

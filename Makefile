@@ -16,10 +16,13 @@ all: build
 setup:
 	@scripts/setup.sh
 
-## The npm packages: pkg/bundler (for bundlers) and pkg/web (plain <script type="module">).
+## The npm packages: pkg/bundler (for bundlers) and pkg/web (plain <script type="module">), the full
+## build; pkg/bundler-core and pkg/web-core, the core build (no `full` feature: see "Builds").
 pkg: setup
 	$(WASM_PACK) build --release --target bundler --out-dir pkg/bundler --out-name snowtrack
 	$(WASM_PACK) build --release --target web --out-dir pkg/web --out-name snowtrack
+	$(WASM_PACK) build --release --target bundler --out-dir pkg/bundler-core --out-name snowtrack -- --no-default-features
+	$(WASM_PACK) build --release --target web --out-dir pkg/web-core --out-name snowtrack -- --no-default-features
 
 ## The publishable npm package pkg/npm (both builds, load(), the async tag and its loader) and
 ## its tarball pkg/snowtrack-<version>.tgz.
@@ -45,6 +48,7 @@ fmt-check:
 clippy:
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p snowtrack --target wasm32-unknown-unknown --lib -- -D warnings
+	cargo clippy -p snowtrack --target wasm32-unknown-unknown --lib --no-default-features -- -D warnings
 	cargo clippy -p snowtrack --target wasm32-unknown-unknown --lib --tests --features std -- -D warnings
 
 test-host:
@@ -58,8 +62,9 @@ test-wasm:
 test-e2e: package
 	@scripts/test-e2e.sh
 
-## Release wasm + JS glue, gzipped, against the budget in size-budget.txt.
-size: pkg
+## What a page downloads for tracking, gzip -9 and brotli: the npm path (tests/size-app bundled by
+## esbuild --minify) and the async tag with every capability; fails above size-budget.txt.
+size: package
 	@scripts/size.sh
 
 ## snowtrack vs @snowplow/browser-tracker in headless Chromium: size, load, µs per call, bursts,

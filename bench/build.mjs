@@ -1,7 +1,7 @@
 // The benchmark's static site, built fresh for every run into a temporary directory (served by
 // the local collector), and the byte counts of what each page downloads.
 //
-//   <site>/st/snowtrack.js, st/snowtrack_bg.wasm   snowtrack, npm + esbuild path: `snowtrack/load`
+//   <site>/st/snowtrack.js, st/snowtrack_bg.wasm   snowtrack, npm + esbuild path: `snowtrack/load-full`
 //                                                  bundled (minified ESM) + the .wasm as a file
 //   <site>/npm/loader.js, npm/web/snowtrack_bg.wasm snowtrack, tag path (pkg/npm as published)
 //   <site>/sp/snowplow.js                          @snowplow/browser-tracker and its link click and
@@ -162,6 +162,7 @@ const PAGES = {
   'snowtrack-tag.html': (tag) => page('snowtrack (async tag)', `  <script>
     window.__benchT0 = performance.now();
     ${tag}
+    snowtrack('build', 'full'); // the features of the Snowplow bundle (see SNOWPLOW_BUNDLE)
     snowtrack(function () { window.__benchT1 = performance.now(); });
     snowtrack('newTracker', 'bench', location.origin, ${JSON.stringify(TRACKER_CONFIG)});
     snowtrack(function () {
@@ -176,7 +177,7 @@ const PAGES = {
 /** Resource URLs (relative to the site) each page variant downloads for its tracker. */
 export const VARIANT_FILES = {
   snowtrack: ['st/snowtrack.js', 'st/snowtrack_bg.wasm'],
-  'snowtrack-tag': ['npm/loader.js', 'npm/web/snowtrack_bg.wasm'],
+  'snowtrack-tag': ['npm/loader.js', 'npm/chunks/full.js', 'npm/web/snowtrack_bg.wasm'],
   snowplow: ['sp/snowplow.js'],
 };
 
@@ -198,11 +199,12 @@ export async function buildSite() {
   mkdirSync(site, { recursive: true });
   cpSync(pkgCopy, path.join(site, 'npm'), { recursive: true });
 
-  // snowtrack as the package README shows for esbuild: `snowtrack/load` plus the .wasm as a file.
+  // snowtrack as the package README shows for esbuild: `snowtrack/load-full` (the full build: the
+  // features of the Snowplow bundle) plus the .wasm as a file.
   await build({
     ...ESBUILD_OPTIONS,
     stdin: {
-      contents: "import { load as loadSnowtrack } from 'snowtrack/load';\n"
+      contents: "import { load as loadSnowtrack } from 'snowtrack/load-full';\n"
         + "import wasmUrl from 'snowtrack/web/snowtrack_bg.wasm';\n"
         + 'export const load = () => loadSnowtrack({ wasm: new URL(wasmUrl, import.meta.url) });\n',
       resolveDir: path.join(dir, 'build'),
@@ -239,10 +241,9 @@ export async function buildSite() {
   const paths = {
     // What a page downloads on each path (the tag is inline in the page, counted with it).
     snowtrackNpm: [served('st/snowtrack.js'), served('st/snowtrack_bg.wasm')],
-    snowtrackTag: [file('snippet.min.js (inline tag)', Buffer.from(snippet)), served('npm/loader.js'), served('npm/web/snowtrack_bg.wasm')],
+    snowtrackTag: [file('snippet.min.js (inline tag)', Buffer.from(snippet)), served('npm/loader.js'), served('npm/chunks/full.js'), served('npm/web/snowtrack_bg.wasm')],
     snowplow: [served('sp/snowplow.js')],
-    // The size budget's measure (scripts/size.sh): the wasm-pack web build, wasm + glue + the
-    // host.js snippet the glue imports.
+    // The wasm-pack web build (wasm + glue + the host.js snippet the glue imports, unminified): the module alone.
     snowtrackWeb: [file('pkg/web/snowtrack_bg.wasm', readFileSync(path.join(pkgCopy, 'web/snowtrack_bg.wasm'))),
       file('pkg/web/snowtrack.js', readFileSync(path.join(pkgCopy, 'web/snowtrack.js'))),
       file('pkg/web/snippets/*/host.js', readFileSync(hostSnippet(path.join(pkgCopy, 'web/snippets'))))],

@@ -1,12 +1,18 @@
-// Assembles the publishable npm package pkg/npm/ from the two wasm-pack builds (pkg/bundler,
-// pkg/web) and the JS layer in js/. Run by scripts/package.sh (after `make pkg`).
+// Assembles the publishable npm package pkg/npm/ from the wasm-pack builds of snowtrack's two
+// builds (full: pkg/bundler, pkg/web; core, without the `full` feature: pkg/bundler-core,
+// pkg/web-core) and the JS layer in js/. Run by scripts/package.sh (after `make pkg`).
 //
 //   pkg/npm/
 //     package.json  README.md  [LICENSE]
-//     bundler/      wasm-pack --target bundler: "snowtrack" (webpack 5, Vite + a wasm plugin…)
-//     web/          wasm-pack --target web: "snowtrack/web" (<script type="module">, esbuild)
-//     load.js       "snowtrack/load": load() that never rejects; no-op trackers when wasm is blocked
-//     loader.js     "snowtrack/loader": the snippet's loader, load.js + web glue in one file
+//     bundler/      wasm-pack --target bundler, full build: "snowtrack" (webpack 5, Vite + a wasm plugin…)
+//     bundler-core/ the same, core build: "snowtrack/core"
+//     web/          wasm-pack --target web, full build: "snowtrack/web" (<script type="module">, esbuild)
+//     web-core/     the same, core build: "snowtrack/web-core"
+//     load.js       "snowtrack/load": load() of the core build, never rejects; no-op trackers when wasm is blocked
+//     load-full.js  "snowtrack/load-full": the same, full build (both use safe-load.js)
+//     loader.js     "snowtrack/loader": the snippet's loader; it picks a build and imports its
+//                   chunk: chunks/core.js or chunks/full.js (load.js or load-full.js with the glue,
+//                   bundled and minified); chunks/commands.js, the sp.js command mapping, on use
 //     snippet.js    the tag, readable;  snippet.min.js  the tag to paste ("snowtrack/snippet")
 
 import { build, transform } from 'esbuild';
@@ -54,18 +60,19 @@ const sizes = (bytes) => ({
 });
 
 /**
- * The glue finds its .wasm with `new URL('snowtrack_bg.wasm', import.meta.url)`; bundled into
- * loader.js, import.meta.url is the loader's, so point it at web/ (bundlers that handle
- * `new URL(…, import.meta.url)`, e.g. webpack and Vite, then find the file too).
+ * The glue finds its .wasm with `new URL('snowtrack_bg.wasm', import.meta.url)`; bundled into a
+ * chunk of the loader (in chunks/), import.meta.url is the chunk's, so point it at ../web/ or
+ * ../web-core/ (the loader passes the .wasm itself; this keeps the default right too).
  */
 const wasmBesideLoader = {
   name: 'wasm-beside-loader',
   setup(b) {
-    b.onLoad({ filter: /[\\/]web[\\/]snowtrack\.js$/ }, (args) => {
+    b.onLoad({ filter: /[\\/](web|web-core)[\\/]snowtrack\.js$/ }, (args) => {
       const from = "new URL('snowtrack_bg.wasm', import.meta.url)";
       const glue = readFileSync(args.path, 'utf8');
       if (!glue.includes(from)) fail(`${args.path}: no \`${from}\` to rewrite (wasm-bindgen changed?)`);
-      return { contents: glue.replace(from, "new URL('./web/snowtrack_bg.wasm', import.meta.url)"), loader: 'js' };
+      const dir = path.basename(path.dirname(args.path));
+      return { contents: glue.replace(from, `new URL('../${dir}/snowtrack_bg.wasm', import.meta.url)`), loader: 'js' };
     });
   },
 };
@@ -85,23 +92,25 @@ async function assemble(stage) {
 
   // The two wasm-pack builds, without their package.json/README/.gitignore (`*`, which would
   // hide the files from npm pack).
-  for (const file of ['snowtrack.js', 'snowtrack_bg.js', 'snowtrack_bg.wasm', 'snowtrack.d.ts']) {
-    copy(path.join(ROOT, 'pkg/bundler', file), path.join(stage, 'bundler', file));
+  for (const build of ['', '-core']) {
+    for (const file of ['snowtrack.js', 'snowtrack_bg.js', 'snowtrack_bg.wasm', 'snowtrack.d.ts']) {
+      copy(path.join(ROOT, `pkg/bundler${build}`, file), path.join(stage, `bundler${build}`, file));
+    }
+    for (const file of ['snowtrack.js', 'snowtrack_bg.wasm', 'snowtrack.d.ts']) {
+      copy(path.join(ROOT, `pkg/web${build}`, file), path.join(stage, `web${build}`, file));
+    }
+    // The module's browser calls (src/web/host.js), which the glue imports from snippets/.
+    for (const target of [`bundler${build}`, `web${build}`]) {
+      const from = path.join(ROOT, 'pkg', target, 'snippets');
+      if (!existsSync(from)) fail(`pkg/${target}/snippets is missing: run \`make pkg\` first`);
+      cpSync(from, path.join(stage, target, 'snippets'), { recursive: true });
+    }
+    writeFileSync(path.join(stage, `web${build}/snowtrack_bg.wasm.url.d.ts`),
+      '/** The URL of the .wasm file, when a bundler imports it as a file (esbuild `--loader:.wasm=file`). */\n'
+      + 'declare const url: string;\nexport default url;\n');
   }
-  for (const file of ['snowtrack.js', 'snowtrack_bg.wasm', 'snowtrack.d.ts']) {
-    copy(path.join(ROOT, 'pkg/web', file), path.join(stage, 'web', file));
-  }
-  // The module's browser calls (src/web/host.js), which the glue imports from snippets/.
-  for (const target of ['bundler', 'web']) {
-    const from = path.join(ROOT, 'pkg', target, 'snippets');
-    if (!existsSync(from)) fail(`pkg/${target}/snippets is missing: run \`make pkg\` first`);
-    cpSync(from, path.join(stage, target, 'snippets'), { recursive: true });
-  }
-  writeFileSync(path.join(stage, 'web/snowtrack_bg.wasm.url.d.ts'),
-    '/** The URL of the .wasm file, when a bundler imports it as a file (esbuild `--loader:.wasm=file`). */\n'
-    + 'declare const url: string;\nexport default url;\n');
 
-  for (const file of ['load.js', 'load.d.ts', 'loader.d.ts', 'README.md']) {
+  for (const file of ['load.js', 'load-full.js', 'safe-load.js', 'load.d.ts', 'load-full.d.ts', 'loader.d.ts', 'README.md']) {
     copy(path.join(JS_DIR, file), path.join(stage, file));
   }
   if (existsSync(path.join(ROOT, 'LICENSE'))) copy(path.join(ROOT, 'LICENSE'), path.join(stage, 'LICENSE'));
@@ -118,22 +127,38 @@ async function assemble(stage) {
     fail(`js/README.md does not show the tag as built; paste it:\n${minified.trim()}`);
   }
 
-  // The loader: js/loader.js + load.js + the web glue in one ES module, the .wasm beside it in web/.
-  await build({
-    stdin: { contents: readFileSync(path.join(JS_DIR, 'loader.js'), 'utf8'), resolveDir: stage, sourcefile: 'loader.source.js' },
+  // The loader: js/loader.js (with builds.js) as an ES module, and one chunk per build in chunks/
+  // (load.js or load-full.js with safe-load.js and the build's glue, each self-contained, so the
+  // loader fetches the chunk and the .wasm at once, with nothing after them); the .wasm files stay
+  // in web/ and web-core/.
+  const sources = path.join(stage, 'loader-src');
+  for (const file of ['loader.js', 'builds.js', 'commands.js']) copy(path.join(JS_DIR, file), path.join(sources, file));
+  for (const file of ['load.js', 'load-full.js', 'safe-load.js']) copy(path.join(stage, file), path.join(sources, file));
+  for (const dir of ['web', 'web-core']) cpSync(path.join(stage, dir), path.join(sources, dir), { recursive: true });
+  const CHUNKS = { './load.js': './chunks/core.js', './load-full.js': './chunks/full.js', './commands.js': './chunks/commands.js' };
+  const options = {
     bundle: true,
     format: 'esm',
     target: 'es2020',
     minify: true,
     sourcemap: 'linked',
-    outfile: path.join(stage, 'loader.js'),
     banner: { js: `/*! snowtrack ${version} loader | Apache-2.0 */` },
     logLevel: 'warning',
     // wasm-bindgen 0.2.130 lists the host.js snippet twice in the glue's import object (same
     // module both times): harmless.
     logOverride: { 'duplicate-object-key': 'silent' },
-    plugins: [wasmBesideLoader],
-  });
+  };
+  for (const [from, to] of Object.entries(CHUNKS)) {
+    await build({ ...options, entryPoints: [path.join(sources, from)], outfile: path.join(stage, to), plugins: [wasmBesideLoader] });
+  }
+  const chunksExternal = {
+    name: 'chunks-external',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/(load|load-full|commands)\.js$/ }, (args) => ({ path: CHUNKS[args.path], external: true }));
+    },
+  };
+  await build({ ...options, entryPoints: [path.join(sources, 'loader.js')], outfile: path.join(stage, 'loader.js'), plugins: [chunksExternal] });
+  rmSync(sources, { recursive: true, force: true });
 
   const pkg = {
     name: 'snowtrack',
@@ -148,19 +173,24 @@ async function assemble(stage) {
     types: './bundler/snowtrack.d.ts',
     exports: {
       '.': { types: './bundler/snowtrack.d.ts', default: './bundler/snowtrack.js' },
+      './core': { types: './bundler-core/snowtrack.d.ts', default: './bundler-core/snowtrack.js' },
       './web': { types: './web/snowtrack.d.ts', default: './web/snowtrack.js' },
       './web/snowtrack_bg.wasm': { types: './web/snowtrack_bg.wasm.url.d.ts', default: './web/snowtrack_bg.wasm' },
+      './web-core': { types: './web-core/snowtrack.d.ts', default: './web-core/snowtrack.js' },
+      './web-core/snowtrack_bg.wasm': { types: './web-core/snowtrack_bg.wasm.url.d.ts', default: './web-core/snowtrack_bg.wasm' },
       './load': { types: './load.d.ts', default: './load.js' },
+      './load-full': { types: './load-full.d.ts', default: './load-full.js' },
       './loader': { types: './loader.d.ts', default: './loader.js' },
       './snippet': './snippet.min.js',
       './snippet.js': './snippet.js',
       './package.json': './package.json',
     },
     files: [
-      'bundler/', 'web/', 'load.js', 'load.d.ts', 'loader.js', 'loader.js.map', 'loader.d.ts',
+      'bundler/', 'bundler-core/', 'web/', 'web-core/', 'chunks/', 'load.js', 'load.d.ts', 'load-full.js', 'load-full.d.ts',
+      'safe-load.js', 'loader.js', 'loader.js.map', 'loader.d.ts',
       'snippet.js', 'snippet.min.js', 'README.md', ...(existsSync(path.join(stage, 'LICENSE')) ? ['LICENSE'] : []),
     ],
-    sideEffects: ['./bundler/snowtrack.js', './loader.js', './snippet.js', './snippet.min.js'],
+    sideEffects: ['./bundler/snowtrack.js', './bundler-core/snowtrack.js', './loader.js', './snippet.js', './snippet.min.js'],
   };
   writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
 
@@ -170,21 +200,17 @@ async function assemble(stage) {
   renameSync(stage, OUT);
   rmSync(old, { recursive: true, force: true });
 
-  // What a page downloads through the snippet: the tag (inline), loader.js, the .wasm.
+  // The main files (what each path of a page downloads: `make size`).
   const file = (name) => readFileSync(path.join(OUT, name));
   const rows = [
-    ['snippet.js (source)', Buffer.from(snippet)],
     ['snippet.min.js', file('snippet.min.js')],
-    ['loader.js (+ glue)', file('loader.js')],
-    ['web/snowtrack_bg.wasm', file('web/snowtrack_bg.wasm')],
+    ['loader.js', file('loader.js')],
+    ['web/snowtrack_bg.wasm (full)', file('web/snowtrack_bg.wasm')],
+    ['web-core/snowtrack_bg.wasm', file('web-core/snowtrack_bg.wasm')],
   ].map(([name, bytes]) => [name, sizes(bytes)]);
-  const total = rows.slice(1).reduce((sum, [, s]) => ({
-    raw: sum.raw + s.raw, gzip: sum.gzip + s.gzip, brotli: sum.brotli + s.brotli,
-  }), { raw: 0, gzip: 0, brotli: 0 });
-  rows.push(['snippet path total', total]);
   console.log(`package: pkg/npm (snowtrack ${version}); bytes raw / gzip -9 / brotli 11:`);
   for (const [name, s] of rows) {
-    console.log(`  ${name.padEnd(24)} ${String(s.raw).padStart(7)} ${String(s.gzip).padStart(7)} ${String(s.brotli).padStart(7)}`);
+    console.log(`  ${name.padEnd(30)} ${String(s.raw).padStart(7)} ${String(s.gzip).padStart(7)} ${String(s.brotli).padStart(7)}`);
   }
   if (process.argv.includes('--pack')) {
     const out = execFileSync('npm', ['pack', '--json', '--pack-destination', path.join(ROOT, 'pkg')], { cwd: OUT, encoding: 'utf8' });

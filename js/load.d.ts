@@ -11,9 +11,10 @@ export type {
 /** What `load` accepts. */
 export interface LoadOptions {
   /**
-   * The .wasm file: its URL (default: `web/snowtrack_bg.wasm` next to `web/snowtrack.js`), a
-   * `Response`, the bytes, or a compiled `WebAssembly.Module`. With esbuild:
-   * `import wasmUrl from 'snowtrack/web/snowtrack_bg.wasm'` (`--loader:.wasm=file`) and
+   * The .wasm file of the build: its URL (default: `web-core/snowtrack_bg.wasm` for
+   * snowtrack/load, `web/snowtrack_bg.wasm` for snowtrack/load-full), a `Response` (or a promise
+   * of one), the bytes, or a compiled `WebAssembly.Module`. With esbuild:
+   * `import wasmUrl from 'snowtrack/web-core/snowtrack_bg.wasm'` (`--loader:.wasm=file`) and
    * `load({ wasm: new URL(wasmUrl, import.meta.url) })`.
    */
   wasm?: InitInput | Promise<InitInput>;
@@ -26,6 +27,13 @@ export interface Snowtrack {
   /** Why loading failed, or `null`. */
   readonly error: unknown;
   /**
+   * The build: 'core' (snowtrack/load) or 'full' (snowtrack/load-full). The core build's
+   * trackers throw an `Error` naming the method or option for what only the full build has
+   * (link click and activity tracking, history autotracking, global contexts, plugins, the
+   * privacy switches).
+   */
+  readonly build: 'core' | 'full';
+  /**
    * Creates a tracker (see `newTracker` in `snowtrack/web`). When `ready` is false it returns a
    * tracker whose methods do nothing (getters return `''`, `0` or `null`).
    * Invalid configuration throws an `Error` naming the field.
@@ -34,7 +42,8 @@ export interface Snowtrack {
 }
 
 /**
- * Loads snowtrack once per page and never rejects: if the WebAssembly module cannot be compiled
+ * Loads snowtrack (the core build: snowtrack/load; the full build: snowtrack/load-full) once per
+ * page and never rejects: if the WebAssembly module cannot be compiled
  * (CSP without `'wasm-unsafe-eval'`, no WebAssembly), it says so once with `console.warn` and
  * resolves to `{ ready: false }` with no-op trackers.
  */

@@ -1,6 +1,14 @@
-// The snippet's loader (published as loader.js, one file with the wasm-bindgen glue bundled in;
-// the .wasm is fetched from web/snowtrack_bg.wasm next to it, so the package works from any
-// path or origin). It serves every command queue the tag registered in window.SnowtrackNamespace:
+// The snippet's loader (published as loader.js; each build's `load()` with its wasm-bindgen glue is
+// a chunk it imports from chunks/, the .wasm comes from web/ or web-core/ next to it, so the package works
+// from any path or origin). It loads one of snowtrack's two builds (see "Builds" in the README):
+// the full one when a command queued before it runs needs it (js/builds.js: a method such as
+// enableLinkClickTracking, a newTracker option such as plugins, or `name('build', 'full')`), else
+// the core one; on a page with no command queued by then, the first command and the others of
+// its task decide (nothing is loaded before). It fetches that build's .wasm and its chunk at
+// once. A command of the full build that arrives after the core build was loaded fails with an
+// `Error` naming it (a console warning).
+//
+// It serves every command queue the tag registered in window.SnowtrackNamespace:
 //
 //   name('newTracker', namespace, collectorUrl, config)   creates a tracker
 //   name('trackPageView', event)                           calls the method on every tracker
@@ -10,6 +18,10 @@
 //   name('addPlugin', { plugin })                          adds a plugin object (also sp.js's inline
 //   name('addPlugin', namespace, constructorName, args)     form: namespace[constructorName](...args))
 //   name('trackTiming' | 'trackConsentGranted' | 'trackConsentWithdrawn', ...)   JS tracker v3's events
+//     (these, and the mobile events sent as self-describing events, run in commands.js, which is
+//     loaded on the first of them: the commands after it wait, in order; if it cannot load, one
+//     warning, those commands are dropped and the others run)
+//   name('build', 'full')                                  loads the full build (before the loader runs)
 //
 // The sp.js command forms the Snowplow Flutter tracker's web plugin uses work as they are under the
 // global name `snowplow` (see the README's "Flutter web" section).
@@ -19,81 +31,98 @@
 // that fails is reported with console.warn and the ones after it still run; nothing is thrown
 // into the page. If WebAssembly is blocked, `load` warns once and every tracker is a no-op.
 
-import { load } from './load.js';
+import { needsFull } from './builds.js';
 
 const REGISTRY = 'SnowtrackNamespace';
 const PREFIX = 'snowtrack:';
-
-// Published bundled with the glue, whose default .wasm URL is then ./web/snowtrack_bg.wasm
-// relative to loader.js (see js/build.mjs).
-const snowtrack = load();
 
 function warn(...args) {
   console.warn(PREFIX, ...args);
 }
 
-const IGLU = 'iglu:com.snowplowanalytics.';
-const MOBILE = `${IGLU}mobile/`;
-
-/** `value`, which must be a non-empty string (`field` names it in the error). */
-function text(value, field) {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`\`${field}\` must be a non-empty string`);
-  return value;
-}
-
-/** `data` without its null and undefined members. */
-function defined(data) {
-  return Object.fromEntries(Object.entries(data).filter(([, v]) => v != null));
-}
-
-/** A JS tracker v3 consent event: `schema` with `data`, and the `consent_document` first. */
-function consent(tracker, schema, data, { id, version, name, description, context, timestamp }) {
-  const document = { schema: `${IGLU}snowplow/consent_document/jsonschema/1-0-0`, data: defined({ id: text(id, 'id'), version: text(version, 'version'), name, description }) };
-  return tracker.trackSelfDescribingEvent({ event: { schema: `${IGLU}snowplow/${schema}/jsonschema/1-0-0`, data }, context: [document, ...(context || [])], timestamp });
+/** Whether a command queued by now on any registered tag needs the full build. */
+function queuedNeedFull() {
+  const names = Array.isArray(window[REGISTRY]) ? window[REGISTRY] : [];
+  return names.some((name) => {
+    const queue = window[name] && window[name].q;
+    return Array.isArray(queue) && queue.some((args) => needsFull(Array.prototype.slice.call(args)));
+  });
 }
 
 /**
- * sp.js commands that are not tracker methods, as the tracker's own calls: JS tracker v3's
- * `trackTiming` and consent events (Flutter's web plugin sends them), and the mobile model's
- * events sent as self-describing events (how Flutter sends screen views, list items and
- * scrolls on the web), which are what `trackScreenView`, `trackListItemView` and
- * `trackScrollChanged` track.
+ * Loads the build the queued commands need: its .wasm is fetched at once, beside the import of
+ * its glue. Resolves to `load()`'s `{ ready, error, build, newTracker }`, never rejects: a glue
+ * that cannot be imported (a blocker, a CSP) gives one warning and no-op trackers.
  */
-const COMMANDS = {
-  addPlugin(tracker, source, constructorName, args) {
-    if (typeof constructorName === 'string') {
-      return tracker.addPlugin({ plugin: source[constructorName](...(Array.isArray(args) ? args : [])) });
-    }
-    return tracker.addPlugin(source);
-  },
-  trackTiming(tracker, { category, variable, timing, label, context, timestamp } = {}) {
-    if (typeof timing !== 'number' || !Number.isFinite(timing)) throw new TypeError('`timing` must be a finite number');
-    const data = defined({ category: text(category, 'category'), variable: text(variable, 'variable'), timing, label });
-    return tracker.trackSelfDescribingEvent({ event: { schema: `${IGLU}snowplow/timing/jsonschema/1-0-0`, data }, context, timestamp });
-  },
-  trackConsentGranted(tracker, e = {}) {
-    return consent(tracker, 'consent_granted', defined({ expiry: e.expiry }), e);
-  },
-  trackConsentWithdrawn(tracker, e = {}) {
-    return consent(tracker, 'consent_withdrawn', { all: e.all === true }, e);
-  },
-  trackSelfDescribingEvent(tracker, e) {
-    const { schema, data } = (e && e.event) || {};
-    const own = { context: e && e.context, timestamp: e && e.timestamp };
-    const d = data || {};
-    if (schema === `${MOBILE}screen_view/jsonschema/1-0-0`) return tracker.trackScreenView({ ...d, ...own });
-    if (schema === `${MOBILE}list_item_view/jsonschema/1-0-0`) {
-      return tracker.trackListItemView({ index: d.index, itemsCount: d.items_count, ...own });
-    }
-    if (schema === `${MOBILE}scroll_changed/jsonschema/1-0-0`) {
-      return tracker.trackScrollChanged({
-        xOffset: d.x_offset, yOffset: d.y_offset, viewWidth: d.view_width, viewHeight: d.view_height,
-        contentWidth: d.content_width, contentHeight: d.content_height, ...own,
-      });
-    }
-    return tracker.trackSelfDescribingEvent(e);
-  },
-};
+function loadBuild(full) {
+  const wasm = typeof WebAssembly === 'object' && WebAssembly !== null
+    ? fetch(new URL(full ? './web/snowtrack_bg.wasm' : './web-core/snowtrack_bg.wasm', import.meta.url))
+    : undefined;
+  if (wasm) wasm.catch(() => {}); // reported by load() once its glue awaits it
+  const build = full ? 'full' : 'core';
+  return (full ? import('./load-full.js') : import('./load.js')).then(
+    (module) => module.load({ wasm }),
+    (error) => {
+      warn(`the ${build} build could not be loaded, so tracking calls do nothing:`, error);
+      // Trackers whose every method does nothing (and returns undefined).
+      const noop = new Proxy({}, { get: (_, key) => (key === 'then' ? undefined : () => undefined) });
+      return Object.freeze({ ready: false, error, build, newTracker: () => noop });
+    },
+  );
+}
+
+let loading = null;
+
+/**
+ * The build, loading: started once, with the commands queued by then (see `serve`), which pick
+ * it. Resolves to `load()`'s `{ ready, error, build, newTracker }`.
+ */
+function snowtrack() {
+  if (!loading) loading = loadBuild(queuedNeedFull());
+  return loading;
+}
+
+const MOBILE = 'iglu:com.snowplowanalytics.mobile/';
+
+/**
+ * Whether the sp.js command mapping (commands.js) runs this command: JS tracker v3's
+ * `trackTiming` and consent events, and the mobile model's events sent as self-describing events.
+ */
+function mapped(method, params) {
+  if (method === 'trackSelfDescribingEvent') {
+    const schema = params[0] && params[0].event && params[0].event.schema;
+    return typeof schema === 'string' && schema.startsWith(MOBILE);
+  }
+  return method === 'trackTiming' || method === 'trackConsentGranted' || method === 'trackConsentWithdrawn';
+}
+
+/**
+ * The mapping's module: `null` before the first mapped command, then the promise of its import,
+ * then `{ COMMANDS }` (or `{ COMMANDS: {} }` once it failed to load: one warning, and the mapped
+ * commands are dropped).
+ */
+let mapping = null;
+
+function loadMapping() {
+  if (!mapping) {
+    mapping = import('./commands.js').then(
+      (module) => { mapping = module; },
+      (error) => {
+        warn('the sp.js command mapping could not be loaded, so trackTiming, the consent events and the mobile events sent as self-describing events are dropped:', error);
+        mapping = { COMMANDS: {} };
+      },
+    );
+  }
+  return mapping;
+}
+
+/** The tag's own form of `addPlugin`: `{plugin}`, or sp.js's `(namespace, constructorName, args)`. */
+function addPlugin(tracker, source, constructorName, args) {
+  if (typeof constructorName === 'string') {
+    return tracker.addPlugin({ plugin: source[constructorName](...(Array.isArray(args) ? args : [])) });
+  }
+  return tracker.addPlugin(source);
+}
 
 /** Whether `method` may be called through a command (public tracker methods only). */
 function isCommand(tracker, method) {
@@ -120,6 +149,12 @@ function run(api, trackers, args) {
     warn(`'addPlugin' ignored: snowtrack does not load remote plugins (${params[0]})`);
     return;
   }
+  if (method === 'build') {
+    if (params[0] === 'full' && api.build !== 'full') {
+      warn(`'build' 'full' came after the loader had loaded the ${api.build} build: queue it right after the tag`);
+    }
+    return;
+  }
   if (method === 'newTracker') {
     const [namespace] = params;
     if (Object.prototype.hasOwnProperty.call(trackers, namespace)) {
@@ -136,7 +171,11 @@ function run(api, trackers, args) {
       warn(`'${command}': no tracker named '${namespace}'`);
       continue;
     }
-    const own = Object.prototype.hasOwnProperty.call(COMMANDS, method) ? COMMANDS[method] : null;
+    let own = method === 'addPlugin' ? addPlugin : null;
+    if (mapped(method, params)) {
+      own = mapping.COMMANDS[method];
+      if (!own) continue; // the mapping could not be loaded (said once)
+    }
     if (!own && !isCommand(tracker, method)) throw new Error(`unknown command '${method}'`);
     try {
       const result = own ? own(tracker, ...params) : tracker[method](...params);
@@ -156,14 +195,20 @@ function serve(name) {
   if (!Array.isArray(queue) || queue.servedBy) return;
   Object.defineProperty(queue, 'servedBy', { value: 'snowtrack' });
   const trackers = Object.create(null); // namespace → tracker; `this` of callbacks
-  snowtrack.then((api) => {
+  const start = () => snowtrack().then((api) => {
     let draining = false;
     const drain = () => {
       if (draining) return;
       draining = true;
       try {
         while (queue.length) {
-          const args = Array.prototype.slice.call(queue.shift());
+          const args = Array.prototype.slice.call(queue[0]);
+          if (typeof args[0] === 'string' && mapped(args[0].split(':')[0], args.slice(1)) && !(mapping && mapping.COMMANDS)) {
+            // The mapping loads: this command and those after it wait in the queue, in order.
+            loadMapping().then(drain);
+            return;
+          }
+          queue.shift();
           try {
             run(api, trackers, args);
           } catch (error) {
@@ -183,6 +228,21 @@ function serve(name) {
     };
     drain();
   });
+  if (queue.length || loading) {
+    start(); // commands queued before the loader ran (or a build loading already): they pick it
+    return;
+  }
+  // Nothing asked yet (an app that calls later, as Flutter's web plugin does): the first
+  // command, with every other one of its task, picks the build at the end of that task.
+  let scheduled = false;
+  queue.push = function push(...items) {
+    const length = Array.prototype.push.apply(queue, items);
+    if (!scheduled) {
+      scheduled = true;
+      setTimeout(start, 0);
+    }
+    return length;
+  };
 }
 
 const registry = Array.isArray(window[REGISTRY]) ? window[REGISTRY] : (window[REGISTRY] = []);

@@ -9,7 +9,8 @@
 //! - [`core`]: the pure tracker: configuration, the id cookie codec, session rules, payload
 //!   building and the out-queue. No browser APIs; time and ids come in through [`core::env::Env`].
 //! - `web` (wasm32 only): the browser side of [`core::env::Env`] plus fetch, timers and page
-//!   lifecycle, every browser call going through one small JS module (`src/web/host.js`).
+//!   lifecycle, every browser call going through small JS modules (`src/web/host.js`, and
+//!   `src/web/host_full.js` for what only the full build calls).
 //! - `bindings` (wasm32 only): the JavaScript API (`newTracker`, `trackPageView`, ...).
 //!
 //! The crate is `no_std` (with `alloc`): the release wasm module carries its own allocator

@@ -111,6 +111,9 @@ keys! {
     ELEMENT = "element",
 }
 
+/// The reason an option that only snowtrack's full build has is refused by the core build.
+pub const NOT_IN_CORE: &str = "is in snowtrack's full build, not in the core build this page loaded (see \"Builds\" in snowtrack's README)";
+
 /// Reads one object's properties by name and type-checks them. The first failure is kept (as
 /// an [`Error::Config`] or [`Error::Event`] naming the field) and every later read answers
 /// `None`, so callers read on and check [`Reader::finish`] once: the checks are compiled once
@@ -313,6 +316,7 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
     set(&mut config.reset_activity_on_page_view, o.boolean(&RESET_ACTIVITY_TRACKING_ON_PAGE_VIEW));
     if let Some(autotracking) = o.value(&PAGE_VIEW_AUTOTRACKING) {
         match autotracking.as_string().as_deref() {
+            Some("history") if !cfg!(feature = "full") => o.fail(PAGE_VIEW_AUTOTRACKING.name(), NOT_IN_CORE),
             Some("history") => config.page_view_autotracking = true,
             _ if autotracking.as_bool() == Some(false) => {}
             _ => o.not_one_of(&PAGE_VIEW_AUTOTRACKING, "'history', false"),
@@ -382,7 +386,7 @@ pub fn activity_config(value: &JsValue, callback: bool) -> Result<(ActivityConfi
 /// Checks `enableLinkClickTracking`'s configuration: `options` an object (`{allowlist}` or
 /// `{denylist}`: a class or a list of them; `{filter}`: a function of the link), `pseudoClicks`
 /// and `trackContent` booleans, `context` a list (of entities, and of functions of the link
-/// returning one: those are checked at each click). `host.js` applies it.
+/// returning one: those are checked at each click). `host_full.js` applies it.
 ///
 /// # Errors
 /// [`Error::Config`] naming the first invalid field.
@@ -471,7 +475,7 @@ impl<'a> EventReader<'a> {
         Some(scroll_changed(&mut self.reader))
     }
 
-    /// A link click, as `host.js` prepares it (`{event: {schema, data}, context, timestamp}`):
+    /// A link click, as `host_full.js` prepares it (`{event: {schema, data}, context, timestamp}`):
     /// a self-describing event whose `targetUrl` must be a non-empty string; `{}` (a script
     /// link) is no event, `undefined` an `element` that is no link.
     pub fn link_click(&mut self) -> Option<Event> {

@@ -157,6 +157,20 @@ fn js_error(err: Error) -> JsError {
     JsError::new(&err.message())
 }
 
+/// `Ok` in the full build. In the core build (without the `full` feature) the `Error` a call to
+/// `method`, which only the full build has, throws; the code after it is then not compiled in.
+#[inline(always)]
+fn full_build(method: &str) -> core::result::Result<(), JsError> {
+    if cfg!(feature = "full") { Ok(()) } else { Err(not_in_core(method)) }
+}
+
+/// The `Error` of a call to `method` in the core build: it names the method and the build.
+#[inline(never)]
+fn not_in_core(method: &str) -> JsError {
+    use crate::core::util::text::concat;
+    JsError::new(&concat(&["snowtrack: ", method, " ", input::NOT_IN_CORE]))
+}
+
 /// A snowtrack tracker, created by `newTracker`.
 #[wasm_bindgen(js_name = Tracker)]
 pub struct JsTracker {
@@ -194,7 +208,10 @@ pub fn new_tracker(
     let hidden = crate::web::host::hidden();
     let plugins = input::privacy::plugins(&options).map_err(js_error)?;
     let tracker = CoreTracker::new(core_config, browser, root, hidden, &mut env).map_err(js_error)?;
-    let mut registry = PageCode::new(input::privacy::entities);
+    // The core build runs no page code: no entity reader for it.
+    let read: crate::web::page_code::ReadEntities =
+        if cfg!(feature = "full") { input::privacy::entities } else { |_| Ok(Vec::new()) };
+    let mut registry = PageCode::new(read);
     for plugin in &plugins {
         registry.add_plugin(plugin);
     }
@@ -242,7 +259,7 @@ impl JsTracker {
     }
 }
 
-/// A click on a link, from link click tracking's listener (prepared by `host.js` as
+/// A click on a link, from link click tracking's listener (prepared by `host_full.js` as
 /// `trackLinkClick`'s input is); what cannot be tracked is reported with `console.warn`.
 fn link_clicked(shared: &alloc::rc::Weak<core::cell::RefCell<Runtime>>) {
     let data = host::callback_arg();
@@ -466,6 +483,11 @@ impl JsTracker {
 
     #[inline(never)]
     fn enable_activity(&self, which: Which, configuration: &JsValue) -> core::result::Result<(), JsError> {
+        full_build(if which == Which::Ping {
+            "enableActivityTracking"
+        } else {
+            "enableActivityTrackingCallback"
+        })?;
         let (config, callback) =
             input::activity_config(configuration, which == Which::Callback).map_err(js_error)?;
         self.with(move |rt| rt.enable_activity(which, config, callback));
@@ -496,20 +518,26 @@ impl JsTracker {
 
     /// Stops page pings.
     #[wasm_bindgen(js_name = disableActivityTracking)]
-    pub fn disable_activity_tracking(&self) {
+    pub fn disable_activity_tracking(&self) -> core::result::Result<(), JsError> {
+        full_build("disableActivityTracking")?;
         self.act(|rt, _| rt.disable_activity(Which::Ping));
+        Ok(())
     }
 
     /// Stops the activity callback.
     #[wasm_bindgen(js_name = disableActivityTrackingCallback)]
-    pub fn disable_activity_tracking_callback(&self) {
+    pub fn disable_activity_tracking_callback(&self) -> core::result::Result<(), JsError> {
+        full_build("disableActivityTrackingCallback")?;
         self.act(|rt, _| rt.disable_activity(Which::Callback));
+        Ok(())
     }
 
     /// Activity now (e.g. a video playing).
     #[wasm_bindgen(js_name = updatePageActivity)]
-    pub fn update_page_activity(&self) {
+    pub fn update_page_activity(&self) -> core::result::Result<(), JsError> {
+        full_build("updatePageActivity")?;
         self.act(|rt, now| rt.activity.update_page_activity(now, host::hidden()));
+        Ok(())
     }
 
     /// The `url` of later events (resolved against the page's).
@@ -576,6 +604,7 @@ impl JsTracker {
         &self,
         #[wasm_bindgen(unchecked_param_type = "LinkClickTrackingConfiguration")] configuration: JsValue,
     ) -> core::result::Result<(), JsError> {
+        full_build("enableLinkClickTracking")?;
         input::check_link_click_config(&configuration).map_err(js_error)?;
         let weak = Rc::downgrade(&self.shared);
         self.with(move |rt| {
@@ -587,17 +616,21 @@ impl JsTracker {
 
     /// Stops link click tracking.
     #[wasm_bindgen(js_name = disableLinkClickTracking)]
-    pub fn disable_link_click_tracking(&self) {
+    pub fn disable_link_click_tracking(&self) -> core::result::Result<(), JsError> {
+        full_build("disableLinkClickTracking")?;
         self.act(|rt, _| {
             if let Some(clicked) = &rt.links {
                 host::unwatch_links(clicked.as_ref());
             }
         });
+        Ok(())
     }
 
     /// Does nothing: later links are tracked anyway (a no-op in the JS tracker too).
     #[wasm_bindgen(js_name = refreshLinkClickTracking)]
-    pub fn refresh_link_click_tracking(&self) {}
+    pub fn refresh_link_click_tracking(&self) -> core::result::Result<(), JsError> {
+        full_build("refreshLinkClickTracking")
+    }
 
     /// Tracks a link click, sent with `keepalive` so that it outlives a navigation.
     #[wasm_bindgen(js_name = trackLinkClick)]
@@ -605,6 +638,7 @@ impl JsTracker {
         &self,
         #[wasm_bindgen(unchecked_param_type = "LinkClickEvent")] event: JsValue,
     ) -> core::result::Result<(), JsError> {
+        full_build("trackLinkClick")?;
         self.track_with(
             &host::link_event(&event, LINK_CLICK_SCHEMA),
             EventReader::link_click,

@@ -3,7 +3,7 @@
 //! plugins. Input is read and checked in [`input::privacy`]; every change applies from the next
 //! event.
 
-use super::{JsTracker, input::privacy as input, js_error};
+use super::{JsTracker, full_build, input::privacy as input, js_error};
 #[allow(unused_imports)]
 use crate::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -66,6 +66,7 @@ impl JsTracker {
         &self,
         #[wasm_bindgen(unchecked_param_type = "EnableAnonymousTrackingConfiguration")] configuration: JsValue,
     ) -> core::result::Result<(), JsError> {
+        full_build("enableAnonymousTracking")?;
         let (settings, strategy) = input::enable_anonymous(&configuration).map_err(js_error)?;
         self.with(move |rt| {
             if let Some(strategy) = strategy {
@@ -84,6 +85,7 @@ impl JsTracker {
         #[wasm_bindgen(unchecked_param_type = "DisableAnonymousTrackingConfiguration")]
         configuration: JsValue,
     ) -> core::result::Result<(), JsError> {
+        full_build("disableAnonymousTracking")?;
         let strategy = input::disable_anonymous(&configuration).map_err(js_error)?;
         self.with(move |rt| {
             if let Some(strategy) = strategy {
@@ -101,6 +103,7 @@ impl JsTracker {
         &self,
         #[wasm_bindgen(unchecked_param_type = "ClearUserDataConfiguration")] configuration: JsValue,
     ) -> core::result::Result<(), JsError> {
+        full_build("clearUserData")?;
         let (preserve_session, preserve_user) = input::clear_user_data(&configuration).map_err(js_error)?;
         self.with(move |rt| rt.tracker.clear_user_data(&mut rt.env, preserve_session, preserve_user));
         Ok(())
@@ -109,8 +112,10 @@ impl JsTracker {
     /// No events while the cookie `name` exists (`null` stops looking); the queue of a page
     /// that opts out is dropped and reported.
     #[wasm_bindgen(js_name = setOptOutCookie)]
-    pub fn set_opt_out_cookie(&self, name: Option<String>) {
+    pub fn set_opt_out_cookie(&self, name: Option<String>) -> core::result::Result<(), JsError> {
+        full_build("setOptOutCookie")?;
         self.with(move |rt| rt.tracker.set_opt_out_cookie(name));
+        Ok(())
     }
 
     /// Adds global contexts: a list, or an object of named ones (a name added again replaces).
@@ -120,6 +125,7 @@ impl JsTracker {
         #[wasm_bindgen(unchecked_param_type = "GlobalContext[] | Record<string, GlobalContext>")]
         contexts: JsValue,
     ) -> core::result::Result<(), JsError> {
+        full_build("addGlobalContexts")?;
         let contexts = input::global_contexts(&contexts, &|f| self.registry.handle(f)).map_err(js_error)?;
         self.with(move |rt| {
             for (name, context) in contexts {
@@ -136,6 +142,7 @@ impl JsTracker {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Array<string | GlobalContext>")] contexts: JsValue,
     ) -> core::result::Result<(), JsError> {
+        full_build("removeGlobalContexts")?;
         let (names, contexts) =
             input::removed_contexts(&contexts, &|f| self.registry.handle(f)).map_err(js_error)?;
         self.with(move |rt| {
@@ -152,8 +159,10 @@ impl JsTracker {
 
     /// Removes every global context.
     #[wasm_bindgen(js_name = clearGlobalContexts)]
-    pub fn clear_global_contexts(&self) {
+    pub fn clear_global_contexts(&self) -> core::result::Result<(), JsError> {
+        full_build("clearGlobalContexts")?;
         self.with(|rt| rt.tracker.contexts_mut().clear());
+        Ok(())
     }
 
     /// Adds a plugin (`{plugin}`), whose hooks run for every later event.
@@ -162,6 +171,7 @@ impl JsTracker {
         &self,
         #[wasm_bindgen(unchecked_param_type = "{ plugin: BrowserPlugin }")] configuration: JsValue,
     ) -> core::result::Result<(), JsError> {
+        full_build("addPlugin")?;
         let plugin = input::plugin(&configuration).map_err(js_error)?;
         self.with(move |rt| rt.page_code.add_plugin(&plugin));
         Ok(())

@@ -225,6 +225,9 @@ pub struct GlobalContexts {
 impl GlobalContexts {
     /// Whether a generator or filter is among them (the page's code then sees each event).
     pub fn has_functions(&self) -> bool {
+        if !cfg!(feature = "full") {
+            return false;
+        }
         let function = |p: &Primitive| matches!(p, Primitive::Generator(_));
         self.unnamed.iter().chain(self.named.iter().map(|(_, c)| c)).any(|c| match c {
             GlobalContext::Primitive(p) => function(p),
@@ -233,9 +236,10 @@ impl GlobalContexts {
         })
     }
 
-    /// Whether there are none (then events cost nothing here).
+    /// Whether there are none (then events cost nothing here). Always true in the core build
+    /// (no `full` feature), which compiles no global contexts in.
     pub fn is_empty(&self) -> bool {
-        self.unnamed.is_empty() && self.named.is_empty()
+        !cfg!(feature = "full") || (self.unnamed.is_empty() && self.named.is_empty())
     }
 
     /// Adds a context, under `name` when given (replacing the one of that name).

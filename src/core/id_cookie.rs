@@ -134,6 +134,14 @@ impl IdCookie {
     /// malformed session id is replaced by `new_session_id()`; other missing fields default
     /// as in the JS tracker. Never panics, whatever the input.
     pub fn parse(value: &str, now_ms: i64, new_session_id: impl FnOnce() -> String) -> Option<Self> {
+        let (mut cookie, session_id) = Self::parse_fields(value, now_ms)?;
+        cookie.session_id = session_id.unwrap_or_else(new_session_id);
+        Some(cookie)
+    }
+
+    /// [`IdCookie::parse`] but for the session id, returned apart (`None` when missing or
+    /// malformed): one copy of the parser in the module, whatever the callers' closures.
+    fn parse_fields(value: &str, now_ms: i64) -> Option<(Self, Option<String>)> {
         let mut fields = value.split('.');
         let mut next = || fields.next().filter(|f| !f.is_empty() && *f != "undefined");
         let domain_user_id = next()?;
@@ -150,18 +158,19 @@ impl IdCookie {
         let first_event_id = next().filter(|s| is_uuid(s)).unwrap_or("").to_owned();
         let first_event_ms = next().and_then(parse_int);
         let event_index = next().and_then(parse_int).unwrap_or(0).max(0);
-        Some(IdCookie {
+        let cookie = IdCookie {
             domain_user_id: domain_user_id.to_owned(),
             created_s,
             visit_count,
             now_s: last_event_s,
             last_visit_s,
-            session_id: session_id.unwrap_or_else(new_session_id),
+            session_id: String::new(),
             previous_session_id,
             first_event_id,
             first_event_ms,
             event_index,
-        })
+        };
+        Some((cookie, session_id))
     }
 
     /// Parses an anonymous session (an id cookie's fields without a domain user id, as

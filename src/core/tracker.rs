@@ -406,26 +406,15 @@ impl Tracker {
         page: &Page,
         to: &mut Sink<'_>,
     ) {
-        if self.do_not_track {
+        // The core build (no `full` feature) has neither Do Not Track nor the opt-out cookie.
+        if cfg!(feature = "full") && self.suppressed(env) {
             return;
         }
-        if let Some(name) = &self.config.opt_out_cookie {
-            if env.read_cookie(name).is_some() {
-                // As the JS tracker: the identity goes with the event.
-                let stored = read_stored(&self.store, self.anonymous, env);
-                if stored.id_cookie.is_some() || stored.session_alive {
-                    self.store.clear(env);
-                    env.commit_cookies();
-                }
-                self.opted_out = true;
-                return;
-            }
-        }
-        let plugins = to.hooks.has_plugins();
+        let plugins = cfg!(feature = "full") && to.hooks.has_plugins();
         let now = env.now_ms();
         self.web.refresh(page);
         let event_id = env.new_uuid();
-        let stored = read_stored(&self.store, self.anonymous, env);
+        let stored = read_stored(&self.store, self.anonymous(), env);
         let started = self.session.before_event(stored, now, || env.new_uuid());
         let first_in_session = self.session.state().event_index == 0;
         let (ts_key, ts) = match options.timestamp {
@@ -484,8 +473,8 @@ impl Tracker {
             config: &self.config,
             browser: &self.browser,
             state: self.session.state(),
-            user_id: self.user_id.as_deref().filter(|_| self.anonymous.is_none()),
-            session: self.anonymous.is_none_or(|a| a.with_session_tracking),
+            user_id: self.user_id.as_deref().filter(|_| self.anonymous().is_none()),
+            session: self.anonymous().is_none_or(|a| a.with_session_tracking),
             web: &self.web,
         };
         common.add_to(&mut payload, &event_id, ts_key, ts, page);
@@ -556,11 +545,30 @@ impl Tracker {
         }
         let notify = (started || first_in_session) && !core::mem::take(&mut self.manual_session_update);
         let session_update = notify.then(|| self.session_context_json());
-        let anonymous = self.anonymous.is_some_and(|a| a.with_server_anonymisation);
+        let anonymous = self.anonymous().is_some_and(|a| a.with_server_anonymisation);
         to.events.push(Tracked { event_id, wire, session_update, anonymous });
         if let Some(view) = seen_by_plugins {
             to.hooks.after_track(&view);
         }
+    }
+
+    /// Whether Do Not Track or the opt-out cookie stops the event (the opt-out cookie removes
+    /// the stored identity too, as in the JS tracker).
+    fn suppressed(&mut self, env: &mut impl Env) -> bool {
+        if self.do_not_track {
+            return true;
+        }
+        let Some(name) = &self.config.opt_out_cookie else { return false };
+        if env.read_cookie(name).is_none() {
+            return false;
+        }
+        let stored = read_stored(&self.store, self.anonymous(), env);
+        if stored.id_cookie.is_some() || stored.session_alive {
+            self.store.clear(env);
+            env.commit_cookies();
+        }
+        self.opted_out = true;
+        true
     }
 
     /// Builds the screen view event body and moves the screen state forward.
@@ -602,7 +610,7 @@ impl Tracker {
     /// `client_session` data for `onSessionUpdate`.
     pub fn new_session(&mut self, env: &mut impl Env) -> String {
         let now = env.now_ms();
-        let stored = read_stored(&self.store, self.anonymous, env);
+        let stored = read_stored(&self.store, self.anonymous(), env);
         self.session.force_new(stored, now, || env.new_uuid());
         self.write_state(env);
         env.commit_cookies();
@@ -614,7 +622,7 @@ impl Tracker {
     /// timeouts differ.
     pub fn set_hidden(&mut self, env: &mut impl Env, hidden: bool) {
         if self.session.set_hidden(hidden, env.now_ms())
-            && read_stored(&self.store, self.anonymous, env).session_alive
+            && read_stored(&self.store, self.anonymous(), env).session_alive
         {
             self.write_state(env);
         }
@@ -659,9 +667,11 @@ impl Tracker {
         env.commit_cookies();
     }
 
-    /// Whether tracking is anonymous, and how.
+    /// Whether tracking is anonymous, and how (never in the core build: without the `full`
+    /// feature no anonymous tracking code is compiled in).
+    #[inline]
     pub fn anonymous(&self) -> Option<AnonymousTracking> {
-        self.anonymous
+        if cfg!(feature = "full") { self.anonymous } else { None }
     }
 
     /// `clearUserData`: removes the stored identity and session, and starts over in memory: a
@@ -671,7 +681,7 @@ impl Tracker {
         self.store.clear(env);
         env.commit_cookies();
         if !preserve_user {
-            let user = if self.anonymous.is_some() { String::new() } else { env.new_uuid() };
+            let user = if self.anonymous().is_some() { String::new() } else { env.new_uuid() };
             self.session.set_user(user);
             self.user_id = None;
         }
@@ -755,7 +765,7 @@ impl Tracker {
     fn write_state(&self, env: &mut impl Env) {
         if !self.do_not_track {
             let (lifetime, timeout) = (self.config.cookie_lifetime_s, self.session.timeout_s());
-            write_stored(&self.store, self.anonymous, env, self.session.state(), lifetime, timeout);
+            write_stored(&self.store, self.anonymous(), env, self.session.state(), lifetime, timeout);
         }
     }
 

@@ -1,4 +1,5 @@
-//! The bindings of `host.js`: the browser calls the wasm module makes, one crossing each.
+//! The bindings of `host.js` (and of `host_full.js`, what only the full build calls): the browser
+//! calls the wasm module makes, one crossing each.
 
 use crate::prelude::*;
 use crate::web::page_local::Key;
@@ -98,6 +99,24 @@ extern "C" {
     /// missing, `null` when the lock was refused.
     #[wasm_bindgen(js_name = whileLocked)]
     pub fn while_locked(lock: &str, prefix: &str, f: &JsValue);
+    /// `console.warn(message)`.
+    pub fn warn(message: &str);
+    /// A string resolved against the page's URL, as links are (`undefined` for anything else).
+    #[wasm_bindgen(js_name = resolveUrl)]
+    pub fn resolve_url(url: &JsValue) -> JsValue;
+    /// `getDomainUserInfo()`'s tuple from an `_sp_id` value (`stored`: the first item `'0'`, else
+    /// `'1'`), with the JS tracker's types (numbers, `undefined` for empty times).
+    #[wasm_bindgen(js_name = domainUserInfo)]
+    pub fn domain_user_info(stored: bool, value: &str) -> JsValue;
+    /// The tab id in sessionStorage under `key` (set to `candidate` when missing), or `null`.
+    #[wasm_bindgen(js_name = tabId)]
+    pub fn tab_id(key: &str, candidate: &str) -> JsValue;
+}
+
+// What only the full build calls: the page's code, activity, history and links (`host_full.js`,
+// which a page of the core build does not download).
+#[wasm_bindgen(module = "/src/web/host_full.js")]
+extern "C" {
     /// Tells on the console that the page's code failed (rate-limited).
     pub fn failed(what: &str, why: &str);
     /// A new registry of the page's code (see `page_code.rs`).
@@ -129,8 +148,6 @@ extern "C" {
     /// The plugins' `afterTrack`.
     #[wasm_bindgen(js_name = afterTrack)]
     pub fn after_track(code: &JsValue, payload: &str);
-    /// `console.warn(message)`.
-    pub fn warn(message: &str);
     /// Starts following the page's activity (passive listeners noting it in JS); the watcher
     /// for [`take_activity`].
     #[wasm_bindgen(js_name = watchActivity)]
@@ -163,16 +180,6 @@ extern "C" {
     /// Stops link click tracking for `f`.
     #[wasm_bindgen(js_name = watchLinks)]
     pub fn unwatch_links(f: &JsValue);
-    /// A string resolved against the page's URL, as links are (`undefined` for anything else).
-    #[wasm_bindgen(js_name = resolveUrl)]
-    pub fn resolve_url(url: &JsValue) -> JsValue;
-    /// `getDomainUserInfo()`'s tuple from an `_sp_id` value (`stored`: the first item `'0'`, else
-    /// `'1'`), with the JS tracker's types (numbers, `undefined` for empty times).
-    #[wasm_bindgen(js_name = domainUserInfo)]
-    pub fn domain_user_info(stored: bool, value: &str) -> JsValue;
-    /// The tab id in sessionStorage under `key` (set to `candidate` when missing), or `null`.
-    #[wasm_bindgen(js_name = tabId)]
-    pub fn tab_id(key: &str, candidate: &str) -> JsValue;
 }
 
 /// A string property of one of `host.js`'s answers (`""` when it is not a string).

@@ -1,9 +1,10 @@
 //! The page's own code taking part in events: global contexts' generators and filters (the
-//! core refers to them by [`Handle`]) and plugins (`addPlugin`). They live in `host.js`, in one
-//! registry per tracker, which calls them guarded: one crossing per hook per event, whatever
-//! the number of plugins; what they throw is a rate-limited console warning there. What they
-//! answer as entities is checked here by the validator the bindings give ([`ReadEntities`]);
-//! an invalid answer leaves that context out of that event, never the event itself.
+//! core refers to them by [`Handle`]) and plugins (`addPlugin`). They live in `host_full.js`,
+//! in one registry per tracker, which calls them guarded: one crossing per hook per event,
+//! whatever the number of plugins; what they throw is a rate-limited console warning there.
+//! What they answer as entities is checked here by the validator the bindings give
+//! ([`ReadEntities`]); an invalid answer leaves that context out of that event, never the
+//! event itself.
 
 use crate::core::contexts::{Additions, ContextHost, EventKind, Handle, PageHooks};
 use crate::prelude::*;
@@ -17,6 +18,10 @@ keys! {
     ENTITIES = "entities",
 }
 
+/// Whether page code runs: not in the core build (no `full` feature), which has neither global
+/// contexts nor plugins, so none of this (or of `host_full.js`) is compiled in there.
+const PAGE_CODE: bool = cfg!(feature = "full");
+
 /// Reads what a page function answered as entities: `undefined`/`null` (none), one
 /// self-describing JSON, or an array of them; `Err` (a message) for anything else.
 pub type ReadEntities = fn(&JsValue) -> core::result::Result<Vec<String>, String>;
@@ -24,7 +29,7 @@ pub type ReadEntities = fn(&JsValue) -> core::result::Result<Vec<String>, String
 /// The page's functions and plugins of one tracker.
 #[derive(Debug, Clone)]
 pub struct PageCode {
-    /// The registry in `host.js`.
+    /// The registry in `host_full.js`.
     registry: JsValue,
     plugins: usize,
     read_entities: ReadEntities,
@@ -33,7 +38,8 @@ pub struct PageCode {
 impl PageCode {
     /// An empty registry; `read_entities` checks what its functions answer.
     pub fn new(read_entities: ReadEntities) -> Self {
-        PageCode { registry: host::page_code(), plugins: 0, read_entities }
+        let registry = if PAGE_CODE { host::page_code() } else { JsValue::UNDEFINED };
+        PageCode { registry, plugins: 0, read_entities }
     }
 
     /// The handle of a generator or filter (the same function keeps its handle, so removing a
@@ -44,6 +50,9 @@ impl PageCode {
 
     /// Adds a plugin: an object with any of `contexts`, `beforeTrack`, `filter`, `afterTrack`.
     pub fn add_plugin(&mut self, plugin: &JsValue) {
+        if !PAGE_CODE {
+            return;
+        }
         host::add_plugin(&self.registry, plugin);
         self.plugins += 1;
     }
@@ -59,26 +68,38 @@ impl PageCode {
 
 impl ContextHost for PageCode {
     fn generate(&mut self, handle: Handle, e: EventKind<'_>) -> Vec<String> {
+        if !PAGE_CODE {
+            return Vec::new();
+        }
         let answer = host::generate(&self.registry, handle, e.event, e.event_type, e.event_schema);
         self.entities("a global context generator", &answer)
     }
 
     fn filter(&mut self, handle: Handle, e: EventKind<'_>) -> bool {
+        if !PAGE_CODE {
+            return false;
+        }
         host::filter(&self.registry, handle, e.event, e.event_type, e.event_schema)
     }
 }
 
 impl PageHooks for PageCode {
     fn has_plugins(&self) -> bool {
-        self.plugins > 0
+        PAGE_CODE && self.plugins > 0
     }
 
     fn plugin_contexts(&mut self) -> Vec<String> {
+        if !PAGE_CODE {
+            return Vec::new();
+        }
         let answers = host::plugin_contexts(&self.registry);
         answers.iter().flat_map(|answer| self.entities("a plugin's contexts()", &answer)).collect()
     }
 
     fn before_track(&mut self, payload: &str) -> Additions {
+        if !PAGE_CODE {
+            return Additions::default();
+        }
         let builder = host::before_track(&self.registry, payload);
         let mut added = Additions::default();
         if builder.is_undefined() {
@@ -95,10 +116,16 @@ impl PageHooks for PageCode {
     }
 
     fn keep(&mut self, payload: &str) -> bool {
+        if !PAGE_CODE {
+            return true;
+        }
         host::keep(&self.registry, payload)
     }
 
     fn after_track(&mut self, payload: &str) {
+        if !PAGE_CODE {
+            return;
+        }
         host::after_track(&self.registry, payload);
     }
 }

@@ -83,9 +83,11 @@ impl Notice {
         match self.arg {
             NoticeArg::Json(json) => host::notify(&self.callback, &json),
             NoticeArg::Settled(value) => host::settle(&self.callback, value),
-            NoticeArg::Activity(id, e) => {
+            // Only the full build has activity tracking (and so these).
+            NoticeArg::Activity(id, e) if cfg!(feature = "full") => {
                 host::activity(&self.callback, &id, e.min_x, e.min_y, e.max_x, e.max_y)
             }
+            NoticeArg::Activity(..) => {}
         }
     }
 }
@@ -119,7 +121,7 @@ pub struct Runtime {
     /// Activity tracking (page pings).
     pub activity: Activity,
     activity_out: Vec<ActivityAction>,
-    /// The page's activity, coalesced in `host.js` once activity tracking started.
+    /// The page's activity, coalesced in `host_full.js` once activity tracking started.
     activity_watch: Option<JsValue>,
     ping_timer: Option<Timeout>,
     callback_timer: Option<Timeout>,
@@ -153,7 +155,7 @@ impl Runtime {
             }
             object.into()
         };
-        let history = config.page_view_autotracking;
+        let history = cfg!(feature = "full") && config.page_view_autotracking;
         let activity = Activity::new(config.reset_activity_on_page_view);
         let shared = Rc::new(RefCell::new(Runtime {
             tracker,
@@ -231,6 +233,9 @@ impl Runtime {
 
     /// What the page's activity listeners noted since the last time (`None` before they started).
     fn coalesced(&self) -> Option<Coalesced> {
+        if !cfg!(feature = "full") {
+            return None; // the core build has no activity tracking
+        }
         let taken = host::take_activity(self.activity_watch.as_ref()?);
         let n = |key| host::number(&taken, key);
         let extents = Extents { min_x: n(&MIN_X), max_x: n(&MAX_X), min_y: n(&MIN_Y), max_y: n(&MAX_Y) };
@@ -247,6 +252,9 @@ impl Runtime {
     /// Carries out the activity actions: listeners, timers, pings (tracked now) and callback
     /// calls (as notices, once the state is released).
     fn perform_activity(&mut self, weak: &Weak<RefCell<Runtime>>, notices: &mut Vec<Notice>) {
+        if !cfg!(feature = "full") {
+            return; // the core build has no activity tracking
+        }
         while !self.activity_out.is_empty() {
             for action in core::mem::take(&mut self.activity_out) {
                 match action {

@@ -22,7 +22,9 @@ export const LINK_CLICK = SCHEMAS.linkClick;
 /** Inputs of pkg/npm: when one is newer than pkg/npm/package.json, the package is rebuilt. */
 const PACKAGE_INPUTS = [
   'pkg/web/snowtrack.js', 'pkg/web/snowtrack_bg.wasm', 'pkg/bundler/snowtrack.js', 'pkg/bundler/snowtrack_bg.wasm',
-  'js/load.js', 'js/load.d.ts', 'js/loader.js', 'js/loader.d.ts', 'js/snippet.js', 'js/build.mjs', 'js/README.md',
+  'pkg/web-core/snowtrack.js', 'pkg/web-core/snowtrack_bg.wasm', 'pkg/bundler-core/snowtrack.js',
+  'pkg/bundler-core/snowtrack_bg.wasm', 'js/load.js', 'js/load-full.js', 'js/safe-load.js', 'js/builds.js', 'js/commands.js',
+  'js/load.d.ts', 'js/load-full.d.ts', 'js/loader.js', 'js/loader.d.ts', 'js/snippet.js', 'js/build.mjs', 'js/README.md',
   'Cargo.toml',
 ];
 

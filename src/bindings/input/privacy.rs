@@ -61,6 +61,24 @@ fn anonymous(r: &mut Reader<'_>, field: &str, value: &JsValue) -> Option<Anonymo
 /// `newTracker`'s privacy options: `anonymousTracking`, `respectDoNotTrack`,
 /// `respectGlobalPrivacyControl`, `respectOptOutCookie` (the opt-out cookie's name).
 pub(super) fn read_options(o: &mut Reader<'_>, config: &mut Config) {
+    if !cfg!(feature = "full") {
+        // The core build: an option that asks for one of these (anything but false, an empty
+        // string or list, null or undefined) is an error naming it.
+        let keys = [
+            &ANONYMOUS_TRACKING,
+            &RESPECT_DO_NOT_TRACK,
+            &RESPECT_GLOBAL_PRIVACY_CONTROL,
+            &RESPECT_OPT_OUT_COOKIE,
+            &PLUGINS,
+        ];
+        for key in keys {
+            let asks = |v: &JsValue| v.is_truthy() && !(Array::is_array(v) && Array::from(v).length() == 0);
+            if o.value(key).is_some_and(|v| asks(&v)) {
+                o.fail(key.name(), super::NOT_IN_CORE);
+            }
+        }
+        return;
+    }
     if let Some(value) = o.value(&ANONYMOUS_TRACKING) {
         config.anonymous = anonymous(o, ANONYMOUS_TRACKING.name(), &value);
     }
@@ -300,6 +318,9 @@ pub fn plugin(value: &JsValue) -> Result<JsValue> {
 
 /// `newTracker`'s `plugins`: an array of plugin objects.
 pub fn plugins(options: &JsValue) -> Result<Vec<JsValue>> {
+    if !cfg!(feature = "full") {
+        return Ok(Vec::new()); // none: `read_options` turned down any in the core build
+    }
     let mut o = Reader::new(options, "", true);
     let list = o.checked(&PLUGINS, Array::is_array, "must be an array of plugins");
     o.finish()?;

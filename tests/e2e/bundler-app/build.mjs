@@ -1,7 +1,8 @@
 // Builds dist/ (index.html, assets/main.js and the hashed .wasm) with esbuild:
 // `npm install snowtrack && npm install -D esbuild && npm run build`, then serve dist/ from any path.
 //
-// The wasm: `import wasmUrl from 'snowtrack/web/snowtrack_bg.wasm'` with esbuild's `file` loader
+// The wasm: `import wasmUrl from 'snowtrack/web-core/snowtrack_bg.wasm'` (the core build, which
+// snowtrack/load loads) with esbuild's `file` loader
 // copies the .wasm to assets/ and gives its name relative to the bundle, which main.js resolves
 // against import.meta.url (so the app works from a sub-path or a CDN) and hands to load().
 import { copyFile } from 'node:fs/promises';

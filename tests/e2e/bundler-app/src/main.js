@@ -1,7 +1,7 @@
 // A web app using snowtrack from npm: load() never rejects (with WebAssembly blocked, the trackers
 // are no-ops), the .wasm comes from the package through the bundler.
 import { load } from 'snowtrack/load';
-import wasmUrl from 'snowtrack/web/snowtrack_bg.wasm';
+import wasmUrl from 'snowtrack/web-core/snowtrack_bg.wasm'; // snowtrack/load is the core build
 
 const LINK_CLICK = 'iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1';
 

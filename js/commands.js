@@ -1,0 +1,61 @@
+// The sp.js command mapping of the tag (published as chunks/commands.js): loader.js imports it
+// on first use, when a page sends one of these commands (see `mapped` in loader.js), so pages
+// that do not use them do not download it.
+
+const IGLU = 'iglu:com.snowplowanalytics.';
+const MOBILE = `${IGLU}mobile/`;
+
+/** `value`, which must be a non-empty string (`field` names it in the error). */
+function text(value, field) {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`\`${field}\` must be a non-empty string`);
+  return value;
+}
+
+/** `data` without its null and undefined members. */
+function defined(data) {
+  return Object.fromEntries(Object.entries(data).filter(([, v]) => v != null));
+}
+
+/** A JS tracker v3 consent event: `schema` with `data`, and the `consent_document` first. */
+function consent(tracker, schema, data, { id, version, name, description, context, timestamp }) {
+  const document = { schema: `${IGLU}snowplow/consent_document/jsonschema/1-0-0`, data: defined({ id: text(id, 'id'), version: text(version, 'version'), name, description }) };
+  return tracker.trackSelfDescribingEvent({ event: { schema: `${IGLU}snowplow/${schema}/jsonschema/1-0-0`, data }, context: [document, ...(context || [])], timestamp });
+}
+
+/**
+ * sp.js commands that are not tracker methods, as the tracker's own calls (each takes the tracker,
+ * then the command's arguments): JS tracker v3's
+ * `trackTiming` and consent events (Flutter's web plugin sends them), and the mobile model's
+ * events sent as self-describing events (how Flutter sends screen views, list items and
+ * scrolls on the web), which are what `trackScreenView`, `trackListItemView` and
+ * `trackScrollChanged` track.
+ */
+export const COMMANDS = {
+  trackTiming(tracker, { category, variable, timing, label, context, timestamp } = {}) {
+    if (typeof timing !== 'number' || !Number.isFinite(timing)) throw new TypeError('`timing` must be a finite number');
+    const data = defined({ category: text(category, 'category'), variable: text(variable, 'variable'), timing, label });
+    return tracker.trackSelfDescribingEvent({ event: { schema: `${IGLU}snowplow/timing/jsonschema/1-0-0`, data }, context, timestamp });
+  },
+  trackConsentGranted(tracker, e = {}) {
+    return consent(tracker, 'consent_granted', defined({ expiry: e.expiry }), e);
+  },
+  trackConsentWithdrawn(tracker, e = {}) {
+    return consent(tracker, 'consent_withdrawn', { all: e.all === true }, e);
+  },
+  trackSelfDescribingEvent(tracker, e) {
+    const { schema, data } = (e && e.event) || {};
+    const own = { context: e && e.context, timestamp: e && e.timestamp };
+    const d = data || {};
+    if (schema === `${MOBILE}screen_view/jsonschema/1-0-0`) return tracker.trackScreenView({ ...d, ...own });
+    if (schema === `${MOBILE}list_item_view/jsonschema/1-0-0`) {
+      return tracker.trackListItemView({ index: d.index, itemsCount: d.items_count, ...own });
+    }
+    if (schema === `${MOBILE}scroll_changed/jsonschema/1-0-0`) {
+      return tracker.trackScrollChanged({
+        xOffset: d.x_offset, yOffset: d.y_offset, viewWidth: d.view_width, viewHeight: d.view_height,
+        contentWidth: d.content_width, contentHeight: d.content_height, ...own,
+      });
+    }
+    return tracker.trackSelfDescribingEvent(e);
+  },
+};

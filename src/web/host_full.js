@@ -1,0 +1,231 @@
+// The browser calls that only snowtrack's full build makes (bound in host.rs): the page's code
+// (global contexts' generators and filters, plugins), activity tracking, history autotracking and
+// link click tracking. The core build (no `full` feature) imports none of them, so a page of the
+// core build does not download this file (the rest is in host.js). Nothing here throws.
+
+import { call, messageOf, notify } from './host.js';
+
+let quietUntil = 0;
+let untold = 0;
+
+/**
+ * Tells that the page's code failed (`what` threw or answered something invalid: `why`), once,
+ * then at most once every 10 s with the count of those not told: a generator failing on every
+ * event must not flood the console.
+ */
+export function failed(what, why) {
+  const now = Date.now();
+  if (now < quietUntil) { untold += 1; return; }
+  quietUntil = now + 10_000;
+  const more = untold ? ` (${untold} more not shown)` : '';
+  untold = 0;
+  console.warn(`snowtrack: ${what}: ${why}; left out${more}`);
+}
+
+/** Calls the page's function `f` on `arg` (with `self` as `this`); `fallback` when it throws. */
+function attempt(what, f, self, arg, fallback) {
+  try { return f.call(self, arg); } catch (error) { failed(what, `threw ${messageOf(error)}`); return fallback; }
+}
+
+/** A tracker's registry of the page's code: generators and filters by handle, plugins in order. */
+export function pageCode() {
+  return { functions: [], plugins: [] };
+}
+
+/** The handle of a generator or filter: its index (the same function keeps it). */
+export function register(code, f) {
+  const at = code.functions.indexOf(f);
+  return at < 0 ? code.functions.push(f) - 1 : at;
+}
+
+/** Adds a plugin object. */
+export function addPlugin(code, plugin) {
+  code.plugins.push(plugin);
+}
+
+const contextArg = (event, eventType, eventSchema) => ({ event: JSON.parse(event), eventType, eventSchema });
+
+/** Calls generator `handle` on the event (`{event, eventType, eventSchema}`): what it answered. */
+export function generate(code, handle, event, eventType, eventSchema) {
+  return attempt('a global context generator', code.functions[handle], undefined, contextArg(event, eventType, eventSchema), undefined);
+}
+
+/** Calls filter `handle` on the event: whether it answered exactly `true`. */
+export function filter(code, handle, event, eventType, eventSchema) {
+  return attempt('a global context filter', code.functions[handle], undefined, contextArg(event, eventType, eventSchema), false) === true;
+}
+
+/** Each plugin's `contexts()` answer (those that have one and did not throw). */
+export function pluginContexts(code) {
+  return code.plugins.filter((p) => typeof p.contexts === 'function')
+    .map((p) => attempt("a plugin's contexts()", p.contexts, p, undefined, undefined));
+}
+
+/**
+ * The plugins' `beforeTrack(payloadBuilder)` over the event's fields (JSON), with the JS
+ * tracker's PayloadBuilder methods (`add`, `addDict`, `addContextEntity`, `getPayload`). What
+ * they added: `{fields: [name, value, ...], entities}`; `undefined` when no plugin has the hook.
+ */
+export function beforeTrack(code, json) {
+  const hooks = code.plugins.filter((p) => typeof p.beforeTrack === 'function');
+  if (!hooks.length) return undefined;
+  const payload = JSON.parse(json);
+  const added = { fields: [], entities: [] };
+  const add = (key, value) => {
+    if (value === undefined || value === null || value === '') return;
+    added.fields.push(String(key), String(value));
+    payload[key] = String(value);
+  };
+  const builder = {
+    add,
+    addDict: (dict) => { for (const key of Object.keys(dict || {})) add(key, dict[key]); },
+    addContextEntity: (entity) => { added.entities.push(entity); },
+    getPayload: () => payload,
+  };
+  for (const p of hooks) attempt("a plugin's beforeTrack()", p.beforeTrack, p, builder, undefined);
+  return added;
+}
+
+/** The plugins' `filter(payload)`: false when one answered exactly `false` (one that throws keeps it). */
+export function keep(code, json) {
+  const payload = JSON.parse(json);
+  return code.plugins.every((p) => typeof p.filter !== 'function' || attempt("a plugin's filter()", p.filter, p, payload, true) !== false);
+}
+
+/** The plugins' `afterTrack(payload)`. */
+export function afterTrack(code, json) {
+  const payload = JSON.parse(json);
+  for (const p of code.plugins) if (typeof p.afterTrack === 'function') attempt("a plugin's afterTrack()", p.afterTrack, p, payload, undefined);
+}
+
+const pageOffsets = () => {
+  const html = globalThis.document && document.documentElement;
+  return html ? [html.scrollLeft || globalThis.pageXOffset || 0, html.scrollTop || globalThis.pageYOffset || 0] : [0, 0];
+};
+
+export function watchActivity() {
+  const w = { last: 0 };
+  const active = () => { w.last = Date.now(); };
+  takeActivity(w);
+  if (globalThis.addEventListener) {
+    const options = { passive: true, capture: true };
+    for (const type of ['mousemove', 'mousedown', 'mouseup', 'click', 'keydown', 'keypress', 'keyup', 'touchstart',
+      'touchend', 'wheel', 'focus']) addEventListener(type, active, options);
+    addEventListener('scroll', () => {
+      active();
+      const [x, y] = pageOffsets();
+      w.minX = Math.min(w.minX, x);
+      w.maxX = Math.max(w.maxX, x);
+      w.minY = Math.min(w.minY, y);
+      w.maxY = Math.max(w.maxY, y);
+    }, options);
+  }
+  return w;
+}
+
+export function takeActivity(w) {
+  const [x, y] = pageOffsets();
+  const taken = { last: w.last, minX: Math.min(w.minX, x), maxX: Math.max(w.maxX, x), minY: Math.min(w.minY, y), maxY: Math.max(w.maxY, y), x, y };
+  w.last = 0;
+  w.minX = w.maxX = x;
+  w.minY = w.maxY = y;
+  return taken;
+}
+
+export function activity(callback, pageViewId, minXOffset, minYOffset, maxXOffset, maxYOffset) {
+  notify(callback, JSON.stringify({ context: [], pageViewId, minXOffset, minYOffset, maxXOffset, maxYOffset }));
+}
+
+const historyWatchers = [];
+
+export function watchHistory(f) {
+  const h = globalThis.history;
+  if (!historyWatchers.length && h) {
+    const url = () => location.href.split('#')[0];
+    let last = url();
+    let pending = false;
+    const changed = () => {
+      if (!pending) {
+        pending = true;
+        setTimeout(() => {
+          pending = false;
+          if (url() !== last) {
+            last = url();
+            for (const g of historyWatchers) g();
+          }
+        }, 0);
+      }
+    };
+    for (const name of ['pushState', 'replaceState']) {
+      const original = h[name];
+      h[name] = function (...args) {
+        const result = original.apply(this, args);
+        changed();
+        return result;
+      };
+    }
+    addEventListener('popstate', changed);
+  }
+  historyWatchers.push(f);
+}
+
+const classesOf = (link) => (link.getAttribute('class') || '').match(/\S+/g) || [];
+
+export function linkEvent(input, schema) {
+  let data = input || {};
+  if (data.element !== undefined) {
+    const link = data.element;
+    if (!link || typeof link.href !== 'string' || !link.getAttribute) return undefined;
+    const targetUrl = link.hostname ? link.href.replace(link.hostname, (s) => s.toLowerCase()) : link.href;
+    if (/^(javascript|vbscript|jscript|mocha|livescript|ecmascript):/i.test(targetUrl)) return {};
+    data = {
+      targetUrl: targetUrl || 'about:invalid',
+      elementId: link.id,
+      elementClasses: classesOf(link),
+      elementTarget: link.target,
+      elementContent: data.trackContent ? link.innerHTML : undefined,
+    };
+  }
+  const { targetUrl, elementId, elementClasses, elementTarget, elementContent } = data;
+  return {
+    event: { schema, data: { targetUrl, elementId, elementClasses, elementTarget, elementContent } },
+    context: input && input.context,
+    timestamp: input && input.timestamp,
+  };
+}
+
+const linkWatchers = new Map();
+
+export function watchLinks(f, schema, config) {
+  const stop = linkWatchers.get(f);
+  if (stop) stop();
+  linkWatchers.delete(f);
+  if (schema === undefined) return;
+  const { options, pseudoClicks, trackContent, context } = config || {};
+  const classes = [].concat((options && (options.allowlist ?? options.denylist)) ?? []);
+  const accepts = (options && typeof options.filter === 'function' && options.filter)
+    || ((link) => classesOf(link).some((c) => classes.includes(c)) === !!(options && 'allowlist' in options));
+  let down = null;
+  const handler = (event) => {
+    const node = event.composed ? event.composedPath()[0] : event.target;
+    const link = node && node.closest ? node.closest('a, area') : null;
+    if (!link || link.href == null || !accepts(link)) return;
+    const button = event.which || event.button;
+    if (event.type === 'mousedown') {
+      down = button === 1 || button === 2 ? [button, link] : null;
+      return;
+    }
+    const same = down && down[0] === button && down[1] === link;
+    down = null;
+    if (event.type === 'click' || same) {
+      const resolved = context && context.map((c) => {
+        try { return typeof c === 'function' ? c(link) : c; } catch { return null; }
+      }).filter(Boolean);
+      const click = linkEvent({ element: link, trackContent, context: resolved }, schema);
+      if (click && click.event) call(f, click);
+    }
+  };
+  const types = pseudoClicks ? ['mousedown', 'mouseup'] : ['click'];
+  for (const type of types) addEventListener(type, handler, true);
+  linkWatchers.set(f, () => { for (const type of types) removeEventListener(type, handler, true); });
+}

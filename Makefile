@@ -38,7 +38,7 @@ build: pkg
 demo: setup
 	@scripts/demo.sh
 
-## Everything: formatting, lints, host tests, browser tests in Chrome and Firefox, end-to-end.
+## Everything: formatting, lints, host tests, browser tests in Chrome, Firefox and WebKit, end-to-end.
 test: setup fmt-check clippy test-host test-wasm test-e2e collector-compat size
 	@echo "make test: all suites passed"
 
@@ -54,7 +54,7 @@ clippy:
 test-host:
 	cargo test --workspace
 
-## wasm-bindgen tests in real headless browsers, against a real collector on 127.0.0.1.
+## wasm-bindgen tests in Chrome, Firefox and WebKit (on Xvfb), against a real collector on 127.0.0.1.
 test-wasm:
 	@scripts/test-wasm.sh
 

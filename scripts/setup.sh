@@ -2,6 +2,9 @@
 # Installs what snowtrack's build and tests need on a Debian machine, skipping what is present.
 #
 #   apt     chromium, chromium-driver, firefox-esr   (headless browser tests)
+#           webkit2gtk-driver, xvfb                  (WebKit, Safari's engine: WebKitWebDriver and
+#                                                    MiniBrowser, which needs an X display; without
+#                                                    recommends)
 #   rustup  wasm32-unknown-unknown target, rustfmt, clippy
 #   cargo   wasm-pack, wasm-bindgen-cli (the exact version in Cargo.lock), geckodriver
 #   npm     binaryen (a wasm-opt that works; Debian's binaryen 108 emits broken modules)
@@ -28,6 +31,18 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   say "apt-get install ${need_apt[*]}"
   apt-get update -qq
   apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+# WebKitGTK's WebDriver and its browser (~180 packages with their libraries; the recommended
+# ones, desktop sound and fonts among them, are not needed). Debian's MiniBrowser has no
+# headless mode (`--headless`: "Unknown option"), so it runs on Xvfb's virtual display.
+need_webkit=()
+for pkg in webkit2gtk-driver xvfb; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need_webkit+=("$pkg")
+done
+if [ ${#need_webkit[@]} -gt 0 ]; then
+  say "apt-get install --no-install-recommends ${need_webkit[*]}"
+  [ ${#need_apt[@]} -gt 0 ] || apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_webkit[@]}" >/dev/null
 fi
 
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown

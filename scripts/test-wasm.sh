@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
-# Runs the wasm-bindgen browser tests in headless Chrome and Firefox against a real collector
-# on 127.0.0.1, started here and stopped on exit.
+# Runs the wasm-bindgen browser tests (tests/web.rs) in headless Chrome and Firefox, then in
+# WebKit (WebKitGTK, the Safari engine), against a real collector on 127.0.0.1, started here
+# and stopped on exit.
+#
+# WebKit goes through wasm-bindgen-test-runner's Safari driver pointed at WebKitWebDriver
+# (SAFARIDRIVER): wasm-pack only knows macOS's safaridriver. The runner opens a Safari session
+# with empty capabilities (it reads webdriver.json for Chrome and Firefox only), so
+# WebKitWebDriver starts its default browser, MiniBrowser with --automation. Debian's
+# MiniBrowser has no headless mode, so it gets a virtual display from Xvfb when there is none.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,7 +15,13 @@ cargo build -q -p snowtrack-collector
 log=$(mktemp)
 "${CARGO_TARGET_DIR:-target}"/debug/snowtrack-collector --port 0 >"$log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -f "$log"' EXIT
+xvfb=
+cleanup() {
+  kill "$pid" 2>/dev/null || true
+  [ -z "$xvfb" ] || kill "$xvfb" 2>/dev/null || true
+  rm -f "$log"
+}
+trap cleanup EXIT
 for _ in $(seq 100); do
   grep -q '^listening on ' "$log" && break
   sleep 0.1
@@ -22,3 +35,23 @@ export WASM_BINDGEN_TEST_TIMEOUT=60
 # The test harness links std, so the module is built with it (`std` feature: no snowtrack
 # allocator or panic handler).
 wasm-pack test --headless --chrome --firefox -- --test web --features std
+
+webkit_driver=${WEBKIT_DRIVER:-/usr/bin/WebKitWebDriver}
+[ -x "$webkit_driver" ] || { echo "$webkit_driver is missing: run \`make setup\`"; exit 1; }
+if [ -z "${DISPLAY:-}" ]; then
+  # Xvfb picks a free display number and writes it to fd 3.
+  display_file=$(mktemp)
+  Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$display_file" 2>/dev/null &
+  xvfb=$!
+  for _ in $(seq 100); do
+    [ -s "$display_file" ] && break
+    sleep 0.1
+  done
+  display=$(head -1 "$display_file")
+  rm -f "$display_file"
+  [ -n "$display" ] || { echo "Xvfb did not start"; exit 1; }
+  export DISPLAY=":$display"
+fi
+echo "WebKit: WebKitGTK $(dpkg-query -W -f='${Version}' webkit2gtk-driver 2>/dev/null || echo "?") on display $DISPLAY"
+SAFARIDRIVER=$webkit_driver CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --target wasm32-unknown-unknown --test web --features std

@@ -71,10 +71,34 @@ pub fn fixup_domain(hostname: &str) -> String {
     domain
 }
 
+/// Whether `hostname` (as `location.hostname` gives it) is an IP address rather than a domain
+/// name: an IPv6 address (with a `:`, bracketed as in URLs or not) or an IPv4 address, which
+/// the URL standard recognises by its last label being a number (decimal, or hex after `0x`);
+/// no top-level domain is a number.
+pub fn is_ip_address(hostname: &str) -> bool {
+    if hostname.contains(':') {
+        return true;
+    }
+    let host = hostname.strip_suffix('.').unwrap_or(hostname);
+    let last = host.rsplit('.').next().unwrap_or(host);
+    let digits = |s: &str, hex: bool| {
+        !s.is_empty() && s.bytes().all(|b| if hex { b.is_ascii_hexdigit() } else { b.is_ascii_digit() })
+    };
+    match last.strip_prefix("0x").or_else(|| last.strip_prefix("0X")) {
+        Some(hex) => hex.is_empty() || digits(hex, true),
+        None => digits(last, false),
+    }
+}
+
 /// Candidate root domains, shortest first, never the bare TLD: `a.b.example.com` gives
 /// `example.com`, `b.example.com`, `a.b.example.com`. Empty for single-label hosts such as
-/// `localhost`. Like the JS tracker it also tries IP address suffixes, which browsers reject.
+/// `localhost` and for IP addresses (`127.0.0.1`, `[::1]`): an address has no parent domain,
+/// so the cookie domain is the host itself. (The JS tracker walks an address's labels too, and
+/// WebKit accepts a cookie for `Domain=0.1` on `127.0.0.1`.)
 pub fn root_domain_candidates(hostname: &str) -> Vec<String> {
+    if is_ip_address(hostname) {
+        return Vec::new();
+    }
     // Byte offsets of each label's start, so every candidate is a suffix slice of `hostname`;
     // the last label (the TLD) is never one.
     let starts: Vec<usize> =
@@ -176,6 +200,33 @@ mod tests {
             ["co.uk", "example.co.uk", "sub.example.co.uk", "a.sub.example.co.uk"]
         );
         assert!(root_domain_candidates("localhost").is_empty());
+    }
+
+    #[test]
+    fn an_ip_address_is_its_own_cookie_domain() {
+        for ip in [
+            "127.0.0.1",
+            "10.0.0.1",
+            "192.168.1.20.",
+            "0x7f.0.0.1",
+            "1.2.3.0xff",
+            "[::1]",
+            "::1",
+            "[2001:db8::8a2e:370:7334]",
+        ] {
+            assert!(is_ip_address(ip), "{ip}");
+            assert!(root_domain_candidates(ip).is_empty(), "{ip}: {:?}", root_domain_candidates(ip));
+        }
+        for name in
+            ["localhost", "example.com", "www.example.com", "1password.com", "a1.b2.io", "0xdead.example"]
+        {
+            assert!(!is_ip_address(name), "{name}");
+        }
+        assert_eq!(root_domain_candidates("10.example.com"), ["example.com", "10.example.com"]);
+        assert_eq!(
+            root_domain_candidates("127.0.0.1.nip.io"),
+            ["nip.io", "1.nip.io", "0.1.nip.io", "0.0.1.nip.io", "127.0.0.1.nip.io"]
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ WASM_PACK := wasm-pack
 # The collector the demo and the browser tests talk to.
 COLLECTOR_BIN := target/debug/snowtrack-collector
 
-.PHONY: all setup build pkg package demo test fmt-check clippy test-host test-wasm test-e2e size bench fuzz clean
+.PHONY: all setup build pkg package demo test fmt-check clippy test-host test-wasm test-e2e test-package fuzz-check size bench fuzz clean
 
 all: build
 
@@ -38,8 +38,9 @@ build: pkg
 demo: setup
 	@scripts/demo.sh
 
-## Everything: formatting, lints, host tests, browser tests in Chrome, Firefox and WebKit, end-to-end.
-test: setup fmt-check clippy test-host test-wasm test-e2e collector-compat size
+## Everything: formatting, lints, host tests, browser tests in Chrome, Firefox and WebKit,
+## end-to-end, the packages as published, the fuzz targets built, what a page downloads.
+test: setup fmt-check clippy test-host test-wasm test-e2e collector-compat size test-package fuzz-check
 	@echo "make test: all suites passed"
 
 fmt-check:
@@ -61,6 +62,17 @@ test-wasm:
 ## Real pages in headless Chromium using the built package, against the real collector.
 test-e2e: package
 	@scripts/test-e2e.sh
+
+## The packages as they would be published: `npm publish --dry-run` of pkg/npm, `cargo package`
+## (file list and verification), and a strict TypeScript app compiling against the tarball with
+## the READMEs' examples (tests/types/).
+test-package: package
+	@scripts/test-package.sh
+
+## The fuzz targets (their own workspace and Cargo.lock under fuzz/) still compile: `cargo check`,
+## no fuzzing (that is `make fuzz`).
+fuzz-check:
+	cargo check --manifest-path fuzz/Cargo.toml --locked --bins
 
 ## What a page downloads for tracking, gzip -9 and brotli: the npm path (tests/size-app bundled by
 ## esbuild --minify) and the async tag with every capability; fails above size-budget.txt.

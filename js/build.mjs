@@ -3,7 +3,7 @@
 // pkg/web-core) and the JS layer in js/. Run by scripts/package.sh (after `make pkg`).
 //
 //   pkg/npm/
-//     package.json  README.md  [LICENSE]
+//     package.json  README.md  LICENSE
 //     bundler/      wasm-pack --target bundler, full build: "snowtrack" (webpack 5, Vite + a wasm plugin…)
 //     bundler-core/ the same, core build: "snowtrack/core"
 //     web/          wasm-pack --target web, full build: "snowtrack/web" (<script type="module">, esbuild)
@@ -33,24 +33,54 @@ function fail(message) {
   throw new BuildError(message);
 }
 
-/** `[package]`'s `version` (and the workspace `repository`) from Cargo.toml. */
+/**
+ * `[package]`'s `version`, `description` and `repository` (or the workspace's) from Cargo.toml.
+ * No repository is published yet, so Cargo.toml has none and neither has package.json; a
+ * placeholder address (`example.*`, `*.invalid`, …) is refused rather than shipped.
+ */
 function cargoFacts() {
   const toml = readFileSync(path.join(ROOT, 'Cargo.toml'), 'utf8');
   const section = (name) => toml.split(/^\[/m).find((s) => s.startsWith(`${name}]`)) ?? '';
   const field = (text, key) => new RegExp(`^${key}\\s*=\\s*"([^"]*)"`, 'm').exec(text)?.[1];
   const version = field(section('package'), 'version');
   if (!version) fail('no [package] version in Cargo.toml');
-  return {
-    version,
-    description: field(section('package'), 'description') ?? '',
-    repository: field(section('package'), 'repository') ?? field(section('workspace.package'), 'repository'),
-  };
+  const repository = field(section('package'), 'repository') ?? field(section('workspace.package'), 'repository');
+  if (repository && isPlaceholder(repository)) fail(`Cargo.toml: repository ${repository} is a placeholder: leave the field out`);
+  return { version, description: field(section('package'), 'description') ?? '', repository };
+}
+
+/** An address reserved for examples or tests (RFC 2606, RFC 6761): never one to publish. */
+function isPlaceholder(url) {
+  let host;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return true;
+  }
+  return /(^|\.)(example\.(com|net|org)|example|invalid|test|localhost)$/.test(host);
 }
 
 function copy(from, to) {
   if (!existsSync(from)) fail(`${path.relative(ROOT, from)} is missing: run \`make pkg\` first`);
   mkdirSync(path.dirname(to), { recursive: true });
   copyFileSync(from, to);
+}
+
+/**
+ * wasm-bindgen's declarations, for apps on any `lib`: its classes declare `[Symbol.dispose]()`,
+ * which only compiles with the `esnext` (or `esnext.disposable`) lib, so an app on
+ * `lib: ["es2022", "dom"]` without `skipLibCheck` fails on it. The member goes; `free()` stays
+ * (the glue still defines the method where the browser has `Symbol.dispose`, only untyped).
+ * tests/types/ compiles a strict app against the result.
+ */
+function declarations(from, to) {
+  if (!existsSync(from)) fail(`${path.relative(ROOT, from)} is missing: run \`make pkg\` first`);
+  const text = readFileSync(from, 'utf8');
+  const dispose = /^[ \t]*\[Symbol\.dispose\]\(\): void;\r?\n/gm;
+  const out = text.replace(dispose, '');
+  if (out.includes('Symbol.dispose')) fail(`${path.relative(ROOT, from)}: a Symbol.dispose member of another shape (wasm-bindgen changed?)`);
+  mkdirSync(path.dirname(to), { recursive: true });
+  writeFileSync(to, out);
 }
 
 const sizes = (bytes) => ({
@@ -93,14 +123,15 @@ async function assemble(stage) {
   // The two wasm-pack builds, without their package.json/README/.gitignore (`*`, which would
   // hide the files from npm pack).
   for (const build of ['', '-core']) {
-    for (const file of ['snowtrack.js', 'snowtrack_bg.js', 'snowtrack_bg.wasm', 'snowtrack.d.ts']) {
+    for (const file of ['snowtrack.js', 'snowtrack_bg.js', 'snowtrack_bg.wasm']) {
       copy(path.join(ROOT, `pkg/bundler${build}`, file), path.join(stage, `bundler${build}`, file));
     }
-    for (const file of ['snowtrack.js', 'snowtrack_bg.wasm', 'snowtrack.d.ts']) {
+    for (const file of ['snowtrack.js', 'snowtrack_bg.wasm']) {
       copy(path.join(ROOT, `pkg/web${build}`, file), path.join(stage, `web${build}`, file));
     }
-    // The module's browser calls (src/web/host.js), which the glue imports from snippets/.
     for (const target of [`bundler${build}`, `web${build}`]) {
+      declarations(path.join(ROOT, 'pkg', target, 'snowtrack.d.ts'), path.join(stage, target, 'snowtrack.d.ts'));
+      // The module's browser calls (src/web/host.js), which the glue imports from snippets/.
       const from = path.join(ROOT, 'pkg', target, 'snippets');
       if (!existsSync(from)) fail(`pkg/${target}/snippets is missing: run \`make pkg\` first`);
       cpSync(from, path.join(stage, target, 'snippets'), { recursive: true });
@@ -113,7 +144,7 @@ async function assemble(stage) {
   for (const file of ['load.js', 'load-full.js', 'safe-load.js', 'load.d.ts', 'load-full.d.ts', 'loader.d.ts', 'README.md']) {
     copy(path.join(JS_DIR, file), path.join(stage, file));
   }
-  if (existsSync(path.join(ROOT, 'LICENSE'))) copy(path.join(ROOT, 'LICENSE'), path.join(stage, 'LICENSE'));
+  copy(path.join(ROOT, 'LICENSE'), path.join(stage, 'LICENSE'));
 
   // The tag: readable and minified, pointing at this version's loader on jsDelivr.
   const snippet = readFileSync(path.join(JS_DIR, 'snippet.js'), 'utf8').replaceAll('%VERSION%', version);
@@ -188,7 +219,7 @@ async function assemble(stage) {
     files: [
       'bundler/', 'bundler-core/', 'web/', 'web-core/', 'chunks/', 'load.js', 'load.d.ts', 'load-full.js', 'load-full.d.ts',
       'safe-load.js', 'loader.js', 'loader.js.map', 'loader.d.ts',
-      'snippet.js', 'snippet.min.js', 'README.md', ...(existsSync(path.join(stage, 'LICENSE')) ? ['LICENSE'] : []),
+      'snippet.js', 'snippet.min.js', 'README.md', 'LICENSE',
     ],
     sideEffects: ['./bundler/snowtrack.js', './bundler-core/snowtrack.js', './loader.js', './snippet.js', './snippet.min.js'],
   };

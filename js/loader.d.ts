@@ -15,8 +15,12 @@ export interface SnowtrackCommand {
 }
 
 declare global {
+  /**
+   * The tag's command function under its default name: the tag defines it before any other
+   * script runs (`snowtrack('trackPageView')`, also `window.snowtrack`).
+   */
+  var snowtrack: SnowtrackCommand;
   interface Window {
-    snowtrack?: SnowtrackCommand;
     /** The tag under the name sp.js uses (e.g. for a Flutter web app): see the README. */
     snowplow?: SnowtrackCommand;
     /** Global names of the tags on the page, served by the loader. */

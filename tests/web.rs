@@ -50,6 +50,9 @@ export async function cookie_details(name) {
   if (!globalThis.cookieStore) return null;
   return await cookieStore.get(name);
 }
+export function user_agent() {
+  return navigator.userAgent;
+}
 export function set_hidden(hidden) {
   Object.defineProperty(document, 'hidden', { get: () => hidden, configurable: true });
   Object.defineProperty(document, 'visibilityState', { get: () => hidden ? 'hidden' : 'visible', configurable: true });
@@ -68,6 +71,7 @@ extern "C" {
     fn block_storage();
     fn unblock_storage();
     async fn cookie_details(name: &str) -> JsValue;
+    fn user_agent() -> String;
     fn call_with_session_update(config: JsValue, log: &js_sys::Array) -> JsValue;
     fn set_hidden(hidden: bool);
     fn throwing_getter(object: JsValue, key: &str) -> JsValue;
@@ -179,11 +183,26 @@ async fn cookies_have_the_js_trackers_names_values_and_attributes() {
     let id = cookie_value(&document().cookie().unwrap(), &id_name).unwrap();
     assert!(id.ends_with(".1"), "event index 1 after the first event: {id}");
 
-    // Chrome exposes attributes through the Cookie Store API; Firefox's shows only names and
-    // values, as document.cookie does, which are checked above.
+    // The attributes, through the Cookie Store API. Chrome reports them all; Firefox reports
+    // names and values only (as document.cookie does), so in Firefox the store's name and value
+    // are checked against document.cookie and the attributes are left to the e2e tests, which
+    // read them from Chromium's cookie jar. Any other engine must report them (or this fails,
+    // saying so), and a browser without the API fails too: nothing is skipped silently.
+    let ua = user_agent();
     let details = cookie_details(&id_name).await;
+    assert!(details.is_object(), "no Cookie Store API (or no {id_name} in it) in {ua}: attributes unchecked");
     let get = |k: &str| Reflect::get(&details, &k.into()).unwrap_or(JsValue::UNDEFINED);
-    if details.is_object() && !get("path").is_undefined() {
+    let id_now = cookie_value(&document().cookie().unwrap(), &id_name);
+    assert_eq!(get("name").as_string().as_deref(), Some(id_name.as_str()), "{ua}");
+    assert_eq!(get("value").as_string(), id_now, "the store and document.cookie agree ({ua})");
+    let ses = cookie_details(&ses_name).await;
+    assert_eq!(Reflect::get(&ses, &"value".into()).unwrap().as_string().as_deref(), Some("*"), "{ua}");
+    let names_only = ua.contains("Firefox/") && get("path").is_undefined();
+    if !names_only {
+        assert!(
+            !get("path").is_undefined(),
+            "{ua} reports no cookie attributes: teach this test what it can check"
+        );
         assert_eq!(get("path").as_string().as_deref(), Some("/"));
         assert_eq!(get("sameSite").as_string().as_deref(), Some("lax"));
         assert_eq!(get("secure").as_bool(), Some(false), "http page: not Secure by default");
@@ -195,7 +214,6 @@ async fn cookies_have_the_js_trackers_names_values_and_attributes() {
             (expires - two_years).abs() < 60_000.0 || (expires - capped).abs() < 60_000.0,
             "expires {expires}"
         );
-        let ses = cookie_details(&ses_name).await;
         let ses_expires = Reflect::get(&ses, &"expires".into()).unwrap().as_f64().unwrap();
         assert!((ses_expires - (js_sys::Date::now() + 1_800_000.0)).abs() < 60_000.0);
     }

@@ -219,6 +219,13 @@ fn views_sessions_and_users_of_a_recorded_sequence() {
     );
     let mut a = view(SCREEN_A);
     assert!(a["event_id"].as_str().unwrap().len() == 36);
+    // A's end_tstamp is its start, although A lasted 20 s: as in the Snowplow unified dbt model
+    // (snowplow/dbt-snowplow-unified, read at commit 0562597). There a view's end is its last page
+    // ping's time (`snowplow_unified_pv_engaged_time.sql`: `max(derived_tstamp)` over `page_ping`
+    // events); the rows it makes from screen summaries carry a null end, and
+    // `snowplow_unified_views_this_run.sql` falls back to the view's own `derived_tstamp`
+    // (`coalesce(t.end_tstamp, p.derived_tstamp)`). A screen view's length is in
+    // `absolute_time_in_s` (foreground_sec + background_sec: 15 + 5) instead.
     a.as_object_mut().unwrap().remove("event_id");
     assert_eq!(
         a,

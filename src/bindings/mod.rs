@@ -20,7 +20,7 @@ use crate::web::runtime::{self, Runtime, Shared};
 use crate::web::{domain, env::WebEnv, host, page, timer};
 use alloc::rc::Rc;
 use input::EventReader;
-use js_sys::JSON;
+use js_sys::{JSON, Object};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -186,7 +186,7 @@ pub struct JsTracker {
 pub fn new_tracker(
     #[wasm_bindgen(unchecked_param_type = "string")] namespace: JsValue,
     #[wasm_bindgen(js_name = collectorUrl, unchecked_param_type = "string")] collector_url: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "TrackerConfiguration")] config: Option<js_sys::Object>,
+    #[wasm_bindgen(unchecked_optional_param_type = "TrackerConfiguration | null")] config: Option<Object>,
 ) -> core::result::Result<JsTracker, JsError> {
     let options = config.map_or(JsValue::UNDEFINED, JsValue::from);
     let namespace =
@@ -282,7 +282,7 @@ impl JsTracker {
     #[wasm_bindgen(js_name = trackPageView)]
     pub fn track_page_view(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "PageViewEvent")] event: Option<js_sys::Object>,
+        #[wasm_bindgen(unchecked_optional_param_type = "PageViewEvent | null")] event: Option<Object>,
     ) -> core::result::Result<(), JsError> {
         let event = event.map_or(JsValue::UNDEFINED, JsValue::from);
         self.track(&event, EventReader::page_view)
@@ -602,7 +602,8 @@ impl JsTracker {
     #[wasm_bindgen(js_name = enableLinkClickTracking)]
     pub fn enable_link_click_tracking(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "LinkClickTrackingConfiguration")] configuration: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "LinkClickTrackingConfiguration")]
+        configuration: JsValue,
     ) -> core::result::Result<(), JsError> {
         full_build("enableLinkClickTracking")?;
         input::check_link_click_config(&configuration).map_err(js_error)?;

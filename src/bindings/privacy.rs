@@ -64,7 +64,8 @@ impl JsTracker {
     #[wasm_bindgen(js_name = enableAnonymousTracking)]
     pub fn enable_anonymous_tracking(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "EnableAnonymousTrackingConfiguration")] configuration: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "EnableAnonymousTrackingConfiguration")]
+        configuration: JsValue,
     ) -> core::result::Result<(), JsError> {
         full_build("enableAnonymousTracking")?;
         let (settings, strategy) = input::enable_anonymous(&configuration).map_err(js_error)?;
@@ -82,7 +83,7 @@ impl JsTracker {
     #[wasm_bindgen(js_name = disableAnonymousTracking)]
     pub fn disable_anonymous_tracking(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "DisableAnonymousTrackingConfiguration")]
+        #[wasm_bindgen(unchecked_optional_param_type = "DisableAnonymousTrackingConfiguration")]
         configuration: JsValue,
     ) -> core::result::Result<(), JsError> {
         full_build("disableAnonymousTracking")?;
@@ -101,7 +102,7 @@ impl JsTracker {
     #[wasm_bindgen(js_name = clearUserData)]
     pub fn clear_user_data(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ClearUserDataConfiguration")] configuration: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ClearUserDataConfiguration")] configuration: JsValue,
     ) -> core::result::Result<(), JsError> {
         full_build("clearUserData")?;
         let (preserve_session, preserve_user) = input::clear_user_data(&configuration).map_err(js_error)?;

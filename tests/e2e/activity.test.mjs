@@ -23,16 +23,33 @@ const LONG_PAGE = html({
 </script>`,
 });
 
-/** Counts every call from JS into the wasm module's exports in `window.wasmCalls` (init script). */
+/**
+ * Counts the calls from JS into the wasm module (init script): `window.wasmCalls` counts every
+ * call of an export; `window.wasmEntries` lists the calls into the tracker's code from outside
+ * the module: not nested in another call (as the glue's allocations during a call into JS are),
+ * and not wasm-bindgen's own bookkeeping (`__wbindgen_*`: allocation, freeing a one-shot
+ * closure after it ran).
+ */
 function countWasmCalls() {
   const { instantiateStreaming } = WebAssembly;
   window.wasmCalls = 0;
+  window.wasmEntries = [];
+  let depth = 0;
   WebAssembly.instantiateStreaming = async (...args) => {
     const { module, instance } = await instantiateStreaming.apply(WebAssembly, args);
     const exports = {};
     for (const [name, value] of Object.entries(instance.exports)) {
       exports[name] = typeof value === 'function'
-        ? (...a) => { window.wasmCalls += 1; return value(...a); }
+        ? (...a) => {
+          window.wasmCalls += 1;
+          if (depth === 0 && !name.startsWith('__wbindgen_')) window.wasmEntries.push({ name, at: performance.now() });
+          depth += 1;
+          try {
+            return value(...a);
+          } finally {
+            depth -= 1;
+          }
+        }
         : value;
     }
     return { module, instance: { exports } };
@@ -136,10 +153,12 @@ test('mouse moves, scrolls, keys and touches cost no call into wasm; pings and c
   await context.addInitScript(countWasmCalls);
   await openPage(page, collector);
   await page.evaluate(() => {
-    window.tracker = window.snowtrack.newTracker('sp', location.origin, { appId: 'calls', screenEngagementScroll: false });
+    window.tracker = window.snowtrack.newTracker('sp', location.origin, { appId: 'calls', screenEngagementScroll: false, lifecycleAutotracking: false });
     window.tracker.enableActivityTracking({ minimumVisitLength: 30, heartbeatDelay: 30 });
     window.tracker.enableLinkClickTracking({ pseudoClicks: true });
     window.tracker.trackPageView();
+    // The link stays on this page when clicked (the tracker's listeners still see the click).
+    document.getElementById('docs').addEventListener('click', (event) => event.preventDefault());
   });
   await collector.waitForGood(1);
   await sleep(500); // the page view's delivery is over
@@ -153,6 +172,58 @@ test('mouse moves, scrolls, keys and touches cost no call into wasm; pings and c
   await page.mouse.click(700, 500); // not on a link
   await sleep(300);
   assert.equal(await page.evaluate(() => window.wasmCalls), before, 'no crossing for 200 moves, 10 wheels, keys, a click');
+
+  /**
+   * The calls into wasm from outside while `act` runs and until `events` good events have
+   * arrived and 500 ms passed, in bursts (calls less than 150 ms apart): one call and what it
+   * caused. The module's own periodic timers (looking for a closed tab's events every 10 s) are
+   * bursts of one call of their own.
+   */
+  const burstsDuring = async (act, events) => {
+    await page.evaluate(() => { window.wasmEntries = []; });
+    await act();
+    if (events) await collector.waitForGood(events, { settle: 500 });
+    const entries = await page.evaluate(() => window.wasmEntries);
+    const bursts = [];
+    entries.forEach((e, i) => {
+      if (i === 0 || e.at - entries[i - 1].at > 150) bursts.push([]);
+      bursts.at(-1).push(e.name.replace(/^wasm_bindgen__convert__closures_____/, ''));
+    });
+    return bursts;
+  };
+  /** The one burst bigger than a lone timer call (asserted), or the biggest. */
+  const main = (bursts) => {
+    const sorted = [...bursts].sort((a, b) => b.length - a.length);
+    assert.ok(sorted.slice(1).every((b) => b.length === 1), `one burst of work, the rest lone timer calls: ${JSON.stringify(bursts)}`);
+    return sorted[0] ?? [];
+  };
+  // What tracking one event costs when JS calls the tracker: one call, plus its delivery.
+  const byHand = main(await burstsDuring(() => page.evaluate(() => window.tracker.trackLinkClick({ targetUrl: 'https://example.com/by-hand' })), 2));
+  const delivery = byHand.length - 1;
+  assert.ok(delivery >= 1, `the delivery of an event calls the module (${byHand.join(', ')})`);
+  // A real click on a link: the tracker's listener calls the module once, then the same delivery.
+  const click = main(await burstsDuring(() => page.locator('#docs').click(), 3)); // scrolled into view, then clicked
+  assert.equal(click.length, 1 + delivery, `a click: one call and a delivery (${click.join(', ')})`);
+  assert.equal(kind((await collector.good())[2]), 'link_click');
+
+  // Pings: checks at 2 s, then every 30 s from the next page view on (a configuration in force
+  // is kept, as in the JS tracker: disabled first).
+  await page.evaluate(() => {
+    window.tracker.disableActivityTracking();
+    window.tracker.enableActivityTracking({ minimumVisitLength: 2, heartbeatDelay: 30 });
+    window.tracker.trackPageView();
+  });
+  await collector.waitForGood(4, { settle: 500 });
+  // A check with no activity in its window: one call, nothing sent.
+  const idle = await burstsDuring(() => sleep(2_500));
+  assert.ok(idle.length >= 1 && idle.every((b) => b.length === 1), `an idle check: one call (${JSON.stringify(idle)})`);
+  assert.equal((await collector.good()).length, 4, 'no ping without activity');
+  // A check after activity: one call and the ping's delivery.
+  await page.evaluate(() => window.tracker.trackPageView());
+  await collector.waitForGood(5, { settle: 500 });
+  const ping = main(await burstsDuring(() => page.mouse.move(300, 300), 6));
+  assert.equal(ping.length, 1 + delivery, `a ping: one call and a delivery (${ping.join(', ')})`);
+  assert.equal(kind((await collector.good())[5]), 'page_ping');
 });
 
 test('the JS tracker and snowtrack side by side: their pings carry the same fields', TIMEOUT, async (t) => {

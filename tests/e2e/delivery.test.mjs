@@ -334,7 +334,7 @@ test('a retried failure reports the events it will retry', TIMEOUT, async (t) =>
   assert.equal(failure[0].events, 3);
 });
 
-test('adopting more events than maxQueueSize reports the drops and keeps the rest persisted', TIMEOUT, async (t) => {
+test('adopting more events than maxQueueSize takes what fits, keeps the rest persisted, and reports the drops of events tracked while full', TIMEOUT, async (t) => {
   const env = await deliverySetup(t);
   const { page, collector } = env;
   await openFixture(page, collector);
@@ -344,15 +344,29 @@ test('adopting more events than maxQueueSize reports the drops and keeps the res
   await waitFor(async () => (await faultReport(collector)).refused >= 1, { message: 'a refused request' });
   await page.close();
   await sleep(1500);
-  await clearFaults(collector);
+  // The collector still refuses: the new page adopts what fits (10) and keeps it.
   const again = await env.newPage();
   await openFixture(again, collector);
-  await createRecordingTracker(again, { maxQueueSize: 10 });
-  await waitForEids(collector, 10);
+  await createRecordingTracker(again, { maxQueueSize: 10, retryBaseDelay: 200, retryMaxDelay: 1000 });
+  await waitFor(async () => {
+    const stats = await deliveryStats(again);
+    return stats.queued + stats.inFlight === 10;
+  }, { message: 'the 10 adopted events queued' });
+  assert.equal(await persistedEvents(again), 50, 'nothing adopted is lost: 10 re-keyed under this page, 40 left for a later adoption');
+  assert.equal((await deliveryStats(again)).dropped, 0, 'adoption drops nothing');
+  // The queue is full: what the page tracks now is dropped, each drop reported.
+  await trackMany(again, 5, { label: 'while-full' });
   const stats = await deliveryStats(again);
   const { dropped } = await deliveryReports(again);
-  assert.equal(dropped.length, stats.dropped, 'every drop is reported through onEventDropped');
-  assert.equal(stats.dropped + (await persistedEvents(again)), 40, 'events that do not fit are dropped and reported, or stay persisted');
+  assert.equal(stats.dropped, 5, 'the 5 events tracked while the queue was full are dropped');
+  assert.equal(dropped.length, 5, 'every drop is reported through onEventDropped');
+  assert.ok(dropped.every((d) => d.reason === 'queue full' && /^[0-9a-f-]{36}$/.test(d.eventId)), JSON.stringify(dropped));
+  assert.equal(await persistedEvents(again), 50, 'dropped events are not persisted');
+  // Once the collector accepts, the adopted events arrive; the dropped ones never do.
+  await clearFaults(collector);
+  const received = await waitForEids(collector, 10);
+  const droppedIds = new Set(dropped.map((d) => d.eventId));
+  assert.ok(received.eids.every((eid) => !droppedIds.has(eid)), 'no dropped event reached the collector');
 });
 
 test('an event the collector refuses as too large (413) does not block the events behind it', TIMEOUT, async (t) => {

@@ -194,6 +194,14 @@ test('the demo app: a list scrolled between two screens, its screen summary on t
   const received = (await collector.good()).length;
   await page.waitForTimeout(1500);
   assert.equal(await backgroundRow.count(), 1, `one row for the event (${received} received, ${afterReload.length} distinct)`);
+  // At least once, and no more: only the background event may come twice (its answer was lost
+  // with the page), every other event once.
+  const copies = (await collector.good()).reduce((m, g) => m.set(g.event.event_id, (m.get(g.event.event_id) ?? 0) + 1), new Map());
+  for (const [id, n] of copies) {
+    const limit = id === background.event.event_id ? 2 : 1;
+    assert.ok(n <= limit, `event ${id} received ${n} times (at most ${limit})`);
+  }
+  if (copies.get(background.event.event_id) > 1) t.diagnostic('the application_background event was received twice (sent again by the reloaded page)');
   assert.equal(await backgroundRow.getAttribute('data-screen'), 'Checkout');
   assert.equal(await backgroundRow.locator('td[data-col="lifecycle"]').innerText(), 'hidden · index 1');
   assert.match(await page.locator('#summary-latest').innerText(), /^Latest: background #1 of “Checkout”/);

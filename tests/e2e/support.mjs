@@ -131,16 +131,26 @@ export class Collector {
 
   /**
    * Waits until exactly `count` good events have arrived and stay at that count for `settle` ms,
-   * and returns them oldest first. Fails early when more arrive or anything is bad.
+   * and returns them oldest first. Fails (saying what arrived) as soon as more than `count`
+   * arrive or anything is bad, and when a late one arrives while settling.
    */
   async waitForGood(count, { timeout = 10_000, settle = 300 } = {}) {
+    const unexpected = async (what) => {
+      const [good, bad] = await Promise.all([this.good(), this.bad()]);
+      const seen = good.map((g) => `${kind(g)} ${g.event.event_id}`);
+      return new Error(`${what}: expected exactly ${count} good events and none bad at ${this.url}, got `
+        + `${good.length} good (${seen.join(', ')}) and ${bad.length} bad${bad.length ? `: ${JSON.stringify(bad[0])}` : ''}`);
+    };
     await waitFor(async () => {
       const { good, bad, total } = await this.all();
-      if (bad > 0 || good > count) return true; // let the assertions below show what arrived
+      if (bad > 0 || good > count) throw await unexpected('too many or bad events');
       return good === count && total === count;
     }, { timeout, message: `${count} good events at ${this.url}` });
     await sleep(settle);
-    return this.good();
+    const good = await this.good();
+    const { bad } = await this.all();
+    if (good.length !== count || bad > 0) throw await unexpected(`after settling ${settle} ms`);
+    return good;
   }
 }
 

@@ -107,7 +107,6 @@ pub struct Runtime {
     callbacks: Callbacks,
     retry_timer: Option<Timeout>,
     adopt_timer: Option<Timeout>,
-    hold_timer: Option<Timeout>,
     /// `resolve` functions of pending `flush()` promises, by ticket.
     flushes: Vec<(u64, Function)>,
     /// Callbacks decided while the state was borrowed.
@@ -166,7 +165,6 @@ impl Runtime {
             callbacks,
             retry_timer: None,
             adopt_timer: None,
-            hold_timer: None,
             flushes: Vec::new(),
             notices: Vec::new(),
             tracked: Vec::new(),
@@ -399,7 +397,6 @@ impl Runtime {
                     match timer {
                         Timer::Retry => self.retry_timer = Some(armed),
                         Timer::Adopt => self.adopt_timer = Some(armed),
-                        Timer::Hold => self.hold_timer = Some(armed),
                     }
                 }
                 Action::Announce { tab_id, heartbeat_every_ms } => {

@@ -12,14 +12,16 @@
 //! A page whose last request failed (the collector is down or erring) marks nothing: its
 //! keepalive request most likely fails too, and the events are sent again.
 //!
-//! The page that adopts marked events holds them instead of sending them, and lets the
-//! collector decide: the first request to the same collector sent at or after the mark (within
-//! [`MARK_TRUST_MS`]) that reaches it proves the collector was up when the keepalive request
-//! left, so the held events count as delivered; a first request that fails, or no request within
-//! the window, sends them again. The trade-off: a keepalive request lost while the collector was
-//! up (a network drop on the way out) loses its events; a collector that came back up within
-//! the window after refusing the keepalive request duplicates nothing and loses them too. Both
-//! need a failure inside a window of seconds; today's alternative duplicated every one.
+//! The page that adopts marked events lets the collector decide: the first request to the same
+//! collector sent at or after the mark (within [`MARK_TRUST_MS`]) that reaches it proves the
+//! collector was up when the keepalive request left, so the marked events count as delivered; a
+//! first request that fails, or none within the window, sends them again. Until the verdict is
+//! known the chunks holding marked events stay where they are: a page looks for leftovers again
+//! once its first request is answered (and every [`ADOPT_EVERY_MS`](super::ADOPT_EVERY_MS)). The
+//! trade-off: a keepalive request lost on the way while the collector was up loses its events; a
+//! collector that came back up within the window after refusing the keepalive request loses them
+//! too. Both need a failure inside a window of seconds; the alternative duplicated every leaving
+//! page's last events.
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -119,22 +121,6 @@ impl Outcomes {
             None => Verdict::Wait,
         }
     }
-}
-
-/// Adopted events held while their mark's verdict is awaited, persisted under a key of this
-/// page's own (so no other page adopts them meanwhile).
-#[derive(Debug)]
-pub struct Held<W> {
-    /// The key they are persisted under.
-    pub key: String,
-    /// Their keepalive request's send time.
-    pub mark_ms: i64,
-    /// Tracked with server anonymisation.
-    pub anonymous: bool,
-    /// The verdict was "send again": they are queued as room allows.
-    pub send_again: bool,
-    /// The events (`eid`, wire), in order.
-    pub events: Vec<(String, W)>,
 }
 
 #[cfg(test)]

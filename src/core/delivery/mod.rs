@@ -48,8 +48,8 @@ use crate::core::payload::{self, Method};
 use crate::core::util::json::{ObjectWriter, string_array};
 use crate::core::util::text::concat;
 use alloc::collections::VecDeque;
-use chunks::{ANONYMOUS_SUFFIX, Chunks, Finished, is_anonymous_key, queue_key_prefix, queue_key_tab};
-use marks::{Held, MARK_TRUST_MS, Mark, Outcomes, Verdict, mark_key, mark_key_prefix, mark_text};
+use chunks::{Chunks, Finished, is_anonymous_key, queue_key_prefix, queue_key_tab};
+use marks::{Mark, Outcomes, Verdict, mark_key, mark_key_prefix, mark_text};
 use queue::{InFlight, Queue, QueuedEvent};
 pub use queue::{QueueLimits, Wire};
 pub use retry::{Backoff, DONT_RETRY_STATUS, Outcome, RetryPolicy, retry_after_ms};
@@ -190,8 +190,6 @@ pub enum Timer {
     Retry,
     /// Time to look for other pages' leftovers.
     Adopt,
-    /// Time to decide on adopted events held for their keepalive mark ([`marks`]).
-    Hold,
 }
 
 /// Which pages of the origin live, as the browser tells.
@@ -436,9 +434,9 @@ pub struct Delivery<W> {
     marked: Vec<(u64, String)>,
     /// Whether this page's last requests reached the collector (the verdict on marks).
     outcomes: Outcomes,
-    /// Adopted events awaiting their mark's verdict.
-    held: Vec<Held<W>>,
-    next_held: u64,
+    /// This page looked for leftovers again once its first request was answered (when the
+    /// verdict on other pages' keepalive marks became known).
+    looked_after_answer: bool,
     actions: VecDeque<Action<W>>,
 }
 
@@ -466,8 +464,7 @@ impl<W: Wire> Delivery<W> {
             marks_prefix: mark_key_prefix(namespace),
             marked: Vec::new(),
             outcomes: Outcomes::default(),
-            held: Vec::new(),
-            next_held: 0,
+            looked_after_answer: false,
             actions: VecDeque::new(),
         }
     }
@@ -482,10 +479,9 @@ impl<W: Wire> Delivery<W> {
         DeliveryStats { queued: self.queue.pending(), in_flight: self.queue.in_flight_events(), ..self.stats }
     }
 
-    /// Whether no event is held (waiting, in flight, or adopted and awaiting its mark's
-    /// verdict).
+    /// Whether no event is held (waiting or in flight).
     pub fn is_empty(&self) -> bool {
-        self.queue.is_empty() && self.held.is_empty()
+        self.queue.is_empty()
     }
 
     /// This page's tab id.
@@ -607,7 +603,6 @@ impl<W: Wire> Delivery<W> {
             }
             Timer::Retry => self.fill(now_ms, true),
             Timer::Adopt => self.look_for_orphans(),
-            Timer::Hold => self.decide_held(now_ms),
         }
     }
 
@@ -697,36 +692,43 @@ impl<W: Wire> Delivery<W> {
     }
 
     /// Other pages' chunks and keepalive marks (key, text), read for adoption
-    /// ([`Action::ReadChunks`]): the events a mark names are held for its verdict ([`marks`]);
-    /// the others are queued and re-keyed under this page while the queue has room (the rest
-    /// stays under the old key, for a later adoption), then sent. The marks are removed.
-    /// Returns how many events were taken (held ones included).
+    /// ([`Action::ReadChunks`]). A mark whose verdict is known ([`marks`]) goes: its events were
+    /// delivered (they are dropped) or are sent again. A chunk holding events of a mark still
+    /// awaiting its verdict is left, with the mark, for a later look (after this page's first
+    /// answer, or the next round). The other events are queued and re-keyed under this page while
+    /// the queue has room (the rest stays under the old key, for a later adoption), then sent.
+    /// Returns how many events were taken.
     pub fn chunks_read(
         &mut self,
         now_ms: i64,
         chunks: Vec<OrphanChunk<W>>,
         marks: Vec<(String, String)>,
     ) -> usize {
-        let mut marked: Vec<(String, i64)> = Vec::new();
+        // The events of the marks read, with whether they were delivered (`None`: not known yet).
+        let mut marked: Vec<(String, Option<bool>)> = Vec::new();
         for (key, text) in marks {
-            if let Some(mark) = Mark::parse(&text) {
-                marked.extend(mark.event_ids.into_iter().map(|id| (id, mark.sent_ms)));
-            }
-            self.actions.push_back(Action::Remove { key });
+            let Some(mark) = Mark::parse(&text) else {
+                self.actions.push_back(Action::Remove { key });
+                continue;
+            };
+            let delivered = match self.outcomes.verdict(mark.sent_ms, now_ms) {
+                Verdict::Wait => None,
+                verdict => {
+                    self.actions.push_back(Action::Remove { key });
+                    Some(verdict == Verdict::Delivered)
+                }
+            };
+            marked.extend(mark.event_ids.into_iter().map(|id| (id, delivered)));
         }
+        let verdict = |id: &str| marked.iter().find(|(m, _)| m == id).map(|(_, d)| *d);
         let mut adopted = 0;
         'chunks: for chunk in chunks {
+            if chunk.events.iter().any(|(id, _)| verdict(id) == Some(None)) {
+                continue; // its verdict comes later
+            }
             let anonymous = is_anonymous_key(&chunk.key);
-            let mut held: Vec<(String, W)> = Vec::new();
-            let mut mark_ms = 0;
-            let mut events = chunk.events.into_iter();
+            let mut events = chunk.events.into_iter().filter(|(id, _)| verdict(id) != Some(Some(true)));
             while let Some((event_id, wire)) = events.next() {
-                if let Some((_, sent_ms)) = marked.iter().find(|(id, _)| *id == event_id) {
-                    mark_ms = mark_ms.max(*sent_ms);
-                    held.push((event_id, wire));
-                    adopted += 1;
-                    continue;
-                }
                 if !self.queue.has_room(wire.wire_len()) {
                     let wires = core::iter::once(wire).chain(events.map(|(_, w)| w)).collect();
                     self.actions.push_back(Action::Store { key: chunk.key, wires, chunk: None });
@@ -736,84 +738,12 @@ impl<W: Wire> Delivery<W> {
                 adopted += 1;
             }
             self.actions.push_back(Action::Remove { key: chunk.key });
-            self.hold(held, mark_ms, anonymous);
         }
         self.commit();
         if adopted > 0 {
-            self.decide_held(now_ms);
             self.fill(now_ms, true);
         }
         adopted
-    }
-
-    /// Keeps adopted `events` marked at `mark_ms` for the verdict, persisted under a key of
-    /// this page's own.
-    fn hold(&mut self, events: Vec<(String, W)>, mark_ms: i64, anonymous: bool) {
-        if events.is_empty() {
-            return;
-        }
-        self.next_held += 1;
-        let mut key = concat(&[self.chunks.prefix(), self.chunks.tab_id(), ".h"]);
-        crate::core::util::text::push_uint(&mut key, self.next_held, 1);
-        if anonymous {
-            key.push_str(ANONYMOUS_SUFFIX);
-        }
-        let wires = events.iter().map(|(_, w)| w.clone()).collect();
-        self.actions.push_back(Action::Store { key: key.clone(), wires, chunk: None });
-        self.held.push(Held { key, mark_ms, anonymous, send_again: false, events });
-    }
-
-    /// Applies the verdict on each held group of events that has one: delivered ones are
-    /// forgotten, the others queued and sent; the timer is armed for the next deadline.
-    fn decide_held(&mut self, now_ms: i64) {
-        if self.held.is_empty() {
-            return;
-        }
-        let mut again = false;
-        for mut held in core::mem::take(&mut self.held) {
-            if !held.send_again {
-                match self.outcomes.verdict(held.mark_ms, now_ms) {
-                    Verdict::Wait => {
-                        self.held.push(held);
-                        continue;
-                    }
-                    Verdict::Delivered => {
-                        self.actions.push_back(Action::Remove { key: held.key });
-                        continue;
-                    }
-                    Verdict::SendAgain => held.send_again = true,
-                }
-            }
-            // Queued while the queue has room; the rest stays held (and persisted) until an
-            // answer makes room.
-            let mut events = held.events.into_iter();
-            let mut rest: Vec<(String, W)> = Vec::new();
-            for (event_id, wire) in events.by_ref() {
-                if !self.queue.has_room(wire.wire_len()) {
-                    rest.push((event_id, wire));
-                    break;
-                }
-                self.enqueue(event_id, wire, held.anonymous);
-                again = true;
-            }
-            rest.extend(events);
-            self.commit();
-            if rest.is_empty() {
-                self.actions.push_back(Action::Remove { key: held.key });
-            } else {
-                let wires = rest.iter().map(|(_, w)| w.clone()).collect();
-                self.actions.push_back(Action::Store { key: held.key.clone(), wires, chunk: None });
-                self.held.push(Held { events: rest, ..held });
-            }
-        }
-        let waiting = self.held.iter().filter(|h| !h.send_again);
-        if let Some(deadline) = waiting.map(|h| h.mark_ms.saturating_add(MARK_TRUST_MS)).min() {
-            let after_ms = u64::try_from(deadline.saturating_sub(now_ms)).unwrap_or(0) + 1;
-            self.actions.push_back(Action::Arm { timer: Timer::Hold, after_ms });
-        }
-        if again {
-            self.fill(now_ms, true);
-        }
     }
 
     /// Whether a key is another tab's keepalive mark.
@@ -943,7 +873,10 @@ impl<W: Wire> Delivery<W> {
         };
         self.unmark(id);
         self.outcomes.record(sent_ms, !matches!(outcome, Outcome::Failed));
-        self.decide_held(now_ms);
+        if !core::mem::replace(&mut self.looked_after_answer, true) {
+            // Other pages' keepalive marks can be judged now.
+            self.look_for_orphans();
+        }
         let ids = || events.iter().map(|e| e.event_id.clone()).collect::<Vec<_>>();
         let report = match outcome {
             Outcome::Delivered => {

@@ -84,7 +84,9 @@ test('consent recipe: anonymous with server anonymisation, consent gives a fresh
 
 test('anonymous session tracking keeps the session across pages without _sp_id', TIMEOUT, async (t) => {
   const { collector, context, page } = await setup(t);
-  const anonymous = { anonymousTracking: { withSessionTracking: true } };
+  // The first page's application_background (sent on leaving it, at least once) is the lifecycle
+  // tests' business: these two page views are the events under test.
+  const anonymous = { anonymousTracking: { withSessionTracking: true }, lifecycleAutotracking: false };
   await openPage(page, collector);
   await createTracker(page, anonymous);
   await page.evaluate(() => { window.tracker.trackPageView(); return window.tracker.flush(); });

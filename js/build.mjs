@@ -21,6 +21,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+import { FULL_METHODS, NOT_IN_CORE } from './builds.js';
 
 const JS_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(JS_DIR, '..');
@@ -77,6 +78,36 @@ const wasmBesideLoader = {
   },
 };
 
+/**
+ * The core build's module has none of the full build's methods (js/builds.js): its glue (`glue`,
+ * the file with `class Tracker`) gets one for each that throws an `Error` naming it, and its
+ * types (`dts`) get the full build's declarations of them (from `fullDts`), marked as such.
+ */
+function coreStubs(glue, dts, fullDts) {
+  const code = readFileSync(glue, 'utf8');
+  if (!/^export class Tracker \{/m.test(code)) fail(`${glue}: no \`export class Tracker\` (wasm-bindgen changed?)`);
+  const present = FULL_METHODS.filter((name) => new RegExp(`^    ${name}\\(`, 'm').test(code));
+  if (present.length) fail(`${glue}: the core build has ${present.join(', ')}`);
+  writeFileSync(glue, `${code}
+// The full build's methods (js/build.mjs): each throws an Error naming it.
+for (const name of ${JSON.stringify(FULL_METHODS)}) {
+  Tracker.prototype[name] = function () { throw new Error(\`snowtrack: \${name} ${NOT_IN_CORE}\`); };
+}
+`);
+  const full = readFileSync(fullDts, 'utf8');
+  const declarations = FULL_METHODS.map((name) => {
+    const found = new RegExp(`\\n(    /\\*\\*(?:(?!\\*/)[\\s\\S])*\\*/\\n)?    ${name}\\([^\\n]*\\n`).exec(full);
+    if (!found) fail(`${fullDts}: no declaration of ${name}`);
+    const doc = (found[1] || '    /**\n     */\n').replace(/\n     \*\/\n$/, '\n     * Only in the full build: throws an `Error` in the core build.\n     */\n');
+    return doc + found[0].slice(1 + (found[1] || '').length);
+  });
+  writeFileSync(dts, `${readFileSync(dts, 'utf8')}
+/** The full build's methods: in the core build each throws an \`Error\` naming it (see "Builds" in the README). */
+export interface Tracker {
+${declarations.join('')}}
+`);
+}
+
 async function main() {
   const stage = `${OUT}.tmp-${process.pid}`;
   try {
@@ -104,6 +135,10 @@ async function assemble(stage) {
       const from = path.join(ROOT, 'pkg', target, 'snippets');
       if (!existsSync(from)) fail(`pkg/${target}/snippets is missing: run \`make pkg\` first`);
       cpSync(from, path.join(stage, target, 'snippets'), { recursive: true });
+    }
+    if (build === '-core') {
+      coreStubs(path.join(stage, 'web-core/snowtrack.js'), path.join(stage, 'web-core/snowtrack.d.ts'), path.join(stage, 'web/snowtrack.d.ts'));
+      coreStubs(path.join(stage, 'bundler-core/snowtrack_bg.js'), path.join(stage, 'bundler-core/snowtrack.d.ts'), path.join(stage, 'bundler/snowtrack.d.ts'));
     }
     writeFileSync(path.join(stage, `web${build}/snowtrack_bg.wasm.url.d.ts`),
       '/** The URL of the .wasm file, when a bundler imports it as a file (esbuild `--loader:.wasm=file`). */\n'

@@ -11,6 +11,7 @@ export const NOT_IN_CORE = 'is in snowtrack\'s full build, not in the core build
 
 /** Tracker methods (and so tag commands) that only the full build has. */
 export const FULL_METHODS = [
+  'enableGdprContext',
   'enableActivityTracking', 'enableActivityTrackingCallback', 'disableActivityTracking',
   'disableActivityTrackingCallback', 'updatePageActivity',
   'enableLinkClickTracking', 'disableLinkClickTracking', 'refreshLinkClickTracking', 'trackLinkClick',

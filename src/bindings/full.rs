@@ -1,5 +1,5 @@
-//! The tracker methods of the web data model that only snowtrack's full build has (compiled
-//! with the `full` feature): activity tracking (page pings) and link click tracking. The
+//! The tracker methods that only snowtrack's full build has (compiled with the `full`
+//! feature): the `gdpr` entity, activity tracking (page pings) and link click tracking; the
 //! privacy, global context and plugin methods are in [`super::privacy`]. In the core build
 //! these methods are not in the module; the package's JS gives the core build's `Tracker` one
 //! for each of them that throws an `Error` naming it (`js/build.mjs`, `js/builds.js`).
@@ -45,6 +45,17 @@ impl JsTracker {
 
 #[wasm_bindgen(js_class = Tracker)]
 impl JsTracker {
+    /// Adds the `gdpr` entity (the basis for processing) to every later event.
+    #[wasm_bindgen(js_name = enableGdprContext)]
+    pub fn enable_gdpr_context(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "GdprContext")] gdpr: JsValue,
+    ) -> core::result::Result<(), JsError> {
+        let gdpr = input::read_gdpr(&gdpr).map_err(js_error)?;
+        self.with(move |rt| rt.tracker.set_gdpr(Some(gdpr)));
+        Ok(())
+    }
+
     /// Page pings from the next page view on: after `minimumVisitLength` s, then every `heartbeatDelay` s, when there was activity.
     #[wasm_bindgen(js_name = enableActivityTracking)]
     pub fn enable_activity_tracking(

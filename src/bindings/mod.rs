@@ -362,17 +362,6 @@ impl JsTracker {
         self.track(&event, EventReader::scroll_changed)
     }
 
-    /// Adds the `gdpr` entity (the basis for processing) to every later event.
-    #[wasm_bindgen(js_name = enableGdprContext)]
-    pub fn enable_gdpr_context(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "GdprContext")] gdpr: JsValue,
-    ) -> core::result::Result<(), JsError> {
-        let gdpr = input::read_gdpr(&gdpr).map_err(js_error)?;
-        self.with(move |rt| rt.tracker.set_gdpr(Some(gdpr)));
-        Ok(())
-    }
-
     /// Starts a new session now, written to storage at once.
     #[wasm_bindgen(js_name = newSession)]
     pub fn new_session(&self) {

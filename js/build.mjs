@@ -108,6 +108,107 @@ ${declarations.join('')}}
 `);
 }
 
+/** Unsigned LEB128 of `value`. */
+function leb(value) {
+  const out = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value) byte |= 0x80;
+    out.push(byte);
+  } while (value);
+  return Buffer.from(out);
+}
+
+/**
+ * wasm-bindgen names each import of its glue `__wbg_<name>_<16 hex digits>`: about 1 KB of digits
+ * in the .wasm and as much in the glue, which neither gzip nor brotli can shrink. This renames them
+ * `__wbg_<name>` (`__wbg_<name>_<n>` when two share a name) in the .wasm's import section and in
+ * `js` (the glue files that define them). The .wasm is checked to compile with the same imports.
+ */
+function shortenImportNames(wasmFile, js) {
+  const bytes = readFileSync(wasmFile);
+  let at = 8;
+  const u32 = () => {
+    let result = 0;
+    let shift = 0;
+    let byte;
+    do {
+      byte = bytes[at++];
+      result |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return result >>> 0;
+  };
+  const name = () => {
+    const length = u32();
+    at += length;
+    return bytes.subarray(at - length, at).toString('utf8');
+  };
+  const limits = () => {
+    const flags = bytes[at++];
+    u32();
+    if (flags & 1) u32();
+  };
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = u32();
+    const start = at;
+    if (id !== 2) {
+      at = start + size;
+      continue;
+    }
+    const renames = new Map();
+    const taken = new Set();
+    const parts = [];
+    let count = u32();
+    parts.push(leb(count));
+    for (; count > 0; count -= 1) {
+      const module = name();
+      const field = name();
+      const descStart = at;
+      const kind = bytes[at++];
+      if (kind === 0) u32(); // function: type index
+      else if (kind === 1) { at += 1; limits(); } // table: reference type, limits
+      else if (kind === 2) limits(); // memory
+      else if (kind === 3) at += 2; // global: value type, mutability
+      else fail(`${wasmFile}: import kind ${kind} not handled`);
+      let short = field;
+      const hashed = /^(__wbg_.+)_[0-9a-f]{16}$/.exec(field);
+      if (hashed) {
+        short = hashed[1];
+        for (let n = 2; taken.has(short); n += 1) short = `${hashed[1]}_${n}`;
+        renames.set(field, short);
+      }
+      taken.add(short);
+      const m = Buffer.from(module);
+      const f = Buffer.from(short);
+      parts.push(leb(m.length), m, leb(f.length), f, bytes.subarray(descStart, at));
+    }
+    if (at !== start + size) fail(`${wasmFile}: the import section did not parse`);
+    const section = Buffer.concat(parts);
+    const out = Buffer.concat([bytes.subarray(0, start - 1 - leb(size).length), Buffer.from([2]), leb(section.length), section, bytes.subarray(at)]);
+    const before = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).map((i) => `${i.module} ${renames.get(i.name) ?? i.name} ${i.kind}`);
+    const after = WebAssembly.Module.imports(new WebAssembly.Module(out)).map((i) => `${i.module} ${i.name} ${i.kind}`);
+    if (before.join('\n') !== after.join('\n')) fail(`${wasmFile}: renaming the imports changed them`);
+    writeFileSync(wasmFile, out);
+    const missing = new Set(renames.keys());
+    for (const file of js) {
+      let code = readFileSync(file, 'utf8');
+      for (const [from, to] of renames) {
+        if (code.includes(from)) missing.delete(from);
+        code = code.replaceAll(from, to);
+      }
+      writeFileSync(file, code);
+    }
+    if (missing.size) fail(`${js.join(', ')}: no ${[...missing][0]}, an import of ${wasmFile}`);
+    const left = js.map((file) => readFileSync(file, 'utf8')).join('').match(/__wbg_\w+_[0-9a-f]{16}\b/);
+    if (left) fail(`${js.join(', ')}: ${left[0]} is not an import of ${wasmFile}`);
+    return;
+  }
+  fail(`${wasmFile}: no import section`);
+}
+
 async function main() {
   const stage = `${OUT}.tmp-${process.pid}`;
   try {
@@ -136,6 +237,8 @@ async function assemble(stage) {
       if (!existsSync(from)) fail(`pkg/${target}/snippets is missing: run \`make pkg\` first`);
       cpSync(from, path.join(stage, target, 'snippets'), { recursive: true });
     }
+    shortenImportNames(path.join(stage, `web${build}/snowtrack_bg.wasm`), [path.join(stage, `web${build}/snowtrack.js`)]);
+    shortenImportNames(path.join(stage, `bundler${build}/snowtrack_bg.wasm`), [path.join(stage, `bundler${build}/snowtrack_bg.js`)]);
     if (build === '-core') {
       coreStubs(path.join(stage, 'web-core/snowtrack.js'), path.join(stage, 'web-core/snowtrack.d.ts'), path.join(stage, 'web/snowtrack.d.ts'));
       coreStubs(path.join(stage, 'bundler-core/snowtrack_bg.js'), path.join(stage, 'bundler-core/snowtrack.d.ts'), path.join(stage, 'bundler/snowtrack.d.ts'));

@@ -124,9 +124,12 @@ function leb(value) {
  * wasm-bindgen names each import of its glue `__wbg_<name>_<16 hex digits>`: about 1 KB of digits
  * in the .wasm and as much in the glue, which neither gzip nor brotli can shrink. This renames them
  * `__wbg_<name>` (`__wbg_<name>_<n>` when two share a name) in the .wasm's import section and in
- * `js` (the glue files that define them). The .wasm is checked to compile with the same imports.
+ * `js` (the glue files that define them). With `modules` (the web target, whose glue hands the
+ * imports over in one object keyed by module name), the module names, repeated in every import,
+ * become `a`, `b`, … there and in that object. The .wasm is checked to compile with the same
+ * imports.
  */
-function shortenImportNames(wasmFile, js) {
+function shortenImportNames(wasmFile, js, { modules = false } = {}) {
   const bytes = readFileSync(wasmFile);
   let at = 8;
   const u32 = () => {
@@ -159,6 +162,7 @@ function shortenImportNames(wasmFile, js) {
       continue;
     }
     const renames = new Map();
+    const moduleNames = new Map();
     const taken = new Set();
     const parts = [];
     let count = u32();
@@ -181,14 +185,16 @@ function shortenImportNames(wasmFile, js) {
         renames.set(field, short);
       }
       taken.add(short);
-      const m = Buffer.from(module);
+      if (modules && !moduleNames.has(module)) moduleNames.set(module, String.fromCharCode(97 + moduleNames.size));
+      const m = Buffer.from(modules ? moduleNames.get(module) : module);
       const f = Buffer.from(short);
       parts.push(leb(m.length), m, leb(f.length), f, bytes.subarray(descStart, at));
     }
     if (at !== start + size) fail(`${wasmFile}: the import section did not parse`);
     const section = Buffer.concat(parts);
     const out = Buffer.concat([bytes.subarray(0, start - 1 - leb(size).length), Buffer.from([2]), leb(section.length), section, bytes.subarray(at)]);
-    const before = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).map((i) => `${i.module} ${renames.get(i.name) ?? i.name} ${i.kind}`);
+    const before = WebAssembly.Module.imports(new WebAssembly.Module(bytes))
+      .map((i) => `${moduleNames.get(i.module) ?? i.module} ${renames.get(i.name) ?? i.name} ${i.kind}`);
     const after = WebAssembly.Module.imports(new WebAssembly.Module(out)).map((i) => `${i.module} ${i.name} ${i.kind}`);
     if (before.join('\n') !== after.join('\n')) fail(`${wasmFile}: renaming the imports changed them`);
     writeFileSync(wasmFile, out);
@@ -198,6 +204,11 @@ function shortenImportNames(wasmFile, js) {
       for (const [from, to] of renames) {
         if (code.includes(from)) missing.delete(from);
         code = code.replaceAll(from, to);
+      }
+      for (const [from, to] of moduleNames) {
+        const key = new RegExp(`^(\\s*)${JSON.stringify(from).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(: import\\d+,)$`, 'm');
+        if (!key.test(code)) fail(`${file}: no import object key ${JSON.stringify(from)}`);
+        code = code.replace(key, `$1${JSON.stringify(to)}$2`);
       }
       writeFileSync(file, code);
     }
@@ -237,7 +248,7 @@ async function assemble(stage) {
       if (!existsSync(from)) fail(`pkg/${target}/snippets is missing: run \`make pkg\` first`);
       cpSync(from, path.join(stage, target, 'snippets'), { recursive: true });
     }
-    shortenImportNames(path.join(stage, `web${build}/snowtrack_bg.wasm`), [path.join(stage, `web${build}/snowtrack.js`)]);
+    shortenImportNames(path.join(stage, `web${build}/snowtrack_bg.wasm`), [path.join(stage, `web${build}/snowtrack.js`)], { modules: true });
     shortenImportNames(path.join(stage, `bundler${build}/snowtrack_bg.wasm`), [path.join(stage, `bundler${build}/snowtrack_bg.js`)]);
     if (build === '-core') {
       coreStubs(path.join(stage, 'web-core/snowtrack.js'), path.join(stage, 'web-core/snowtrack.d.ts'), path.join(stage, 'web/snowtrack.d.ts'));

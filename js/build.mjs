@@ -220,6 +220,85 @@ function shortenImportNames(wasmFile, js, { modules = false } = {}) {
   fail(`${wasmFile}: no import section`);
 }
 
+/**
+ * wasm-bindgen names the .wasm's exports after the Rust items (`tracker_trackSelfDescribingEvent`,
+ * `wasm_bindgen__convert__closures_____invoke__h36b612059ede6d03`), which the glue calls as
+ * `wasm.<name>`: the tracker's methods and `free` become `e0`, `e1`, … in the .wasm's export
+ * section and in `js` (a name the glue uses otherwise than as `wasm.<name>` keeps it), and the
+ * closure shims too, with the glue's own functions of the same name (not exported). The .wasm is
+ * checked to compile with the same exports.
+ */
+function shortenExportNames(wasmFile, js) {
+  const bytes = readFileSync(wasmFile);
+  const code = js.map((file) => readFileSync(file, 'utf8'));
+  const all = code.join('\n');
+  const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const count = (re) => (all.match(re) || []).length;
+  let at = 8;
+  const u32 = () => {
+    let result = 0;
+    let shift = 0;
+    let byte;
+    do {
+      byte = bytes[at++];
+      result |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return result >>> 0;
+  };
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = u32();
+    const start = at;
+    if (id !== 7) {
+      at = start + size;
+      continue;
+    }
+    const renames = new Map();
+    const parts = [];
+    let n = u32();
+    parts.push(leb(n));
+    for (; n > 0; n -= 1) {
+      const length = u32();
+      const name = bytes.subarray(at, at + length).toString('utf8');
+      at += length;
+      const descStart = at;
+      at += 1;
+      u32();
+      let short = name;
+      const calls = new RegExp(`\\bwasm\\.${escape(name)}\\b`, 'g');
+      const uses = new RegExp(`\\b${escape(name)}\\b`, 'g');
+      const closure = /^wasm_bindgen__convert__closures_+invoke__h[0-9a-f]{16}$/.test(name);
+      const method = /^(tracker_\w+|__wbg_tracker_free)$/.test(name) && count(calls) > 0 && count(calls) === count(uses);
+      if (closure && /^export .*wasm_bindgen__convert__closures/m.test(all)) fail(`${js.join(', ')}: a closure shim is exported`);
+      if (closure || method) {
+        short = `e${renames.size.toString(36)}`;
+        if (count(new RegExp(`\\b${short}\\b`, 'g'))) fail(`${js.join(', ')}: ${short} is taken`);
+        renames.set(name, { short, every: closure });
+      }
+      const f = Buffer.from(short);
+      parts.push(leb(f.length), f, bytes.subarray(descStart, at));
+    }
+    if (at !== start + size) fail(`${wasmFile}: the export section did not parse`);
+    const section = Buffer.concat(parts);
+    const out = Buffer.concat([bytes.subarray(0, start - 1 - leb(size).length), Buffer.from([7]), leb(section.length), section, bytes.subarray(at)]);
+    const before = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => `${renames.get(e.name)?.short ?? e.name} ${e.kind}`);
+    const after = WebAssembly.Module.exports(new WebAssembly.Module(out)).map((e) => `${e.name} ${e.kind}`);
+    if (before.join('\n') !== after.join('\n')) fail(`${wasmFile}: renaming the exports changed them`);
+    writeFileSync(wasmFile, out);
+    js.forEach((file, i) => {
+      let text = code[i];
+      for (const [from, { short, every }] of renames) {
+        text = every ? text.replace(new RegExp(`\\b${escape(from)}\\b`, 'g'), short)
+          : text.replace(new RegExp(`\\bwasm\\.${escape(from)}\\b`, 'g'), `wasm.${short}`);
+      }
+      writeFileSync(file, text);
+    });
+    return;
+  }
+  fail(`${wasmFile}: no export section`);
+}
+
 async function main() {
   const stage = `${OUT}.tmp-${process.pid}`;
   try {
@@ -250,6 +329,9 @@ async function assemble(stage) {
     }
     shortenImportNames(path.join(stage, `web${build}/snowtrack_bg.wasm`), [path.join(stage, `web${build}/snowtrack.js`)], { modules: true });
     shortenImportNames(path.join(stage, `bundler${build}/snowtrack_bg.wasm`), [path.join(stage, `bundler${build}/snowtrack_bg.js`)]);
+    shortenExportNames(path.join(stage, `web${build}/snowtrack_bg.wasm`), [path.join(stage, `web${build}/snowtrack.js`)]);
+    shortenExportNames(path.join(stage, `bundler${build}/snowtrack_bg.wasm`),
+      [path.join(stage, `bundler${build}/snowtrack_bg.js`), path.join(stage, `bundler${build}/snowtrack.js`)]);
     if (build === '-core') {
       coreStubs(path.join(stage, 'web-core/snowtrack.js'), path.join(stage, 'web-core/snowtrack.d.ts'), path.join(stage, 'web/snowtrack.d.ts'));
       coreStubs(path.join(stage, 'bundler-core/snowtrack_bg.js'), path.join(stage, 'bundler-core/snowtrack.d.ts'), path.join(stage, 'bundler/snowtrack.d.ts'));

@@ -123,8 +123,7 @@ function leb(value) {
 /**
  * wasm-bindgen names each import of its glue `__wbg_<name>_<16 hex digits>`: about 1 KB of digits
  * in the .wasm and as much in the glue, which neither gzip nor brotli can shrink. This renames them
- * `__wbg_<name>` (`__wbg_<name>_<n>` when two share a name) in the .wasm's import section and in
- * `js` (the glue files that define them). With `modules` (the web target, whose glue hands the
+ * `i0`, `i1`, … in the .wasm's import section and in `js` (the glue files that define them). With `modules` (the web target, whose glue hands the
  * imports over in one object keyed by module name), the module names, repeated in every import,
  * become `a`, `b`, … there and in that object. The .wasm is checked to compile with the same
  * imports.
@@ -163,7 +162,7 @@ function shortenImportNames(wasmFile, js, { modules = false } = {}) {
     }
     const renames = new Map();
     const moduleNames = new Map();
-    const taken = new Set();
+    const glue = js.map((file) => readFileSync(file, 'utf8')).join('\n');
     const parts = [];
     let count = u32();
     parts.push(leb(count));
@@ -180,11 +179,10 @@ function shortenImportNames(wasmFile, js, { modules = false } = {}) {
       let short = field;
       const hashed = /^(__wbg_.+)_[0-9a-f]{16}$/.exec(field);
       if (hashed) {
-        short = hashed[1];
-        for (let n = 2; taken.has(short); n += 1) short = `${hashed[1]}_${n}`;
+        short = `i${renames.size}`;
+        if (new RegExp(`\\b${short}\\b`).test(glue)) fail(`${js.join(', ')}: ${short} is taken`);
         renames.set(field, short);
       }
-      taken.add(short);
       if (modules && !moduleNames.has(module)) moduleNames.set(module, String.fromCharCode(97 + moduleNames.size));
       const m = Buffer.from(modules ? moduleNames.get(module) : module);
       const f = Buffer.from(short);

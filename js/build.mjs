@@ -221,9 +221,9 @@ function shortenImportNames(wasmFile, js, { modules = false } = {}) {
 /**
  * wasm-bindgen names the .wasm's exports after the Rust items (`tracker_trackSelfDescribingEvent`,
  * `wasm_bindgen__convert__closures_____invoke__h36b612059ede6d03`), which the glue calls as
- * `wasm.<name>`: the tracker's methods and `free` become `e0`, `e1`, … in the .wasm's export
- * section and in `js` (a name the glue uses otherwise than as `wasm.<name>` keeps it), and the
- * closure shims too, with the glue's own functions of the same name (not exported). The .wasm is
+ * `wasm.<name>`: those become `e0`, `e1`, … in the .wasm's export section and in `js` (a name
+ * the glue uses otherwise than as `wasm.<name>` keeps it), and the closure shims too, with the
+ * glue's own functions of the same name (not exported). The .wasm is
  * checked to compile with the same exports.
  */
 function shortenExportNames(wasmFile, js) {
@@ -267,7 +267,8 @@ function shortenExportNames(wasmFile, js) {
       const calls = new RegExp(`\\bwasm\\.${escape(name)}\\b`, 'g');
       const uses = new RegExp(`\\b${escape(name)}\\b`, 'g');
       const closure = /^wasm_bindgen__convert__closures_+invoke__h[0-9a-f]{16}$/.test(name);
-      const method = /^(tracker_\w+|__wbg_tracker_free)$/.test(name) && count(calls) > 0 && count(calls) === count(uses);
+      // `memory` keeps its name: tools read it (the bench reads each instance's memory).
+      const method = name !== 'memory' && count(calls) > 0 && count(calls) === count(uses);
       if (closure && /^export .*wasm_bindgen__convert__closures/m.test(all)) fail(`${js.join(', ')}: a closure shim is exported`);
       if (closure || method) {
         short = `e${renames.size.toString(36)}`;

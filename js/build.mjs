@@ -21,6 +21,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+import { FULL_METHODS, NOT_IN_CORE } from './builds.js';
 
 const JS_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(JS_DIR, '..');
@@ -107,6 +108,226 @@ const wasmBesideLoader = {
   },
 };
 
+/**
+ * The core build's module has none of the full build's methods (js/builds.js): its glue (`glue`,
+ * the file with `class Tracker`) gets one for each that throws an `Error` naming it, and its
+ * types (`dts`) get the full build's declarations of them (from `fullDts`), marked as such.
+ */
+function coreStubs(glue, dts, fullDts) {
+  const code = readFileSync(glue, 'utf8');
+  if (!/^export class Tracker \{/m.test(code)) fail(`${glue}: no \`export class Tracker\` (wasm-bindgen changed?)`);
+  const present = FULL_METHODS.filter((name) => new RegExp(`^    ${name}\\(`, 'm').test(code));
+  if (present.length) fail(`${glue}: the core build has ${present.join(', ')}`);
+  writeFileSync(glue, `${code}
+// The full build's methods (js/build.mjs): each throws an Error naming it.
+for (const name of ${JSON.stringify(FULL_METHODS)}) {
+  Tracker.prototype[name] = function () { throw new Error(\`snowtrack: \${name} ${NOT_IN_CORE}\`); };
+}
+`);
+  const full = readFileSync(fullDts, 'utf8');
+  const declarations = FULL_METHODS.map((name) => {
+    const found = new RegExp(`\\n(    /\\*\\*(?:(?!\\*/)[\\s\\S])*\\*/\\n)?    ${name}\\([^\\n]*\\n`).exec(full);
+    if (!found) fail(`${fullDts}: no declaration of ${name}`);
+    const doc = (found[1] || '    /**\n     */\n').replace(/\n     \*\/\n$/, '\n     * Only in the full build: throws an `Error` in the core build.\n     */\n');
+    return doc + found[0].slice(1 + (found[1] || '').length);
+  });
+  writeFileSync(dts, `${readFileSync(dts, 'utf8')}
+/** The full build's methods: in the core build each throws an \`Error\` naming it (see "Builds" in the README). */
+export interface Tracker {
+${declarations.join('')}}
+`);
+}
+
+/** Unsigned LEB128 of `value`. */
+function leb(value) {
+  const out = [];
+  do {
+    let byte = value & 0x7f;
+    value >>>= 7;
+    if (value) byte |= 0x80;
+    out.push(byte);
+  } while (value);
+  return Buffer.from(out);
+}
+
+/**
+ * wasm-bindgen names each import of its glue `__wbg_<name>_<16 hex digits>`: about 1 KB of digits
+ * in the .wasm and as much in the glue, which neither gzip nor brotli can shrink. This renames them
+ * `i0`, `i1`, … in the .wasm's import section and in `js` (the glue files that define them). With `modules` (the web target, whose glue hands the
+ * imports over in one object keyed by module name), the module names, repeated in every import,
+ * become `a`, `b`, … there and in that object. The .wasm is checked to compile with the same
+ * imports.
+ */
+function shortenImportNames(wasmFile, js, { modules = false } = {}) {
+  const bytes = readFileSync(wasmFile);
+  let at = 8;
+  const u32 = () => {
+    let result = 0;
+    let shift = 0;
+    let byte;
+    do {
+      byte = bytes[at++];
+      result |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return result >>> 0;
+  };
+  const name = () => {
+    const length = u32();
+    at += length;
+    return bytes.subarray(at - length, at).toString('utf8');
+  };
+  const limits = () => {
+    const flags = bytes[at++];
+    u32();
+    if (flags & 1) u32();
+  };
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = u32();
+    const start = at;
+    if (id !== 2) {
+      at = start + size;
+      continue;
+    }
+    const renames = new Map();
+    const moduleNames = new Map();
+    const glue = js.map((file) => readFileSync(file, 'utf8')).join('\n');
+    const parts = [];
+    let count = u32();
+    parts.push(leb(count));
+    for (; count > 0; count -= 1) {
+      const module = name();
+      const field = name();
+      const descStart = at;
+      const kind = bytes[at++];
+      if (kind === 0) u32(); // function: type index
+      else if (kind === 1) { at += 1; limits(); } // table: reference type, limits
+      else if (kind === 2) limits(); // memory
+      else if (kind === 3) at += 2; // global: value type, mutability
+      else fail(`${wasmFile}: import kind ${kind} not handled`);
+      let short = field;
+      const hashed = /^(__wbg_.+)_[0-9a-f]{16}$/.exec(field);
+      if (hashed) {
+        short = `i${renames.size}`;
+        if (new RegExp(`\\b${short}\\b`).test(glue)) fail(`${js.join(', ')}: ${short} is taken`);
+        renames.set(field, short);
+      }
+      if (modules && !moduleNames.has(module)) moduleNames.set(module, String.fromCharCode(97 + moduleNames.size));
+      const m = Buffer.from(modules ? moduleNames.get(module) : module);
+      const f = Buffer.from(short);
+      parts.push(leb(m.length), m, leb(f.length), f, bytes.subarray(descStart, at));
+    }
+    if (at !== start + size) fail(`${wasmFile}: the import section did not parse`);
+    const section = Buffer.concat(parts);
+    const out = Buffer.concat([bytes.subarray(0, start - 1 - leb(size).length), Buffer.from([2]), leb(section.length), section, bytes.subarray(at)]);
+    const before = WebAssembly.Module.imports(new WebAssembly.Module(bytes))
+      .map((i) => `${moduleNames.get(i.module) ?? i.module} ${renames.get(i.name) ?? i.name} ${i.kind}`);
+    const after = WebAssembly.Module.imports(new WebAssembly.Module(out)).map((i) => `${i.module} ${i.name} ${i.kind}`);
+    if (before.join('\n') !== after.join('\n')) fail(`${wasmFile}: renaming the imports changed them`);
+    writeFileSync(wasmFile, out);
+    const missing = new Set(renames.keys());
+    for (const file of js) {
+      let code = readFileSync(file, 'utf8');
+      for (const [from, to] of renames) {
+        if (code.includes(from)) missing.delete(from);
+        code = code.replaceAll(from, to);
+      }
+      for (const [from, to] of moduleNames) {
+        const key = new RegExp(`^(\\s*)${JSON.stringify(from).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(: import\\d+,)$`, 'm');
+        if (!key.test(code)) fail(`${file}: no import object key ${JSON.stringify(from)}`);
+        code = code.replace(key, `$1${JSON.stringify(to)}$2`);
+      }
+      writeFileSync(file, code);
+    }
+    if (missing.size) fail(`${js.join(', ')}: no ${[...missing][0]}, an import of ${wasmFile}`);
+    const left = js.map((file) => readFileSync(file, 'utf8')).join('').match(/__wbg_\w+_[0-9a-f]{16}\b/);
+    if (left) fail(`${js.join(', ')}: ${left[0]} is not an import of ${wasmFile}`);
+    return;
+  }
+  fail(`${wasmFile}: no import section`);
+}
+
+/**
+ * wasm-bindgen names the .wasm's exports after the Rust items (`tracker_trackSelfDescribingEvent`,
+ * `wasm_bindgen__convert__closures_____invoke__h36b612059ede6d03`), which the glue calls as
+ * `wasm.<name>`: those become `e0`, `e1`, … in the .wasm's export section and in `js` (a name
+ * the glue uses otherwise than as `wasm.<name>` keeps it), and the closure shims too, with the
+ * glue's own functions of the same name (not exported). The .wasm is
+ * checked to compile with the same exports.
+ */
+function shortenExportNames(wasmFile, js) {
+  const bytes = readFileSync(wasmFile);
+  const code = js.map((file) => readFileSync(file, 'utf8'));
+  const all = code.join('\n');
+  const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const count = (re) => (all.match(re) || []).length;
+  let at = 8;
+  const u32 = () => {
+    let result = 0;
+    let shift = 0;
+    let byte;
+    do {
+      byte = bytes[at++];
+      result |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return result >>> 0;
+  };
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = u32();
+    const start = at;
+    if (id !== 7) {
+      at = start + size;
+      continue;
+    }
+    const renames = new Map();
+    const parts = [];
+    let n = u32();
+    parts.push(leb(n));
+    for (; n > 0; n -= 1) {
+      const length = u32();
+      const name = bytes.subarray(at, at + length).toString('utf8');
+      at += length;
+      const descStart = at;
+      at += 1;
+      u32();
+      let short = name;
+      const calls = new RegExp(`\\bwasm\\.${escape(name)}\\b`, 'g');
+      const uses = new RegExp(`\\b${escape(name)}\\b`, 'g');
+      const closure = /^wasm_bindgen__convert__closures_+invoke__h[0-9a-f]{16}$/.test(name);
+      // `memory` keeps its name: tools read it (the bench reads each instance's memory).
+      const method = name !== 'memory' && count(calls) > 0 && count(calls) === count(uses);
+      if (closure && /^export .*wasm_bindgen__convert__closures/m.test(all)) fail(`${js.join(', ')}: a closure shim is exported`);
+      if (closure || method) {
+        short = `e${renames.size.toString(36)}`;
+        if (count(new RegExp(`\\b${short}\\b`, 'g'))) fail(`${js.join(', ')}: ${short} is taken`);
+        renames.set(name, { short, every: closure });
+      }
+      const f = Buffer.from(short);
+      parts.push(leb(f.length), f, bytes.subarray(descStart, at));
+    }
+    if (at !== start + size) fail(`${wasmFile}: the export section did not parse`);
+    const section = Buffer.concat(parts);
+    const out = Buffer.concat([bytes.subarray(0, start - 1 - leb(size).length), Buffer.from([7]), leb(section.length), section, bytes.subarray(at)]);
+    const before = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => `${renames.get(e.name)?.short ?? e.name} ${e.kind}`);
+    const after = WebAssembly.Module.exports(new WebAssembly.Module(out)).map((e) => `${e.name} ${e.kind}`);
+    if (before.join('\n') !== after.join('\n')) fail(`${wasmFile}: renaming the exports changed them`);
+    writeFileSync(wasmFile, out);
+    js.forEach((file, i) => {
+      let text = code[i];
+      for (const [from, { short, every }] of renames) {
+        text = every ? text.replace(new RegExp(`\\b${escape(from)}\\b`, 'g'), short)
+          : text.replace(new RegExp(`\\bwasm\\.${escape(from)}\\b`, 'g'), `wasm.${short}`);
+      }
+      writeFileSync(file, text);
+    });
+    return;
+  }
+  fail(`${wasmFile}: no export section`);
+}
+
 async function main() {
   const stage = `${OUT}.tmp-${process.pid}`;
   try {
@@ -135,6 +356,15 @@ async function assemble(stage) {
       const from = path.join(ROOT, 'pkg', target, 'snippets');
       if (!existsSync(from)) fail(`pkg/${target}/snippets is missing: run \`make pkg\` first`);
       cpSync(from, path.join(stage, target, 'snippets'), { recursive: true });
+    }
+    shortenImportNames(path.join(stage, `web${build}/snowtrack_bg.wasm`), [path.join(stage, `web${build}/snowtrack.js`)], { modules: true });
+    shortenImportNames(path.join(stage, `bundler${build}/snowtrack_bg.wasm`), [path.join(stage, `bundler${build}/snowtrack_bg.js`)]);
+    shortenExportNames(path.join(stage, `web${build}/snowtrack_bg.wasm`), [path.join(stage, `web${build}/snowtrack.js`)]);
+    shortenExportNames(path.join(stage, `bundler${build}/snowtrack_bg.wasm`),
+      [path.join(stage, `bundler${build}/snowtrack_bg.js`), path.join(stage, `bundler${build}/snowtrack.js`)]);
+    if (build === '-core') {
+      coreStubs(path.join(stage, 'web-core/snowtrack.js'), path.join(stage, 'web-core/snowtrack.d.ts'), path.join(stage, 'web/snowtrack.d.ts'));
+      coreStubs(path.join(stage, 'bundler-core/snowtrack_bg.js'), path.join(stage, 'bundler-core/snowtrack.d.ts'), path.join(stage, 'bundler/snowtrack.d.ts'));
     }
     writeFileSync(path.join(stage, `web${build}/snowtrack_bg.wasm.url.d.ts`),
       '/** The URL of the .wasm file, when a bundler imports it as a file (esbuild `--loader:.wasm=file`). */\n'

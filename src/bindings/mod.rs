@@ -3,21 +3,23 @@
 //! core's typed values. Bad configuration or event input throws an `Error` naming the field;
 //! nothing else throws.
 
+#[cfg(feature = "full")]
+mod full;
 pub mod input;
+#[cfg(feature = "full")]
 pub mod privacy;
 
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::activity::Which;
 use crate::core::config::{Config, StateStorage};
 use crate::core::env::Env;
-use crate::core::event::{Event, LINK_CLICK_SCHEMA, TrackOptions};
+use crate::core::event::{Event, TrackOptions};
 use crate::core::tracker::Tracker as CoreTracker;
 use crate::error::Error;
 use crate::web::page_code::PageCode;
 use crate::web::runtime::{self, Runtime, Shared};
-use crate::web::{domain, env::WebEnv, host, page, timer};
+use crate::web::{domain, env::WebEnv, host, page};
 use alloc::rc::Rc;
 use input::EventReader;
 use js_sys::{JSON, Object};
@@ -152,23 +154,60 @@ export type LinkClickEvent = CommonEventProperties & (
 export type DomainUserInfo = [string, string, number, number, number, number | undefined, string, string, string, number | undefined, number];
 "#;
 
+// The types of the privacy, global context and plugin options and methods (the full build's,
+// declared in both builds: `TrackerConfiguration` names some of them).
+#[wasm_bindgen(typescript_custom_section)]
+const TS_PRIVACY: &str = r#"
+/** Anonymous tracking: `true` is `{}` (no session tracking, no server anonymisation). */
+export type AnonymousTracking = boolean | {
+  /** The session goes on, kept in the session cookie and memory (no `_sp_id`). */
+  withSessionTracking?: boolean;
+  /** Requests carry `SP-Anonymous: *`: the collector keeps no IP address and sets no network user id cookie. */
+  withServerAnonymisation?: boolean;
+};
+/** `enableAnonymousTracking` input. */
+export interface EnableAnonymousTrackingConfiguration {
+  options?: AnonymousTracking;
+  stateStorageStrategy?: 'cookieAndLocalStorage' | 'cookie' | 'localStorage' | 'none';
+}
+/** `disableAnonymousTracking` input. */
+export interface DisableAnonymousTrackingConfiguration {
+  stateStorageStrategy?: 'cookieAndLocalStorage' | 'cookie' | 'localStorage' | 'none';
+}
+/** `clearUserData` input. */
+export interface ClearUserDataConfiguration { preserveSession?: boolean; preserveUser?: boolean; }
+/** What a generator or a conditional's filter gets. */
+export interface ContextEvent { event: Record<string, string>; eventType: string; eventSchema: string; }
+/** Attaches entities per event; what it throws or answers that is not entities is left out (with a console warning). */
+export type ContextGenerator = (args: ContextEvent) => SelfDescribingJson | SelfDescribingJson[] | undefined | null;
+/** Attaches a conditional's contexts when it returns exactly true. */
+export type ContextFilter = (args: ContextEvent) => boolean;
+/** Iglu schema globs such as `iglu:com.acme/*\/jsonschema/1-*-*`: attach when an accept rule matches and no reject rule does. */
+export interface RuleSet { accept?: string | string[]; reject?: string | string[]; }
+/** An entity or a generator. */
+export type ContextPrimitive = SelfDescribingJson | ContextGenerator;
+/** A global context: a primitive, or `[ruleset | filter, primitive | primitives]`. */
+export type GlobalContext = ContextPrimitive | [RuleSet | ContextFilter, ContextPrimitive | ContextPrimitive[]];
+/** The payload builder a plugin's `beforeTrack` gets (the JS tracker's methods). */
+export interface PayloadBuilder {
+  add(key: string, value: unknown): void;
+  addDict(dict: Record<string, unknown>): void;
+  addContextEntity(entity: SelfDescribingJson): void;
+  getPayload(): Record<string, string>;
+}
+/** A plugin: any of the hooks, each called once per event (none registered: no per-event cost). */
+export interface BrowserPlugin {
+  contexts?: () => SelfDescribingJson[];
+  beforeTrack?: (payloadBuilder: PayloadBuilder) => void;
+  /** `false` drops the event before it is queued or stored (counted in getDeliveryStats().filtered). */
+  filter?: (payload: Record<string, string>) => boolean;
+  afterTrack?: (payload: Record<string, string>) => void;
+}
+"#;
+
 /// A JS `Error` for `err`.
 fn js_error(err: Error) -> JsError {
     JsError::new(&err.message())
-}
-
-/// `Ok` in the full build. In the core build (without the `full` feature) the `Error` a call to
-/// `method`, which only the full build has, throws; the code after it is then not compiled in.
-#[inline(always)]
-fn full_build(method: &str) -> core::result::Result<(), JsError> {
-    if cfg!(feature = "full") { Ok(()) } else { Err(not_in_core(method)) }
-}
-
-/// The `Error` of a call to `method` in the core build: it names the method and the build.
-#[inline(never)]
-fn not_in_core(method: &str) -> JsError {
-    use crate::core::util::text::concat;
-    JsError::new(&concat(&["snowtrack: ", method, " ", input::NOT_IN_CORE]))
 }
 
 /// A snowtrack tracker, created by `newTracker`.
@@ -177,6 +216,7 @@ pub struct JsTracker {
     shared: Shared,
     /// The runtime's registry of the page's functions, to give them handles while reading
     /// `addGlobalContexts` input (even from inside one of the page's functions).
+    #[cfg(feature = "full")]
     registry: PageCode,
 }
 
@@ -216,7 +256,11 @@ pub fn new_tracker(
         registry.add_plugin(plugin);
     }
     let shared = Runtime::start(tracker, env, callbacks, registry.clone());
-    Ok(JsTracker { shared, registry })
+    Ok(JsTracker {
+        shared,
+        #[cfg(feature = "full")]
+        registry,
+    })
 }
 
 impl JsTracker {
@@ -256,23 +300,6 @@ impl JsTracker {
         let page = page::page();
         self.with(move |rt| track(rt, event, options, &page));
         Ok(())
-    }
-}
-
-/// A click on a link, from link click tracking's listener (prepared by `host_full.js` as
-/// `trackLinkClick`'s input is); what cannot be tracked is reported with `console.warn`.
-fn link_clicked(shared: &alloc::rc::Weak<core::cell::RefCell<Runtime>>) {
-    let data = host::callback_arg();
-    let mut reader = EventReader::new(&data);
-    let event = reader.link_click();
-    match reader.options() {
-        Ok(options) => {
-            let page = page::page();
-            if let Some(event) = event {
-                runtime::input(shared, move |rt, _| rt.track_link_click(event, options, &page));
-            }
-        }
-        Err(err) => host::warn(&err.message()),
     }
 }
 
@@ -333,17 +360,6 @@ impl JsTracker {
         #[wasm_bindgen(unchecked_param_type = "ScrollChangedEvent")] event: JsValue,
     ) -> core::result::Result<(), JsError> {
         self.track(&event, EventReader::scroll_changed)
-    }
-
-    /// Adds the `gdpr` entity (the basis for processing) to every later event.
-    #[wasm_bindgen(js_name = enableGdprContext)]
-    pub fn enable_gdpr_context(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "GdprContext")] gdpr: JsValue,
-    ) -> core::result::Result<(), JsError> {
-        let gdpr = input::read_gdpr(&gdpr).map_err(js_error)?;
-        self.with(move |rt| rt.tracker.set_gdpr(Some(gdpr)));
-        Ok(())
     }
 
     /// Starts a new session now, written to storage at once.
@@ -480,66 +496,10 @@ impl JsTracker {
     fn get(&self, f: fn(&mut Runtime) -> JsValue) -> JsValue {
         self.peek(f).unwrap_or(JsValue::NULL)
     }
-
-    #[inline(never)]
-    fn enable_activity(&self, which: Which, configuration: &JsValue) -> core::result::Result<(), JsError> {
-        full_build(if which == Which::Ping {
-            "enableActivityTracking"
-        } else {
-            "enableActivityTrackingCallback"
-        })?;
-        let (config, callback) =
-            input::activity_config(configuration, which == Which::Callback).map_err(js_error)?;
-        self.with(move |rt| rt.enable_activity(which, config, callback));
-        Ok(())
-    }
 }
 
 #[wasm_bindgen(js_class = Tracker)]
 impl JsTracker {
-    /// Page pings from the next page view on: after `minimumVisitLength` s, then every `heartbeatDelay` s, when there was activity.
-    #[wasm_bindgen(js_name = enableActivityTracking)]
-    pub fn enable_activity_tracking(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "ActivityTrackingConfiguration")] configuration: JsValue,
-    ) -> core::result::Result<(), JsError> {
-        self.enable_activity(Which::Ping, &configuration)
-    }
-
-    /// As `enableActivityTracking`, calling `callback` instead of sending pings.
-    #[wasm_bindgen(js_name = enableActivityTrackingCallback)]
-    pub fn enable_activity_tracking_callback(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "ActivityTrackingConfigurationCallback")]
-        configuration: JsValue,
-    ) -> core::result::Result<(), JsError> {
-        self.enable_activity(Which::Callback, &configuration)
-    }
-
-    /// Stops page pings.
-    #[wasm_bindgen(js_name = disableActivityTracking)]
-    pub fn disable_activity_tracking(&self) -> core::result::Result<(), JsError> {
-        full_build("disableActivityTracking")?;
-        self.act(|rt, _| rt.disable_activity(Which::Ping));
-        Ok(())
-    }
-
-    /// Stops the activity callback.
-    #[wasm_bindgen(js_name = disableActivityTrackingCallback)]
-    pub fn disable_activity_tracking_callback(&self) -> core::result::Result<(), JsError> {
-        full_build("disableActivityTrackingCallback")?;
-        self.act(|rt, _| rt.disable_activity(Which::Callback));
-        Ok(())
-    }
-
-    /// Activity now (e.g. a video playing).
-    #[wasm_bindgen(js_name = updatePageActivity)]
-    pub fn update_page_activity(&self) -> core::result::Result<(), JsError> {
-        full_build("updatePageActivity")?;
-        self.act(|rt, now| rt.activity.update_page_activity(now, host::hidden()));
-        Ok(())
-    }
-
     /// The `url` of later events (resolved against the page's).
     #[wasm_bindgen(js_name = setCustomUrl)]
     pub fn set_custom_url(&self, #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue) {
@@ -596,54 +556,5 @@ impl JsTracker {
             StateStorage::None => JsValue::NULL,
             _ => host::tab_id("_sp_tab_id", &rt.env.new_uuid()),
         })
-    }
-
-    /// Tracks clicks on links (`a`, `area`), also those added later, as `link_click` events.
-    #[wasm_bindgen(js_name = enableLinkClickTracking)]
-    pub fn enable_link_click_tracking(
-        &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "LinkClickTrackingConfiguration")]
-        configuration: JsValue,
-    ) -> core::result::Result<(), JsError> {
-        full_build("enableLinkClickTracking")?;
-        input::check_link_click_config(&configuration).map_err(js_error)?;
-        let weak = Rc::downgrade(&self.shared);
-        self.with(move |rt| {
-            let clicked = rt.links.get_or_insert_with(|| timer::repeating(move || link_clicked(&weak)));
-            host::watch_links(clicked.as_ref(), LINK_CLICK_SCHEMA, &configuration);
-        });
-        Ok(())
-    }
-
-    /// Stops link click tracking.
-    #[wasm_bindgen(js_name = disableLinkClickTracking)]
-    pub fn disable_link_click_tracking(&self) -> core::result::Result<(), JsError> {
-        full_build("disableLinkClickTracking")?;
-        self.act(|rt, _| {
-            if let Some(clicked) = &rt.links {
-                host::unwatch_links(clicked.as_ref());
-            }
-        });
-        Ok(())
-    }
-
-    /// Does nothing: later links are tracked anyway (a no-op in the JS tracker too).
-    #[wasm_bindgen(js_name = refreshLinkClickTracking)]
-    pub fn refresh_link_click_tracking(&self) -> core::result::Result<(), JsError> {
-        full_build("refreshLinkClickTracking")
-    }
-
-    /// Tracks a link click, sent with `keepalive` so that it outlives a navigation.
-    #[wasm_bindgen(js_name = trackLinkClick)]
-    pub fn track_link_click(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "LinkClickEvent")] event: JsValue,
-    ) -> core::result::Result<(), JsError> {
-        full_build("trackLinkClick")?;
-        self.track_with(
-            &host::link_event(&event, LINK_CLICK_SCHEMA),
-            EventReader::link_click,
-            Runtime::track_link_click,
-        )
     }
 }

@@ -153,7 +153,7 @@ impl Activity {
     /// Whether a configuration is enabled (never in the core build: without the `full`
     /// feature no activity tracking is compiled in).
     pub fn enabled(&self) -> bool {
-        cfg!(feature = "full") && self.ping.config.is_some() || self.callback.config.is_some()
+        cfg!(feature = "full") && (self.ping.config.is_some() || self.callback.config.is_some())
     }
 
     /// `enableActivityTracking` / `enableActivityTrackingCallback`: takes effect at the next

@@ -74,13 +74,16 @@ async function trackerCookies(browser) {
 /** Seconds from now until `cookie` expires. */
 const lifetime = (cookie) => cookie.expiry - Date.now() / 1000;
 
-/** Records every fetch's keepalive flag in sessionStorage (kept across a same-tab navigation). */
-function recordKeepalive() {
+/**
+ * Records every fetch's keepalive flag in `storage` ('sessionStorage': kept across a same-tab
+ * navigation; 'localStorage': kept after the tab closes), under `fetches`.
+ */
+function recordKeepalive(storage) {
   const { fetch } = window;
   window.fetch = function recordingFetch(url, init) {
-    const log = JSON.parse(sessionStorage.getItem('fetches') || '[]');
+    const log = JSON.parse(window[storage].getItem('fetches') || '[]');
     log.push({ url: String(url instanceof Request ? url.url : url), keepalive: !!(init && init.keepalive) });
-    sessionStorage.setItem('fetches', JSON.stringify(log));
+    window[storage].setItem('fetches', JSON.stringify(log));
     return fetch.apply(this, arguments);
   };
 }
@@ -266,9 +269,9 @@ test('WebKit: a page left into the back/forward cache goes to the background and
 
 test('WebKit: a closed tab sends its buffered events and application_background with keepalive', TIMEOUT, async (t) => {
   const { collector, browser } = await setup(t);
-  const main = await browser.windowHandle();
   const other = await browser.newWindow('tab'); // keeps the session open when the page's tab closes
   await openPage(browser, collector);
+  await browser.run(recordKeepalive, 'localStorage');
   // Buffered: nothing is sent until the page goes.
   await createTracker(browser, { bufferSize: 10 });
   await call(browser, (tracker) => {
@@ -290,7 +293,10 @@ test('WebKit: a closed tab sends its buffered events and application_background 
   assert.deepEqual(entity(background, SCHEMAS.lifecycle), { isVisible: false, index: 1 });
   assert.equal(entity(background, SCHEMAS.screen).name, 'article');
   assert.ok(entity(background, SCHEMAS.screenSummary).foreground_sec >= 0.6);
-  assert.ok(main !== other);
+  // The closed tab's fetches, read from localStorage in a page of the same origin.
+  await browser.goto(`${collector.url}/?after`);
+  const fetches = await browser.run(() => JSON.parse(localStorage.getItem('fetches')));
+  assert.deepEqual(fetches.filter((f) => f.url.endsWith('/tp2')).map((f) => f.keepalive), [true], 'one request, with keepalive');
 });
 
 // ---- delivery ---------------------------------------------------------------------------------
@@ -346,7 +352,7 @@ test('WebKit: a click on a link that navigates away arrives: its request goes wi
   });
   const { collector, browser } = await setup(t, { siteDir: dir });
   await openPage(browser, collector);
-  await browser.run(recordKeepalive);
+  await browser.run(recordKeepalive, 'sessionStorage');
   await browser.run(() => {
     window.tracker = window.snowtrack.newTracker('sp', location.origin, { appId: 'leave', lifecycleAutotracking: false });
     window.tracker.enableLinkClickTracking();

@@ -1,13 +1,14 @@
 // The engine-dependent scenarios in WebKit, the Safari engine (WebKitGTK's MiniBrowser through
 // WebKitWebDriver and webdriver.mjs; playwright-core cannot drive it): cookies across pages and
-// on an IP host (also beside the JS tracker), cookie lifetimes with tracking prevention on, lifecycle on hide,
-// pagehide and the back/forward cache, keepalive delivery on navigation and on tab close, link
-// clicks, privacy cookies, the async tag and the Flutter sequence. Each test has its own
-// collector on 127.0.0.1 and its own browser session (fresh cookies and storage).
+// on an IP host (also beside the JS tracker), cookie lifetimes with tracking prevention on,
+// lifecycle on hide, pagehide and the back/forward cache, keepalive delivery on navigation and on
+// tab close, link clicks, privacy cookies, the async tag and the Flutter sequence. Each test has
+// its own collector on 127.0.0.1 and its own browser session (fresh cookies and storage).
 //
-// What WebDriver cannot make WebKitGTK do: a background tab's visibility change by switching
-// tabs (a tab opened by WebDriver stays hidden and switching does not show it), so hiding is
-// driven by minimizing the window, as a user does.
+// What WebDriver cannot make WebKitGTK do: show a background tab (a tab opened by WebDriver stays
+// hidden, and switching to it does not show it), so hiding is driven by minimizing the window, as
+// a user does; and scroll the document with wheel actions (the `wheel` events fire, the page does
+// not move), so the document-scroll summary of lifecycle.test.mjs is Chromium's only.
 
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';

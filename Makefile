@@ -59,7 +59,7 @@ test-host:
 test-wasm:
 	@scripts/test-wasm.sh
 
-## Real pages in headless Chromium using the built package, against the real collector.
+## Real pages in headless Chromium and in WebKit using the built package, against the real collector.
 test-e2e: package
 	@scripts/test-e2e.sh
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make test-e2e` (after `make pkg`): the built package on real pages in headless Chromium,
-# against the real collector binary. Each test starts and stops its own collector on 127.0.0.1.
+# `make test-e2e` (after `make pkg`): the built package on real pages in headless Chromium
+# (playwright-core) and in WebKit (webkit.test.mjs, through tests/e2e/webdriver.mjs), against the
+# real collector binary. Each test starts and stops its own collector on 127.0.0.1.
 #
 #   COLLECTOR_BIN=path   test this collector binary (default: target/debug/snowtrack-collector, built here)
 #   E2E_SCREENSHOT_DIR=d save a screenshot of the demo page there

@@ -151,8 +151,8 @@ fn entity<'a>(event: &'a Value, name: &str) -> &'a Value {
 }
 
 /// How long to wait for a cookie written with `Max-Age=1` to be gone in every engine: Chrome
-/// and Firefox drop it after 1 s, WebKitGTK at a whole-second boundary 1 to 2 s after the
-/// write (measured 1.4 to 1.9 s: it expires in whole seconds).
+/// and Firefox dropped it within 1.6 s, WebKitGTK drops it at a second boundary 1 to 2 s after
+/// the write (measured 1.4 to 1.9 s: it expires in whole seconds).
 const COOKIE_SECOND_EXPIRED_MS: i32 = 2300;
 
 fn hostname() -> String {

@@ -71,23 +71,21 @@ pub fn fixup_domain(hostname: &str) -> String {
     domain
 }
 
-/// Whether `hostname` (as `location.hostname` gives it) is an IP address rather than a domain
+/// Whether `hostname`, as `location.hostname` gives it, is an IP address rather than a domain
 /// name: an IPv6 address (with a `:`, bracketed as in URLs or not) or an IPv4 address, which
-/// the URL standard recognises by its last label being a number (decimal, or hex after `0x`);
-/// no top-level domain is a number.
+/// the URL standard recognises by its last label being a number (and writes in decimal); no
+/// top-level domain is a number.
 pub fn is_ip_address(hostname: &str) -> bool {
-    if hostname.contains(':') {
-        return true;
+    // A loop over the bytes: with `str::contains` and `rsplit` the module was ~400 B (gzip) larger.
+    let (mut label_start, mut number) = (true, false);
+    for b in hostname.bytes() {
+        match b {
+            b':' => return true,
+            b'.' => (label_start, number) = (true, false),
+            _ => (label_start, number) = (false, (label_start || number) && b.is_ascii_digit()),
+        }
     }
-    let host = hostname.strip_suffix('.').unwrap_or(hostname);
-    let last = host.rsplit('.').next().unwrap_or(host);
-    let digits = |s: &str, hex: bool| {
-        !s.is_empty() && s.bytes().all(|b| if hex { b.is_ascii_hexdigit() } else { b.is_ascii_digit() })
-    };
-    match last.strip_prefix("0x").or_else(|| last.strip_prefix("0X")) {
-        Some(hex) => hex.is_empty() || digits(hex, true),
-        None => digits(last, false),
-    }
+    number
 }
 
 /// Candidate root domains, shortest first, never the bare TLD: `a.b.example.com` gives
@@ -204,22 +202,29 @@ mod tests {
 
     #[test]
     fn an_ip_address_is_its_own_cookie_domain() {
+        // As `location.hostname` gives them: the URL parser writes IPv4 in decimal, IPv6 in brackets.
         for ip in [
             "127.0.0.1",
             "10.0.0.1",
-            "192.168.1.20.",
-            "0x7f.0.0.1",
-            "1.2.3.0xff",
+            "192.168.1.20",
             "[::1]",
             "::1",
             "[2001:db8::8a2e:370:7334]",
+            "[::ffff:7f00:1]",
         ] {
             assert!(is_ip_address(ip), "{ip}");
             assert!(root_domain_candidates(ip).is_empty(), "{ip}: {:?}", root_domain_candidates(ip));
         }
-        for name in
-            ["localhost", "example.com", "www.example.com", "1password.com", "a1.b2.io", "0xdead.example"]
-        {
+        for name in [
+            "localhost",
+            "example.com",
+            "www.example.com",
+            "1password.com",
+            "a1.b2.io",
+            "1a.example",
+            "2.3.example",
+            "",
+        ] {
             assert!(!is_ip_address(name), "{name}");
         }
         assert_eq!(root_domain_candidates("10.example.com"), ["example.com", "10.example.com"]);

@@ -25,22 +25,22 @@ export const ENGINES = {
     display: true,
     driver: process.env.WEBKIT_DRIVER ?? '/usr/bin/WebKitWebDriver',
     args: (port) => [`--port=${port}`, '--host=local'],
-    capabilities: () => ({
+    capabilities: (browserArgs) => ({
       browserName: 'MiniBrowser',
       'webkitgtk:browserOptions': {
         binary: process.env.WEBKIT_BROWSER ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
-        args: ['--automation'],
+        args: ['--automation', ...browserArgs],
       },
     }),
   },
   firefox: {
     driver: process.env.GECKODRIVER ?? 'geckodriver',
     args: (port) => ['--port', String(port), '--host', '127.0.0.1'],
-    capabilities: () => ({
+    capabilities: (browserArgs) => ({
       browserName: 'firefox',
       'moz:firefoxOptions': {
         binary: process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr',
-        args: ['-headless'],
+        args: ['-headless', ...browserArgs],
         prefs: {
           'app.update.enabled': false,
           'browser.shell.checkDefaultBrowser': false,
@@ -124,9 +124,10 @@ export class WebDriverError extends Error {
 export class WebDriver {
   /**
    * Starts `engine`'s driver (a key of ENGINES) and a session; both end when the test or suite
-   * `t` ends (`t.after`), or at `quit()`.
+   * `t` ends (`t.after`), or at `quit()`. `browserArgs` are added to the browser's command line
+   * (MiniBrowser: `--enable-itp` turns tracking prevention on); `capabilities` replace entries.
    */
-  static async start(t, engine, { capabilities = {} } = {}) {
+  static async start(t, engine, { browserArgs = [], capabilities = {} } = {}) {
     const spec = ENGINES[engine];
     if (!spec) throw new Error(`unknown engine ${engine}`);
     if (spec.driver.includes('/') && !existsSync(spec.driver)) {
@@ -151,7 +152,7 @@ export class WebDriver {
       const driver = new WebDriver(engine, child, `http://127.0.0.1:${port}`, tmp, xvfb);
       try {
         await driver.#waitReady();
-        await driver.#newSession({ ...spec.capabilities(), ...capabilities });
+        await driver.#newSession({ ...spec.capabilities(browserArgs), ...capabilities });
         t?.after(() => driver.quit());
         return driver;
       } catch (err) {
@@ -225,7 +226,7 @@ export class WebDriver {
     } catch {
       throw new WebDriverError(`${method} ${pathname}`, { error: `HTTP ${response.status}`, message: text });
     }
-    if (!response.ok || (json.value && typeof json.value === 'object' && 'error' in json.value)) {
+    if (!response.ok) {
       throw new WebDriverError(`${method} ${pathname}`, json.value);
     }
     return json.value;
@@ -315,11 +316,11 @@ export class WebDriver {
   async run(fn, ...args) {
     const script = `const done = arguments[arguments.length - 1];
       Promise.resolve().then(() => (${fn}).apply(null, Array.prototype.slice.call(arguments, 0, -1)))
-        .then((value) => done({ value: value === undefined ? null : value }),
-              (err) => done({ error: String(err && err.stack || err) }));`;
+        .then((value) => done({ returned: value === undefined ? null : value }),
+              (err) => done({ thrown: String(err instanceof Error ? err.name + ': ' + err.message : err) }));`;
     const answer = await this.command('POST', '/execute/async', { script, args });
-    if (answer && typeof answer === 'object' && 'error' in answer) throw new Error(`in the page: ${answer.error}`);
-    return answer?.value;
+    if (answer && typeof answer === 'object' && 'thrown' in answer) throw new Error(`in the page: ${answer.thrown}`);
+    return answer?.returned;
   }
 
   /** `/execute/sync` with a script body (`return …`; `arguments` holds `args`). */

@@ -28,14 +28,13 @@ use crate::prelude::*;
 
 use crate::core::id_cookie::parse_int;
 use crate::core::util::text::{concat, push_uint};
-use alloc::collections::VecDeque;
 
 /// How long after a keepalive request's mark the first answered request may come and still
 /// vouch for it.
 pub const MARK_TRUST_MS: i64 = 10_000;
 
 /// Requests whose outcome is remembered (only the first after a mark counts).
-const OUTCOMES_KEPT: usize = 16;
+const OUTCOMES_KEPT: usize = 8;
 
 /// Prefix of the marks of tracker `namespace`: `snowtrack.k.<namespace>.`.
 pub fn mark_key_prefix(namespace: &str) -> String {
@@ -61,22 +60,14 @@ pub fn mark_text<'a>(sent_ms: i64, event_ids: impl Iterator<Item = &'a str>) -> 
     text
 }
 
-/// A mark read back: when its request left and which events it carried.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mark {
-    /// The request's send time, epoch ms.
-    pub sent_ms: i64,
-    /// The events it carried.
-    pub event_ids: Vec<String>,
+/// When a mark's request left (its first line), epoch ms; `None` when the text is not a mark.
+pub fn mark_sent_ms(text: &str) -> Option<i64> {
+    parse_int(text.split('\n').next()?)
 }
 
-impl Mark {
-    /// Parses a mark's text (`None` when it is not one).
-    pub fn parse(text: &str) -> Option<Mark> {
-        let mut lines = text.split('\n').filter(|l| !l.is_empty());
-        let sent_ms = parse_int(lines.next()?)?;
-        Some(Mark { sent_ms, event_ids: lines.map(str::to_owned).collect() })
-    }
+/// Whether a mark's text names the event `event_id` (one of its lines after the first).
+pub fn mark_names(text: &str, event_id: &str) -> bool {
+    !event_id.is_empty() && text.split('\n').skip(1).any(|line| line == event_id)
 }
 
 /// What the requests sent since a mark say about its keepalive request.
@@ -91,29 +82,36 @@ pub enum Verdict {
 }
 
 /// The outcomes of this page's last requests: when each was sent and whether it reached the
-/// collector.
+/// collector (a small ring: only the first after a mark counts).
 #[derive(Debug, Default)]
 pub struct Outcomes {
-    recent: VecDeque<(i64, bool)>,
+    recent: [(i64, bool); OUTCOMES_KEPT],
+    count: usize,
 }
 
 impl Outcomes {
     /// Records that a request sent at `sent_ms` reached the collector (`reached`) or not.
     pub fn record(&mut self, sent_ms: i64, reached: bool) {
-        if self.recent.len() == OUTCOMES_KEPT {
-            self.recent.pop_front();
+        if let Some(slot) = self.recent.get_mut(self.count % OUTCOMES_KEPT) {
+            *slot = (sent_ms, reached);
         }
-        self.recent.push_back((sent_ms, reached));
+        self.count += 1;
+    }
+
+    /// The outcomes kept.
+    fn kept(&self) -> &[(i64, bool)] {
+        self.recent.get(..self.count.min(OUTCOMES_KEPT)).unwrap_or_default()
     }
 
     /// Whether the last request answered reached the collector (`None`: none answered yet).
     pub fn last_reached(&self) -> Option<bool> {
-        self.recent.back().map(|(_, reached)| *reached)
+        let last = self.count.checked_sub(1)?;
+        self.recent.get(last % OUTCOMES_KEPT).map(|(_, reached)| *reached)
     }
 
     /// The verdict on a keepalive request marked at `mark_ms`, at `now_ms`.
     pub fn verdict(&self, mark_ms: i64, now_ms: i64) -> Verdict {
-        let first = self.recent.iter().filter(|(sent, _)| *sent >= mark_ms).min_by_key(|(sent, _)| *sent);
+        let first = self.kept().iter().filter(|(sent, _)| *sent >= mark_ms).min_by_key(|(sent, _)| *sent);
         match first {
             Some((sent, true)) if *sent <= mark_ms.saturating_add(MARK_TRUST_MS) => Verdict::Delivered,
             Some(_) => Verdict::SendAgain,
@@ -131,11 +129,23 @@ mod tests {
     fn a_mark_reads_back() {
         let text = mark_text(1_700_000_000_123, ["a", "b"].into_iter());
         assert_eq!(text, "1700000000123\na\nb\n");
-        let mark = Mark::parse(&text).unwrap();
-        assert_eq!(mark.sent_ms, 1_700_000_000_123);
-        assert_eq!(mark.event_ids, vec!["a".to_owned(), "b".to_owned()]);
-        assert_eq!(Mark::parse("not a time\na\n"), None);
+        assert_eq!(mark_sent_ms(&text), Some(1_700_000_000_123));
+        assert!(mark_names(&text, "a") && mark_names(&text, "b"));
+        assert!(!mark_names(&text, "1700000000123") && !mark_names(&text, "c") && !mark_names(&text, ""));
+        assert_eq!(mark_sent_ms("not a time\na\n"), None);
         assert_eq!(mark_key(&mark_key_prefix("sp"), "tab1", 7), "snowtrack.k.sp.tab1.7");
+    }
+
+    #[test]
+    fn only_the_last_outcomes_are_kept() {
+        let mut o = Outcomes::default();
+        for i in 0..20 {
+            o.record(i * 100, i % 2 == 0);
+        }
+        assert_eq!(o.last_reached(), Some(false));
+        assert_eq!(o.kept().len(), OUTCOMES_KEPT);
+        assert_eq!(o.verdict(1200, 1300), Verdict::Delivered, "the request sent at 1200 reached it");
+        assert_eq!(o.verdict(1250, 1300), Verdict::SendAgain, "the one sent at 1300 did not");
     }
 
     #[test]

@@ -49,7 +49,7 @@ use crate::core::util::json::{ObjectWriter, string_array};
 use crate::core::util::text::concat;
 use alloc::collections::VecDeque;
 use chunks::{Chunks, Finished, is_anonymous_key, queue_key_prefix, queue_key_tab};
-use marks::{Mark, Outcomes, Verdict, mark_key, mark_key_prefix, mark_text};
+use marks::{Outcomes, Verdict, mark_key, mark_key_prefix, mark_names, mark_sent_ms, mark_text};
 use queue::{InFlight, Queue, QueuedEvent};
 pub use queue::{QueueLimits, Wire};
 pub use retry::{Backoff, DONT_RETRY_STATUS, Outcome, RetryPolicy, retry_after_ms};
@@ -704,23 +704,19 @@ impl<W: Wire> Delivery<W> {
         chunks: Vec<OrphanChunk<W>>,
         marks: Vec<(String, String)>,
     ) -> usize {
-        // The events of the marks read, with whether they were delivered (`None`: not known yet).
-        let mut marked: Vec<(String, Option<bool>)> = Vec::new();
+        // The marks read, with whether their events were delivered (`None`: not known yet).
+        let mut judged: Vec<(String, Option<bool>)> = Vec::new();
         for (key, text) in marks {
-            let Some(mark) = Mark::parse(&text) else {
-                self.actions.push_back(Action::Remove { key });
-                continue;
-            };
-            let delivered = match self.outcomes.verdict(mark.sent_ms, now_ms) {
-                Verdict::Wait => None,
+            let delivered = match mark_sent_ms(&text).map(|sent_ms| self.outcomes.verdict(sent_ms, now_ms)) {
+                Some(Verdict::Wait) => None,
                 verdict => {
                     self.actions.push_back(Action::Remove { key });
-                    Some(verdict == Verdict::Delivered)
+                    Some(verdict == Some(Verdict::Delivered))
                 }
             };
-            marked.extend(mark.event_ids.into_iter().map(|id| (id, delivered)));
+            judged.push((text, delivered));
         }
-        let verdict = |id: &str| marked.iter().find(|(m, _)| m == id).map(|(_, d)| *d);
+        let verdict = |id: &str| judged.iter().find(|(text, _)| mark_names(text, id)).map(|(_, d)| *d);
         let mut adopted = 0;
         'chunks: for chunk in chunks {
             if chunk.events.iter().any(|(id, _)| verdict(id) == Some(None)) {

@@ -796,8 +796,8 @@ async fn pings_and_the_activity_callback_follow_real_dom_activity() {
     activity_event("mousemove");
     sleep(1100).await; // both checks at ~1 s: one ping, one callback
     sleep(1100).await; // no activity since: nothing more
-    t.disable_activity_tracking().unwrap();
-    t.disable_activity_tracking_callback().unwrap();
+    t.disable_activity_tracking();
+    t.disable_activity_tracking_callback();
     assert!(flushed(&t).await);
     let events = good_events(&app, 2).await;
     let kinds: Vec<&str> = events.iter().map(|e| e["eventType"].as_str().unwrap()).collect();
@@ -891,7 +891,7 @@ async fn link_clicks_are_tracked_by_click_and_by_call() {
     let event = js_sys::Object::new();
     Reflect::set(&event, &"element".into(), &script).unwrap();
     t.track_link_click(event.into()).unwrap(); // a script link: not tracked
-    t.disable_link_click_tracking().unwrap();
+    t.disable_link_click_tracking();
     click(&link);
     assert!(flushed(&t).await);
     let events = good_events(&app, 2).await;

@@ -43,6 +43,7 @@ cd "$root"
 list=$(cargo package --allow-dirty --list --quiet 2>/dev/null)
 grep -qx 'LICENSE' <<<"$list" || fail "cargo package --list has no LICENSE"
 grep -qx 'src/web/host.js' <<<"$list" || fail "cargo package --list has no src/web/host.js"
+grep -qx 'src/web/host_full.js' <<<"$list" || fail "cargo package --list has no src/web/host_full.js (the full build's browser side)"
 if outside=$(grep -E '^(js|www|bench|tests|fuzz|collector|iglu|pkg|scripts)/' <<<"$list"); then
   fail "the crate ships files it does not need: $(head -n 8 <<<"$outside" | tr "\n" " ")…"
 fi

@@ -94,7 +94,7 @@ async function waitForOwn(count) {
 async function open(t, pathname, { block } = {}) {
   await collector.reset();
   const tab = await openContext(browser);
-  t.after(() => tab.context.close());
+  t.after(() => collector.closeAndSettle(tab.context));
   const files = [];
   tab.page.on('request', (request) => {
     const at = request.url().indexOf('/npm/snowtrack@');

@@ -55,7 +55,7 @@ before(async () => {
 test('commands queued before the loader arrives run in order; failing ones are logged and skipped', TIMEOUT, async (t) => {
   await collector.reset();
   const { context, page, messages, pageErrors } = await openContext(browser, { initScripts: [wasmProbe] });
-  t.after(() => context.close());
+  t.after(() => collector.closeAndSettle(context));
   await page.goto(`${collector.url}/`);
   await page.waitForFunction(() => document.body.dataset.replayed === 'true', null, { timeout: 15_000 });
   assert.equal(await page.evaluate(() => window.queuedBeforeLoad), 13, 'all 13 commands were queued before load');
@@ -100,7 +100,7 @@ test('commands queued before the loader arrives run in order; failing ones are l
 test('after loading, commands run at once; a tag with another global name is served too', TIMEOUT, async (t) => {
   await collector.reset();
   const { context, page, messages, pageErrors } = await openContext(browser);
-  t.after(() => context.close());
+  t.after(() => collector.closeAndSettle(context));
   await page.goto(`${collector.url}/`);
   await page.waitForFunction(() => document.body.dataset.replayed === 'true', null, { timeout: 15_000 });
   await collector.waitForGood(7);

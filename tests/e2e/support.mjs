@@ -125,6 +125,26 @@ export class Collector {
     return this.request('/micro/all');
   }
 
+  /**
+   * Closes a browser `context` whose pages track to this collector, then waits until the events
+   * they send as they go (an application_background with keepalive) have arrived: the count
+   * holds still for `quiet` ms (at most `timeout`). For suites that share one collector, so that
+   * a closed tab's last events do not land in the next test after its reset.
+   */
+  async closeAndSettle(context, { quiet = 500, timeout = 5000 } = {}) {
+    await context.close();
+    const deadline = Date.now() + timeout;
+    let last = (await this.all()).total;
+    for (let still = 0; still < quiet && Date.now() < deadline; still += 100) {
+      await sleep(100);
+      const now = (await this.all()).total;
+      if (now !== last) {
+        last = now;
+        still = -100;
+      }
+    }
+  }
+
   reset() {
     return this.request('/micro/reset', {});
   }

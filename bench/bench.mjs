@@ -652,7 +652,7 @@ async function main() {
   const site = await buildSite();
   cleanups.push(() => rmSync(site.dir, { recursive: true, force: true }));
   onExit.push(() => rmSync(site.dir, { recursive: true, force: true }));
-  if (!site.npmMatchesPkgWeb) log('warning: pkg/npm holds another .wasm than pkg/web (run scripts/package.sh --no-pack)');
+  if (!site.npmMatchesPkgWeb) log('warning: pkg/npm is older than pkg/web (run scripts/package.sh --no-pack)');
   const collector = await Collector.start({ staticDir: site.site, args: ['--quiet', '--max-events', '200000'] });
   cleanups.push(() => collector.stop());
   onExit.push(() => {

@@ -151,6 +151,43 @@ function leb(value) {
 }
 
 /**
+ * A reader of a .wasm's bytes from `at` on: LEB128 numbers, names, sections (`at` moves past
+ * what it read).
+ */
+function wasmReader(bytes, at = 8) {
+  const r = {
+    at,
+    u32() {
+      let result = 0;
+      let shift = 0;
+      let byte;
+      do {
+        byte = bytes[r.at++];
+        result |= (byte & 0x7f) << shift;
+        shift += 7;
+      } while (byte & 0x80);
+      return result >>> 0;
+    },
+    name() {
+      const length = r.u32();
+      r.at += length;
+      return bytes.subarray(r.at - length, r.at).toString('utf8');
+    },
+    /** Moves to the contents of the section `id`; its size, or undefined when there is none. */
+    section(id) {
+      while (r.at < bytes.length) {
+        const found = bytes[r.at++];
+        const size = r.u32();
+        if (found === id) return size;
+        r.at += size;
+      }
+      return undefined;
+    },
+  };
+  return r;
+}
+
+/**
  * wasm-bindgen names each import of its glue `__wbg_<name>_<16 hex digits>`: about 1 KB of digits
  * in the .wasm and as much in the glue, which neither gzip nor brotli can shrink. This renames them
  * `i0`, `i1`, … in the .wasm's import section and in `js` (the glue files that define them). With `modules` (the web target, whose glue hands the
@@ -160,92 +197,68 @@ function leb(value) {
  */
 function shortenImportNames(wasmFile, js, { modules = false } = {}) {
   const bytes = readFileSync(wasmFile);
-  let at = 8;
-  const u32 = () => {
-    let result = 0;
-    let shift = 0;
-    let byte;
-    do {
-      byte = bytes[at++];
-      result |= (byte & 0x7f) << shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return result >>> 0;
-  };
-  const name = () => {
-    const length = u32();
-    at += length;
-    return bytes.subarray(at - length, at).toString('utf8');
-  };
+  const r = wasmReader(bytes);
   const limits = () => {
-    const flags = bytes[at++];
-    u32();
-    if (flags & 1) u32();
+    const flags = bytes[r.at++];
+    r.u32();
+    if (flags & 1) r.u32();
   };
-  while (at < bytes.length) {
-    const id = bytes[at++];
-    const size = u32();
-    const start = at;
-    if (id !== 2) {
-      at = start + size;
-      continue;
+  const size = r.section(2);
+  if (size === undefined) fail(`${wasmFile}: no import section`);
+  const start = r.at;
+  const renames = new Map();
+  const moduleNames = new Map();
+  const glue = js.map((file) => readFileSync(file, 'utf8')).join('\n');
+  const parts = [];
+  let count = r.u32();
+  parts.push(leb(count));
+  for (; count > 0; count -= 1) {
+    const module = r.name();
+    const field = r.name();
+    const descStart = r.at;
+    const kind = bytes[r.at++];
+    if (kind === 0) r.u32(); // function: type index
+    else if (kind === 1) { r.at += 1; limits(); } // table: reference type, limits
+    else if (kind === 2) limits(); // memory
+    else if (kind === 3) r.at += 2; // global: value type, mutability
+    else fail(`${wasmFile}: import kind ${kind} not handled`);
+    let short = field;
+    const hashed = /^(__wbg_.+)_[0-9a-f]{16}$/.exec(field);
+    if (hashed) {
+      short = `i${renames.size}`;
+      if (new RegExp(`\\b${short}\\b`).test(glue)) fail(`${js.join(', ')}: ${short} is taken`);
+      renames.set(field, short);
     }
-    const renames = new Map();
-    const moduleNames = new Map();
-    const glue = js.map((file) => readFileSync(file, 'utf8')).join('\n');
-    const parts = [];
-    let count = u32();
-    parts.push(leb(count));
-    for (; count > 0; count -= 1) {
-      const module = name();
-      const field = name();
-      const descStart = at;
-      const kind = bytes[at++];
-      if (kind === 0) u32(); // function: type index
-      else if (kind === 1) { at += 1; limits(); } // table: reference type, limits
-      else if (kind === 2) limits(); // memory
-      else if (kind === 3) at += 2; // global: value type, mutability
-      else fail(`${wasmFile}: import kind ${kind} not handled`);
-      let short = field;
-      const hashed = /^(__wbg_.+)_[0-9a-f]{16}$/.exec(field);
-      if (hashed) {
-        short = `i${renames.size}`;
-        if (new RegExp(`\\b${short}\\b`).test(glue)) fail(`${js.join(', ')}: ${short} is taken`);
-        renames.set(field, short);
-      }
-      if (modules && !moduleNames.has(module)) moduleNames.set(module, String.fromCharCode(97 + moduleNames.size));
-      const m = Buffer.from(modules ? moduleNames.get(module) : module);
-      const f = Buffer.from(short);
-      parts.push(leb(m.length), m, leb(f.length), f, bytes.subarray(descStart, at));
-    }
-    if (at !== start + size) fail(`${wasmFile}: the import section did not parse`);
-    const section = Buffer.concat(parts);
-    const out = Buffer.concat([bytes.subarray(0, start - 1 - leb(size).length), Buffer.from([2]), leb(section.length), section, bytes.subarray(at)]);
-    const before = WebAssembly.Module.imports(new WebAssembly.Module(bytes))
-      .map((i) => `${moduleNames.get(i.module) ?? i.module} ${renames.get(i.name) ?? i.name} ${i.kind}`);
-    const after = WebAssembly.Module.imports(new WebAssembly.Module(out)).map((i) => `${i.module} ${i.name} ${i.kind}`);
-    if (before.join('\n') !== after.join('\n')) fail(`${wasmFile}: renaming the imports changed them`);
-    writeFileSync(wasmFile, out);
-    const missing = new Set(renames.keys());
-    for (const file of js) {
-      let code = readFileSync(file, 'utf8');
-      for (const [from, to] of renames) {
-        if (code.includes(from)) missing.delete(from);
-        code = code.replaceAll(from, to);
-      }
-      for (const [from, to] of moduleNames) {
-        const key = new RegExp(`^(\\s*)${JSON.stringify(from).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(: import\\d+,)$`, 'm');
-        if (!key.test(code)) fail(`${file}: no import object key ${JSON.stringify(from)}`);
-        code = code.replace(key, `$1${JSON.stringify(to)}$2`);
-      }
-      writeFileSync(file, code);
-    }
-    if (missing.size) fail(`${js.join(', ')}: no ${[...missing][0]}, an import of ${wasmFile}`);
-    const left = js.map((file) => readFileSync(file, 'utf8')).join('').match(/__wbg_\w+_[0-9a-f]{16}\b/);
-    if (left) fail(`${js.join(', ')}: ${left[0]} is not an import of ${wasmFile}`);
-    return;
+    if (modules && !moduleNames.has(module)) moduleNames.set(module, String.fromCharCode(97 + moduleNames.size));
+    const m = Buffer.from(modules ? moduleNames.get(module) : module);
+    const f = Buffer.from(short);
+    parts.push(leb(m.length), m, leb(f.length), f, bytes.subarray(descStart, r.at));
   }
-  fail(`${wasmFile}: no import section`);
+  if (r.at !== start + size) fail(`${wasmFile}: the import section did not parse`);
+  const section = Buffer.concat(parts);
+  const out = Buffer.concat([bytes.subarray(0, start - 1 - leb(size).length), Buffer.from([2]), leb(section.length), section, bytes.subarray(r.at)]);
+  const before = WebAssembly.Module.imports(new WebAssembly.Module(bytes))
+    .map((i) => `${moduleNames.get(i.module) ?? i.module} ${renames.get(i.name) ?? i.name} ${i.kind}`);
+  const after = WebAssembly.Module.imports(new WebAssembly.Module(out)).map((i) => `${i.module} ${i.name} ${i.kind}`);
+  if (before.join('\n') !== after.join('\n')) fail(`${wasmFile}: renaming the imports changed them`);
+  writeFileSync(wasmFile, out);
+  const missing = new Set(renames.keys());
+  for (const file of js) {
+    let code = readFileSync(file, 'utf8');
+    for (const [from, to] of renames) {
+      if (code.includes(from)) missing.delete(from);
+      code = code.replaceAll(from, to);
+    }
+    for (const [from, to] of moduleNames) {
+      const key = new RegExp(`^(\\s*)${JSON.stringify(from).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(: import\\d+,)$`, 'm');
+      if (!key.test(code)) fail(`${file}: no import object key ${JSON.stringify(from)}`);
+      code = code.replace(key, `$1${JSON.stringify(to)}$2`);
+    }
+    writeFileSync(file, code);
+  }
+  if (missing.size) fail(`${js.join(', ')}: no ${[...missing][0]}, an import of ${wasmFile}`);
+  const left = js.map((file) => readFileSync(file, 'utf8')).join('').match(/__wbg_\w+_[0-9a-f]{16}\b/);
+  if (left) fail(`${js.join(', ')}: ${left[0]} is not an import of ${wasmFile}`);
 }
 
 /**
@@ -262,70 +275,49 @@ function shortenExportNames(wasmFile, js) {
   const all = code.join('\n');
   const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const count = (re) => (all.match(re) || []).length;
-  let at = 8;
-  const u32 = () => {
-    let result = 0;
-    let shift = 0;
-    let byte;
-    do {
-      byte = bytes[at++];
-      result |= (byte & 0x7f) << shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return result >>> 0;
-  };
-  while (at < bytes.length) {
-    const id = bytes[at++];
-    const size = u32();
-    const start = at;
-    if (id !== 7) {
-      at = start + size;
-      continue;
+  const r = wasmReader(bytes);
+  const size = r.section(7);
+  if (size === undefined) fail(`${wasmFile}: no export section`);
+  const start = r.at;
+  const renames = new Map();
+  const parts = [];
+  let n = r.u32();
+  parts.push(leb(n));
+  for (; n > 0; n -= 1) {
+    const name = r.name();
+    const descStart = r.at;
+    r.at += 1;
+    r.u32();
+    let short = name;
+    const calls = new RegExp(`\\bwasm\\.${escape(name)}\\b`, 'g');
+    const uses = new RegExp(`\\b${escape(name)}\\b`, 'g');
+    const closure = /^wasm_bindgen__convert__closures_+invoke__h[0-9a-f]{16}$/.test(name);
+    // `memory` keeps its name: tools read it (the bench reads each instance's memory).
+    const method = name !== 'memory' && count(calls) > 0 && count(calls) === count(uses);
+    if (closure && /^export .*wasm_bindgen__convert__closures/m.test(all)) fail(`${js.join(', ')}: a closure shim is exported`);
+    if (closure || method) {
+      short = `e${renames.size.toString(36)}`;
+      if (count(new RegExp(`\\b${short}\\b`, 'g'))) fail(`${js.join(', ')}: ${short} is taken`);
+      renames.set(name, { short, every: closure });
     }
-    const renames = new Map();
-    const parts = [];
-    let n = u32();
-    parts.push(leb(n));
-    for (; n > 0; n -= 1) {
-      const length = u32();
-      const name = bytes.subarray(at, at + length).toString('utf8');
-      at += length;
-      const descStart = at;
-      at += 1;
-      u32();
-      let short = name;
-      const calls = new RegExp(`\\bwasm\\.${escape(name)}\\b`, 'g');
-      const uses = new RegExp(`\\b${escape(name)}\\b`, 'g');
-      const closure = /^wasm_bindgen__convert__closures_+invoke__h[0-9a-f]{16}$/.test(name);
-      // `memory` keeps its name: tools read it (the bench reads each instance's memory).
-      const method = name !== 'memory' && count(calls) > 0 && count(calls) === count(uses);
-      if (closure && /^export .*wasm_bindgen__convert__closures/m.test(all)) fail(`${js.join(', ')}: a closure shim is exported`);
-      if (closure || method) {
-        short = `e${renames.size.toString(36)}`;
-        if (count(new RegExp(`\\b${short}\\b`, 'g'))) fail(`${js.join(', ')}: ${short} is taken`);
-        renames.set(name, { short, every: closure });
-      }
-      const f = Buffer.from(short);
-      parts.push(leb(f.length), f, bytes.subarray(descStart, at));
-    }
-    if (at !== start + size) fail(`${wasmFile}: the export section did not parse`);
-    const section = Buffer.concat(parts);
-    const out = Buffer.concat([bytes.subarray(0, start - 1 - leb(size).length), Buffer.from([7]), leb(section.length), section, bytes.subarray(at)]);
-    const before = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => `${renames.get(e.name)?.short ?? e.name} ${e.kind}`);
-    const after = WebAssembly.Module.exports(new WebAssembly.Module(out)).map((e) => `${e.name} ${e.kind}`);
-    if (before.join('\n') !== after.join('\n')) fail(`${wasmFile}: renaming the exports changed them`);
-    writeFileSync(wasmFile, out);
-    js.forEach((file, i) => {
-      let text = code[i];
-      for (const [from, { short, every }] of renames) {
-        text = every ? text.replace(new RegExp(`\\b${escape(from)}\\b`, 'g'), short)
-          : text.replace(new RegExp(`\\bwasm\\.${escape(from)}\\b`, 'g'), `wasm.${short}`);
-      }
-      writeFileSync(file, text);
-    });
-    return;
+    const f = Buffer.from(short);
+    parts.push(leb(f.length), f, bytes.subarray(descStart, r.at));
   }
-  fail(`${wasmFile}: no export section`);
+  if (r.at !== start + size) fail(`${wasmFile}: the export section did not parse`);
+  const section = Buffer.concat(parts);
+  const out = Buffer.concat([bytes.subarray(0, start - 1 - leb(size).length), Buffer.from([7]), leb(section.length), section, bytes.subarray(r.at)]);
+  const before = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => `${renames.get(e.name)?.short ?? e.name} ${e.kind}`);
+  const after = WebAssembly.Module.exports(new WebAssembly.Module(out)).map((e) => `${e.name} ${e.kind}`);
+  if (before.join('\n') !== after.join('\n')) fail(`${wasmFile}: renaming the exports changed them`);
+  writeFileSync(wasmFile, out);
+  js.forEach((file, i) => {
+    let text = code[i];
+    for (const [from, { short, every }] of renames) {
+      text = every ? text.replace(new RegExp(`\\b${escape(from)}\\b`, 'g'), short)
+        : text.replace(new RegExp(`\\bwasm\\.${escape(from)}\\b`, 'g'), `wasm.${short}`);
+    }
+    writeFileSync(file, text);
+  });
 }
 
 async function main() {

@@ -111,6 +111,22 @@ export async function waitForEids(collector, distinct, { timeout = 30_000, settl
   }
 }
 
+/**
+ * The good events at `collector` (oldest first) once there are at least `atLeast` and their
+ * number has not changed for 2 s (late duplicates show up too).
+ */
+export async function settledGood(collector, atLeast) {
+  let last = -1;
+  let good = [];
+  await waitFor(async () => {
+    good = await collector.good();
+    const stable = good.length === last && good.length >= atLeast;
+    last = good.length;
+    return stable;
+  }, { timeout: 60_000, interval: 2000, message: `at least ${atLeast} events, then no more` });
+  return good;
+}
+
 /** `eids` with each id counted: `Map<eid, n>`. */
 export function countEids(eids) {
   const counts = new Map();

@@ -5,25 +5,12 @@
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import test from 'node:test';
-import { countEids } from './delivery-support.mjs';
-import { Collector, FIXTURE_DIR, kind, makeSite, sleep, waitFor } from './support.mjs';
+import { countEids, settledGood } from './delivery-support.mjs';
+import { Collector, FIXTURE_DIR, kind, makeSite, sleep } from './support.mjs';
 import { WebDriver } from './webdriver.mjs';
 
 const TIMEOUT = { timeout: 240_000 };
 const NAVIGATIONS = 20;
-
-/** The good events at `collector` once their number has not changed for 2 s. */
-async function settled(collector, atLeast) {
-  let last = -1;
-  let good = [];
-  await waitFor(async () => {
-    good = await collector.good();
-    const stable = good.length === last && good.length >= atLeast;
-    last = good.length;
-    return stable;
-  }, { timeout: 60_000, interval: 2000, message: `at least ${atLeast} events, then no more` });
-  return good;
-}
 
 for (const engine of ['firefox', 'webkit']) {
   test(`${engine}: ${NAVIGATIONS} navigations (links, reloads, back): every event arrives, none twice`, TIMEOUT, async (t) => {
@@ -47,7 +34,7 @@ for (const engine of ['firefox', 'webkit']) {
     }
     await sleep(300);
     const views = await browser.run(() => Number(sessionStorage.getItem('views')));
-    const good = await settled(collector, views + NAVIGATIONS);
+    const good = await settledGood(collector, views + NAVIGATIONS);
     const counts = countEids(good.map((g) => g.event.event_id));
     const twice = [...counts].filter(([, n]) => n > 1);
     const byKind = (name) => good.filter((g) => kind(g) === name).length;

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import test from 'node:test';
-import { countEids, deliverySetup, freePort, startCollector } from './delivery-support.mjs';
-import { kind, sleep, waitFor } from './support.mjs';
+import { countEids, deliverySetup, freePort, startCollector, settledGood } from './delivery-support.mjs';
+import { kind, sleep } from './support.mjs';
 
 const TIMEOUT = { timeout: 180_000 };
 const NAVIGATIONS = 20;
@@ -45,19 +45,6 @@ async function navigate(page, url, beforeEach = async () => {}) {
   return page.evaluate(() => Number(sessionStorage.getItem('views')));
 }
 
-/** The good events at `collector` once their number has not changed for 2 s. */
-async function settled(collector, atLeast) {
-  let last = -1;
-  let good = [];
-  await waitFor(async () => {
-    good = await collector.good();
-    const stable = good.length === last && good.length >= atLeast;
-    last = good.length;
-    return stable;
-  }, { timeout: 60_000, interval: 2000, message: `at least ${atLeast} events, then no more` });
-  return good;
-}
-
 /** Asserts every page's page view and every navigation's background event arrived, none twice. */
 function assertDelivered(good, views, what) {
   const counts = countEids(good.map((g) => g.event.event_id));
@@ -72,7 +59,7 @@ function assertDelivered(good, views, what) {
 test(`${NAVIGATIONS} navigations: every event arrives, none twice`, TIMEOUT, async (t) => {
   const env = await deliverySetup(t);
   const views = await navigate(env.page, `${env.collector.url}/nav.html`);
-  const good = await settled(env.collector, views + NAVIGATIONS);
+  const good = await settledGood(env.collector, views + NAVIGATIONS);
   const n = assertDelivered(good, views, 'collector up');
   t.diagnostic(`${views} page views, ${n} events delivered, no duplicate`);
   assert.deepEqual(env.pageErrors, []);
@@ -89,7 +76,7 @@ test(`${NAVIGATIONS} navigations with the collector down, then up: nothing lost,
   const views = await navigate(env.page, url);
   events = await startCollector(env.site, port);
   t.after(() => events.stop());
-  const good = await settled(events, views + NAVIGATIONS);
+  const good = await settledGood(events, views + NAVIGATIONS);
   const counts = countEids(good.map((g) => g.event.event_id));
   const duplicates = good.length - counts.size;
   const byKind = (name) => new Set(good.filter((g) => kind(g) === name).map((g) => g.event.event_id)).size;
@@ -128,7 +115,7 @@ test(`${NAVIGATIONS} navigations, each leaving page's keepalive budget used up: 
   }, hogUrl);
   assert.ok(refused, 'the browser refuses a keepalive request over its budget');
   const views = await navigate(env.page, `${env.collector.url}/nav.html`, useBudget);
-  const good = await settled(env.collector, views + NAVIGATIONS);
+  const good = await settledGood(env.collector, views + NAVIGATIONS);
   const n = assertDelivered(good, views, 'keepalive refused');
   t.diagnostic(`${views} page views, ${n} events delivered`);
 });

@@ -15,9 +15,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from './delivery-support.mjs';
+import { sleep } from './support.mjs';
 
 /** The drivers and session capabilities of each engine (paths overridable by env). */
 export const ENGINES = {
@@ -54,21 +55,6 @@ export const ENGINES = {
 
 /** The W3C element reference key. */
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
-
-/** A TCP port free on 127.0.0.1 right now. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * An Xvfb server on a free display number (Xvfb picks it and writes it to fd 3):

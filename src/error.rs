@@ -11,7 +11,7 @@ use core::fmt;
 /// Both surface to JavaScript as an `Error` whose message is this type's `Display`. Nothing
 /// else is an error: storage that refuses and collectors that fail never reach the page (the
 /// tracker keeps state in memory and retries; delivery reports failures through
-/// [`crate::core::delivery::Report`]).
+/// [`crate::engine::delivery::Report`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {

@@ -6,9 +6,9 @@
 //! sessions.
 //!
 //! ## Architecture
-//! - [`core`]: the pure tracker: configuration, the id cookie codec, session rules, payload
-//!   building and the out-queue. No browser APIs; time and ids come in through [`core::env::Env`].
-//! - `web` (wasm32 only): the browser side of [`core::env::Env`] plus fetch, timers and page
+//! - [`engine`]: the pure tracker: configuration, the id cookie codec, session rules, payload
+//!   building and the out-queue. No browser APIs; time and ids come in through [`engine::env::Env`].
+//! - `web` (wasm32 only): the browser side of [`engine::env::Env`] plus fetch, timers and page
 //!   lifecycle, every browser call going through small JS modules (`src/web/host.js`, and
 //!   `src/web/host_full.js` for what only the full build calls).
 //! - `bindings` (wasm32 only): the JavaScript API (`newTracker`, `trackPageView`, ...).
@@ -17,7 +17,7 @@
 //! (talc) and a panic handler that traps, and no `core::fmt` machinery on its paths.
 //!
 //! ## Crate features
-//! - `test-util`: exports [`core::env::MemoryEnv`], a deterministic environment for tests.
+//! - `test-util`: exports [`engine::env::MemoryEnv`], a deterministic environment for tests.
 //! - `std`: links `std` on wasm32 (for the wasm-bindgen test harness) instead of snowtrack's
 //!   allocator and panic handler.
 
@@ -29,7 +29,7 @@ extern crate std;
 
 mod prelude;
 
-pub mod core;
+pub mod engine;
 pub mod error;
 
 #[cfg(target_arch = "wasm32")]

@@ -5,7 +5,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
-use snowtrack::core::activity::{Activity, ActivityAction, ActivityConfig, Coalesced, Extents, Which};
+use snowtrack::engine::activity::{Activity, ActivityAction, ActivityConfig, Coalesced, Extents, Which};
 
 const T0: i64 = 1_700_000_000_000;
 

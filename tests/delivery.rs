@@ -1,15 +1,15 @@
 //! The whole delivery policy as deterministic host tests: each browser delivery scenario of
 //! `tests/e2e/delivery.test.mjs` (and more) replayed on the core's state machine, with a fake
 //! clock, a fake localStorage shared by the pages of one origin, and a scripted collector
-//! ([`snowtrack::core::delivery::sim`]).
+//! ([`snowtrack::engine::delivery::sim`]).
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use snowtrack::core::config::{Config, Method};
-use snowtrack::core::delivery::sim::{Browser, Fault};
-use snowtrack::core::delivery::{
+use snowtrack::engine::config::{Config, Method};
+use snowtrack::engine::delivery::sim::{Browser, Fault};
+use snowtrack::engine::delivery::{
     ADOPT_EVERY_MS, DeliveryStats, DropReason, KEEPALIVE_BUDGET, Report, SendSettings,
 };
 
@@ -658,7 +658,7 @@ fn opting_out_drops_the_waiting_events_and_their_storage() {
 }
 
 /// Tracks one event in a task of `page`; with `leaving`, as a link click: the page may go at
-/// the end of the task ([`snowtrack::core::delivery::Delivery::expect_unload`]).
+/// the end of the task ([`snowtrack::engine::delivery::Delivery::expect_unload`]).
 fn click(b: &mut Browser, page: usize, id: &str, leaving: bool) {
     let wire = format!("{{\"e\":\"ue\",\"eid\":\"{id}\",\"p\":\"link_click\"");
     let id = id.to_owned();

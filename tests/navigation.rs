@@ -1,4 +1,4 @@
-//! Pages that come and go, on the fake browser ([`snowtrack::core::delivery::sim`]): a leaving
+//! Pages that come and go, on the fake browser ([`snowtrack::engine::delivery::sim`]): a leaving
 //! page's last events go with `keepalive` and arrive, and the page that takes over its storage
 //! must neither send them a second time nor lose one (keepalive marks, `core::delivery::marks`).
 //! Navigation by links and reloads, tab close, the back/forward cache, several tabs, a collector
@@ -9,10 +9,10 @@
 
 use std::collections::BTreeMap;
 
-use snowtrack::core::config::Config;
-use snowtrack::core::delivery::marks::MARK_TRUST_MS;
-use snowtrack::core::delivery::sim::{Browser, Fault};
-use snowtrack::core::delivery::{ADOPT_EVERY_MS, SendSettings};
+use snowtrack::engine::config::Config;
+use snowtrack::engine::delivery::marks::MARK_TRUST_MS;
+use snowtrack::engine::delivery::sim::{Browser, Fault};
+use snowtrack::engine::delivery::{ADOPT_EVERY_MS, SendSettings};
 
 const T0: i64 = 1_700_000_000_000;
 

@@ -9,15 +9,15 @@ mod common;
 use common::*;
 
 use serde_json::Value;
-use snowtrack::core::config::{AnonymousTracking, StateStorage};
-use snowtrack::core::contexts::{
+use snowtrack::engine::config::{AnonymousTracking, StateStorage};
+use snowtrack::engine::contexts::{
     Additions, Condition, ContextHost, EventKind, GlobalContext, Handle, PageHooks, Primitive, RuleSet,
 };
-use snowtrack::core::env::MemoryEnv;
-use snowtrack::core::event::{Event, TrackOptions};
-use snowtrack::core::facts::BrowserInfo;
-use snowtrack::core::id_cookie::NIL_UUID;
-use snowtrack::core::tracker::Tracker;
+use snowtrack::engine::env::MemoryEnv;
+use snowtrack::engine::event::{Event, TrackOptions};
+use snowtrack::engine::facts::BrowserInfo;
+use snowtrack::engine::id_cookie::NIL_UUID;
+use snowtrack::engine::tracker::Tracker;
 
 const ANONYMOUS: AnonymousTracking =
     AnonymousTracking { with_session_tracking: false, with_server_anonymisation: false };
@@ -221,9 +221,9 @@ fn the_opt_out_cookie_stops_events_while_it_exists() {
 fn tracker_in(
     env: &mut MemoryEnv,
     browser: BrowserInfo,
-    f: impl FnOnce(&mut snowtrack::core::config::Config),
+    f: impl FnOnce(&mut snowtrack::engine::config::Config),
 ) -> Tracker {
-    let mut config = snowtrack::core::config::Config::new("sp", "https://collector.example.com");
+    let mut config = snowtrack::engine::config::Config::new("sp", "https://collector.example.com");
     f(&mut config);
     Tracker::new(config, browser, Some("example.com".into()), false, env).unwrap()
 }
@@ -316,7 +316,7 @@ fn link_click(t: &mut Tracker, env: &mut MemoryEnv, page: &mut Page) {
 }
 
 fn structured(t: &mut Tracker, env: &mut MemoryEnv, page: &mut Page) {
-    let se = snowtrack::core::event::StructEvent {
+    let se = snowtrack::engine::event::StructEvent {
         category: "c".into(),
         action: "a".into(),
         ..Default::default()

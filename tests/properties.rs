@@ -14,7 +14,7 @@
 //!
 //! Case counts are fixed per suite (the whole binary runs in a few seconds; `PROPTEST_CASES`
 //! overrides them all). Failure persistence is off on purpose: a failure prints its shrunk
-//! input, and each one found is pinned as a unit test next to its fix in `src/core`, not in a
+//! input, and each one found is pinned as a unit test next to its fix in `src/engine`, not in a
 //! regression file here.
 
 #![cfg(not(target_arch = "wasm32"))]
@@ -28,19 +28,19 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use proptest::prelude::*;
 use serde_json::Value;
 
-use snowtrack::core::cookie::{
+use snowtrack::engine::cookie::{
     CookieAttributes, SameSite, cookie_names_with_prefix, cookie_string, cookie_value, domain_hash,
     fixup_domain, root_domain_candidates,
 };
-use snowtrack::core::id_cookie::{
+use snowtrack::engine::id_cookie::{
     IdCookie, StorageMechanism, is_domain_user_id, is_uuid, parse_int, seconds,
 };
-use snowtrack::core::util::base64::base64url;
-use snowtrack::core::util::json::{ObjectWriter, RawJson, push_string, self_describing};
-use snowtrack::core::util::sha1::{sha1, sha1_hex};
-use snowtrack::core::util::text::{concat, find, int, push_hex, push_int, push_uint};
-use snowtrack::core::util::time::{MAX_DATE_MS, iso_string, utc_string};
-use snowtrack::core::util::uri::{decode_uri_component, encode_uri_component};
+use snowtrack::engine::util::base64::base64url;
+use snowtrack::engine::util::json::{ObjectWriter, RawJson, push_string, self_describing};
+use snowtrack::engine::util::sha1::{sha1, sha1_hex};
+use snowtrack::engine::util::text::{concat, find, int, push_hex, push_int, push_uint};
+use snowtrack::engine::util::time::{MAX_DATE_MS, iso_string, utc_string};
+use snowtrack::engine::util::uri::{decode_uri_component, encode_uri_component};
 
 /// `n` cases, or `PROPTEST_CASES` when set (for a longer hunt: `PROPTEST_CASES=50000 cargo test
 /// --test properties`).

@@ -4,16 +4,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 use serde_json::Value;
-use snowtrack::core::config::{Config, Method, StateStorage};
-use snowtrack::core::contexts::NoHooks;
-use snowtrack::core::env::{Env, MemoryEnv};
-use snowtrack::core::event::{
+use snowtrack::engine::config::{Config, Method, StateStorage};
+use snowtrack::engine::contexts::NoHooks;
+use snowtrack::engine::env::{Env, MemoryEnv};
+use snowtrack::engine::event::{
     Event, Extents, ListItemView, ScreenView, ScrollChanged, SelfDescribingJson, StructEvent, Timestamp,
     TrackOptions,
 };
-use snowtrack::core::facts::{BrowserInfo, Page};
-use snowtrack::core::payload::post_body;
-use snowtrack::core::tracker::{Sink, Tracker};
+use snowtrack::engine::facts::{BrowserInfo, PageFacts};
+use snowtrack::engine::payload::post_body;
+use snowtrack::engine::tracker::{Sink, Tracker};
 
 mod common;
 use common::*;
@@ -601,11 +601,11 @@ fn given_previous_screen_fields_are_kept() {
 
 // ---- The web data model: page pings, single-page apps, link clicks, getters (issue 14) -------
 
-fn page_at(url: &str, title: &str) -> Page {
-    Page { url: url.into(), title: title.into(), ..page() }
+fn page_at(url: &str, title: &str) -> PageFacts {
+    PageFacts { url: url.into(), title: title.into(), ..page() }
 }
 
-fn track_on(t: &mut Tracker, env: &mut MemoryEnv, page: &Page, event: Event) {
+fn track_on(t: &mut Tracker, env: &mut MemoryEnv, page: &PageFacts, event: Event) {
     let mut out = Vec::new();
     t.track(env, event, TrackOptions::default(), page, &mut Sink { events: &mut out, hooks: &mut NoHooks })
         .unwrap();
@@ -658,7 +658,7 @@ fn a_ping_keeps_its_page_view_title_until_the_document_title_changes() {
     track_on(&mut t, &mut env, &doc, Event::PageView { title: Some("Given".into()) });
     track_on(&mut t, &mut env, &doc, ping(0.0, 0.0, 0.0, 0.0));
     track_on(&mut t, &mut env, &page_at("https://www.example.com/a", "Doc 2"), ping(0.0, 0.0, 0.0, 0.0));
-    t.web_page().set_document_title(&doc, "Set".into());
+    t.page_state().set_document_title(&doc, "Set".into());
     track_on(&mut t, &mut env, &doc, Event::PageView { title: None });
     track_on(&mut t, &mut env, &doc, Event::PageView { title: Some(String::new()) });
     let titles: Vec<_> = drain(&mut t, &mut env).iter().map(|e| e["page_title"].clone()).collect();
@@ -672,7 +672,7 @@ fn single_page_app_urls_referrers_and_page_view_ids() {
     let a = page_at("https://www.example.com/a", "A");
     let b = page_at("https://www.example.com/b", "B");
     let c = page_at("https://www.example.com/c", "C");
-    let first_id = t.web_page().page_view_id(|| env.new_uuid()).to_owned();
+    let first_id = t.page_state().page_view_id(|| env.new_uuid()).to_owned();
     track_on(&mut t, &mut env, &a, Event::PageView { title: None });
     track_on(&mut t, &mut env, &b, Event::PageView { title: None });
     track_on(
@@ -682,9 +682,9 @@ fn single_page_app_urls_referrers_and_page_view_ids() {
         Event::Struct(StructEvent { category: "c".into(), action: "a".into(), ..Default::default() }),
     );
     track_on(&mut t, &mut env, &c, Event::PageView { title: None });
-    t.web_page().set_custom_url(&c, "https://www.example.com/custom".into());
-    t.web_page().set_referrer_url("https://landing.example/".into());
-    t.web_page().preserve_page_view_id();
+    t.page_state().set_custom_url(&c, "https://www.example.com/custom".into());
+    t.page_state().set_referrer_url("https://landing.example/".into());
+    t.page_state().preserve_page_view_id();
     track_on(&mut t, &mut env, &page_at("https://www.example.com/d", "D"), Event::PageView { title: None });
     let events = drain(&mut t, &mut env);
     let row = |e: &Value| {
@@ -711,7 +711,7 @@ fn link_clicks_are_valid_link_click_events() {
     let mut env = MemoryEnv::at(T0);
     let mut t = tracker(&mut env, |_| {});
     let data = r#"{"targetUrl":"https://www.example.com/abc","elementId":"","elementClasses":["class-1","class-2"],"elementTarget":"_blank"}"#;
-    let click = SelfDescribingJson::new("event", snowtrack::core::event::LINK_CLICK_SCHEMA, data).unwrap();
+    let click = SelfDescribingJson::new("event", snowtrack::engine::event::LINK_CLICK_SCHEMA, data).unwrap();
     track(&mut t, &mut env, Event::SelfDescribing(click), TrackOptions::default());
     let events = drain(&mut t, &mut env);
     assert_eq!(

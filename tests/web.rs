@@ -7,7 +7,7 @@
 use js_sys::{JSON, Reflect};
 use serde_json::Value;
 use snowtrack::bindings::{JsTracker, new_tracker};
-use snowtrack::core::cookie::{cookie_value, domain_hash};
+use snowtrack::engine::cookie::{cookie_value, domain_hash};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;

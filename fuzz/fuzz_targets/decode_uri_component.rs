@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
-use snowtrack::core::util::uri::{decode_uri_component, encode_uri_component};
+use snowtrack::engine::util::uri::{decode_uri_component, encode_uri_component};
 
 /// What `encodeURIComponent` leaves alone: `A-Z a-z 0-9 - _ . ! ~ * ' ( )`.
 const JS_URI_UNESCAPED: &AsciiSet = &NON_ALPHANUMERIC

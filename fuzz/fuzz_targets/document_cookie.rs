@@ -5,9 +5,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use snowtrack::core::cookie::{cookie_names_with_prefix, cookie_value};
-use snowtrack::core::util::uri::decode_uri_component;
-use snowtrack::core::id_cookie::IdCookie;
+use snowtrack::engine::cookie::{cookie_names_with_prefix, cookie_value};
+use snowtrack::engine::util::uri::decode_uri_component;
+use snowtrack::engine::id_cookie::IdCookie;
 
 /// `decodeURIComponent((('; ' + document.cookie).split('; ' + name + '=')[1] || '').split(';')[0])`,
 /// `''` read as no cookie, and malformed escapes kept as they are (where JS throws).

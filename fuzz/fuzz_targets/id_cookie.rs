@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use snowtrack::core::id_cookie::{IdCookie, StorageMechanism, is_domain_user_id, is_uuid, parse_int};
+use snowtrack::engine::id_cookie::{IdCookie, StorageMechanism, is_domain_user_id, is_uuid, parse_int};
 
 const NEW_ID: &str = "00000000-0000-4000-8000-000000000000";
 

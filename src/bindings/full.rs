@@ -8,10 +8,10 @@ use super::{JsTracker, input, js_error};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::activity::Which;
-use crate::core::event::LINK_CLICK_SCHEMA;
+use crate::engine::activity::Which;
+use crate::engine::event::LINK_CLICK_SCHEMA;
 use crate::web::runtime::{self, Runtime};
-use crate::web::{host, page, timer};
+use crate::web::{facts, host, timer};
 use alloc::rc::Rc;
 use input::EventReader;
 use wasm_bindgen::prelude::*;
@@ -24,7 +24,7 @@ fn link_clicked(shared: &alloc::rc::Weak<core::cell::RefCell<Runtime>>) {
     let event = reader.link_click();
     match reader.options() {
         Ok(options) => {
-            let page = page::page();
+            let page = facts::page();
             if let Some(event) = event {
                 runtime::input(shared, move |rt, _| rt.track_link_click(event, options, &page));
             }

@@ -8,21 +8,21 @@
 
 pub mod privacy;
 
-use crate::core::util::text::{concat, push_uint};
+use crate::engine::util::text::{concat, push_uint};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::activity::ActivityConfig;
-use crate::core::config::{Config, Method, StateStorage};
-use crate::core::cookie::SameSite;
-use crate::core::delivery::Credentials;
-use crate::core::event::{
+use crate::engine::activity::ActivityConfig;
+use crate::engine::config::{Config, Method, StateStorage};
+use crate::engine::cookie::SameSite;
+use crate::engine::delivery::Credentials;
+use crate::engine::event::{
     Event, Gdpr, ListItemView, ScreenView, ScrollChanged, SelfDescribingJson, StructEvent, Timestamp,
     TrackOptions,
 };
 use crate::error::{Error, Result};
 use crate::web::host;
-use crate::web::page_local::{Key, keys};
+use crate::web::lazy_global::{Key, keys};
 use crate::web::runtime::Callbacks;
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;

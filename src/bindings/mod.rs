@@ -12,14 +12,14 @@ pub mod privacy;
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::config::{Config, StateStorage};
-use crate::core::env::Env;
-use crate::core::event::{Event, TrackOptions};
-use crate::core::tracker::Tracker as CoreTracker;
+use crate::engine::config::{Config, StateStorage};
+use crate::engine::env::Env;
+use crate::engine::event::{Event, TrackOptions};
+use crate::engine::tracker::Tracker as CoreTracker;
 use crate::error::Error;
-use crate::web::page_code::PageCode;
+use crate::web::page_functions::PageFunctions;
 use crate::web::runtime::{self, Runtime, Shared};
-use crate::web::{domain, env::WebEnv, host, page};
+use crate::web::{domain, env::WebEnv, facts, host};
 use alloc::rc::Rc;
 use input::EventReader;
 use js_sys::{JSON, Object};
@@ -217,7 +217,7 @@ pub struct JsTracker {
     /// The runtime's registry of the page's functions, to give them handles while reading
     /// `addGlobalContexts` input (even from inside one of the page's functions).
     #[cfg(feature = "full")]
-    registry: PageCode,
+    registry: PageFunctions,
 }
 
 /// Creates a tracker sending to `collectorUrl` (`https://` is assumed on https pages when the
@@ -236,7 +236,7 @@ pub fn new_tracker(
         .ok_or_else(|| js_error(Error::config("collectorUrl", "must be a string")))?;
     let mut core_config = Config::new(&namespace, &collector_url);
     let callbacks = input::read_options(&mut core_config, &options).map_err(js_error)?;
-    let browser = page::browser_info();
+    let browser = facts::browser_info();
     let mut env = WebEnv::new();
     let discover = core_config.cookie_domain.is_none()
         && core_config.discover_root_domain
@@ -249,9 +249,9 @@ pub fn new_tracker(
     let plugins = input::privacy::plugins(&options).map_err(js_error)?;
     let tracker = CoreTracker::new(core_config, browser, root, hidden, &mut env).map_err(js_error)?;
     // The core build runs no page code: no entity reader for it.
-    let read: crate::web::page_code::ReadEntities =
+    let read: crate::web::page_functions::ReadEntities =
         if cfg!(feature = "full") { input::privacy::entities } else { |_| Ok(Vec::new()) };
-    let mut registry = PageCode::new(read);
+    let mut registry = PageFunctions::new(read);
     for plugin in &plugins {
         registry.add_plugin(plugin);
     }
@@ -290,14 +290,14 @@ impl JsTracker {
         &self,
         event: &'v JsValue,
         build: fn(&mut EventReader<'v>) -> Option<Event>,
-        track: fn(&mut Runtime, Event, TrackOptions, &crate::core::facts::Page),
+        track: fn(&mut Runtime, Event, TrackOptions, &crate::engine::facts::PageFacts),
     ) -> core::result::Result<(), JsError> {
         let mut reader = EventReader::new(event);
         let event = build(&mut reader);
         let options = reader.options().map_err(js_error)?;
         let Some(event) = event else { return Ok(()) }; // a failure is always reported above
         event.validate().map_err(js_error)?;
-        let page = page::page();
+        let page = facts::page();
         self.with(move |rt| track(rt, event, options, &page));
         Ok(())
     }
@@ -483,11 +483,16 @@ impl JsTracker {
     /// Applies a setter's string `value` with `f` (with the page's facts); anything but a string
     /// is reported with `console.warn` (naming `field`) and ignored.
     #[inline(never)]
-    fn set_text(&self, value: &JsValue, field: &str, f: fn(&mut Runtime, String, &crate::core::facts::Page)) {
+    fn set_text(
+        &self,
+        value: &JsValue,
+        field: &str,
+        f: fn(&mut Runtime, String, &crate::engine::facts::PageFacts),
+    ) {
         let Some(text) = value.as_string() else {
             return host::warn(&Error::config(field, "must be a string").message());
         };
-        let page = page::page();
+        let page = facts::page();
         self.with(move |rt| f(rt, text, &page));
     }
 
@@ -504,34 +509,34 @@ impl JsTracker {
     #[wasm_bindgen(js_name = setCustomUrl)]
     pub fn set_custom_url(&self, #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue) {
         self.set_text(&host::resolve_url(&url), "url", |rt, url, page| {
-            rt.tracker.web_page().set_custom_url(page, url);
+            rt.tracker.page_state().set_custom_url(page, url);
         })
     }
 
     /// The `refr` of later events.
     #[wasm_bindgen(js_name = setReferrerUrl)]
     pub fn set_referrer_url(&self, #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue) {
-        self.set_text(&url, "url", |rt, url, _| rt.tracker.web_page().set_referrer_url(url))
+        self.set_text(&url, "url", |rt, url, _| rt.tracker.page_state().set_referrer_url(url))
     }
 
     /// The title of later page views tracked without one.
     #[wasm_bindgen(js_name = setDocumentTitle)]
     pub fn set_document_title(&self, #[wasm_bindgen(unchecked_param_type = "string")] title: JsValue) {
         self.set_text(&title, "title", |rt, title, page| {
-            rt.tracker.web_page().set_document_title(page, title)
+            rt.tracker.page_state().set_document_title(page, title)
         })
     }
 
     /// Keeps the page view id for later page views.
     #[wasm_bindgen(js_name = preservePageViewId)]
     pub fn preserve_page_view_id(&self) {
-        self.act(|rt, _| rt.tracker.web_page().preserve_page_view_id());
+        self.act(|rt, _| rt.tracker.page_state().preserve_page_view_id());
     }
 
     /// The page view id (of the `web_page` entity).
     #[wasm_bindgen(js_name = getPageViewId, unchecked_return_type = "string")]
     pub fn get_page_view_id(&self) -> JsValue {
-        self.get(|rt| JsValue::from_str(rt.tracker.web_page().page_view_id(|| rt.env.new_uuid())))
+        self.get(|rt| JsValue::from_str(rt.tracker.page_state().page_view_id(|| rt.env.new_uuid())))
     }
 
     /// The business user id (`null` when none).

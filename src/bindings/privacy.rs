@@ -115,7 +115,7 @@ impl JsTracker {
         #[wasm_bindgen(unchecked_param_type = "{ plugin: BrowserPlugin }")] configuration: JsValue,
     ) -> core::result::Result<(), JsError> {
         let plugin = input::plugin(&configuration).map_err(js_error)?;
-        self.with(move |rt| rt.page_code.add_plugin(&plugin));
+        self.with(move |rt| rt.page_functions.add_plugin(&plugin));
         Ok(())
     }
 }

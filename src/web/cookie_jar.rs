@@ -10,9 +10,9 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::cookie::{CookieAttributes, cookie_string, cookie_value};
-use crate::core::env::CookieWrite;
-use crate::web::page_local::PageLocal;
+use crate::engine::cookie::{CookieAttributes, cookie_string, cookie_value};
+use crate::engine::env::CookieWrite;
+use crate::web::lazy_global::LazyGlobal;
 use crate::web::{host, timer};
 use alloc::rc::Rc;
 use core::cell::RefCell;
@@ -51,7 +51,7 @@ struct State {
 }
 
 /// One state per page: trackers sharing a cookie prefix must see each other's writes at once.
-static PAGE_STATE: PageLocal<Rc<RefCell<State>>> = PageLocal::new(Rc::default);
+static PAGE_STATE: LazyGlobal<Rc<RefCell<State>>> = LazyGlobal::new(Rc::default);
 
 /// The page's cookies (cheap to clone; every jar of a page shares one state).
 #[derive(Debug, Clone)]

@@ -4,8 +4,8 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::cookie::{self, CookieAttributes, SameSite};
-use crate::core::env::CookieWrite;
+use crate::engine::cookie::{self, CookieAttributes, SameSite};
+use crate::engine::env::CookieWrite;
 use crate::web::host;
 
 /// The widest domain this page may set cookies on, or the hostname when none can be set.

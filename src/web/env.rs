@@ -3,8 +3,8 @@
 //! through `host.js`, which catches every browser refusal (cookies in a sandboxed iframe,
 //! storage in private mode or over quota).
 
-use crate::core::env::{CookieWrite, Env};
-use crate::core::id_cookie::uuid_v4_from_bytes;
+use crate::engine::env::{CookieWrite, Env};
+use crate::engine::id_cookie::uuid_v4_from_bytes;
 use crate::prelude::*;
 use crate::web::cookie_jar::CookieJar;
 use crate::web::host;

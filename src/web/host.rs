@@ -2,7 +2,7 @@
 //! calls the wasm module makes, one crossing each.
 
 use crate::prelude::*;
-use crate::web::page_local::Key;
+use crate::web::lazy_global::Key;
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
@@ -119,9 +119,9 @@ extern "C" {
 extern "C" {
     /// Tells on the console that the page's code failed (rate-limited).
     pub fn failed(what: &str, why: &str);
-    /// A new registry of the page's code (see `page_code.rs`).
+    /// A new registry of the page's code (see `page_functions.rs`).
     #[wasm_bindgen(js_name = pageCode)]
-    pub fn page_code() -> JsValue;
+    pub fn page_functions() -> JsValue;
     /// The handle of a generator or filter in `code`.
     pub fn register(code: &JsValue, f: &Function) -> u32;
     /// Adds a plugin to `code`.

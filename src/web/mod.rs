@@ -6,10 +6,10 @@
 pub mod cookie_jar;
 pub mod domain;
 pub mod env;
+pub mod facts;
 pub mod host;
-pub mod page;
-pub mod page_code;
-pub mod page_local;
+pub mod lazy_global;
+pub mod page_functions;
 pub mod runtime;
 pub mod timer;
 pub mod transport;

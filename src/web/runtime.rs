@@ -8,23 +8,23 @@
 //! produced, releases the state, and only then calls the page's callbacks (which may call the
 //! tracker again).
 
-use crate::core::activity::{Activity, ActivityAction, ActivityConfig, Coalesced, Extents, Which};
-use crate::core::delivery::chunks::{chunk_events, event_id_of};
-use crate::core::delivery::{Action, Delivery, LiveTabs, OrphanChunk, Report, Timer};
-use crate::core::engagement::ScrollChanged;
-use crate::core::env::Env;
-use crate::core::event::{Event, TrackOptions};
-use crate::core::facts::Page;
-use crate::core::tracker::{Sink, Tracked, Tracker};
-use crate::core::util::text::concat;
+use crate::engine::activity::{Activity, ActivityAction, ActivityConfig, Coalesced, Extents, Which};
+use crate::engine::delivery::chunks::{chunk_events, event_id_of};
+use crate::engine::delivery::{Action, Delivery, LiveTabs, OrphanChunk, Report, Timer};
+use crate::engine::engagement::ScrollChanged;
+use crate::engine::env::Env;
+use crate::engine::event::{Event, TrackOptions};
+use crate::engine::facts::PageFacts;
+use crate::engine::tracker::{Sink, Tracked, Tracker};
+use crate::engine::util::text::concat;
 use crate::prelude::*;
 use crate::web::env::WebEnv;
-use crate::web::page_code::PageCode;
-use crate::web::page_local::keys;
+use crate::web::lazy_global::keys;
+use crate::web::page_functions::PageFunctions;
 use crate::web::timer::{self, Timeout};
 use crate::web::transport::{self, RawAnswer};
 use crate::web::wire::{JsWire, Wires, wire_array};
-use crate::web::{host, page};
+use crate::web::{facts, host};
 use alloc::rc::{Rc, Weak};
 use core::cell::RefCell;
 use js_sys::Function;
@@ -102,7 +102,7 @@ pub struct Runtime {
     /// The browser behind the tracker's [`Env`].
     pub env: WebEnv,
     /// Global contexts' generators and filters, plugins.
-    pub page_code: PageCode,
+    pub page_functions: PageFunctions,
     wires: Wires,
     callbacks: Callbacks,
     retry_timer: Option<Timeout>,
@@ -135,9 +135,14 @@ pub type Shared = Rc<RefCell<Runtime>>;
 
 impl Runtime {
     /// Wraps a started tracker and starts its delivery: announces the page, follows its
-    /// lifecycle, looks for other pages' leftovers. `page_code`: the page's generators, filters
+    /// lifecycle, looks for other pages' leftovers. `page_functions`: the page's generators, filters
     /// and plugins.
-    pub fn start(tracker: Tracker, mut env: WebEnv, callbacks: Callbacks, page_code: PageCode) -> Shared {
+    pub fn start(
+        tracker: Tracker,
+        mut env: WebEnv,
+        callbacks: Callbacks,
+        page_functions: PageFunctions,
+    ) -> Shared {
         let tab_id = env.new_uuid();
         let seed = env.random_u64();
         let delivery =
@@ -160,7 +165,7 @@ impl Runtime {
             tracker,
             delivery,
             env,
-            page_code,
+            page_functions,
             wires: Wires::default(),
             callbacks,
             retry_timer: None,
@@ -183,7 +188,7 @@ impl Runtime {
             let weak = Rc::downgrade(&shared);
             let closure = timer::repeating(move || {
                 input(&weak, |rt, _| {
-                    rt.track(Event::PageView { title: None }, TrackOptions::default(), &page::page())
+                    rt.track(Event::PageView { title: None }, TrackOptions::default(), &facts::page())
                 });
             });
             host::watch_history(closure.as_ref().unchecked_ref());
@@ -195,13 +200,13 @@ impl Runtime {
 
     /// Tracks an event (validated: [`Event::validate`]) and hands what it produced to delivery;
     /// a page view (re)starts the activity checks.
-    pub fn track(&mut self, event: Event, options: TrackOptions, page: &Page) {
+    pub fn track(&mut self, event: Event, options: TrackOptions, page: &PageFacts) {
         if matches!(event, Event::ScreenView(_)) {
             self.fold_scroll(); // the ending screen's last scrolls
         }
         let page_view = matches!(event, Event::PageView { .. });
         let mut out = core::mem::take(&mut self.tracked);
-        let to = &mut Sink { events: &mut out, hooks: &mut self.page_code };
+        let to = &mut Sink { events: &mut out, hooks: &mut self.page_functions };
         let _ = self.tracker.track(&mut self.env, event, options, page, to);
         self.deliver(out);
         if page_view {
@@ -212,7 +217,7 @@ impl Runtime {
 
     /// Tracks a link click (`trackLinkClick`, link click tracking): the page may navigate away
     /// at once, so its request goes with `keepalive`.
-    pub fn track_link_click(&mut self, event: Event, options: TrackOptions, page: &Page) {
+    pub fn track_link_click(&mut self, event: Event, options: TrackOptions, page: &PageFacts) {
         self.track(event, options, page);
         self.delivery.expect_unload();
     }
@@ -269,11 +274,11 @@ impl Runtime {
                     }
                     ActivityAction::Cancel(which) => *self.activity_timer(which) = None,
                     ActivityAction::Fire { which: Which::Ping, extents } => {
-                        self.track(Event::PagePing(extents), TrackOptions::default(), &page::page());
+                        self.track(Event::PagePing(extents), TrackOptions::default(), &facts::page());
                     }
                     ActivityAction::Fire { which: Which::Callback, extents } => {
                         let Some(callback) = self.activity_callback.clone() else { continue };
-                        let id = self.tracker.web_page().page_view_id(|| self.env.new_uuid()).to_owned();
+                        let id = self.tracker.page_state().page_view_id(|| self.env.new_uuid()).to_owned();
                         notices.push(Notice { callback, arg: NoticeArg::Activity(id, extents) });
                     }
                 }
@@ -288,8 +293,8 @@ impl Runtime {
         let coalesced = self.coalesced();
         self.activity.visibility(hidden, coalesced);
         let mut out = core::mem::take(&mut self.tracked);
-        let to = &mut Sink { events: &mut out, hooks: &mut self.page_code };
-        self.tracker.visibility(&mut self.env, hidden, &page::page(), to);
+        let to = &mut Sink { events: &mut out, hooks: &mut self.page_functions };
+        self.tracker.visibility(&mut self.env, hidden, &facts::page(), to);
         self.deliver(out);
         self.delivery.visibility_changed(now, hidden);
     }
@@ -298,8 +303,8 @@ impl Runtime {
     fn page_hide(&mut self, now: i64) {
         self.fold_scroll();
         let mut out = core::mem::take(&mut self.tracked);
-        let to = &mut Sink { events: &mut out, hooks: &mut self.page_code };
-        self.tracker.page_hide(&mut self.env, &page::page(), to);
+        let to = &mut Sink { events: &mut out, hooks: &mut self.page_functions };
+        self.tracker.page_hide(&mut self.env, &facts::page(), to);
         self.deliver(out);
         self.delivery.page_hide(now);
     }
@@ -472,7 +477,7 @@ fn live_tabs(found: JsValue) -> LiveTabs {
     }
     let beats = host::strings(host::storage_keys(TAB_PREFIX))
         .filter_map(|key| {
-            let at = host::storage_get(&key).and_then(|v| crate::core::id_cookie::parse_int(&v))?;
+            let at = host::storage_get(&key).and_then(|v| crate::engine::id_cookie::parse_int(&v))?;
             Some((key.get(TAB_PREFIX.len()..)?.to_owned(), at))
         })
         .collect();

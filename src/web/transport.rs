@@ -1,10 +1,10 @@
 //! Performs one of delivery's requests with `fetch` (in `host.js`), aborted after its timeout.
 //! The POST body is assembled in JS from the events' JS strings ([`JsWire`]).
 
-use crate::core::delivery::{Answer, Request, retry_after_ms};
-use crate::core::payload::{Method, PostBody};
+use crate::engine::delivery::{Answer, Request, retry_after_ms};
+use crate::engine::payload::{Method, PostBody};
 use crate::prelude::*;
-use crate::web::page_local::keys;
+use crate::web::lazy_global::keys;
 use crate::web::wire::{JsWire, wire_array};
 use crate::web::{host, timer};
 use wasm_bindgen::JsValue;

@@ -2,7 +2,7 @@
 //! handle and two numbers, and a burst's texts sit in the garbage-collected JS heap (the wasm
 //! memory never shrinks).
 
-use crate::core::delivery::Wire;
+use crate::engine::delivery::Wire;
 use crate::prelude::*;
 use crate::web::host;
 use alloc::rc::Rc;

@@ -4,13 +4,13 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use serde_json::Value;
-use snowtrack::core::config::Config;
-use snowtrack::core::contexts::{NoHooks, PageHooks};
-use snowtrack::core::delivery::{Action, Answer, Delivery};
-use snowtrack::core::env::{Env, MemoryEnv};
-use snowtrack::core::event::{Event, SelfDescribingJson, TrackOptions};
-use snowtrack::core::facts::{BrowserInfo, Page};
-use snowtrack::core::tracker::{Sink, Tracked, Tracker};
+use snowtrack::engine::config::Config;
+use snowtrack::engine::contexts::{NoHooks, PageHooks};
+use snowtrack::engine::delivery::{Action, Answer, Delivery};
+use snowtrack::engine::env::{Env, MemoryEnv};
+use snowtrack::engine::event::{Event, SelfDescribingJson, TrackOptions};
+use snowtrack::engine::facts::{BrowserInfo, PageFacts};
+use snowtrack::engine::tracker::{Sink, Tracked, Tracker};
 
 pub const T0: i64 = 1_700_000_000_000;
 
@@ -29,8 +29,8 @@ pub fn browser() -> BrowserInfo {
     }
 }
 
-pub fn page() -> Page {
-    Page {
+pub fn page() -> PageFacts {
+    PageFacts {
         url: "https://www.example.com/shop?x=1".into(),
         referrer: "https://search.example/".into(),
         title: "Shop".into(),
@@ -119,7 +119,7 @@ pub fn drain_requests(t: &mut Tracker, env: &mut MemoryEnv) -> Vec<(bool, Vec<Va
                     .split('&')
                     .map(|kv| {
                         let (k, v) = kv.split_once('=').unwrap();
-                        (k.to_owned(), Value::String(snowtrack::core::util::uri::decode_uri_component(v)))
+                        (k.to_owned(), Value::String(snowtrack::engine::util::uri::decode_uri_component(v)))
                     })
                     .collect();
                 vec![snowtrack_collector::validate_event(&registry, &params)]

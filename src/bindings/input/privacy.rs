@@ -4,14 +4,14 @@
 //! plugins answer as entities. Read by name and checked here, with the track calls' readers.
 
 use super::{Reader, self_describing_json};
-use crate::core::config::{AnonymousTracking, Config, StateStorage};
-use crate::core::contexts::{Condition, GlobalContext, Handle, Primitive, RuleSet, invalid_rule};
-use crate::core::util::text::{concat, int};
+use crate::engine::config::{AnonymousTracking, Config, StateStorage};
+use crate::engine::contexts::{Condition, GlobalContext, Handle, Primitive, RuleSet, invalid_rule};
+use crate::engine::util::text::{concat, int};
 use crate::error::{Error, Result};
 #[allow(unused_imports)]
 use crate::prelude::*;
 use crate::web::host;
-use crate::web::page_local::keys;
+use crate::web::lazy_global::keys;
 use js_sys::{Array, Function, Object};
 use wasm_bindgen::prelude::*;
 

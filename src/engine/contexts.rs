@@ -8,7 +8,7 @@
 //! by handle. Evaluation order per event: unnamed primitives (entities, generators), named
 //! primitives, unnamed conditionals, named conditionals.
 
-use crate::core::util::text::concat;
+use crate::engine::util::text::concat;
 #[allow(unused_imports)]
 use crate::prelude::*;
 

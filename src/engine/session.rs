@@ -9,7 +9,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::id_cookie::IdCookie;
+use crate::engine::id_cookie::IdCookie;
 
 /// What storage held when an event (or the tracker's start) read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +92,7 @@ impl Session {
             self.state = cookie;
         }
         self.state.start_session(new_id());
-        self.state.now_s = crate::core::id_cookie::seconds(now_ms);
+        self.state.now_s = crate::engine::id_cookie::seconds(now_ms);
         self.last_activity_ms = now_ms;
     }
 

@@ -26,8 +26,8 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::id_cookie::parse_int;
-use crate::core::util::text::{concat, push_uint};
+use crate::engine::id_cookie::parse_int;
+use crate::engine::util::text::{concat, push_uint};
 
 /// How long after a keepalive request's mark the first answered request may come and still
 /// vouch for it.

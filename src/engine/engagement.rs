@@ -12,8 +12,8 @@
 //!
 //! Pure rules: the time comes in as `now_ms`; the tracker builds the events.
 
-use crate::core::util::json::{ObjectWriter, self_describing};
-use crate::core::util::text::{int, push_uint};
+use crate::engine::util::json::{ObjectWriter, self_describing};
+use crate::engine::util::text::{int, push_uint};
 #[allow(unused_imports)]
 use crate::prelude::*;
 

@@ -6,10 +6,10 @@
 //! ([`ReadEntities`]); an invalid answer leaves that context out of that event, never the
 //! event itself.
 
-use crate::core::contexts::{Additions, ContextHost, EventKind, Handle, PageHooks};
+use crate::engine::contexts::{Additions, ContextHost, EventKind, Handle, PageHooks};
 use crate::prelude::*;
 use crate::web::host;
-use crate::web::page_local::keys;
+use crate::web::lazy_global::keys;
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
@@ -28,18 +28,18 @@ pub type ReadEntities = fn(&JsValue) -> core::result::Result<Vec<String>, String
 
 /// The page's functions and plugins of one tracker.
 #[derive(Debug, Clone)]
-pub struct PageCode {
+pub struct PageFunctions {
     /// The registry in `host_full.js`.
     registry: JsValue,
     plugins: usize,
     read_entities: ReadEntities,
 }
 
-impl PageCode {
+impl PageFunctions {
     /// An empty registry; `read_entities` checks what its functions answer.
     pub fn new(read_entities: ReadEntities) -> Self {
-        let registry = if PAGE_CODE { host::page_code() } else { JsValue::UNDEFINED };
-        PageCode { registry, plugins: 0, read_entities }
+        let registry = if PAGE_CODE { host::page_functions() } else { JsValue::UNDEFINED };
+        PageFunctions { registry, plugins: 0, read_entities }
     }
 
     /// The handle of a generator or filter (the same function keeps its handle, so removing a
@@ -66,7 +66,7 @@ impl PageCode {
     }
 }
 
-impl ContextHost for PageCode {
+impl ContextHost for PageFunctions {
     fn generate(&mut self, handle: Handle, e: EventKind<'_>) -> Vec<String> {
         if !PAGE_CODE {
             return Vec::new();
@@ -83,7 +83,7 @@ impl ContextHost for PageCode {
     }
 }
 
-impl PageHooks for PageCode {
+impl PageHooks for PageFunctions {
     fn has_plugins(&self) -> bool {
         PAGE_CODE && self.plugins > 0
     }

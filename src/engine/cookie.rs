@@ -1,12 +1,12 @@
 //! Cookie names, `document.cookie` parsing and cookie strings, exactly as the JS tracker writes them.
 
-use crate::core::util::text::{concat, find, int};
-use crate::core::util::uri::{decode_uri_component, encode_uri_component};
+use crate::engine::util::text::{concat, find, int};
+use crate::engine::util::uri::{decode_uri_component, encode_uri_component};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::util::sha1::sha1_hex;
-use crate::core::util::time::utc_string;
+use crate::engine::util::sha1::sha1_hex;
+use crate::engine::util::time::utc_string;
 
 /// The `SameSite` attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

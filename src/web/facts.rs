@@ -1,14 +1,14 @@
 //! The browser and page facts the payload carries (`tz`, `lang`, `res`, `url`, `vp`, ...), read
 //! by `host.js` in one crossing each.
 
-use crate::core::facts::{BrowserInfo, Page};
+use crate::engine::facts::{BrowserInfo, PageFacts};
 use crate::web::host;
-use crate::web::page_local::{PageLocal, keys};
+use crate::web::lazy_global::{LazyGlobal, keys};
 use alloc::rc::Rc;
 use core::cell::RefCell;
 
 /// The page facts last read, shared by the page's trackers (as `host.js` is).
-static LAST: PageLocal<RefCell<Rc<Page>>> = PageLocal::new(Default::default);
+static LAST: LazyGlobal<RefCell<Rc<PageFacts>>> = LazyGlobal::new(Default::default);
 
 keys! {
     PROTOCOL = "protocol",
@@ -48,12 +48,12 @@ pub fn browser_info() -> BrowserInfo {
 
 /// The facts read at each event (the layout ones once per task); copied into wasm only when
 /// they changed since the last event.
-pub fn page() -> Rc<Page> {
+pub fn page() -> Rc<PageFacts> {
     let Ok(mut last) = LAST.try_borrow_mut() else { return Rc::default() };
     let facts = host::page_facts();
     if !facts.is_undefined() {
         let text = |key| host::text(&facts, key);
-        *last = Rc::new(Page {
+        *last = Rc::new(PageFacts {
             url: text(&URL),
             referrer: text(&REFERRER),
             title: text(&TITLE),

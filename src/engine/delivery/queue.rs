@@ -8,7 +8,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::payload::{self, ENVELOPE_BYTES, Method};
+use crate::engine::payload::{self, ENVELOPE_BYTES, Method};
 use alloc::collections::VecDeque;
 
 /// An event's wire text as the queue holds it. Only its length matters here; whoever performs
@@ -238,7 +238,7 @@ impl<W: Wire> Queue<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::payload::post_body;
+    use crate::engine::payload::post_body;
 
     fn event(i: usize, size: usize) -> QueuedEvent<String> {
         QueuedEvent {

@@ -44,9 +44,9 @@ pub mod sim;
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::payload::{self, Method};
-use crate::core::util::json::{ObjectWriter, string_array};
-use crate::core::util::text::concat;
+use crate::engine::payload::{self, Method};
+use crate::engine::util::json::{ObjectWriter, string_array};
+use crate::engine::util::text::concat;
 use alloc::collections::VecDeque;
 use chunks::{Chunks, Finished, is_anonymous_key, queue_key_prefix, queue_key_tab};
 use marks::{Outcomes, Verdict, mark_key, mark_key_prefix, mark_names, mark_sent_ms, mark_text};

@@ -1,26 +1,26 @@
 //! The tracker: turns `track*` calls into events in wire form, applying the session rules and
 //! keeping identity state in storage through an [`Env`]. Synchronous and single-threaded; what
-//! happens to an event once it is built is [`crate::core::delivery`]'s business.
+//! happens to an event once it is built is [`crate::engine::delivery`]'s business.
 
-use crate::core::util::text::{concat, int, math_round};
+use crate::engine::util::text::{concat, int, math_round};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::config::{AnonymousTracking, Config, Method, StateStorage};
-use crate::core::contexts::{EventKind, GlobalContexts, PageHooks};
-use crate::core::cookie::{self, CookieAttributes};
-use crate::core::engagement::{
+use crate::engine::config::{AnonymousTracking, Config, Method, StateStorage};
+use crate::engine::contexts::{EventKind, GlobalContexts, PageHooks};
+use crate::engine::cookie::{self, CookieAttributes};
+use crate::engine::engagement::{
     LIST_ITEM_VIEW_SCHEMA, Lifecycle, SCREEN_END_SCHEMA, SCROLL_CHANGED_SCHEMA, ScreenSummary,
 };
-use crate::core::env::Env;
-use crate::core::event::{Event, Extents, Gdpr, ScreenView, Timestamp, TrackOptions};
-use crate::core::facts::{BrowserInfo, Page};
-use crate::core::id_cookie::{IdCookie, StorageMechanism};
-use crate::core::payload::Payload;
-use crate::core::session::{Session, StoredState};
-use crate::core::state_store::StateStore;
-use crate::core::util::json::{self, ObjectWriter};
-use crate::core::web_page::WebPage;
+use crate::engine::env::Env;
+use crate::engine::event::{Event, Extents, Gdpr, ScreenView, Timestamp, TrackOptions};
+use crate::engine::facts::{BrowserInfo, PageFacts};
+use crate::engine::id_cookie::{IdCookie, StorageMechanism};
+use crate::engine::page_state::PageState;
+use crate::engine::payload::Payload;
+use crate::engine::session::{Session, StoredState};
+use crate::engine::state_store::StateStore;
+use crate::engine::util::json::{self, ObjectWriter};
 use crate::error::Result;
 
 /// The `tv` value: `snowtrack-<version>`.
@@ -63,7 +63,7 @@ enum Body {
     PageView(String),
     PagePing(String, Extents),
     Unstruct(String),
-    Struct(crate::core::event::StructEvent),
+    Struct(crate::engine::event::StructEvent),
 }
 
 impl Body {
@@ -105,7 +105,7 @@ struct Common<'a> {
     user_id: Option<&'a str>,
     /// Send the session (`vid`, `sid`): not while anonymous without session tracking.
     session: bool,
-    web: &'a WebPage,
+    web: &'a PageState,
 }
 
 impl<'a> Common<'a> {
@@ -116,7 +116,7 @@ impl<'a> Common<'a> {
         event_id: &'a str,
         ts_key: &'static str,
         ts: i64,
-        page: &'a Page,
+        page: &'a PageFacts,
     ) {
         let b = self.browser;
         payload.add("eid", event_id);
@@ -180,7 +180,7 @@ pub struct Tracker {
     manual_session_update: bool,
     user_id: Option<String>,
     /// URL, referrer, title and page view id.
-    web: WebPage,
+    web: PageState,
     screen: Option<Screen>,
     /// The page is hidden.
     hidden: bool,
@@ -267,7 +267,7 @@ impl Tracker {
             filtered: 0,
             manual_session_update: false,
             user_id: None,
-            web: WebPage::default(),
+            web: PageState::default(),
             screen: None,
             hidden,
             lifecycle: config.lifecycle_autotracking.then(|| Lifecycle::new(!hidden)),
@@ -291,7 +291,7 @@ impl Tracker {
         env: &mut impl Env,
         event: Event,
         options: TrackOptions,
-        page: &Page,
+        page: &PageFacts,
         to: &mut Sink<'_>,
     ) -> Result<()> {
         event.validate()?;
@@ -344,7 +344,7 @@ impl Tracker {
 
     /// Folds a scroll position into the current screen's summary (the document's own scroll,
     /// or `trackScrollChanged` while screen engagement is on).
-    pub fn scroll(&mut self, scroll: crate::core::engagement::ScrollChanged) {
+    pub fn scroll(&mut self, scroll: crate::engine::engagement::ScrollChanged) {
         if let Some(summary) = &mut self.summary {
             summary.scroll(scroll);
         }
@@ -354,7 +354,7 @@ impl Tracker {
     /// with lifecycle autotracking on, `application_background` or `application_foreground`
     /// is tracked (checked against the timeout of the state it leaves, as the mobile trackers
     /// do) before the session's timeout changes.
-    pub fn visibility(&mut self, env: &mut impl Env, hidden: bool, page: &Page, to: &mut Sink<'_>) {
+    pub fn visibility(&mut self, env: &mut impl Env, hidden: bool, page: &PageFacts, to: &mut Sink<'_>) {
         let now = env.now_ms();
         if let Some(summary) = &mut self.summary {
             summary.set_hidden(now, hidden);
@@ -377,7 +377,7 @@ impl Tracker {
     /// autotracking, a page still visible goes to the background; without it, the current
     /// screen ends (`screen_end` with its summary), so its time reaches the collector with the
     /// page-hide flush.
-    pub fn page_hide(&mut self, env: &mut impl Env, page: &Page, to: &mut Sink<'_>) {
+    pub fn page_hide(&mut self, env: &mut impl Env, page: &PageFacts, to: &mut Sink<'_>) {
         if self.lifecycle.is_some() {
             self.visibility(env, true, page, to);
             return;
@@ -403,7 +403,7 @@ impl Tracker {
         body: Body,
         options: &TrackOptions,
         summary: Option<String>,
-        page: &Page,
+        page: &PageFacts,
         to: &mut Sink<'_>,
     ) {
         // The core build (no `full` feature) has neither Do Not Track nor the opt-out cookie.
@@ -732,7 +732,7 @@ impl Tracker {
     }
 
     /// The page's URL, referrer, title and page view id (`setCustomUrl`, `getPageViewId`, ...).
-    pub fn web_page(&mut self) -> &mut WebPage {
+    pub fn page_state(&mut self) -> &mut PageState {
         &mut self.web
     }
 

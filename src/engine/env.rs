@@ -6,7 +6,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::cookie::{CookieAttributes, cookie_string};
+use crate::engine::cookie::{CookieAttributes, cookie_string};
 
 /// One cookie to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +31,7 @@ impl CookieWrite<'_> {
 }
 
 /// What the tracker core needs from its host for identity and sessions (delivery takes its
-/// inputs as plain values instead: [`crate::core::delivery`]). Every method must be infallible
+/// inputs as plain values instead: [`crate::engine::delivery`]). Every method must be infallible
 /// from the core's point of view: a browser that refuses storage answers `None`/`false`, never
 /// panics.
 pub trait Env {

@@ -1,14 +1,14 @@
 //! Where the `_sp_id` / `_sp_ses` state is read from and written to, per `stateStorageStrategy`.
 
-use crate::core::util::text::{concat, int};
+use crate::engine::util::text::{concat, int};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::config::StateStorage;
-use crate::core::cookie::CookieAttributes;
-use crate::core::env::{CookieWrite, Env};
-use crate::core::id_cookie::{IdCookie, parse_int};
-use crate::core::session::StoredState;
+use crate::engine::config::StateStorage;
+use crate::engine::cookie::CookieAttributes;
+use crate::engine::env::{CookieWrite, Env};
+use crate::engine::id_cookie::{IdCookie, parse_int};
+use crate::engine::session::StoredState;
 
 /// The identity store of one tracker: cookie names (= localStorage keys) and attributes.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,12 +1,12 @@
 //! Typed events and entities, validated once at the edge.
 
-use crate::core::util::text::concat;
+use crate::engine::util::text::concat;
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-pub use crate::core::activity::Extents;
-pub use crate::core::engagement::{ListItemView, ScrollChanged};
-use crate::core::util::json::{self, RawJson};
+pub use crate::engine::activity::Extents;
+pub use crate::engine::engagement::{ListItemView, ScrollChanged};
+use crate::engine::util::json::{self, RawJson};
 use crate::error::{Error, Result};
 
 /// An Iglu schema URI: `iglu:vendor/name/jsonschema/MODEL-REVISION-ADDITION`.
@@ -171,7 +171,7 @@ impl Event {
                     return Err(Error::event("name", "must be a non-empty string"));
                 }
                 if let Some(id) = &sv.id {
-                    if !crate::core::id_cookie::is_uuid(id) {
+                    if !crate::engine::id_cookie::is_uuid(id) {
                         return Err(Error::event("id", "must be a UUID"));
                     }
                 }

@@ -9,7 +9,7 @@
 //! still to be written, how many of each chunk's events are left, and how many bytes are
 //! persisted in all.
 
-use crate::core::util::text::{concat, find, push_uint};
+use crate::engine::util::text::{concat, find, push_uint};
 #[allow(unused_imports)]
 use crate::prelude::*;
 

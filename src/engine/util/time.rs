@@ -6,7 +6,7 @@
 //! calendar fields come from the `time` crate (no `std`; `large-dates` reaches year ±999,999);
 //! the two formats, the range and the expanded years are JS's rules, written here.
 
-use crate::core::util::text::push_uint;
+use crate::engine::util::text::push_uint;
 #[allow(unused_imports)]
 use crate::prelude::*;
 

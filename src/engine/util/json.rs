@@ -136,7 +136,7 @@ impl ObjectWriter {
     /// Adds an integer member.
     pub fn number(&mut self, key: &str, value: u64) -> &mut Self {
         self.key(key);
-        crate::core::util::text::push_uint(&mut self.out, value, 0);
+        crate::engine::util::text::push_uint(&mut self.out, value, 0);
         self
     }
 

@@ -7,12 +7,12 @@
 //! that a value whose domain user id is not a UUID (or legacy 16-hex id) is rejected, so the
 //! caller starts fresh instead of emitting an entity the `client_session` schema refuses.
 
-use crate::core::util::text::{concat, hex_value, int, push_int};
+use crate::engine::util::text::{concat, hex_value, int, push_int};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::util::json::ObjectWriter;
-use crate::core::util::time;
+use crate::engine::util::json::ObjectWriter;
+use crate::engine::util::time;
 
 /// Where identity state is kept; named as the `client_session` entity's `storageMechanism`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,7 +174,7 @@ impl IdCookie {
     }
 
     /// Parses an anonymous session (an id cookie's fields without a domain user id, as
-    /// [`crate::core::state_store::StateStore::write_anonymous`] keeps it); `None` for anything
+    /// [`crate::engine::state_store::StateStore::write_anonymous`] keeps it); `None` for anything
     /// else, such as the JS tracker's `*`.
     pub fn parse_anonymous(value: &str, now_ms: i64) -> Option<Self> {
         if !value.starts_with('.') {

@@ -13,11 +13,11 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::facts::Page;
+use crate::engine::facts::PageFacts;
 
 /// The page state of one tracker.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WebPage {
+pub struct PageState {
     /// `location.href` at the last event (`None` before the first).
     location: Option<String>,
     referrer: String,
@@ -33,10 +33,10 @@ pub struct WebPage {
     preserve_page_view_id: bool,
 }
 
-impl WebPage {
+impl PageState {
     /// Notes the page's URL before an event (the JS tracker's `refreshUrl`): when it changed,
     /// the URL before becomes the referrer.
-    pub fn refresh(&mut self, page: &Page) {
+    pub fn refresh(&mut self, page: &PageFacts) {
         match &self.location {
             Some(location) if *location == page.url => return,
             Some(location) => self.referrer.clone_from(location),
@@ -56,7 +56,7 @@ impl WebPage {
     }
 
     /// `setCustomUrl(url)` (`url` resolved against the page's): the `url` of every later event.
-    pub fn set_custom_url(&mut self, page: &Page, url: String) {
+    pub fn set_custom_url(&mut self, page: &PageFacts, url: String) {
         self.refresh(page);
         self.custom_url = Some(url);
     }
@@ -67,7 +67,7 @@ impl WebPage {
     }
 
     /// `setDocumentTitle(title)`: the title of later page views without one.
-    pub fn set_document_title(&mut self, page: &Page, title: String) {
+    pub fn set_document_title(&mut self, page: &PageFacts, title: String) {
         self.document_title.clone_from(&page.title);
         self.title = Some(title);
         self.title_from_page_view = false;
@@ -82,7 +82,7 @@ impl WebPage {
     /// view: events before it share its id); returns the title to send.
     pub fn page_view(
         &mut self,
-        page: &Page,
+        page: &PageFacts,
         title: Option<String>,
         new_id: impl FnOnce() -> String,
     ) -> String {
@@ -102,7 +102,7 @@ impl WebPage {
     }
 
     /// The title of a page ping: the page view's, unless `document.title` changed since.
-    pub fn ping_title(&mut self, page: &Page) -> &str {
+    pub fn ping_title(&mut self, page: &PageFacts) -> &str {
         if page.title != self.document_title {
             self.document_title.clone_from(&page.title);
             self.title = None;
@@ -129,18 +129,18 @@ impl WebPage {
 mod tests {
     use super::*;
 
-    fn page(url: &str, title: &str) -> Page {
-        Page {
+    fn page(url: &str, title: &str) -> PageFacts {
+        PageFacts {
             url: url.into(),
             referrer: "https://search.example/".into(),
             title: title.into(),
-            ..Page::default()
+            ..PageFacts::default()
         }
     }
 
     #[test]
     fn the_referrer_follows_url_changes() {
-        let mut w = WebPage::default();
+        let mut w = PageState::default();
         w.refresh(&page("https://a.example/1", ""));
         assert_eq!((w.url(), w.referrer()), ("https://a.example/1", "https://search.example/"));
         w.refresh(&page("https://a.example/1", ""));
@@ -162,7 +162,7 @@ mod tests {
 
     #[test]
     fn titles_and_page_view_ids() {
-        let mut w = WebPage::default();
+        let mut w = PageState::default();
         let mut n = 0;
         let mut id = || {
             n += 1;

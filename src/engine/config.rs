@@ -1,12 +1,12 @@
 //! Tracker configuration: the options of `newTracker`, their defaults and their validation.
 
-use crate::core::util::text::concat;
+use crate::engine::util::text::concat;
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::cookie::SameSite;
-use crate::core::delivery::{Credentials, QueueLimits, RetryPolicy, SendSettings};
-pub use crate::core::payload::Method;
+use crate::engine::cookie::SameSite;
+use crate::engine::delivery::{Credentials, QueueLimits, RetryPolicy, SendSettings};
+pub use crate::engine::payload::Method;
 use crate::error::{Error, Result};
 
 /// Where the identity and session state live (`stateStorageStrategy`).

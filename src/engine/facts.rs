@@ -31,10 +31,10 @@ pub struct BrowserInfo {
 
 /// Facts about the page read at each event.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Page {
-    /// `location.href` (`url`, unless a custom URL is set; see [`crate::core::web_page::WebPage`]).
+pub struct PageFacts {
+    /// `location.href` (`url`, unless a custom URL is set; see [`crate::engine::page_state::PageState`]).
     pub url: String,
-    /// `document.referrer` (the first `refr`; see [`crate::core::web_page::WebPage`]).
+    /// `document.referrer` (the first `refr`; see [`crate::engine::page_state::PageState`]).
     pub referrer: String,
     /// `document.title` (`page`, on page views and pings).
     pub title: String,

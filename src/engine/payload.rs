@@ -1,12 +1,12 @@
 //! The tracker-protocol payload: ordered fields and their two wire forms (POST JSON, GET query).
 
-use crate::core::util::text::{concat, push_int};
+use crate::engine::util::text::{concat, push_int};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::core::util::base64::base64url;
-use crate::core::util::json::{self, ObjectWriter};
-use crate::core::util::uri::encode_uri_component;
+use crate::engine::util::base64::base64url;
+use crate::engine::util::json::{self, ObjectWriter};
+use crate::engine::util::uri::encode_uri_component;
 use alloc::borrow::Cow;
 
 /// Schema of the POST envelope.

@@ -57,7 +57,7 @@ pub fn sha1(data: &[u8]) -> [u8; 20] {
 pub fn sha1_hex(text: &str) -> String {
     let mut out = String::with_capacity(40);
     for b in sha1(text.as_bytes()) {
-        crate::core::util::text::push_hex(&mut out, b, false);
+        crate::engine::util::text::push_hex(&mut out, b, false);
     }
     out
 }

@@ -2,7 +2,7 @@
 //! values and GET queries; checked against `percent-encoding` and the JS rules in
 //! `tests/properties.rs`.
 
-use crate::core::util::text::{hex_value, push_hex};
+use crate::engine::util::text::{hex_value, push_hex};
 #[allow(unused_imports)]
 use crate::prelude::*;
 

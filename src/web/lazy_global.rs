@@ -1,4 +1,4 @@
-//! [`PageLocal`]: a lazily built global for the page's one thread, what `thread_local!` gives
+//! [`LazyGlobal`]: a lazily built global for the page's one thread, what `thread_local!` gives
 //! with `std` (the release module is `no_std`); [`Key`], a property name kept as a JS string.
 #![allow(unsafe_code)]
 
@@ -6,23 +6,23 @@ use core::cell::{LazyCell, OnceCell};
 use core::ops::Deref;
 
 #[cfg(target_feature = "atomics")]
-compile_error!("PageLocal assumes a single-threaded wasm module (no `atomics` target feature)");
+compile_error!("LazyGlobal assumes a single-threaded wasm module (no `atomics` target feature)");
 
 /// A value built on first use and shared by everything in the page.
-pub struct PageLocal<T>(LazyCell<T>);
+pub struct LazyGlobal<T>(LazyCell<T>);
 
 // SAFETY: wasm32 without the `atomics` target feature (checked above) has exactly one thread,
 // so the value is never reached from two threads.
-unsafe impl<T> Sync for PageLocal<T> {}
+unsafe impl<T> Sync for LazyGlobal<T> {}
 
-impl<T> PageLocal<T> {
+impl<T> LazyGlobal<T> {
     /// A global built by `init` on first use.
     pub const fn new(init: fn() -> T) -> Self {
-        PageLocal(LazyCell::new(init))
+        LazyGlobal(LazyCell::new(init))
     }
 }
 
-impl<T> Deref for PageLocal<T> {
+impl<T> Deref for LazyGlobal<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
@@ -37,7 +37,7 @@ pub struct Key {
     js: OnceCell<wasm_bindgen::JsValue>,
 }
 
-// SAFETY: as for `PageLocal`: the module has one thread.
+// SAFETY: as for `LazyGlobal`: the module has one thread.
 unsafe impl Sync for Key {}
 
 impl Key {
@@ -62,7 +62,7 @@ macro_rules! keys {
     ($($key:ident = $name:literal,)*) => {
         $(
             #[doc = concat!("`", $name, "`")]
-            static $key: $crate::web::page_local::Key = $crate::web::page_local::Key::new($name);
+            static $key: $crate::web::lazy_global::Key = $crate::web::lazy_global::Key::new($name);
         )*
     };
 }

@@ -158,7 +158,8 @@ extern "C" {
     /// Calls the activity callback with `{context: [], pageViewId, minXOffset, minYOffset,
     /// maxXOffset, maxYOffset}`, logging what it throws.
     pub fn activity(callback: &Function, page_view_id: &str, min_x: f64, min_y: f64, max_x: f64, max_y: f64);
-    /// Calls `f` once per task after `pushState`, `replaceState` or `popstate` changed the URL.
+    /// Calls `f` once per task after `pushState`, `replaceState` or `popstate` (whether the URL
+    /// changed is [`crate::engine::history`]'s to decide).
     #[wasm_bindgen(js_name = watchHistory)]
     pub fn watch_history(f: &Function);
     /// `trackLinkClick`'s input (`{targetUrl, elementId, elementClasses, elementTarget,

@@ -138,21 +138,20 @@ export function activity(callback, pageViewId, minXOffset, minYOffset, maxXOffse
 
 const historyWatchers = [];
 
+/**
+ * Calls each of the `f`s given once per task after `pushState`, `replaceState` or `popstate`
+ * (the tracker decides whether the URL changed).
+ */
 export function watchHistory(f) {
   const h = globalThis.history;
   if (!historyWatchers.length && h) {
-    const url = () => location.href.split('#')[0];
-    let last = url();
     let pending = false;
     const changed = () => {
       if (!pending) {
         pending = true;
         setTimeout(() => {
           pending = false;
-          if (url() !== last) {
-            last = url();
-            for (const g of historyWatchers) g();
-          }
+          for (const g of historyWatchers) g();
         }, 0);
       }
     };

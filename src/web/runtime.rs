@@ -185,14 +185,7 @@ impl Runtime {
         }));
         listen(&shared);
         if history {
-            let weak = Rc::downgrade(&shared);
-            let closure = timer::repeating(move || {
-                input(&weak, |rt, _| {
-                    rt.track(Event::PageView { title: None }, TrackOptions::default(), &facts::page())
-                });
-            });
-            host::watch_history(closure.as_ref().unchecked_ref());
-            closure.forget();
+            crate::web::history::watch(&shared);
         }
         input(&Rc::downgrade(&shared), |rt, now| rt.delivery.start(now));
         shared

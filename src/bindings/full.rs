@@ -9,27 +9,81 @@ use super::{JsTracker, input, js_error};
 use crate::prelude::*;
 
 use crate::engine::activity::Which;
-use crate::engine::event::LINK_CLICK_SCHEMA;
+use crate::engine::link_click::{self, LinkClicks, Pointer};
+use crate::engine::util::text::concat;
 use crate::web::runtime::{self, Runtime};
 use crate::web::{facts, host, timer};
-use alloc::rc::Rc;
-use input::EventReader;
+use alloc::rc::{Rc, Weak};
+use core::cell::RefCell;
+use input::{EventReader, LinkAttributes, LinkClickConfig};
+use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
-/// A click on a link, from link click tracking's listener (prepared by `host_full.js` as
-/// `trackLinkClick`'s input is); what cannot be tracked is reported with `console.warn`.
-fn link_clicked(shared: &alloc::rc::Weak<core::cell::RefCell<Runtime>>) {
-    let data = host::callback_arg();
-    let mut reader = EventReader::new(&data);
-    let event = reader.link_click();
-    match reader.options() {
-        Ok(options) => {
-            let page = facts::page();
-            if let Some(event) = event {
+/// One tracker's link click tracking: the core's rules, and the page's filter and context.
+struct LinkWatch {
+    clicks: LinkClicks<JsValue>,
+    page_filter: Option<Function>,
+    context: Option<Array>,
+}
+
+impl LinkWatch {
+    /// A mouse event on a link, from `host_full.js`'s listener (`[type, which, button, link]`):
+    /// tracked when the core says it is a click on a link to track.
+    fn event(&mut self, shared: &Weak<RefCell<Runtime>>) {
+        let arg: Array = host::callback_arg().unchecked_into();
+        let Some(pointer) = arg.get(0).as_string().as_deref().and_then(Pointer::of) else { return };
+        let number = |v: JsValue| v.as_f64().map_or(0, |n| n as u32);
+        let button = link_click::button(number(arg.get(1)), number(arg.get(2)));
+        let link = arg.get(3);
+        let Some(attributes) = LinkAttributes::of(&link) else { return };
+        let page_filter = &self.page_filter;
+        let accepted = || page_filter.as_ref().is_some_and(|f| filter_accepts(f, &link));
+        if !self.clicks.event(pointer, button, link.clone(), attributes.class(), accepted) {
+            return;
+        }
+        let Some(event) = attributes.event(&link, self.clicks.track_content) else { return };
+        let options = match &self.context {
+            Some(context) => input::link_click_context(&host::link_context(context, &link)),
+            None => Ok(Default::default()),
+        };
+        match options {
+            Ok(options) => {
+                let page = facts::page();
                 runtime::input(shared, move |rt, _| rt.track_link_click(event, options, &page));
             }
+            Err(err) => host::warn(&err.message()),
         }
-        Err(err) => host::warn(&err.message()),
+    }
+}
+
+/// Whether the page's link filter `f` accepts `link` (one that throws does not, warned).
+fn filter_accepts(f: &Function, link: &JsValue) -> bool {
+    let answer = host::link_filter(f, link);
+    if let Some(why) = answer.as_string() {
+        host::failed("a link filter", &concat(&["threw ", &why]));
+    }
+    answer.as_bool() == Some(true)
+}
+
+/// Starts link click tracking as `config` says, replacing what the tracker had.
+fn watch_links(rt: &mut Runtime, shared: Weak<RefCell<Runtime>>, config: LinkClickConfig) {
+    unwatch_links(rt);
+    let mut watch = LinkWatch {
+        clicks: LinkClicks::new(config.filter, config.track_content),
+        page_filter: config.page_filter,
+        context: config.context,
+    };
+    let listener = timer::repeating(move || watch.event(&shared));
+    host::watch_links(listener.as_ref(), link_click::event_types(config.pseudo_clicks));
+    rt.links = Some(listener);
+}
+
+/// Stops link click tracking. The listener is freed at the end of the task: it may be the one
+/// calling (a page callback of its event enabling again).
+fn unwatch_links(rt: &mut Runtime) {
+    if let Some(listener) = rt.links.take() {
+        host::unwatch_links(listener.as_ref());
+        host::microtask(&timer::once(move || drop(listener)));
     }
 }
 
@@ -100,23 +154,16 @@ impl JsTracker {
         #[wasm_bindgen(unchecked_optional_param_type = "LinkClickTrackingConfiguration")]
         configuration: JsValue,
     ) -> core::result::Result<(), JsError> {
-        input::check_link_click_config(&configuration).map_err(js_error)?;
-        let weak = Rc::downgrade(&self.shared);
-        self.with(move |rt| {
-            let clicked = rt.links.get_or_insert_with(|| timer::repeating(move || link_clicked(&weak)));
-            host::watch_links(clicked.as_ref(), LINK_CLICK_SCHEMA, &configuration);
-        });
+        let config = input::link_click_config(&configuration).map_err(js_error)?;
+        let shared = Rc::downgrade(&self.shared);
+        self.with(move |rt| watch_links(rt, shared, config));
         Ok(())
     }
 
     /// Stops link click tracking.
     #[wasm_bindgen(js_name = disableLinkClickTracking)]
     pub fn disable_link_click_tracking(&self) {
-        self.act(|rt, _| {
-            if let Some(clicked) = &rt.links {
-                host::unwatch_links(clicked.as_ref());
-            }
-        });
+        self.act(|rt, _| unwatch_links(rt));
     }
 
     /// Does nothing: later links are tracked anyway (a no-op in the JS tracker too).
@@ -129,10 +176,6 @@ impl JsTracker {
         &self,
         #[wasm_bindgen(unchecked_param_type = "LinkClickEvent")] event: JsValue,
     ) -> core::result::Result<(), JsError> {
-        self.track_with(
-            &host::link_event(&event, LINK_CLICK_SCHEMA),
-            EventReader::link_click,
-            Runtime::track_link_click,
-        )
+        self.track_with(&event, EventReader::link_click, Runtime::track_link_click)
     }
 }

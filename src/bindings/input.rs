@@ -20,6 +20,7 @@ use crate::engine::event::{
     Event, Gdpr, ListItemView, ScreenView, ScrollChanged, SelfDescribingJson, StructEvent, Timestamp,
     TrackOptions,
 };
+use crate::engine::link_click::{self, Link, LinkFilter};
 use crate::error::{Error, Result};
 use crate::web::host;
 use crate::web::lazy_global::{Key, keys};
@@ -109,6 +110,14 @@ keys! {
     TRACK_CONTENT = "trackContent",
     TARGET_URL = "targetUrl",
     ELEMENT = "element",
+    ELEMENT_ID = "elementId",
+    ELEMENT_CLASSES = "elementClasses",
+    ELEMENT_TARGET = "elementTarget",
+    ELEMENT_CONTENT = "elementContent",
+    ALLOWLIST = "allowlist",
+    DENYLIST = "denylist",
+    FILTER = "filter",
+    INNER_HTML = "innerHTML",
 }
 
 /// The reason an option that only snowtrack's full build has is refused by the core build.
@@ -212,6 +221,14 @@ impl<'a> Reader<'a> {
         };
         let value = self.checked(key, codes, "must be an array of HTTP status codes")?;
         Some(Array::from(&value).iter().filter_map(|n| n.as_f64()).map(|n| n as u16).collect())
+    }
+
+    /// An array of strings.
+    #[inline(never)]
+    fn strings(&mut self, key: &Key) -> Option<Vec<String>> {
+        let all = |v: &JsValue| Array::is_array(v) && Array::from(v).iter().all(|s| s.is_string());
+        let value = self.checked(key, all, "must be an array of strings")?;
+        Some(host::strings(value.unchecked_into()).collect())
     }
 
     #[inline(never)]
@@ -383,20 +400,122 @@ pub fn activity_config(value: &JsValue, callback: bool) -> Result<(ActivityConfi
     Ok((config, function))
 }
 
-/// Checks `enableLinkClickTracking`'s configuration: `options` an object (`{allowlist}` or
-/// `{denylist}`: a class or a list of them; `{filter}`: a function of the link), `pseudoClicks`
-/// and `trackContent` booleans, `context` a list (of entities, and of functions of the link
-/// returning one: those are checked at each click). `host_full.js` applies it.
+/// `enableLinkClickTracking`'s configuration, read.
+#[derive(Debug)]
+pub struct LinkClickConfig {
+    /// Which links are tracked.
+    pub filter: LinkFilter,
+    /// The page's `filter` function (with [`LinkFilter::Page`]).
+    pub page_filter: Option<Function>,
+    /// `pseudoClicks`: mousedown and mouseup instead of click.
+    pub pseudo_clicks: bool,
+    /// `trackContent`: a link's `innerHTML` as `elementContent`.
+    pub track_content: bool,
+    /// `context`: entities, and functions of the link returning one (called at each click).
+    pub context: Option<Array>,
+}
+
+/// Reads `enableLinkClickTracking`'s configuration: `options` an object (`{filter}`: a function
+/// of the link, which wins as in the JS tracker; else `{allowlist}` or `{denylist}`: a class or
+/// a list of them), `pseudoClicks` and `trackContent` booleans, `context` a list (its entries
+/// are checked at each click).
 ///
 /// # Errors
 /// [`Error::Config`] naming the first invalid field.
-pub fn check_link_click_config(value: &JsValue) -> Result<()> {
+pub fn link_click_config(value: &JsValue) -> Result<LinkClickConfig> {
     let mut r = Reader::new(value, "", true);
-    r.checked(&OPTIONS, |v| v.is_object() && !Array::is_array(v), "must be an object");
-    r.boolean(&PSEUDO_CLICKS);
-    r.boolean(&TRACK_CONTENT);
-    r.checked(&CONTEXT, Array::is_array, "must be an array");
-    r.finish()
+    let options = r.checked(&OPTIONS, |v| v.is_object() && !Array::is_array(v), "must be an object");
+    let (mut filter, mut page_filter) = (LinkFilter::All, None);
+    if let Some(options) = &options {
+        let mut o = Reader::new(options, "options.", true);
+        page_filter = o.value(&FILTER).filter(JsValue::is_truthy).and_then(|_| o.function(&FILTER));
+        if page_filter.is_some() {
+            filter = LinkFilter::Page;
+        } else {
+            // An `allowlist` property makes the list an allowlist (the JS tracker's rule).
+            let allow = host::property(options, ALLOWLIST.js()).is_ok_and(|v| !v.is_undefined());
+            let key = if o.value(&ALLOWLIST).is_some_and(|v| v.is_truthy()) { &ALLOWLIST } else { &DENYLIST };
+            let listed = match o.value(key) {
+                Some(class) if class.is_string() => class.as_string().into_iter().collect(),
+                Some(_) => o.strings(key).unwrap_or_default(),
+                None => Vec::new(),
+            };
+            filter = LinkFilter::Classes { allow, listed };
+        }
+        if let (None, Err(err)) = (&r.error, o.finish()) {
+            r.error = Some(err);
+        }
+    }
+    let pseudo_clicks = r.boolean(&PSEUDO_CLICKS).unwrap_or(false);
+    let track_content = r.boolean(&TRACK_CONTENT).unwrap_or(false);
+    let context = r.checked(&CONTEXT, Array::is_array, "must be an array").map(JsCast::unchecked_into);
+    r.finish()?;
+    Ok(LinkClickConfig { filter, page_filter, pseudo_clicks, track_content, context })
+}
+
+/// A link's attributes, as `host_full.js` read them.
+#[derive(Debug, Default)]
+pub struct LinkAttributes {
+    /// `href`, `hostname`, `id`, the `class` attribute, `target`.
+    texts: [String; 5],
+}
+
+impl LinkAttributes {
+    /// The attributes of `element`; `None` when it is no `a` or `area` element.
+    pub fn of(element: &JsValue) -> Option<Self> {
+        let facts = host::link_facts(element);
+        if facts.is_undefined() {
+            return None;
+        }
+        let mut items = host::strings(facts.unchecked_into());
+        Some(LinkAttributes { texts: core::array::from_fn(|_| items.next().unwrap_or_default()) })
+    }
+
+    /// The `class` attribute.
+    pub fn class(&self) -> &str {
+        &self.texts[3]
+    }
+
+    /// The link's `link_click` event (with `element`'s `innerHTML` when `content`); `None` for a
+    /// script link.
+    pub fn event(&self, element: &JsValue, content: bool) -> Option<Event> {
+        let inner = content.then(|| host::property(element, INNER_HTML.js()).ok()?.as_string()).flatten();
+        let [href, hostname, id, class, target] = &self.texts;
+        link_click::event(&Link { href, hostname, id, class, target, content: inner.as_deref() })
+    }
+}
+
+/// Link click tracking's entities for one click: `context`'s entries as `host_full.js` resolved
+/// them for the link (functions called with it, `undefined` when one threw), the falsy ones
+/// left out as the JS tracker does.
+///
+/// # Errors
+/// [`Error::Event`] naming the first entry that is not a self-describing JSON.
+pub fn link_click_context(resolved: &Array) -> Result<TrackOptions> {
+    let none = JsValue::UNDEFINED;
+    let mut r = Reader::new(&none, "", false);
+    let mut options = TrackOptions::default();
+    entities(&mut r, resolved, true, &mut options.context);
+    r.finish()?;
+    Ok(options)
+}
+
+/// The entities of `context` into `out` (`skip_falsy`: leaving out the falsy entries); the
+/// first invalid one is `r`'s failure.
+fn entities(r: &mut Reader<'_>, context: &Array, skip_falsy: bool, out: &mut Vec<SelfDescribingJson>) {
+    for (i, entity) in context.iter().enumerate() {
+        if skip_falsy && entity.is_falsy() {
+            continue;
+        }
+        let mut field = String::from("context[");
+        push_uint(&mut field, i as u64, 0);
+        field.push(']');
+        let entity = (!entity.is_null_or_undefined()).then_some(entity);
+        match self_describing_json(r, &field, entity) {
+            Some(sdj) => out.push(sdj),
+            None => break,
+        }
+    }
 }
 
 /// A track call's argument (anything but an object reads as an event without fields).
@@ -475,22 +594,38 @@ impl<'a> EventReader<'a> {
         Some(scroll_changed(&mut self.reader))
     }
 
-    /// A link click, as `host_full.js` prepares it (`{event: {schema, data}, context, timestamp}`):
-    /// a self-describing event whose `targetUrl` must be a non-empty string; `{}` (a script
-    /// link) is no event, `undefined` an `element` that is no link.
+    /// `trackLinkClick`'s event: of `element` (an `a` or `area` element, its `innerHTML` with
+    /// `trackContent`; a script link is none), else of the fields (`targetUrl` a non-empty
+    /// string, `elementClasses` an array of strings, the others strings).
     pub fn link_click(&mut self) -> Option<Event> {
         let r = &mut self.reader;
         if r.object.is_none() {
             r.fail(ELEMENT.name(), "must be an a or area element");
         }
-        let event = r.value(&EVENT)?;
-        let data = host::property(&event, DATA.js()).unwrap_or_default();
-        let mut fields = Reader::new(&data, "", false);
-        fields.required(&TARGET_URL);
-        if let Err(err) = fields.finish() {
-            r.error = Some(err);
+        if let Some(element) = r.value(&ELEMENT) {
+            let content = r.boolean(&TRACK_CONTENT).unwrap_or(false);
+            let Some(link) = LinkAttributes::of(&element) else {
+                r.fail(ELEMENT.name(), "must be an a or area element");
+                return None;
+            };
+            return link.event(&element, content);
         }
-        self_describing_json(r, "event", Some(event)).map(Event::SelfDescribing)
+        let url = r.required(&TARGET_URL);
+        let id = r.string(&ELEMENT_ID);
+        let classes = r.strings(&ELEMENT_CLASSES);
+        let target = r.string(&ELEMENT_TARGET);
+        let content = r.string(&ELEMENT_CONTENT);
+        if r.error.is_some() {
+            return None;
+        }
+        let data = link_click::link_click_data(
+            &url,
+            id.as_deref(),
+            classes.as_deref(),
+            target.as_deref(),
+            content.as_deref(),
+        );
+        link_click::link_click_event(data)
     }
 
     /// `trackSelfDescribingEvent`'s event.
@@ -520,17 +655,7 @@ impl<'a> EventReader<'a> {
         let r = &mut self.reader;
         let mut options = TrackOptions::default();
         if let Some(context) = r.checked(&CONTEXT, Array::is_array, "must be an array") {
-            let context: Array = context.unchecked_into();
-            for (i, entity) in context.iter().enumerate() {
-                let mut field = String::from("context[");
-                push_uint(&mut field, i as u64, 0);
-                field.push(']');
-                let entity = (!entity.is_null_or_undefined()).then_some(entity);
-                match self_describing_json(r, &field, entity) {
-                    Some(sdj) => options.context.push(sdj),
-                    None => break,
-                }
-            }
+            entities(r, &context.unchecked_into(), false, &mut options.context);
         }
         if let Some(ts) = r.value(&TIMESTAMP) {
             options.timestamp = timestamp(r, ts);

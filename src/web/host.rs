@@ -162,22 +162,23 @@ extern "C" {
     /// changed is [`crate::engine::history`]'s to decide).
     #[wasm_bindgen(js_name = watchHistory)]
     pub fn watch_history(f: &Function);
-    /// `trackLinkClick`'s input (`{targetUrl, elementId, elementClasses, elementTarget,
-    /// elementContent}`, or `{element, trackContent}`: the JS tracker's data of an `a` or `area`
-    /// element, `innerHTML` with `trackContent`) as a self-describing event of `schema`:
-    /// `{event: {schema, data}, context, timestamp}`; `{}` for a script link (`javascript:` …:
-    /// not tracked), `undefined` when `element` is no link.
-    #[wasm_bindgen(js_name = linkEvent)]
-    pub fn link_event(input: &JsValue, schema: &str) -> JsValue;
-    /// Starts link click tracking for `f` as `config` says (`enableLinkClickTracking`'s, checked),
-    /// replacing what `f` had: a capturing `click` listener on the window (`mousedown` and
-    /// `mouseup` with `pseudoClicks`: the same left or middle button pressed and released on
-    /// one link), so links added later are tracked too. A click on a link `options` accepts
-    /// (`{filter}`, else `{allowlist}`/`{denylist}` of classes) calls `f` with its
-    /// [`link_event`], `context` resolved (functions called with the link; a falsy result or a
-    /// throw is left out).
+    /// The raw attributes of a link: `[href, hostname, id, class attribute, target]`;
+    /// `undefined` for anything but an `a` or `area` element.
+    #[wasm_bindgen(js_name = linkFacts)]
+    pub fn link_facts(link: &JsValue) -> JsValue;
+    /// The page's link filter `f` called with `link`: whether it answered truthy, or the message
+    /// of what it threw (a string).
+    #[wasm_bindgen(js_name = linkFilter)]
+    pub fn link_filter(f: &Function, link: &JsValue) -> JsValue;
+    /// Link click tracking's `context` entries for `link`: functions called with it
+    /// (`undefined` when one throws), the others as they are.
+    #[wasm_bindgen(js_name = linkContext)]
+    pub fn link_context(context: &Array, link: &JsValue) -> Array;
+    /// Calls `f` with `[type, which, button, link]` for each event of `types` (space-separated,
+    /// capturing listeners on the window, so links added later count too) inside an `a` or
+    /// `area` element (the closest one, through shadow roots), replacing what `f` had.
     #[wasm_bindgen(js_name = watchLinks)]
-    pub fn watch_links(f: &JsValue, schema: &str, config: &JsValue);
+    pub fn watch_links(f: &JsValue, types: &str);
     /// Stops link click tracking for `f`.
     #[wasm_bindgen(js_name = watchLinks)]
     pub fn unwatch_links(f: &JsValue);

@@ -168,63 +168,45 @@ export function watchHistory(f) {
   historyWatchers.push(f);
 }
 
-const classesOf = (link) => (link.getAttribute('class') || '').match(/\S+/g) || [];
+/**
+ * A link's raw attributes, `[href, hostname, id, class attribute, target]`; `undefined` for
+ * anything but an `a` or `area` element (an SVG link's `href` is no string).
+ */
+export function linkFacts(link) {
+  if (!link || typeof link.href !== 'string' || !link.getAttribute) return undefined;
+  return [link.href, link.hostname || '', link.id, link.getAttribute('class') || '', link.target];
+}
 
-export function linkEvent(input, schema) {
-  let data = input || {};
-  if (data.element !== undefined) {
-    const link = data.element;
-    if (!link || typeof link.href !== 'string' || !link.getAttribute) return undefined;
-    const targetUrl = link.hostname ? link.href.replace(link.hostname, (s) => s.toLowerCase()) : link.href;
-    if (/^(javascript|vbscript|jscript|mocha|livescript|ecmascript):/i.test(targetUrl)) return {};
-    data = {
-      targetUrl: targetUrl || 'about:invalid',
-      elementId: link.id,
-      elementClasses: classesOf(link),
-      elementTarget: link.target,
-      elementContent: data.trackContent ? link.innerHTML : undefined,
-    };
-  }
-  const { targetUrl, elementId, elementClasses, elementTarget, elementContent } = data;
-  return {
-    event: { schema, data: { targetUrl, elementId, elementClasses, elementTarget, elementContent } },
-    context: input && input.context,
-    timestamp: input && input.timestamp,
-  };
+/** The page's link filter `f` on `link`: whether it answered truthy, or the message of what it threw. */
+export function linkFilter(f, link) {
+  try { return !!f(link); } catch (error) { return messageOf(error); }
+}
+
+/** Link click tracking's `context` for `link`: functions called with it (`undefined` when one throws). */
+export function linkContext(context, link) {
+  return context.map((c) => {
+    if (typeof c !== 'function') return c;
+    try { return c(link); } catch { return undefined; }
+  });
 }
 
 const linkWatchers = new Map();
 
-export function watchLinks(f, schema, config) {
+/**
+ * Calls `f` with `[type, which, button, link]` for each event of `types` (space-separated) in
+ * an `a` or `area` element, replacing what `f` had; without `types`, stops.
+ */
+export function watchLinks(f, types) {
   const stop = linkWatchers.get(f);
   if (stop) stop();
   linkWatchers.delete(f);
-  if (schema === undefined) return;
-  const { options, pseudoClicks, trackContent, context } = config || {};
-  const classes = [].concat((options && (options.allowlist ?? options.denylist)) ?? []);
-  const accepts = (options && typeof options.filter === 'function' && options.filter)
-    || ((link) => classesOf(link).some((c) => classes.includes(c)) === !!(options && 'allowlist' in options));
-  let down = null;
+  if (!types) return;
   const handler = (event) => {
     const node = event.composed ? event.composedPath()[0] : event.target;
     const link = node && node.closest ? node.closest('a, area') : null;
-    if (!link || link.href == null || !accepts(link)) return;
-    const button = event.which || event.button;
-    if (event.type === 'mousedown') {
-      down = button === 1 || button === 2 ? [button, link] : null;
-      return;
-    }
-    const same = down && down[0] === button && down[1] === link;
-    down = null;
-    if (event.type === 'click' || same) {
-      const resolved = context && context.map((c) => {
-        try { return typeof c === 'function' ? c(link) : c; } catch { return null; }
-      }).filter(Boolean);
-      const click = linkEvent({ element: link, trackContent, context: resolved }, schema);
-      if (click && click.event) call(f, click);
-    }
+    if (link && link.href != null) call(f, [event.type, event.which, event.button, link]);
   };
-  const types = pseudoClicks ? ['mousedown', 'mouseup'] : ['click'];
-  for (const type of types) addEventListener(type, handler, true);
-  linkWatchers.set(f, () => { for (const type of types) removeEventListener(type, handler, true); });
+  const list = types.split(' ');
+  for (const type of list) addEventListener(type, handler, true);
+  linkWatchers.set(f, () => { for (const type of list) removeEventListener(type, handler, true); });
 }

@@ -909,6 +909,74 @@ async fn link_clicks_are_tracked_by_click_and_by_call() {
     assert_eq!(good_events(&app, 2).await.len(), 2, "nothing after disabling, nothing for the skipped link");
 }
 
+#[wasm_bindgen(inline_js = r#"
+export function link_filter_config(throws) {
+  const filter = throws ? () => { throw new Error('bad filter'); } : (link) => link.id === 'kept';
+  return { options: { filter, allowlist: ['by-class'] } };
+}
+export function capture_warnings() {
+  const seen = [];
+  const warn = console.warn;
+  console.warn = (...args) => { seen.push(args.join(' ')); };
+  seen.restore = () => { console.warn = warn; };
+  return seen;
+}
+export function restore_warnings(seen) { seen.restore(); }
+export function mouse(element, type, button) {
+  element.dispatchEvent(new MouseEvent(type, { bubbles: true, composed: true, button }));
+}
+"#)]
+extern "C" {
+    fn link_filter_config(throws: bool) -> JsValue;
+    fn capture_warnings() -> js_sys::Array;
+    fn restore_warnings(seen: &js_sys::Array);
+    fn mouse(element: &JsValue, kind: &str, button: u32);
+}
+
+#[wasm_bindgen_test]
+async fn link_filters_and_pseudo_clicks_are_decided_by_the_module() {
+    let app = unique("link-rules");
+    let t = tracker(&format!(r#"{{"cookieName": "_t16_", "appId": "{app}"}}"#));
+    t.enable_link_click_tracking(link_filter_config(false)).unwrap();
+    let kept = add_link(r#"<a id="kept" href="https://a.example/kept">kept</a>"#);
+    let other = add_link(r#"<a id="other" class="by-class" href="https://a.example/other">other</a>"#);
+    click(&other); // the page's filter wins over the allowlist, as in the JS tracker
+    click(&kept);
+    let warnings = capture_warnings();
+    t.enable_link_click_tracking(link_filter_config(true)).unwrap();
+    click(&kept); // a filter that throws: not tracked, warned
+    restore_warnings(&warnings);
+    t.enable_link_click_tracking(js(r#"{"pseudoClicks": true}"#)).unwrap();
+    mouse(&kept, "mousedown", 1);
+    mouse(&other, "mouseup", 1); // released on another link: none
+    mouse(&other, "mousedown", 2);
+    mouse(&other, "mouseup", 2); // the right button: none
+    click(&kept); // a click event alone: not listened to with pseudoClicks
+    mouse(&other, "mousedown", 1);
+    mouse(&other, "mouseup", 1); // the middle button pressed and released on one link: a click
+    t.disable_link_click_tracking();
+    mouse(&other, "mousedown", 0);
+    mouse(&other, "mouseup", 0);
+    assert!(flushed(&t).await);
+    let events = good_events(&app, 2).await;
+    let targets: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"]["unstruct_event"]["data"]["data"]["targetUrl"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets, ["https://a.example/kept", "https://a.example/other"]);
+    assert_eq!(warnings.length(), 1, "one warning");
+    let warning = warnings.get(0).as_string().unwrap();
+    assert!(warning.contains("a link filter") && warning.contains("bad filter"), "{warning}");
+    let msg = error_message(
+        t.track_link_click(js(r#"{"targetUrl": "https://a.example/", "elementClasses": "a b"}"#)),
+    );
+    assert!(msg.contains("elementClasses"), "{msg}");
+    let msg = error_message(t.track_link_click(js(r#"{"targetUrl": "https://a.example/", "elementId": 3}"#)));
+    assert!(msg.contains("elementId"), "{msg}");
+    sleep(300).await;
+    assert_eq!(good_events(&app, 2).await.len(), 2, "nothing more");
+}
+
 #[wasm_bindgen_test]
 async fn getters_of_the_user_the_tab_and_the_page_view() {
     let t = tracker(r#"{"cookieName": "_t15_"}"#);

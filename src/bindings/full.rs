@@ -12,7 +12,7 @@ use crate::engine::activity::Which;
 use crate::engine::link_click::{self, LinkClicks, Pointer};
 use crate::engine::util::text::concat;
 use crate::web::runtime::{self, Runtime};
-use crate::web::{facts, host, timer};
+use crate::web::{facts, host, page_functions, timer};
 use alloc::rc::{Rc, Weak};
 use core::cell::RefCell;
 use input::{EventReader, LinkAttributes, LinkClickConfig};
@@ -60,7 +60,7 @@ impl LinkWatch {
 fn filter_accepts(f: &Function, link: &JsValue) -> bool {
     let answer = host::link_filter(f, link);
     if let Some(why) = answer.as_string() {
-        host::failed("a link filter", &concat(&["threw ", &why]));
+        page_functions::failed("a link filter", &concat(&["threw ", &why]));
     }
     answer.as_bool() == Some(true)
 }

@@ -19,3 +19,4 @@ pub mod session;
 pub mod state_store;
 pub mod tracker;
 pub mod util;
+pub mod warnings;

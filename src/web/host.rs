@@ -117,11 +117,10 @@ extern "C" {
 // which a page of the core build does not download).
 #[wasm_bindgen(module = "/src/web/host_full.js")]
 extern "C" {
-    /// Tells on the console that the page's code failed (rate-limited).
-    pub fn failed(what: &str, why: &str);
-    /// A new registry of the page's code (see `page_functions.rs`).
+    /// A new registry of the page's code (see `page_functions.rs`); `threw` is called with
+    /// `[what, message]` when one of its functions throws.
     #[wasm_bindgen(js_name = pageCode)]
-    pub fn page_functions() -> JsValue;
+    pub fn page_functions(threw: &JsValue) -> JsValue;
     /// The handle of a generator or filter in `code`.
     pub fn register(code: &JsValue, f: &Function) -> u32;
     /// Adds a plugin to `code`.

@@ -5,31 +5,20 @@
 
 import { call, messageOf, notify } from './host.js';
 
-let quietUntil = 0;
-let untold = 0;
+/**
+ * Calls the page's function `f` on `arg` (with `self` as `this`); `fallback` when it throws,
+ * which is reported to the module (`code.threw` with `[what, message]`: it warns, rate-limited).
+ */
+function attempt(code, what, f, self, arg, fallback) {
+  try { return f.call(self, arg); } catch (error) { call(code.threw, [what, messageOf(error)]); return fallback; }
+}
 
 /**
- * Tells that the page's code failed (`what` threw or answered something invalid: `why`), once,
- * then at most once every 10 s with the count of those not told: a generator failing on every
- * event must not flood the console.
+ * A tracker's registry of the page's code: generators and filters by handle, plugins in order,
+ * and `threw`, the module's function told when one of them throws.
  */
-export function failed(what, why) {
-  const now = Date.now();
-  if (now < quietUntil) { untold += 1; return; }
-  quietUntil = now + 10_000;
-  const more = untold ? ` (${untold} more not shown)` : '';
-  untold = 0;
-  console.warn(`snowtrack: ${what}: ${why}; left out${more}`);
-}
-
-/** Calls the page's function `f` on `arg` (with `self` as `this`); `fallback` when it throws. */
-function attempt(what, f, self, arg, fallback) {
-  try { return f.call(self, arg); } catch (error) { failed(what, `threw ${messageOf(error)}`); return fallback; }
-}
-
-/** A tracker's registry of the page's code: generators and filters by handle, plugins in order. */
-export function pageCode() {
-  return { functions: [], plugins: [] };
+export function pageCode(threw) {
+  return { functions: [], plugins: [], threw };
 }
 
 /** The handle of a generator or filter: its index (the same function keeps it). */
@@ -47,18 +36,18 @@ const contextArg = (event, eventType, eventSchema) => ({ event: JSON.parse(event
 
 /** Calls generator `handle` on the event (`{event, eventType, eventSchema}`): what it answered. */
 export function generate(code, handle, event, eventType, eventSchema) {
-  return attempt('a global context generator', code.functions[handle], undefined, contextArg(event, eventType, eventSchema), undefined);
+  return attempt(code, 'a global context generator', code.functions[handle], undefined, contextArg(event, eventType, eventSchema), undefined);
 }
 
 /** Calls filter `handle` on the event: whether it answered exactly `true`. */
 export function filter(code, handle, event, eventType, eventSchema) {
-  return attempt('a global context filter', code.functions[handle], undefined, contextArg(event, eventType, eventSchema), false) === true;
+  return attempt(code, 'a global context filter', code.functions[handle], undefined, contextArg(event, eventType, eventSchema), false) === true;
 }
 
 /** Each plugin's `contexts()` answer (those that have one and did not throw). */
 export function pluginContexts(code) {
   return code.plugins.filter((p) => typeof p.contexts === 'function')
-    .map((p) => attempt("a plugin's contexts()", p.contexts, p, undefined, undefined));
+    .map((p) => attempt(code, "a plugin's contexts()", p.contexts, p, undefined, undefined));
 }
 
 /**
@@ -82,20 +71,20 @@ export function beforeTrack(code, json) {
     addContextEntity: (entity) => { added.entities.push(entity); },
     getPayload: () => payload,
   };
-  for (const p of hooks) attempt("a plugin's beforeTrack()", p.beforeTrack, p, builder, undefined);
+  for (const p of hooks) attempt(code, "a plugin's beforeTrack()", p.beforeTrack, p, builder, undefined);
   return added;
 }
 
 /** The plugins' `filter(payload)`: false when one answered exactly `false` (one that throws keeps it). */
 export function keep(code, json) {
   const payload = JSON.parse(json);
-  return code.plugins.every((p) => typeof p.filter !== 'function' || attempt("a plugin's filter()", p.filter, p, payload, true) !== false);
+  return code.plugins.every((p) => typeof p.filter !== 'function' || attempt(code, "a plugin's filter()", p.filter, p, payload, true) !== false);
 }
 
 /** The plugins' `afterTrack(payload)`. */
 export function afterTrack(code, json) {
   const payload = JSON.parse(json);
-  for (const p of code.plugins) if (typeof p.afterTrack === 'function') attempt("a plugin's afterTrack()", p.afterTrack, p, payload, undefined);
+  for (const p of code.plugins) if (typeof p.afterTrack === 'function') attempt(code, "a plugin's afterTrack()", p.afterTrack, p, payload, undefined);
 }
 
 const pageOffsets = () => {

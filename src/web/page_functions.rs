@@ -1,15 +1,19 @@
 //! The page's own code taking part in events: global contexts' generators and filters (the
 //! core refers to them by [`Handle`]) and plugins (`addPlugin`). They live in `host_full.js`,
 //! in one registry per tracker, which calls them guarded: one crossing per hook per event,
-//! whatever the number of plugins; what they throw is a rate-limited console warning there.
+//! whatever the number of plugins; what they throw is told to [`failed`] (a call into the
+//! module per throw), which warns on the console within [`WarningLimit`]'s rate limit.
 //! What they answer as entities is checked here by the validator the bindings give
 //! ([`ReadEntities`]); an invalid answer leaves that context out of that event, never the
 //! event itself.
 
 use crate::engine::contexts::{Additions, ContextHost, EventKind, Handle, PageHooks};
+use crate::engine::util::text::concat;
+use crate::engine::warnings::WarningLimit;
 use crate::prelude::*;
-use crate::web::host;
-use crate::web::lazy_global::keys;
+use crate::web::lazy_global::{LazyGlobal, keys};
+use crate::web::{host, timer};
+use core::cell::RefCell;
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
@@ -21,6 +25,30 @@ keys! {
 /// Whether page code runs: not in the core build (no `full` feature), which has neither global
 /// contexts nor plugins, so none of this (or of `host_full.js`) is compiled in there.
 const PAGE_CODE: bool = cfg!(feature = "full");
+
+/// The rate limit of the warnings about the page's code: one for the page, as its console is.
+static WARNINGS: LazyGlobal<RefCell<WarningLimit>> = LazyGlobal::new(Default::default);
+
+/// What `host_full.js` calls with `[what, message]` when one of the page's functions threw.
+static THREW: LazyGlobal<Closure<dyn FnMut()>> = LazyGlobal::new(|| {
+    timer::repeating(|| {
+        let arg: Array = host::callback_arg().unchecked_into();
+        let text = |i| arg.get(i).as_string().unwrap_or_default();
+        failed(&text(0), &concat(&["threw ", &text(1)]));
+    })
+});
+
+/// Warns on the console that the page's code failed (`what`: `why`; it is left out), within the
+/// page's rate limit.
+pub fn failed(what: &str, why: &str) {
+    let message = WARNINGS.try_borrow_mut().ok().and_then(|mut limit| {
+        let now = js_sys::Date::now() as i64;
+        limit.warn(now, what, why)
+    });
+    if let Some(message) = message {
+        host::warn(&message);
+    }
+}
 
 /// Reads what a page function answered as entities: `undefined`/`null` (none), one
 /// self-describing JSON, or an array of them; `Err` (a message) for anything else.
@@ -38,7 +66,7 @@ pub struct PageFunctions {
 impl PageFunctions {
     /// An empty registry; `read_entities` checks what its functions answer.
     pub fn new(read_entities: ReadEntities) -> Self {
-        let registry = if PAGE_CODE { host::page_functions() } else { JsValue::UNDEFINED };
+        let registry = if PAGE_CODE { host::page_functions(THREW.as_ref()) } else { JsValue::UNDEFINED };
         PageFunctions { registry, plugins: 0, read_entities }
     }
 
@@ -60,7 +88,7 @@ impl PageFunctions {
     /// The entities `answer` holds; none (warned) when it is not entities.
     fn entities(&self, what: &str, answer: &JsValue) -> Vec<String> {
         (self.read_entities)(answer).unwrap_or_else(|why| {
-            host::failed(what, &why);
+            failed(what, &why);
             Vec::new()
         })
     }

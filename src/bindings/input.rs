@@ -20,6 +20,7 @@ use crate::engine::event::{
     Event, Gdpr, ListItemView, ScreenView, ScrollChanged, SelfDescribingJson, StructEvent, Timestamp,
     TrackOptions,
 };
+#[cfg(feature = "full")]
 use crate::engine::link_click::{self, Link, LinkFilter};
 use crate::error::{Error, Result};
 use crate::web::host;
@@ -105,6 +106,11 @@ keys! {
     MINIMUM_VISIT_LENGTH = "minimumVisitLength",
     HEARTBEAT_DELAY = "heartbeatDelay",
     CALLBACK = "callback",
+}
+
+// The names only link click tracking reads (the full build's).
+#[cfg(feature = "full")]
+keys! {
     OPTIONS = "options",
     PSEUDO_CLICKS = "pseudoClicks",
     TRACK_CONTENT = "trackContent",
@@ -224,6 +230,7 @@ impl<'a> Reader<'a> {
     }
 
     /// An array of strings.
+    #[cfg(feature = "full")]
     #[inline(never)]
     fn strings(&mut self, key: &Key) -> Option<Vec<String>> {
         let all = |v: &JsValue| Array::is_array(v) && Array::from(v).iter().all(|s| s.is_string());
@@ -400,6 +407,7 @@ pub fn activity_config(value: &JsValue, callback: bool) -> Result<(ActivityConfi
     Ok((config, function))
 }
 
+#[cfg(feature = "full")]
 /// `enableLinkClickTracking`'s configuration, read.
 #[derive(Debug)]
 pub struct LinkClickConfig {
@@ -415,6 +423,7 @@ pub struct LinkClickConfig {
     pub context: Option<Array>,
 }
 
+#[cfg(feature = "full")]
 /// Reads `enableLinkClickTracking`'s configuration: `options` an object (`{filter}`: a function
 /// of the link, which wins as in the JS tracker; else `{allowlist}` or `{denylist}`: a class or
 /// a list of them), `pseudoClicks` and `trackContent` booleans, `context` a list (its entries
@@ -453,6 +462,7 @@ pub fn link_click_config(value: &JsValue) -> Result<LinkClickConfig> {
     Ok(LinkClickConfig { filter, page_filter, pseudo_clicks, track_content, context })
 }
 
+#[cfg(feature = "full")]
 /// A link's attributes, as `host_full.js` read them.
 #[derive(Debug, Default)]
 pub struct LinkAttributes {
@@ -460,6 +470,7 @@ pub struct LinkAttributes {
     texts: [String; 5],
 }
 
+#[cfg(feature = "full")]
 impl LinkAttributes {
     /// The attributes of `element`; `None` when it is no `a` or `area` element.
     pub fn of(element: &JsValue) -> Option<Self> {
@@ -485,6 +496,7 @@ impl LinkAttributes {
     }
 }
 
+#[cfg(feature = "full")]
 /// Link click tracking's entities for one click: `context`'s entries as `host_full.js` resolved
 /// them for the link (functions called with it, `undefined` when one threw), the falsy ones
 /// left out as the JS tracker does.
@@ -495,16 +507,21 @@ pub fn link_click_context(resolved: &Array) -> Result<TrackOptions> {
     let none = JsValue::UNDEFINED;
     let mut r = Reader::new(&none, "", false);
     let mut options = TrackOptions::default();
-    entities(&mut r, resolved, true, &mut options.context);
+    entities(&mut r, resolved, JsValue::is_truthy, &mut options.context);
     r.finish()?;
     Ok(options)
 }
 
-/// The entities of `context` into `out` (`skip_falsy`: leaving out the falsy entries); the
-/// first invalid one is `r`'s failure.
-fn entities(r: &mut Reader<'_>, context: &Array, skip_falsy: bool, out: &mut Vec<SelfDescribingJson>) {
+/// The entities of `context` (those `keep` keeps) into `out`; the first invalid one is `r`'s
+/// failure.
+fn entities(
+    r: &mut Reader<'_>,
+    context: &Array,
+    keep: fn(&JsValue) -> bool,
+    out: &mut Vec<SelfDescribingJson>,
+) {
     for (i, entity) in context.iter().enumerate() {
-        if skip_falsy && entity.is_falsy() {
+        if !keep(&entity) {
             continue;
         }
         let mut field = String::from("context[");
@@ -594,6 +611,7 @@ impl<'a> EventReader<'a> {
         Some(scroll_changed(&mut self.reader))
     }
 
+    #[cfg(feature = "full")]
     /// `trackLinkClick`'s event: of `element` (an `a` or `area` element, its `innerHTML` with
     /// `trackContent`; a script link is none), else of the fields (`targetUrl` a non-empty
     /// string, `elementClasses` an array of strings, the others strings).
@@ -655,7 +673,7 @@ impl<'a> EventReader<'a> {
         let r = &mut self.reader;
         let mut options = TrackOptions::default();
         if let Some(context) = r.checked(&CONTEXT, Array::is_array, "must be an array") {
-            entities(r, &context.unchecked_into(), false, &mut options.context);
+            entities(r, &context.unchecked_into(), |_| true, &mut options.context);
         }
         if let Some(ts) = r.value(&TIMESTAMP) {
             options.timestamp = timestamp(r, ts);

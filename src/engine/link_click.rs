@@ -9,6 +9,7 @@ use crate::prelude::*;
 
 use crate::engine::event::{Event, LINK_CLICK_SCHEMA, SelfDescribingJson};
 use crate::engine::util::json::{ObjectWriter, string_array};
+use crate::engine::util::text::concat;
 
 /// Which links are tracked (`enableLinkClickTracking`'s `options`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -47,9 +48,13 @@ pub fn classes(class: &str) -> impl Iterator<Item = &str> {
     class.split(is_js_space).filter(|c| !c.is_empty())
 }
 
-/// JavaScript's `\s`: Unicode's white space and the byte order mark, without U+0085.
+/// JavaScript's `\s` (spelled out: `char::is_whitespace` brings a Unicode table, and differs).
 fn is_js_space(c: char) -> bool {
-    (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}'
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}' | '\u{feff}'
+    )
 }
 
 /// A mouse event on a link.
@@ -162,19 +167,18 @@ pub fn is_script_url(url: &str) -> bool {
 }
 
 /// The target URL of a link: `href` with the first occurrence of `hostname` lowercased (some
-/// browsers keep its case), `about:invalid` when empty.
+/// browsers keep its case; a URL's hostname is ASCII, punycode for other names), `about:invalid`
+/// when empty.
 pub fn target_url(href: &str, hostname: &str) -> String {
     if href.is_empty() {
         return "about:invalid".to_owned();
     }
-    match href.find(hostname).filter(|_| !hostname.is_empty()) {
-        Some(at) => {
-            let mut url = String::with_capacity(href.len());
-            url.push_str(&href[..at]);
-            url.push_str(&hostname.to_lowercase());
-            url.push_str(&href[at + hostname.len()..]);
-            url
-        }
+    // A plain search, without `str::find`'s searcher; `get` rather than slicing: no panic path
+    // (and its formatting) in the module.
+    let (h, n) = (href.as_bytes(), hostname.as_bytes());
+    let at = (!n.is_empty()).then(|| (0..h.len()).find(|&i| h.get(i..i + n.len()) == Some(n))).flatten();
+    match at.and_then(|at| Some((href.get(..at)?, href.get(at + n.len()..)?))) {
+        Some((before, after)) => concat(&[before, &hostname.to_ascii_lowercase(), after]),
         None => href.to_owned(),
     }
 }

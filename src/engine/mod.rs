@@ -12,6 +12,7 @@ pub mod event;
 pub mod facts;
 pub mod history;
 pub mod id_cookie;
+#[cfg(feature = "full")]
 pub mod link_click;
 pub mod page_state;
 pub mod payload;

@@ -149,9 +149,8 @@ let arg = null;
  * `value`, which it reads with `callbackArg()`.
  */
 export function call(f, value) {
-  const outer = arg; // a call made while the module handles another (a page function that threw)
   arg = value;
-  try { f(); } finally { arg = outer; }
+  try { f(); } finally { arg = null; }
 }
 
 /** The value of the callback being called (see `call`). */

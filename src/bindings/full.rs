@@ -38,7 +38,7 @@ impl LinkWatch {
         let Some(attributes) = LinkAttributes::of(&link) else { return };
         let page_filter = &self.page_filter;
         let accepted = || page_filter.as_ref().is_some_and(|f| filter_accepts(f, &link));
-        if !self.clicks.event(pointer, button, link.clone(), attributes.class(), accepted) {
+        if !self.clicks.event(pointer, button, link.clone(), &attributes.classes, accepted) {
             return;
         }
         let Some(event) = attributes.event(&link, self.clicks.track_content) else { return };

@@ -466,8 +466,10 @@ pub fn link_click_config(value: &JsValue) -> Result<LinkClickConfig> {
 /// A link's attributes, as `host_full.js` read them.
 #[derive(Debug, Default)]
 pub struct LinkAttributes {
-    /// `href`, `hostname`, `id`, the `class` attribute, `target`.
-    texts: [String; 5],
+    /// `href`, `hostname`, `id`, `target`.
+    texts: [String; 4],
+    /// Its classes.
+    pub classes: Vec<String>,
 }
 
 #[cfg(feature = "full")]
@@ -479,20 +481,17 @@ impl LinkAttributes {
             return None;
         }
         let mut items = host::strings(facts.unchecked_into());
-        Some(LinkAttributes { texts: core::array::from_fn(|_| items.next().unwrap_or_default()) })
-    }
-
-    /// The `class` attribute.
-    pub fn class(&self) -> &str {
-        &self.texts[3]
+        let texts = core::array::from_fn(|_| items.next().unwrap_or_default());
+        Some(LinkAttributes { texts, classes: items.collect() })
     }
 
     /// The link's `link_click` event (with `element`'s `innerHTML` when `content`); `None` for a
     /// script link.
     pub fn event(&self, element: &JsValue, content: bool) -> Option<Event> {
         let inner = content.then(|| host::property(element, INNER_HTML.js()).ok()?.as_string()).flatten();
-        let [href, hostname, id, class, target] = &self.texts;
-        link_click::event(&Link { href, hostname, id, class, target, content: inner.as_deref() })
+        let [href, hostname, id, target] = &self.texts;
+        let classes = &self.classes;
+        link_click::event(&Link { href, hostname, id, classes, target, content: inner.as_deref() })
     }
 }
 

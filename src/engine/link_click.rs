@@ -30,31 +30,16 @@ pub enum LinkFilter {
 }
 
 impl LinkFilter {
-    /// Whether a link whose `class` attribute is `class` is tracked; `None` when the page's
-    /// filter decides.
-    pub fn accepts(&self, class: &str) -> Option<bool> {
+    /// Whether a link with `classes` is tracked; `None` when the page's filter decides.
+    pub fn accepts(&self, classes: &[String]) -> Option<bool> {
         match self {
             LinkFilter::All => Some(true),
             LinkFilter::Classes { allow, listed } => {
-                Some(classes(class).any(|c| listed.iter().any(|l| l == c)) == *allow)
+                Some(classes.iter().any(|c| listed.contains(c)) == *allow)
             }
             LinkFilter::Page => None,
         }
     }
-}
-
-/// The classes of a `class` attribute: its runs of non-space characters (JavaScript's `\S+`).
-pub fn classes(class: &str) -> impl Iterator<Item = &str> {
-    class.split(is_js_space).filter(|c| !c.is_empty())
-}
-
-/// JavaScript's `\s` (spelled out: `char::is_whitespace` brings a Unicode table, and differs).
-fn is_js_space(c: char) -> bool {
-    matches!(
-        c,
-        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
-            ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}' | '\u{feff}'
-    )
 }
 
 /// A mouse event on a link.
@@ -110,8 +95,8 @@ impl<L: PartialEq> LinkClicks<L> {
         LinkClicks { filter, track_content, down: None }
     }
 
-    /// A mouse event with `button` (see [`button`]) on `link`, whose `class` attribute is
-    /// `class`: whether it is a click to track. A link the filter refuses is ignored altogether
+    /// A mouse event with `button` (see [`button`]) on `link`, which has `classes`: whether it
+    /// is a click to track. A link the filter refuses is ignored altogether
     /// (its events change nothing); `page_filter` is asked only when the page's filter decides.
     /// A `click` is a click; a `mousedown` of button 1 or 2 is remembered, any other forgets;
     /// a `mouseup` is a click when it follows a remembered mousedown of the same button on the
@@ -121,10 +106,10 @@ impl<L: PartialEq> LinkClicks<L> {
         pointer: Pointer,
         button: u32,
         link: L,
-        class: &str,
+        classes: &[String],
         page_filter: impl FnOnce() -> bool,
     ) -> bool {
-        if !self.filter.accepts(class).unwrap_or_else(page_filter) {
+        if !self.filter.accepts(classes).unwrap_or_else(page_filter) {
             return false;
         }
         match pointer {
@@ -147,8 +132,8 @@ pub struct Link<'a> {
     pub hostname: &'a str,
     /// `id`.
     pub id: &'a str,
-    /// The `class` attribute.
-    pub class: &'a str,
+    /// Its classes (the `class` attribute's runs of non-space characters).
+    pub classes: &'a [String],
     /// `target`.
     pub target: &'a str,
     /// `innerHTML`, when its content is tracked.
@@ -219,8 +204,13 @@ pub fn event(link: &Link<'_>) -> Option<Event> {
     if is_script_url(&url) {
         return None;
     }
-    let classes: Vec<String> = classes(link.class).map(str::to_owned).collect();
-    link_click_event(link_click_data(&url, Some(link.id), Some(&classes), Some(link.target), link.content))
+    link_click_event(link_click_data(
+        &url,
+        Some(link.id),
+        Some(link.classes),
+        Some(link.target),
+        link.content,
+    ))
 }
 
 #[cfg(test)]
@@ -231,43 +221,41 @@ mod tests {
         LinkClicks::new(filter, false)
     }
 
+    fn v(classes: &[&str]) -> Vec<String> {
+        classes.iter().map(|c| (*c).to_owned()).collect()
+    }
+
     fn listed(allow: bool, classes: &[&str]) -> LinkFilter {
-        LinkFilter::Classes { allow, listed: classes.iter().map(|c| (*c).to_owned()).collect() }
+        LinkFilter::Classes { allow, listed: v(classes) }
     }
 
     #[test]
     fn class_lists_follow_the_js_tracker() {
         let allow = listed(true, &["track", "also"]);
-        assert_eq!(allow.accepts("a track b"), Some(true));
-        assert_eq!(allow.accepts("\talso\n"), Some(true));
-        assert_eq!(allow.accepts("tracking other"), Some(false), "whole classes only");
-        assert_eq!(allow.accepts(""), Some(false));
+        assert_eq!(allow.accepts(&v(&["a", "track", "b"])), Some(true));
+        assert_eq!(allow.accepts(&v(&["also"])), Some(true));
+        assert_eq!(allow.accepts(&v(&["tracking", "other"])), Some(false), "whole classes only");
+        assert_eq!(allow.accepts(&[]), Some(false));
         let deny = listed(false, &["skip"]);
-        assert_eq!(deny.accepts("a skip"), Some(false));
-        assert_eq!(deny.accepts("a skipped"), Some(true));
-        assert_eq!(deny.accepts(""), Some(true));
-        assert_eq!(listed(true, &[]).accepts("any"), Some(false), "an empty allowlist tracks nothing");
-        assert_eq!(LinkFilter::All.accepts("x"), Some(true));
-        assert_eq!(LinkFilter::Page.accepts("x"), None);
-    }
-
-    #[test]
-    fn classes_split_on_javascript_white_space() {
-        let split: Vec<&str> = classes(" a\u{a0}b\u{feff}c\u{85}d  e\u{3000}").collect();
-        assert_eq!(split, ["a", "b", "c\u{85}d", "e"]);
+        assert_eq!(deny.accepts(&v(&["a", "skip"])), Some(false));
+        assert_eq!(deny.accepts(&v(&["a", "skipped"])), Some(true));
+        assert_eq!(deny.accepts(&[]), Some(true));
+        assert_eq!(listed(true, &[]).accepts(&v(&["any"])), Some(false), "an empty allowlist tracks nothing");
+        assert_eq!(LinkFilter::All.accepts(&v(&["x"])), Some(true));
+        assert_eq!(LinkFilter::Page.accepts(&v(&["x"])), None);
     }
 
     #[test]
     fn the_page_filter_is_asked_only_when_it_decides() {
         let mut by_class = clicks(listed(true, &["t"]));
-        assert!(by_class.event(Pointer::Click, 1, 7, "t", || panic!("not asked")));
+        assert!(by_class.event(Pointer::Click, 1, 7, &v(&["t"]), || panic!("not asked")));
         let mut by_page = clicks(LinkFilter::Page);
         let mut asked = 0;
-        assert!(!by_page.event(Pointer::Click, 1, 7, "t", || {
+        assert!(!by_page.event(Pointer::Click, 1, 7, &[], || {
             asked += 1;
             false
         }));
-        assert!(by_page.event(Pointer::Click, 1, 7, "", || true));
+        assert!(by_page.event(Pointer::Click, 1, 7, &[], || true));
         assert_eq!(asked, 1);
     }
 
@@ -277,35 +265,36 @@ mod tests {
         let all = || true;
         // Left and middle (`which` 1 and 2) pressed and released on one link: a click each.
         for b in [1, 2] {
-            assert!(!c.event(Pointer::Down, b, 7, "", all));
-            assert!(c.event(Pointer::Up, b, 7, "", all), "button {b}");
+            assert!(!c.event(Pointer::Down, b, 7, &[], all));
+            assert!(c.event(Pointer::Up, b, 7, &[], all), "button {b}");
         }
         // The right button (3) is never a pseudo-click.
-        assert!(!c.event(Pointer::Down, 3, 7, "", all));
-        assert!(!c.event(Pointer::Up, 3, 7, "", all));
+        assert!(!c.event(Pointer::Down, 3, 7, &[], all));
+        assert!(!c.event(Pointer::Up, 3, 7, &[], all));
         // Released on another link, or another button released: none.
-        assert!(!c.event(Pointer::Down, 1, 7, "", all));
-        assert!(!c.event(Pointer::Up, 1, 8, "", all));
-        assert!(!c.event(Pointer::Up, 1, 7, "", all), "the mouseup forgot the mousedown");
-        assert!(!c.event(Pointer::Down, 2, 7, "", all));
-        assert!(!c.event(Pointer::Up, 1, 7, "", all));
+        assert!(!c.event(Pointer::Down, 1, 7, &[], all));
+        assert!(!c.event(Pointer::Up, 1, 8, &[], all));
+        assert!(!c.event(Pointer::Up, 1, 7, &[], all), "the mouseup forgot the mousedown");
+        assert!(!c.event(Pointer::Down, 2, 7, &[], all));
+        assert!(!c.event(Pointer::Up, 1, 7, &[], all));
         // A right mousedown forgets an earlier left one.
-        assert!(!c.event(Pointer::Down, 1, 7, "", all));
-        assert!(!c.event(Pointer::Down, 3, 7, "", all));
-        assert!(!c.event(Pointer::Up, 1, 7, "", all));
+        assert!(!c.event(Pointer::Down, 1, 7, &[], all));
+        assert!(!c.event(Pointer::Down, 3, 7, &[], all));
+        assert!(!c.event(Pointer::Up, 1, 7, &[], all));
         // A mouseup alone is no click; a click always is.
-        assert!(!c.event(Pointer::Up, 1, 7, "", all));
-        assert!(c.event(Pointer::Click, 1, 7, "", all));
+        assert!(!c.event(Pointer::Up, 1, 7, &[], all));
+        assert!(c.event(Pointer::Click, 1, 7, &[], all));
     }
 
     #[test]
     fn a_refused_link_changes_nothing() {
         let mut c = clicks(listed(false, &["skip"]));
-        assert!(!c.event(Pointer::Down, 1, 7, "", || true));
+        let skip = v(&["skip"]);
+        assert!(!c.event(Pointer::Down, 1, 7, &[], || true));
         // A mouseup on a refused link neither counts nor forgets the pending mousedown.
-        assert!(!c.event(Pointer::Up, 1, 8, "skip", || true));
-        assert!(c.event(Pointer::Up, 1, 7, "", || true));
-        assert!(!c.event(Pointer::Click, 1, 8, "skip", || true));
+        assert!(!c.event(Pointer::Up, 1, 8, &skip, || true));
+        assert!(c.event(Pointer::Up, 1, 7, &[], || true));
+        assert!(!c.event(Pointer::Click, 1, 8, &skip, || true));
     }
 
     #[test]
@@ -357,7 +346,7 @@ mod tests {
             href: "https://Shop.Example.com/a?x=1",
             hostname: "Shop.Example.com",
             id: "a1",
-            class: " track  me ",
+            classes: &v(&["track", "me"]),
             target: "_blank",
             content: Some("<b>\"one\"</b>"),
         };

@@ -161,8 +161,8 @@ extern "C" {
     /// changed is [`crate::engine::history`]'s to decide).
     #[wasm_bindgen(js_name = watchHistory)]
     pub fn watch_history(f: &Function);
-    /// The raw attributes of a link: `[href, hostname, id, class attribute, target]`;
-    /// `undefined` for anything but an `a` or `area` element.
+    /// The raw attributes of a link: `[href, hostname, id, target, ...classes]`; `undefined`
+    /// for anything but an `a` or `area` element.
     #[wasm_bindgen(js_name = linkFacts)]
     pub fn link_facts(link: &JsValue) -> JsValue;
     /// The page's link filter `f` called with `link`: whether it answered truthy, or the message

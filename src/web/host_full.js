@@ -158,12 +158,13 @@ export function watchHistory(f) {
 }
 
 /**
- * A link's raw attributes, `[href, hostname, id, class attribute, target]`; `undefined` for
+ * A link's raw attributes, `[href, hostname, id, target, ...classes]` (the classes as the JS
+ * tracker reads them: the `class` attribute's runs of non-space characters); `undefined` for
  * anything but an `a` or `area` element (an SVG link's `href` is no string).
  */
 export function linkFacts(link) {
   if (!link || typeof link.href !== 'string' || !link.getAttribute) return undefined;
-  return [link.href, link.hostname || '', link.id, link.getAttribute('class') || '', link.target];
+  return [link.href, link.hostname || '', link.id, link.target, ...(link.getAttribute('class') || '').match(/\S+/g) || []];
 }
 
 /** The page's link filter `f` on `link`: whether it answered truthy, or the message of what it threw. */

@@ -30,13 +30,11 @@ const PAGE_CODE: bool = cfg!(feature = "full");
 static WARNINGS: LazyGlobal<RefCell<WarningLimit>> = LazyGlobal::new(Default::default);
 
 /// What `host_full.js` calls with `[what, message]` when one of the page's functions threw.
-static THREW: LazyGlobal<Closure<dyn FnMut()>> = LazyGlobal::new(|| {
-    timer::repeating(|| {
-        let arg: Array = host::callback_arg().unchecked_into();
-        let text = |i| arg.get(i).as_string().unwrap_or_default();
-        failed(&text(0), &concat(&["threw ", &text(1)]));
-    })
-});
+fn threw() {
+    let arg: Array = host::callback_arg().unchecked_into();
+    let text = |i| arg.get(i).as_string().unwrap_or_default();
+    failed(&text(0), &concat(&["threw ", &text(1)]));
+}
 
 /// Warns on the console that the page's code failed (`what`: `why`; it is left out), within the
 /// page's rate limit.
@@ -66,7 +64,15 @@ pub struct PageFunctions {
 impl PageFunctions {
     /// An empty registry; `read_entities` checks what its functions answer.
     pub fn new(read_entities: ReadEntities) -> Self {
-        let registry = if PAGE_CODE { host::page_functions(THREW.as_ref()) } else { JsValue::UNDEFINED };
+        let registry = if PAGE_CODE {
+            // Kept for the page's life, as the tracker is.
+            let threw = timer::repeating(threw);
+            let registry = host::page_functions(threw.as_ref());
+            threw.forget();
+            registry
+        } else {
+            JsValue::UNDEFINED
+        };
         PageFunctions { registry, plugins: 0, read_entities }
     }
 

@@ -149,8 +149,9 @@ let arg = null;
  * `value`, which it reads with `callbackArg()`.
  */
 export function call(f, value) {
+  const outer = arg; // a call made while the module handles another (a page function that threw)
   arg = value;
-  try { f(); } finally { arg = null; }
+  try { f(); } finally { arg = outer; }
 }
 
 /** The value of the callback being called (see `call`). */

@@ -180,10 +180,8 @@ export function watchScroll() {
 }
 
 /**
- * The extent scrolled since the last call, with the view and content sizes, or `undefined` when
- * the document does not scroll (its content fits the view: an app drawing into a canvas, such
- * as Flutter, reports its own scrolls); then starts again from the current position (which
- * counts as seen).
+ * The extent scrolled since the last call, with the view and content sizes; then starts again
+ * from the current position (which counts as seen).
  */
 export function takeScroll(w) {
   const html = globalThis.document && document.documentElement;
@@ -195,8 +193,7 @@ export function takeScroll(w) {
     contentHeight: html ? html.scrollHeight : 0,
   };
   [w.minX, w.minY] = [w.maxX, w.maxY] = offsets();
-  const scrolls = taken.contentWidth > taken.viewWidth || taken.contentHeight > taken.viewHeight;
-  return scrolls ? taken : undefined;
+  return taken;
 }
 
 /** Whether the page is hidden. */

@@ -56,8 +56,7 @@ extern "C" {
     #[wasm_bindgen(js_name = watchScroll)]
     pub fn watch_scroll() -> JsValue;
     /// The scroll extent since the last call (`{minX, maxX, minY, maxY, viewWidth, viewHeight,
-    /// contentWidth, contentHeight}`; `undefined` when the document does not scroll), then
-    /// starts again from the current position.
+    /// contentWidth, contentHeight}`), then starts again from the current position.
     #[wasm_bindgen(js_name = takeScroll)]
     pub fn take_scroll(watcher: &JsValue) -> JsValue;
     /// Whether the page is hidden.

@@ -380,6 +380,22 @@ impl Browser {
         ids
     }
 
+    /// Hands events a test tracked with a [`Tracker`] of its own (outside any engine) to page
+    /// `index`'s delivery, as the engine hands what it tracks, in one task.
+    pub fn hand_over(&mut self, index: usize, tracked: Vec<super::tracker::Tracked>) {
+        self.env.now = self.now;
+        let now = self.now;
+        let Some(page) = self.pages.get_mut(index).filter(|p| p.open) else { return };
+        for t in tracked {
+            page.engine.delivery.track(now, t.event_id, t.wire, t.anonymous);
+        }
+        self.perform(index);
+        let end = self.pages.get_mut(index).is_some_and(|p| core::mem::take(&mut p.end_of_task));
+        if end {
+            self.apply(index, Input::EndOfTask);
+        }
+    }
+
     /// The engine of page `index`, for what a call changes without effects (a setter).
     pub fn engine(&mut self, index: usize) -> Option<&mut Engine<String>> {
         self.pages.get_mut(index).map(|p| &mut p.engine)

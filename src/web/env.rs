@@ -48,6 +48,8 @@ pub struct WebEnv {
     pub scroll: Option<JsValue>,
     /// The page's activity, coalesced in `host_full.js` once watched.
     pub activity: Option<JsValue>,
+    /// The time of the input being handled ([`WebEnv::hold_clock`]), 0 between inputs.
+    held_ms: i64,
 }
 
 impl Default for WebEnv {
@@ -65,11 +67,26 @@ impl WebEnv {
             wires: Wires::default(),
             scroll: None,
             activity: None,
+            held_ms: 0,
         }
     }
 }
 
 impl WebEnv {
+    /// Reads the clock once for the input about to be handled: until [`WebEnv::release_clock`],
+    /// [`Env::now_ms`] answers that time (an event asks the time several times; `Date.now()`
+    /// is a crossing each).
+    pub fn hold_clock(&mut self) -> i64 {
+        self.held_ms = 0;
+        self.held_ms = self.now_ms();
+        self.held_ms
+    }
+
+    /// Lets [`Env::now_ms`] read the clock again.
+    pub fn release_clock(&mut self) {
+        self.held_ms = 0;
+    }
+
     /// 64 random bits (the delivery jitter's seed).
     pub fn random_u64(&mut self) -> u64 {
         self.refill();
@@ -90,7 +107,7 @@ impl WebEnv {
 
 impl Env for WebEnv {
     fn now_ms(&self) -> i64 {
-        js_sys::Date::now() as i64
+        if self.held_ms != 0 { self.held_ms } else { js_sys::Date::now() as i64 }
     }
 
     fn new_uuid(&mut self) -> String {

@@ -339,7 +339,9 @@ fn run(shared: &Shared, f: &mut dyn FnMut(&mut Runtime)) {
     let notices = {
         let Ok(mut rt) = shared.try_borrow_mut() else { return };
         f(&mut rt);
-        rt.perform(&weak)
+        let notices = rt.perform(&weak);
+        rt.env.release_clock();
+        notices
     };
     for notice in notices {
         notice.deliver();
@@ -359,7 +361,7 @@ fn input_boxed(weak: &Weak<RefCell<Runtime>>, f: Boxed) {
     let Some(shared) = weak.upgrade() else { return };
     let mut f = Some(f);
     run(&shared, &mut |rt| {
-        let now = rt.env.now_ms();
+        let now = rt.env.hold_clock();
         if let Some(f) = f.take() {
             f(rt, now);
         }

@@ -15,10 +15,6 @@ pub const PAYLOAD_DATA_SCHEMA: &str = "iglu:com.snowplowanalytics.snowplow/paylo
 pub const CONTEXTS_SCHEMA: &str = "iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-0";
 /// Schema wrapping a self-describing event in `ue_pr`/`ue_px`.
 pub const UNSTRUCT_EVENT_SCHEMA: &str = "iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0";
-
-/// A self-describing JSON's text up to its schema, and from the schema's end to its data.
-const SELF_DESCRIBING_START: &str = "{\"schema\":\"";
-const SELF_DESCRIBING_DATA: &str = "\",\"data\":";
 /// Bytes the JS tracker allows for the envelope around a batch's events.
 pub const ENVELOPE_BYTES: usize = 88;
 
@@ -120,31 +116,19 @@ impl<'a> Payload<'a> {
         for (key, value) in &self.extra {
             w.string(key, value);
         }
-        if base64 {
-            if let Some(ue) = self.unstruct_json() {
-                w.string("ue_px", &base64url(&ue));
-            }
-            if let Some(co) = self.contexts_json() {
-                w.string("cx", &base64url(&co));
-            }
-        } else {
-            // Escaped as they are written: no JSON text of their own is made first.
-            if let Some(event) = &self.unstruct {
-                w.string_of(
-                    "ue_pr",
-                    &[SELF_DESCRIBING_START, UNSTRUCT_EVENT_SCHEMA, SELF_DESCRIBING_DATA, event, "}"],
-                );
-            }
-            if !self.entities.is_empty() {
-                let mut parts = Vec::with_capacity(self.entities.len() * 2 + 4);
-                parts.extend([SELF_DESCRIBING_START, CONTEXTS_SCHEMA, SELF_DESCRIBING_DATA, "["]);
-                for (i, entity) in self.entities.iter().enumerate() {
-                    parts.push(if i == 0 { "" } else { "," });
-                    parts.push(entity);
-                }
-                parts.push("]}");
-                w.string_of("co", &parts);
-            }
+        if let Some(ue) = self.unstruct_json() {
+            if base64 {
+                w.string("ue_px", &base64url(&ue))
+            } else {
+                w.string("ue_pr", &ue)
+            };
+        }
+        if let Some(co) = self.contexts_json() {
+            if base64 {
+                w.string("cx", &base64url(&co))
+            } else {
+                w.string("co", &co)
+            };
         }
         let mut text = w.finish();
         text.pop();

@@ -66,24 +66,10 @@ extern "C" {
     pub fn on_page(event: &str, f: &Function);
     /// Calls `f` at the end of the current task.
     pub fn microtask(f: &JsValue);
-    /// Sends a request; `done` is called once with `{status, retryAfterMs}` (read in
+    /// Sends `request` (JSON: [`crate::web::transport::request_json`]) with `events`, the
+    /// events' JS strings; `done` is called once with `{status, retryAfter, retryAt}` (read in
     /// `transport.rs`).
-    /// POST when `head` is given: the body is `head`, then `events` each followed by `stm`,
-    /// joined by commas, then `tail`. GET otherwise: the URL is `url` + `events[0]`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn send(
-        url: &str,
-        events: &js_sys::Array,
-        head: Option<&str>,
-        stm: &str,
-        tail: &str,
-        credentials: &str,
-        keepalive: bool,
-        timeout_ms: u32,
-        headers: &JsValue,
-        anonymous: bool,
-        done: &JsValue,
-    );
+    pub fn send(request: &str, events: &js_sys::Array, done: &JsValue);
     /// Calls a user callback with a JSON report, logging what it throws.
     pub fn notify(callback: &Function, report: &str);
     /// Settles a `flush()` promise.

@@ -91,8 +91,6 @@ pub struct Runtime {
     /// `resolve` functions of pending `flush()` promises, by ticket.
     flushes: Vec<(u64, Function)>,
     next_ticket: u64,
-    /// `customHeaders` as the JS object `fetch` takes (`undefined` without).
-    headers: JsValue,
     /// What link click tracking calls for each click (made on first use, kept for the page).
     pub links: Option<Closure<dyn FnMut()>>,
 }
@@ -111,16 +109,6 @@ impl Runtime {
     ) -> Shared {
         let tab_id = env.new_uuid();
         let seed = env.random_u64();
-        let config = tracker.config();
-        let headers = if config.custom_headers.is_empty() {
-            JsValue::UNDEFINED
-        } else {
-            let object = js_sys::Object::new();
-            for (name, value) in &config.custom_headers {
-                let _ = js_sys::Reflect::set(&object, &JsValue::from_str(name), &JsValue::from_str(value));
-            }
-            object.into()
-        };
         let shared = Rc::new(RefCell::new(Runtime {
             engine: Engine::new(tracker, tab_id, seed),
             env,
@@ -130,7 +118,6 @@ impl Runtime {
             timers: Default::default(),
             flushes: Vec::new(),
             next_ticket: 0,
-            headers,
             links: None,
         }));
         listen(&shared);
@@ -242,7 +229,8 @@ impl Runtime {
             }
             Action::Send(request) => {
                 let (weak, id) = (weak.clone(), request.id);
-                transport::send(&request, &self.headers, move |answer: RawAnswer| {
+                let headers = &self.engine.tracker.config().custom_headers;
+                transport::send(&request, headers, move |answer: RawAnswer| {
                     input(&weak, move |rt, now| rt.handle(Input::Answered { id, answer: answer.read(now) }));
                 });
             }

@@ -123,19 +123,6 @@ impl ObjectWriter {
         self
     }
 
-    /// Adds a string member whose value is the concatenation of `parts`, escaped as it is
-    /// written (no concatenated copy is made first).
-    pub fn string_of(&mut self, key: &str, parts: &[&str]) -> &mut Self {
-        self.key(key);
-        self.out.reserve(parts.iter().map(|p| p.len() + p.len() / 8).sum::<usize>() + 2);
-        self.out.push('"');
-        for part in parts {
-            push_escaped(&mut self.out, part);
-        }
-        self.out.push('"');
-        self
-    }
-
     /// Adds a string member, or `null` when `value` is `None`.
     pub fn opt_string(&mut self, key: &str, value: Option<&str>) -> &mut Self {
         match value {

@@ -243,6 +243,19 @@ impl<W: Wire> Engine<W> {
     /// Handles one input; its effects follow from [`Engine::next_effect`].
     pub fn handle<S: Shell<Wire = W>>(&mut self, shell: &mut S, hooks: &mut dyn PageHooks, input: Input) {
         let now = shell.now_ms();
+        // The core build (no `full` feature) has no activity tracking and no history
+        // autotracking: their inputs do nothing there, and their code is not compiled in.
+        let full_only = matches!(
+            input,
+            Input::TimerFired(Timer::Activity(_))
+                | Input::EnableActivity { .. }
+                | Input::DisableActivity(_)
+                | Input::UpdatePageActivity
+                | Input::UrlChanged
+        );
+        if full_only && !cfg!(feature = "full") {
+            return;
+        }
         match input {
             Input::Start => {
                 let config = self.tracker.config();
@@ -336,7 +349,7 @@ impl<W: Wire> Engine<W> {
         let mut out = core::mem::take(&mut self.tracked);
         let _ = self.tracker.track(shell, event, options, &page, &mut Sink { events: &mut out, hooks });
         self.deliver(shell, out);
-        if page_view {
+        if page_view && cfg!(feature = "full") {
             let now = shell.now_ms();
             self.activity.page_view(now, &mut self.activity_out);
         }
@@ -352,8 +365,10 @@ impl<W: Wire> Engine<W> {
         hidden: bool,
     ) {
         self.fold_scroll(shell);
-        let coalesced = shell.take_activity();
-        self.activity.visibility(hidden, coalesced);
+        if cfg!(feature = "full") {
+            let coalesced = shell.take_activity();
+            self.activity.visibility(hidden, coalesced);
+        }
         let page = shell.page_facts();
         let mut out = core::mem::take(&mut self.tracked);
         self.tracker.visibility(shell, hidden, &page, &mut Sink { events: &mut out, hooks });
@@ -392,7 +407,7 @@ impl<W: Wire> Engine<W> {
     /// Turns activity tracking's actions into effects; a ping is tracked at once (and may
     /// restart the checks, hence the loop).
     fn activity_actions<S: Shell<Wire = W>>(&mut self, shell: &mut S, hooks: &mut dyn PageHooks) {
-        while !self.activity_out.is_empty() {
+        while cfg!(feature = "full") && !self.activity_out.is_empty() {
             for action in core::mem::take(&mut self.activity_out) {
                 match action {
                     ActivityAction::Listen => self.effects.push_back(Effect::WatchActivity),

@@ -363,7 +363,7 @@ async function assemble(stage) {
       + 'declare const url: string;\nexport default url;\n');
   }
 
-  for (const file of ['load.js', 'load-full.js', 'safe-load.js', 'load.d.ts', 'load-full.d.ts', 'loader.d.ts', 'README.md']) {
+  for (const file of ['load.js', 'load-full.js', 'safe-load.js', 'load.d.ts', 'load-full.d.ts', 'loader.d.ts', 'commands.js', 'commands.d.ts', 'README.md']) {
     copy(path.join(JS_DIR, file), path.join(stage, file));
   }
   copy(path.join(ROOT, 'LICENSE'), path.join(stage, 'LICENSE'));
@@ -434,13 +434,14 @@ async function assemble(stage) {
       './load': { types: './load.d.ts', default: './load.js' },
       './load-full': { types: './load-full.d.ts', default: './load-full.js' },
       './loader': { types: './loader.d.ts', default: './loader.js' },
+      './commands': { types: './commands.d.ts', default: './commands.js' },
       './snippet': './snippet.min.js',
       './snippet.js': './snippet.js',
       './package.json': './package.json',
     },
     files: [
       'bundler/', 'bundler-core/', 'web/', 'web-core/', 'chunks/', 'load.js', 'load.d.ts', 'load-full.js', 'load-full.d.ts',
-      'safe-load.js', 'loader.js', 'loader.js.map', 'loader.d.ts',
+      'safe-load.js', 'loader.js', 'loader.js.map', 'loader.d.ts', 'commands.js', 'commands.d.ts',
       'snippet.js', 'snippet.min.js', 'README.md', 'LICENSE',
     ],
     sideEffects: ['./bundler/snowtrack.js', './bundler-core/snowtrack.js', './loader.js', './snippet.js', './snippet.min.js'],

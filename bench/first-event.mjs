@@ -1,7 +1,8 @@
 // The first event's request on a slow phone: how long after navigation start a page's first
 // event leaves for the collector, with the network and CPU throttled as on a slow phone (150 ms
 // round trip, 1.6 Mbps down, 750 kbps up, CPU 4× slower; gzip on the wire). snowtrack's async tag
-// (the snippet queues newTracker and trackPageView; loader.js and the .wasm load after it) against
+// (newTracker and trackPageView queued in the tag's own script, so the tag starts the core build's
+// .wasm beside loader.js; the loader's chunk follows the loader) against
 // Snowplow's synchronous bundle (a classic <script> of @snowplow/browser-tracker, then newTracker
 // and trackPageView inline). Each run is a fresh browser context with the cache disabled.
 //

@@ -32,15 +32,15 @@
   // longest download, starts now beside the loader instead of after it. The loader takes it
   // (names.w: the promise of the response; of an object, not a Response, when the fetch failed)
   // when the commands need the core build, and aborts it (names.a) when they need the full build.
-  // Nothing in browsers without queueMicrotask (those have no AbortController either, or are
-  // too old for the module anyway).
+  // Not when the first command is ('build', 'full'), nor in browsers without queueMicrotask
+  // (those have no AbortController either, or are too old for the module anyway).
   if (win.queueMicrotask) {
     queueMicrotask(function () {
-      if (queue.length && !names.w) {
-        names.a = new AbortController();
+      if (!names.w && queue.length && queue[0][0] != 'build') {
+        // The AbortController is fetch's options object itself: fetch reads its `signal`.
         // `Object`: the shortest handler that keeps a failed (or aborted) fetch from being an
         // unhandled rejection.
-        names.w = fetch(new URL('web-core/snowtrack_bg.wasm', script.src), { signal: names.a.signal })['catch'](Object);
+        names.w = fetch(new URL('web-core/snowtrack_bg.wasm', script.src), names.a = new AbortController())['catch'](Object);
       }
     });
   }

@@ -70,6 +70,7 @@ before(async () => {
     'asked.html': tag([['build', 'full']]),
     // The commands in the tag's own script (as the README shows it): the tag starts the core .wasm.
     'core-same-script.html': html({ head: snippetTag({ src: loaderUrl, after: `(${commonCalls})([]);` }) }),
+    'asked-same-script.html': html({ head: snippetTag({ src: loaderUrl, after: `window.snowtrack('build', 'full');\n(${commonCalls})([]);` }) }),
     'full-same-script.html': html({ head: snippetTag({ src: loaderUrl, after: `(${commonCalls})(${JSON.stringify([['enableLinkClickTracking', {}]])});` }) }),
     // After loading: a page view, trackTiming (the mapping loads), a page view, while the mapping loads.
     'timing.html': html({ head: snippetTag({ src: loaderUrl }) + inlineScript(commonCalls, [[]]) }),
@@ -154,6 +155,7 @@ test('a tag page of the common calls gets the core build; a full-build command a
 
 for (const [pathname, why] of [
   ['/full.html', 'a full-build command'], ['/full-option.html', 'a full-build newTracker option'], ['/asked.html', "('build', 'full')"],
+  ['/asked-same-script.html', "('build', 'full') first in the tag's own script (no core .wasm started)"],
 ]) {
   test(`a tag page that queues ${why} gets the full build`, TIMEOUT, async (t) => {
     const { page, files, messages, pageErrors } = await open(t, pathname);

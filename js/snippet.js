@@ -33,7 +33,7 @@
   // (names.w: the promise of the response; of an object, not a Response, when the fetch failed)
   // when the commands need the core build, and aborts it (names.a) when they need the full build.
   // Not when the first command is ('build', 'full'), nor in browsers without queueMicrotask
-  // (those have no AbortController either, or are too old for the module anyway).
+  // (every browser with it has AbortController; those without are too old for the module).
   if (win.queueMicrotask) {
     queueMicrotask(function () {
       if (!names.w && queue.length && queue[0][0] != 'build') {

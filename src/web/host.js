@@ -166,7 +166,9 @@ const offsets = () => [Math.round(globalThis.scrollX || 0), Math.round(globalThi
  */
 export function watchScroll() {
   const w = {};
-  takeScroll(w);
+  // From the current position; the sizes are read when the extent is taken (not here, where
+  // reading them would force a layout while the tracker starts).
+  [w.minX, w.minY] = [w.maxX, w.maxY] = offsets();
   if (globalThis.addEventListener) {
     addEventListener('scroll', () => {
       const [x, y] = offsets();

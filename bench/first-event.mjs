@@ -1,7 +1,8 @@
 // The first event's request on a slow phone: how long after navigation start a page's first
 // event leaves for the collector, with the network and CPU throttled as on a slow phone (150 ms
 // round trip, 1.6 Mbps down, 750 kbps up, CPU 4× slower; gzip on the wire). snowtrack's async tag
-// (the snippet queues newTracker and trackPageView; loader.js and the .wasm load after it) against
+// (newTracker and trackPageView queued in the tag's own script, so the tag starts the core build's
+// .wasm beside loader.js; the loader's chunk follows the loader) against
 // Snowplow's synchronous bundle (a classic <script> of @snowplow/browser-tracker, then newTracker
 // and trackPageView inline). Each run is a fresh browser context with the cache disabled.
 //
@@ -79,8 +80,12 @@ async function writePages(site, tag) {
     + `<script>snowplow.newTracker('bench', location.origin, ${config});\nsnowplow.trackPageView();</script>`));
 }
 
-/** Ms from the document's request to the first collector request, in one fresh throttled context. */
-async function once(browser, url) {
+/**
+ * Ms from the document's request to the first collector request, in one fresh throttled context.
+ * With `trace` (an array), each request's start, response and end (ms since the document's
+ * request) are pushed onto it.
+ */
+async function once(browser, url, trace = null) {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -95,9 +100,22 @@ async function once(browser, url) {
     });
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: SLOW_PHONE.cpu });
     let start = null;
+    const requests = new Map();
+    if (trace) {
+      const at = (e) => Math.round((e.timestamp - start) * 1000);
+      cdp.on('Network.responseReceived', (e) => { if (requests.has(e.requestId)) requests.get(e.requestId).response = at(e); });
+      cdp.on('Network.loadingFinished', (e) => {
+        if (requests.has(e.requestId)) Object.assign(requests.get(e.requestId), { end: at(e), bytes: e.encodedDataLength });
+      });
+    }
     const first = new Promise((resolve) => {
       cdp.on('Network.requestWillBeSent', (e) => {
         if (start === null && e.type === 'Document') start = e.timestamp;
+        if (trace && start !== null) {
+          const entry = { url: new URL(e.request.url).pathname, start: Math.round((e.timestamp - start) * 1000) };
+          requests.set(e.requestId, entry);
+          trace.push(entry);
+        }
         const path = new URL(e.request.url).pathname;
         if (start !== null && (path.startsWith('/com.snowplowanalytics.snowplow/') || path === '/i')) resolve(e.timestamp);
       });
@@ -131,4 +149,57 @@ export async function firstEventTimes(browser, site, runs, log = () => {}) {
     server.close();
   }
   return samples;
+}
+
+/** Median of the numbers `xs`. */
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/**
+ * `node bench/first-event.mjs [--runs N] [--trace]`: this row alone (after scripts/package.sh
+ * --no-pack), median [min–max] of N alternating runs (default 7); `--trace` also prints each
+ * request of one more run per page (start, response, end in ms since the document's request).
+ */
+async function cli() {
+  const { parseArgs } = await import('node:util');
+  const { rmSync } = await import('node:fs');
+  const { buildSite } = await import('./build.mjs');
+  const { CHROMIUM, CHROMIUM_ARGS } = await import('../tests/e2e/support.mjs');
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, trace: { type: 'boolean', default: false } } });
+  const runs = Number(values.runs);
+  const { chromium } = e2eRequire('playwright-core');
+  const site = await buildSite();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+  try {
+    const samples = await firstEventTimes(browser, site.site, runs, (line) => console.error(line));
+    for (const [name, xs] of Object.entries(samples)) {
+      console.log(`${name.padEnd(9)} ${median(xs).toFixed(1)} ms [${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}]`);
+    }
+    console.log(`ratio     ${(median(samples.snowtrack) / median(samples.snowplow)).toFixed(2)}×`);
+    if (values.trace) {
+      const server = await gzipServer(site.site);
+      const base = `http://127.0.0.1:${server.address().port}`;
+      try {
+        for (const page of ['first-snowtrack-tag.html', 'first-snowplow.html']) {
+          const trace = [];
+          const ms = await once(browser, `${base}/${page}`, trace);
+          console.log(`\n${page}: first event at ${ms.toFixed(0)} ms`);
+          for (const r of trace) {
+            console.log(`  ${String(r.start).padStart(5)} ${String(r.response ?? '-').padStart(5)} ${String(r.end ?? '-').padStart(5)} ${String(r.bytes ?? '').padStart(6)} B  ${r.url}`);
+          }
+        }
+      } finally {
+        server.close();
+      }
+    }
+  } finally {
+    await browser.close();
+    rmSync(site.dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+  await cli();
 }

@@ -1,6 +1,10 @@
-// The sp.js command mapping of the tag (published as chunks/commands.js): loader.js imports it
-// on first use, when a page sends one of these commands (see `mapped` in loader.js), so pages
-// that do not use them do not download it.
+// The sp.js command mapping: the tag's loader imports it on first use (published as
+// chunks/commands.js), when a page sends one of these commands (see `mapped` in loader.js), so
+// pages that do not use them do not download it; npm users import the same functions from
+// `snowtrack/commands` (a bundler leaves it out of apps that do not):
+//
+//   import { trackTiming } from 'snowtrack/commands';
+//   trackTiming(tracker, { category: 'load', variable: 'map', timing: 120 });
 
 const IGLU = 'iglu:com.snowplowanalytics.';
 const MOBILE = `${IGLU}mobile/`;
@@ -59,3 +63,17 @@ export const COMMANDS = {
     return tracker.trackSelfDescribingEvent(e);
   },
 };
+
+/** JS tracker v3's `trackTiming` on `tracker`: a `timing` 1-0-0 self-describing event. */
+export const trackTiming = COMMANDS.trackTiming;
+/** JS tracker v3's `trackConsentGranted` on `tracker` (with its `consent_document` entity). */
+export const trackConsentGranted = COMMANDS.trackConsentGranted;
+/** JS tracker v3's `trackConsentWithdrawn` on `tracker` (with its `consent_document` entity). */
+export const trackConsentWithdrawn = COMMANDS.trackConsentWithdrawn;
+/**
+ * `tracker.trackSelfDescribingEvent(e)`, except that the mobile model's events sent as
+ * self-describing events (`screen_view`, `list_item_view`, `scroll_changed` of
+ * `com.snowplowanalytics.mobile`) are what `trackScreenView`, `trackListItemView` and
+ * `trackScrollChanged` track (Flutter's web plugin sends them so).
+ */
+export const trackSelfDescribingEvent = COMMANDS.trackSelfDescribingEvent;

@@ -5,8 +5,9 @@
 // enableLinkClickTracking, a newTracker option such as plugins, or `name('build', 'full')`), else
 // the core one; on a page with no command queued by then, the first command and the others of
 // its task decide (nothing is loaded before). It fetches that build's .wasm and its chunk at
-// once. A command of the full build that arrives after the core build was loaded fails with an
-// `Error` naming it (a console warning).
+// once; when the tag's own script queued commands, the tag has started the core build's .wasm
+// already, which the loader takes or aborts (`fetchWasm`). A command of the full build that
+// arrives after the core build was loaded fails with an `Error` naming it (a console warning).
 //
 // It serves every command queue the tag registered in window.SnowtrackNamespace:
 //
@@ -50,14 +51,29 @@ function queuedNeedFull() {
 }
 
 /**
+ * The promise of the build's .wasm response (undefined without `wasm`: no WebAssembly). The tag
+ * (snippet.js) may have started the core build's already, in parallel with this loader (the
+ * registry's `w`: the promise of its response, or of something else when it failed): taken when
+ * it is this loader's own URL, else aborted (the registry's `a`) and fetched again. The registry's
+ * `w` is set either way, so a tag added later starts none.
+ */
+function fetchWasm(full, wasm) {
+  const registry = window[REGISTRY] || {};
+  const url = new URL(full ? './web/snowtrack_bg.wasm' : './web-core/snowtrack_bg.wasm', import.meta.url);
+  const started = wasm && !full && registry.w;
+  if (!started) registry.a?.abort?.();
+  registry.w = true;
+  if (started) return Promise.resolve(started).then((r) => (r instanceof Response && r.url === url.href ? r : fetch(url)));
+  return wasm ? fetch(url) : undefined;
+}
+
+/**
  * Loads the build the queued commands need: its .wasm is fetched at once, beside the import of
  * its glue. Resolves to `load()`'s `{ ready, error, build, newTracker }`, never rejects: a glue
  * that cannot be imported (a blocker, a CSP) gives one warning and no-op trackers.
  */
 function loadBuild(full) {
-  const wasm = typeof WebAssembly === 'object' && WebAssembly !== null
-    ? fetch(new URL(full ? './web/snowtrack_bg.wasm' : './web-core/snowtrack_bg.wasm', import.meta.url))
-    : undefined;
+  const wasm = fetchWasm(full, typeof WebAssembly === 'object' && WebAssembly !== null);
   if (wasm) wasm.catch(() => {}); // reported by load() once its glue awaits it
   const build = full ? 'full' : 'core';
   return (full ? import('./load-full.js') : import('./load.js')).then(

@@ -1,24 +1,30 @@
 //! The whole delivery policy as deterministic host tests: each browser delivery scenario of
 //! `tests/e2e/delivery.test.mjs` (and more) replayed on the core's state machine, with a fake
 //! clock, a fake localStorage shared by the pages of one origin, and a scripted collector
-//! ([`snowtrack::engine::delivery::sim`]).
+//! ([`snowtrack::engine::sim`], which drives the whole engine; these scenarios track with lifecycle
+//! autotracking off, so that the events are exactly the ones each test tracks).
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use snowtrack::engine::Input;
 use snowtrack::engine::config::{Config, Method};
-use snowtrack::engine::delivery::sim::{Browser, Fault};
-use snowtrack::engine::delivery::{
-    ADOPT_EVERY_MS, DeliveryStats, DropReason, KEEPALIVE_BUDGET, Report, SendSettings,
-};
+use snowtrack::engine::delivery::{ADOPT_EVERY_MS, DeliveryStats, DropReason, KEEPALIVE_BUDGET, Report};
+use snowtrack::engine::event::{Event, StructEvent, TrackOptions};
+use snowtrack::engine::sim::{Browser, Fault};
 
 const T0: i64 = 1_700_000_000_000;
 
-fn settings(f: impl FnOnce(&mut Config)) -> SendSettings {
+/// A tracker configuration for delivery's scenarios: without lifecycle and screen engagement
+/// autotracking, so that the events are exactly those a test tracks (`tests/navigation.rs`
+/// runs the defaults, lifecycle events included).
+fn settings(f: impl FnOnce(&mut Config)) -> Config {
     let mut config = Config::new("sp", "https://collector.example");
+    config.lifecycle_autotracking = false;
+    config.screen_engagement_autotracking = false;
     f(&mut config);
-    config.send_settings()
+    config
 }
 
 /// How many times each id arrived.
@@ -264,15 +270,17 @@ fn a_ten_thousand_event_burst_is_delivered_with_bounded_storage_work() {
     let mut b = Browser::new(T0);
     let page = b.open(settings(|_| {}));
     let ids = b.track_sized(page, 10_000, 400);
+    let event_bytes = b.tracked_bytes / ids.len();
     let stores = b.pages[page].stores;
     // One write per 64 KiB chunk, until the 2 MiB persisted cap; the rest waits in memory.
     assert!(stores <= 2 * 1024 * 1024 / (64 * 1024) + 1, "{stores} writes for the burst");
-    let persisted_bytes: usize = b.storage.values().map(String::len).sum();
+    let persisted_bytes: usize = b.env.storage.values().map(String::len).sum();
     assert!(persisted_bytes <= 2 * 1024 * 1024 + 64 * 1024, "{persisted_bytes} bytes persisted");
     assert!(b.settle(60_000));
     exactly_once(&b, &ids);
     let requests = b.collector.log.len();
-    assert!(requests <= 10_000 * 460 / 39_000 + 10, "{requests} requests: batches fill maxPostBytes");
+    let most = 10_000 * (event_bytes + 1) / 39_000 + 10;
+    assert!(requests <= most, "{requests} requests: batches fill maxPostBytes ({event_bytes} B per event)");
     assert_eq!(b.persisted(), 0);
 }
 
@@ -285,7 +293,7 @@ fn storage_that_refuses_every_write_loses_nothing_in_the_page() {
     let ids = b.track(page, 30);
     assert!(b.settle(20_000));
     exactly_once(&b, &ids);
-    assert!(b.storage.is_empty());
+    assert!(b.env.storage.is_empty());
 }
 
 #[test]
@@ -393,7 +401,7 @@ fn online_ends_the_backoff() {
     b.collector.faults.clear();
     b.advance(1000);
     assert!(b.collector.accepted().is_empty(), "still backing off");
-    b.input(page, |d, now| d.online(now));
+    b.input(page, Input::Online);
     b.advance(1);
     exactly_once(&b, &ids);
 }
@@ -453,7 +461,8 @@ fn adoption_stops_when_the_queue_is_full_and_leaves_the_rest_persisted() {
 
 /// The queue keys in storage, with their number of events.
 fn chunks(b: &Browser) -> Vec<(String, usize)> {
-    b.storage
+    b.env
+        .storage
         .iter()
         .filter(|(k, _)| k.starts_with("snowtrack.q.sp."))
         .map(|(k, v)| (k.clone(), v.lines().count()))
@@ -468,7 +477,10 @@ fn the_events_of_a_task_are_one_chunk_until_all_are_delivered() {
     b.collector.faults.push_back(Fault::Delay { ms: 100, count: 1 });
     b.collector.faults.push_back(Fault::Delay { ms: 500, count: 1 });
     let first = b.track_sized(page, 3, 80);
-    assert_eq!(chunks(&b), [(format!("snowtrack.q.sp.{}.000000000001", b.pages[page].delivery.tab_id()), 3)]);
+    assert_eq!(
+        chunks(&b),
+        [(format!("snowtrack.q.sp.{}.000000000001", b.pages[page].engine.delivery.tab_id()), 3)]
+    );
     b.advance(10);
     b.track(page, 1);
     assert_eq!(chunks(&b).len(), 2, "the next task, the next chunk");
@@ -515,21 +527,22 @@ fn storage_work_per_task_does_not_grow_with_the_queue() {
     let before = b.pages[page].stores;
     b.track(page, 1);
     assert_eq!(b.pages[page].stores - before, 1, "one write per task, never a whole-queue rewrite");
-    let before = b.pages[page].stores;
+    let (before, bytes_before) = (b.pages[page].stores, b.tracked_bytes);
     b.track_sized(page, 500, 1000);
     let writes = b.pages[page].stores - before;
-    assert!(writes <= 500 * 1000 / (60 * 1024) + 1, "{writes} writes for a 500 KB burst in one task");
+    let burst = b.tracked_bytes - bytes_before;
+    assert!(writes as usize <= burst / (60 * 1024) + 1, "{writes} writes for a {burst} B burst in one task");
 }
 
 #[test]
 fn persisted_bytes_are_capped_and_freed_on_delivery() {
     let mut b = Browser::new(T0);
     let page = b.open(settings(|c| {
-        c.queue_limits.max_persisted_bytes = 1000;
+        c.queue_limits.max_persisted_bytes = 20_000;
         c.buffer_size = 100;
     }));
     b.track(page, 50);
-    assert!((1..50).contains(&b.persisted()), "only what fits in 1000 bytes: {}", b.persisted());
+    assert!((1..50).contains(&b.persisted()), "only what fits in 20,000 bytes: {}", b.persisted());
     assert_eq!(b.stats(page).queued, 50, "the rest waits in memory");
     b.flush(page);
     assert!(b.settle(1000));
@@ -551,7 +564,7 @@ fn a_closed_page_s_leftovers_are_sent_in_tracking_order() {
     b.close(page);
     b.collector.faults.clear();
     let again = b.open(s);
-    let own = format!("snowtrack.q.sp.{}.", b.pages[again].delivery.tab_id());
+    let own = format!("snowtrack.q.sp.{}.", b.pages[again].engine.delivery.tab_id());
     assert!(
         chunks(&b).iter().all(|(k, _)| k.starts_with(&own)),
         "re-keyed under the new tab: {:?}",
@@ -641,7 +654,10 @@ fn opting_out_drops_the_waiting_events_and_their_storage() {
     b.advance(100);
     assert_eq!(b.persisted(), 30);
     b.collector.faults.clear();
-    b.input(page, |d, _| d.drop_waiting());
+    // The user opts out: the opt-out cookie appears, and the next event finds it.
+    b.engine(page).unwrap().tracker.set_opt_out_cookie(Some("opted_out".into()));
+    b.env.cookies.insert("opted_out".into(), ("1".into(), None));
+    assert!(b.track(page, 1).is_empty(), "not tracked");
     assert_eq!(b.persisted(), 0, "their chunks are removed");
     let dropped: Vec<String> = b.pages[page]
         .reports
@@ -659,25 +675,21 @@ fn opting_out_drops_the_waiting_events_and_their_storage() {
 
 /// Tracks one event in a task of `page`; with `leaving`, as a link click: the page may go at
 /// the end of the task ([`snowtrack::engine::delivery::Delivery::expect_unload`]).
-fn click(b: &mut Browser, page: usize, id: &str, leaving: bool) {
-    let wire = format!("{{\"e\":\"ue\",\"eid\":\"{id}\",\"p\":\"link_click\"");
-    let id = id.to_owned();
-    b.input(page, move |d, now| {
-        d.track(now, id, wire, false);
-        if leaving {
-            d.expect_unload();
-        }
-    });
+fn click(b: &mut Browser, page: usize, leaving: bool) -> String {
+    let event =
+        Event::Struct(StructEvent { category: "link".into(), action: "click".into(), ..Default::default() });
+    let options = TrackOptions::default();
+    let input = if leaving { Input::LinkClick { event, options } } else { Input::Track { event, options } };
+    b.input(page, input).pop().unwrap()
 }
 
 #[test]
 fn a_link_click_goes_with_keepalive_and_arrives_although_the_page_navigates_away() {
-    let id = "00000000-0000-4000-8000-00000000c11c".to_owned();
     // Without the hint the event leaves in a regular request, which the navigation aborts.
     let mut b = Browser::new(T0);
     b.collector.latency_ms = 300;
     let page = b.open(settings(|_| {}));
-    click(&mut b, page, &id, false);
+    click(&mut b, page, false);
     assert!(b.collector.log.is_empty() && b.stats(page).in_flight == 1);
     b.close(page);
     b.advance(1_000);
@@ -686,7 +698,7 @@ fn a_link_click_goes_with_keepalive_and_arrives_although_the_page_navigates_away
     let mut b = Browser::new(T0);
     b.collector.latency_ms = 300;
     let page = b.open(settings(|_| {}));
-    click(&mut b, page, &id, true);
+    let id = click(&mut b, page, true);
     b.close(page);
     b.advance(1_000);
     exactly_once(&b, std::slice::from_ref(&id));
@@ -701,8 +713,7 @@ fn a_link_click_during_a_backoff_waits_for_it_unless_the_page_goes() {
     let mut ids = b.track(page, 20); // one request, refused: 20 s to wait
     b.advance(100);
     assert_eq!(b.collector.refused(), 1);
-    let id = "00000000-0000-4000-8000-00000000c11d".to_owned();
-    click(&mut b, page, &id, true);
+    let id = click(&mut b, page, true);
     b.advance(1_000);
     assert_eq!(b.collector.log.len(), 1, "Retry-After is respected: nothing sent");
     // The link navigates: the page-hide flush sends what fits, the click among it.
@@ -723,8 +734,7 @@ fn a_link_click_request_rejected_by_the_navigation_is_parked_not_sent_twice() {
     let mut b = Browser::new(T0);
     let page = b.open(settings(|_| {}));
     b.collector.faults.push_back(Fault::Down);
-    let id = "00000000-0000-4000-8000-00000000c11e".to_owned();
-    click(&mut b, page, &id, true);
+    let id = click(&mut b, page, true);
     b.collector.faults.clear();
     b.advance(2_900);
     assert_eq!(b.collector.log.len(), 1, "parked: nothing sent again yet");

@@ -1,6 +1,9 @@
-//! Pages that come and go, on the fake browser ([`snowtrack::engine::delivery::sim`]): a leaving
-//! page's last events go with `keepalive` and arrive, and the page that takes over its storage
-//! must neither send them a second time nor lose one (keepalive marks, `core::delivery::marks`).
+//! Pages that come and go, on the fake browser ([`snowtrack::engine::sim`]) driving the whole
+//! engine with its default configuration: the tracker's own lifecycle events
+//! (`application_background` in the task that hides a page, `application_foreground` when it
+//! shows again) come with the events the tests track. A leaving page's last events go with
+//! `keepalive` and arrive, and the page that takes over its storage must neither send them a
+//! second time nor lose one (keepalive marks, `engine::delivery::marks`).
 //! Navigation by links and reloads, tab close, the back/forward cache, several tabs, a collector
 //! down while pages change, a browser refusing keepalive requests, and chunks left by the
 //! previous build.
@@ -9,15 +12,17 @@
 
 use std::collections::BTreeMap;
 
+use snowtrack::engine::Input;
 use snowtrack::engine::config::Config;
+use snowtrack::engine::delivery::ADOPT_EVERY_MS;
 use snowtrack::engine::delivery::marks::MARK_TRUST_MS;
-use snowtrack::engine::delivery::sim::{Browser, Fault};
-use snowtrack::engine::delivery::{ADOPT_EVERY_MS, SendSettings};
+use snowtrack::engine::event::Event;
+use snowtrack::engine::sim::{Browser, Fault};
 
 const T0: i64 = 1_700_000_000_000;
 
-fn settings() -> SendSettings {
-    Config::new("sp", "https://collector.example").send_settings()
+fn settings() -> Config {
+    Config::new("sp", "https://collector.example")
 }
 
 /// How many times the collector accepted each event.
@@ -41,23 +46,28 @@ fn exactly_once(b: &Browser, ids: &[String]) {
 
 /// Storage keys left of snowtrack's queue and marks.
 fn leftovers(b: &Browser) -> Vec<String> {
-    b.storage
+    b.env
+        .storage
         .keys()
         .filter(|k| k.starts_with("snowtrack.q.") || k.starts_with("snowtrack.k."))
         .cloned()
         .collect()
 }
 
-/// A page's life: a page view as it opens, a few events while the visitor reads, one as they
-/// leave (`application_background`, in the task that hides the page: it goes with keepalive);
-/// then the next page opens. Returns the next page.
+/// A page's life: a page view as it opens, a few events while the visitor reads, then they
+/// follow a link: the tracker's `application_background` (and its screen's summary) in the task
+/// that hides the page go with keepalive; then the next page opens. Returns the next page.
 fn visit(b: &mut Browser, page: usize, step: usize, ids: &mut Vec<String>) -> usize {
-    ids.extend(b.track(page, 1));
+    ids.extend(
+        b.input(page, Input::Track { event: Event::PageView { title: None }, options: Default::default() }),
+    );
     b.advance(40 + (step as i64 * 37) % 400);
     ids.extend(b.track(page, 1 + step % 3));
     b.advance(20 + (step as i64 * 53) % 300);
-    ids.extend(b.leave(page, 1));
-    b.open(settings())
+    let left = b.leave(page, 0);
+    assert!(!left.is_empty(), "the leaving page's lifecycle events");
+    ids.extend(left);
+    b.open_at(settings(), &format!("https://www.example.com/page/{step}"))
 }
 
 #[test]
@@ -142,13 +152,15 @@ fn a_page_back_from_the_back_forward_cache_sends_nothing_twice() {
     let mut ids = b.track(first, 3);
     b.advance(10);
     // Navigate away: the first page goes into the cache with its keepalive request travelling.
-    b.freeze(first);
+    ids.extend(b.freeze(first));
     let second = b.open(settings());
     ids.extend(b.track(second, 2));
     b.advance(500);
     // Back: the second page goes, the first is shown again and hears its answer.
-    b.close(second);
-    b.thaw(first);
+    ids.extend(b.close(second));
+    let shown = b.thaw(first);
+    assert_eq!(shown.len(), 1, "application_foreground");
+    ids.extend(shown);
     ids.extend(b.track(first, 1));
     assert!(b.settle(2 * MARK_TRUST_MS));
     exactly_once(&b, &ids);
@@ -178,20 +190,16 @@ fn a_hidden_page_s_answered_keepalive_request_leaves_no_mark() {
     let mut b = Browser::new(T0);
     b.collector.latency_ms = 40;
     let page = b.open(settings());
-    let mut ids = Vec::new();
     // The events of the task that hides the page go with keepalive.
-    b.input(page, |d, now| {
-        for n in 0..4 {
-            let id = format!("00000000-0000-4000-8000-0000000000b{n}");
-            d.track(now, id.clone(), format!("{{\"e\":\"se\",\"eid\":\"{id}\"}}"), false);
-            ids.push(id);
-        }
-        d.visibility_changed(now, true);
-    });
-    assert!(b.storage.keys().any(|k| k.starts_with("snowtrack.k.sp.")), "marked while in flight");
+    b.pages[page].sensors.hidden = true;
+    let mut inputs = snowtrack::engine::sim::events(4, 40);
+    inputs.push(Input::Visibility { hidden: true });
+    let mut ids = b.task(page, inputs);
+    assert_eq!(ids.len(), 5, "the four and the tracker's application_background");
+    assert!(b.env.storage.keys().any(|k| k.starts_with("snowtrack.k.sp.")), "marked while in flight");
     b.advance(100);
     assert_eq!(leftovers(&b), Vec::<String>::new(), "answered: chunk and mark gone");
-    b.set_hidden(page, false);
+    ids.extend(b.set_hidden(page, false));
     ids.extend(b.track(page, 1));
     assert!(b.settle(1_000));
     exactly_once(&b, &ids);
@@ -206,12 +214,13 @@ fn with_no_request_of_its_own_to_vouch_a_page_sends_marked_events_again_after_th
     b.collector.faults.push_back(Fault::Down);
     let first = b.open(settings());
     let ids = b.leave(first, 2);
+    assert_eq!(ids.len(), 3, "the two and the tracker's application_background");
     b.collector.faults.clear();
     let next = b.open(settings());
     b.advance(MARK_TRUST_MS - 100);
     assert!(b.collector.accepted().is_empty(), "left alone while the window lasts");
     assert_eq!(b.stats(next).queued + b.stats(next).in_flight, 0);
-    assert_eq!(b.persisted(), 2, "still in the leaving page's storage");
+    assert_eq!(b.persisted(), 3, "still in the leaving page's storage");
     assert!(b.settle(2 * ADOPT_EVERY_MS as i64));
     exactly_once(&b, &ids);
 }
@@ -225,7 +234,7 @@ fn chunks_of_the_previous_build_are_adopted_and_sent_once() {
         ("snowtrack.q.sp.oldtab.000000000002.a", "00000000-0000-4000-8000-00000000aa02"),
     ];
     for (key, id) in old {
-        b.storage.insert(key.to_owned(), format!("{{\"e\":\"se\",\"eid\":\"{id}\"}}\n"));
+        b.env.storage.insert(key.to_owned(), format!("{{\"e\":\"se\",\"eid\":\"{id}\"}}\n"));
     }
     let page = b.open(settings());
     assert!(b.settle(2_000));
@@ -234,4 +243,75 @@ fn chunks_of_the_previous_build_are_adopted_and_sent_once() {
     assert!(anonymous.request.anonymous, "an anonymous chunk stays anonymous");
     assert_eq!(b.stats(page).sent, 2);
     assert_eq!(leftovers(&b), Vec::<String>::new());
+}
+
+/// Which lifecycle events of the tracker's own reached the collector, by name, in order.
+fn lifecycle_events(b: &Browser) -> Vec<String> {
+    b.collector
+        .log
+        .iter()
+        .filter(|r| r.status == Some(200))
+        .flat_map(|r| r.request.wires.iter())
+        .filter_map(|w| {
+            ["application_background", "application_foreground"].into_iter().find(|n| w.contains(n))
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_order_of_hide_events_sends_the_leaving_page_s_events_once() {
+    // Browsers differ in what a leaving page hears: visibilitychange then pagehide (Chromium,
+    // Firefox), pagehide then visibilitychange (WebKit on some navigations), pagehide alone (a
+    // page hidden already), or visibilitychange alone (a page discarded while hidden).
+    let orders: [&[Input]; 4] = [
+        &[Input::Visibility { hidden: true }, Input::PageHide],
+        &[Input::PageHide, Input::Visibility { hidden: true }],
+        &[Input::PageHide],
+        &[Input::Visibility { hidden: true }],
+    ];
+    for (n, order) in orders.into_iter().enumerate() {
+        let mut b = Browser::new(T0);
+        b.collector.latency_ms = 70;
+        let first = b.open(settings());
+        let mut ids = b.track(first, 3);
+        b.advance(20);
+        b.pages[first].sensors.hidden = true;
+        let inputs = order
+            .iter()
+            .map(|i| match i {
+                Input::PageHide => Input::PageHide,
+                _ => Input::Visibility { hidden: true },
+            })
+            .collect();
+        let left = b.task(first, inputs);
+        assert_eq!(left.len(), 1, "order {n}: one application_background");
+        ids.extend(left);
+        b.gone(first);
+        let next = b.open(settings());
+        ids.extend(b.track(next, 1));
+        assert!(b.settle(3 * MARK_TRUST_MS), "order {n}");
+        exactly_once(&b, &ids);
+        assert_eq!(lifecycle_events(&b), ["application_background"], "order {n}");
+        assert_eq!(leftovers(&b), Vec::<String>::new(), "order {n}");
+    }
+}
+
+#[test]
+fn a_tab_hidden_and_shown_again_tells_background_and_foreground_once_each() {
+    let mut b = Browser::new(T0);
+    let tab = b.open(settings());
+    let mut ids = b.track(tab, 1);
+    for _ in 0..3 {
+        ids.extend(b.set_hidden(tab, true));
+        b.advance(1_000);
+        // A second visibilitychange to the same state (a browser repeating itself) adds nothing.
+        assert!(b.set_hidden(tab, true).is_empty());
+        ids.extend(b.set_hidden(tab, false));
+        b.advance(1_000);
+    }
+    assert!(b.settle(10_000));
+    exactly_once(&b, &ids);
+    let expected: Vec<&str> = ["application_background", "application_foreground"].repeat(3);
+    assert_eq!(lifecycle_events(&b), expected);
 }

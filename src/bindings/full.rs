@@ -8,11 +8,12 @@ use super::{JsTracker, input, js_error};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+use crate::engine::Input;
 use crate::engine::activity::Which;
 use crate::engine::link_click::{self, LinkClicks, Pointer};
 use crate::engine::util::text::concat;
 use crate::web::runtime::{self, Runtime};
-use crate::web::{facts, host, page_functions, timer};
+use crate::web::{host, page_functions, timer};
 use alloc::rc::{Rc, Weak};
 use core::cell::RefCell;
 use input::{EventReader, LinkAttributes, LinkClickConfig};
@@ -48,8 +49,7 @@ impl LinkWatch {
         };
         match options {
             Ok(options) => {
-                let page = facts::page();
-                runtime::input(shared, move |rt, _| rt.track_link_click(event, options, &page));
+                runtime::input(shared, move |rt, _| rt.track_link_click(event, options));
             }
             Err(err) => host::warn(&err.message()),
         }
@@ -106,7 +106,7 @@ impl JsTracker {
         #[wasm_bindgen(unchecked_param_type = "GdprContext")] gdpr: JsValue,
     ) -> core::result::Result<(), JsError> {
         let gdpr = input::read_gdpr(&gdpr).map_err(js_error)?;
-        self.with(move |rt| rt.tracker.set_gdpr(Some(gdpr)));
+        self.with(move |rt| rt.engine.tracker.set_gdpr(Some(gdpr)));
         Ok(())
     }
 
@@ -132,19 +132,19 @@ impl JsTracker {
     /// Stops page pings.
     #[wasm_bindgen(js_name = disableActivityTracking)]
     pub fn disable_activity_tracking(&self) {
-        self.act(|rt, _| rt.disable_activity(Which::Ping));
+        self.act(|rt, _| rt.handle(Input::DisableActivity(Which::Ping)));
     }
 
     /// Stops the activity callback.
     #[wasm_bindgen(js_name = disableActivityTrackingCallback)]
     pub fn disable_activity_tracking_callback(&self) {
-        self.act(|rt, _| rt.disable_activity(Which::Callback));
+        self.act(|rt, _| rt.handle(Input::DisableActivity(Which::Callback)));
     }
 
     /// Activity now (e.g. a video playing).
     #[wasm_bindgen(js_name = updatePageActivity)]
     pub fn update_page_activity(&self) {
-        self.act(|rt, now| rt.activity.update_page_activity(now, host::hidden()));
+        self.act(|rt, _| rt.handle(Input::UpdatePageActivity));
     }
 
     /// Tracks clicks on links (`a`, `area`), also those added later, as `link_click` events.

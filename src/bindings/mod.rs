@@ -290,15 +290,14 @@ impl JsTracker {
         &self,
         event: &'v JsValue,
         build: fn(&mut EventReader<'v>) -> Option<Event>,
-        track: fn(&mut Runtime, Event, TrackOptions, &crate::engine::facts::PageFacts),
+        track: fn(&mut Runtime, Event, TrackOptions),
     ) -> core::result::Result<(), JsError> {
         let mut reader = EventReader::new(event);
         let event = build(&mut reader);
         let options = reader.options().map_err(js_error)?;
         let Some(event) = event else { return Ok(()) }; // a failure is always reported above
         event.validate().map_err(js_error)?;
-        let page = facts::page();
-        self.with(move |rt| track(rt, event, options, &page));
+        self.with(move |rt| track(rt, event, options));
         Ok(())
     }
 }
@@ -366,21 +365,20 @@ impl JsTracker {
     #[wasm_bindgen(js_name = newSession)]
     pub fn new_session(&self) {
         self.with(|rt| {
-            let update = rt.tracker.new_session(&mut rt.env);
-            rt.session_update(update);
+            rt.handle(crate::engine::Input::NewSession);
         });
     }
 
     /// The current session index (`vid`).
     #[wasm_bindgen(js_name = getDomainSessionIndex)]
     pub fn get_domain_session_index(&self) -> f64 {
-        self.peek(|rt| rt.tracker.state().visit_count as f64).unwrap_or(0.0)
+        self.peek(|rt| rt.engine.tracker.state().visit_count as f64).unwrap_or(0.0)
     }
 
     /// The current `client_session` entity data.
     #[wasm_bindgen(js_name = getSessionContext, unchecked_return_type = "ClientSession")]
     pub fn get_session_context(&self) -> JsValue {
-        self.peek(|rt| rt.tracker.session_context_json())
+        self.peek(|rt| rt.engine.tracker.session_context_json())
             .and_then(|json| JSON::parse(&json).ok())
             .unwrap_or(JsValue::NULL)
     }
@@ -396,8 +394,8 @@ impl JsTracker {
     #[wasm_bindgen(js_name = getDeliveryStats, unchecked_return_type = "DeliveryStats")]
     pub fn get_delivery_stats(&self) -> JsValue {
         self.peek(|rt| {
-            let mut stats = rt.delivery.stats();
-            stats.filtered = rt.tracker.filtered();
+            let mut stats = rt.engine.delivery.stats();
+            stats.filtered = rt.engine.tracker.filtered();
             stats.to_json()
         })
         .and_then(|json| JSON::parse(&json).ok())
@@ -418,23 +416,23 @@ export interface Tracker {
 impl JsTracker {
     /// Sets the business user id (`uid`); `null` or `undefined` clears it.
     pub fn set_user_id(&self, user_id: Option<String>) {
-        self.with(move |rt| rt.tracker.set_user_id(user_id));
+        self.with(move |rt| rt.engine.tracker.set_user_id(user_id));
     }
 
     /// The domain user id (`duid`).
     pub fn get_domain_user_id(&self) -> String {
-        self.peek(|rt| rt.tracker.state().domain_user_id.clone()).unwrap_or_default()
+        self.peek(|rt| rt.engine.tracker.state().domain_user_id.clone()).unwrap_or_default()
     }
 
     /// The current session id (`sid`).
     pub fn get_domain_session_id(&self) -> String {
-        self.peek(|rt| rt.tracker.state().session_id.clone()).unwrap_or_default()
+        self.peek(|rt| rt.engine.tracker.state().session_id.clone()).unwrap_or_default()
     }
 
     /// The full name of the `id` or `ses` cookie, e.g. `_sp_id.1fff`.
     pub fn get_cookie_name(&self, base: &str) -> String {
         self.peek(|rt| {
-            let (id, ses) = rt.tracker.storage_keys();
+            let (id, ses) = rt.engine.tracker.storage_keys();
             if base == "ses" { ses.to_owned() } else { id.to_owned() }
         })
         .unwrap_or_default()
@@ -509,47 +507,47 @@ impl JsTracker {
     #[wasm_bindgen(js_name = setCustomUrl)]
     pub fn set_custom_url(&self, #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue) {
         self.set_text(&host::resolve_url(&url), "url", |rt, url, page| {
-            rt.tracker.page_state().set_custom_url(page, url);
+            rt.engine.tracker.page_state().set_custom_url(page, url);
         })
     }
 
     /// The `refr` of later events.
     #[wasm_bindgen(js_name = setReferrerUrl)]
     pub fn set_referrer_url(&self, #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue) {
-        self.set_text(&url, "url", |rt, url, _| rt.tracker.page_state().set_referrer_url(url))
+        self.set_text(&url, "url", |rt, url, _| rt.engine.tracker.page_state().set_referrer_url(url))
     }
 
     /// The title of later page views tracked without one.
     #[wasm_bindgen(js_name = setDocumentTitle)]
     pub fn set_document_title(&self, #[wasm_bindgen(unchecked_param_type = "string")] title: JsValue) {
         self.set_text(&title, "title", |rt, title, page| {
-            rt.tracker.page_state().set_document_title(page, title)
+            rt.engine.tracker.page_state().set_document_title(page, title)
         })
     }
 
     /// Keeps the page view id for later page views.
     #[wasm_bindgen(js_name = preservePageViewId)]
     pub fn preserve_page_view_id(&self) {
-        self.act(|rt, _| rt.tracker.page_state().preserve_page_view_id());
+        self.act(|rt, _| rt.engine.tracker.page_state().preserve_page_view_id());
     }
 
     /// The page view id (of the `web_page` entity).
     #[wasm_bindgen(js_name = getPageViewId, unchecked_return_type = "string")]
     pub fn get_page_view_id(&self) -> JsValue {
-        self.get(|rt| JsValue::from_str(rt.tracker.page_state().page_view_id(|| rt.env.new_uuid())))
+        self.get(|rt| JsValue::from_str(rt.engine.tracker.page_state().page_view_id(|| rt.env.new_uuid())))
     }
 
     /// The business user id (`null` when none).
     #[wasm_bindgen(js_name = getUserId, unchecked_return_type = "string | null")]
     pub fn get_user_id(&self) -> JsValue {
-        self.get(|rt| rt.tracker.user_id().map_or(JsValue::NULL, JsValue::from_str))
+        self.get(|rt| rt.engine.tracker.user_id().map_or(JsValue::NULL, JsValue::from_str))
     }
 
     /// `_sp_id` as the JS tracker reads it (`DomainUserInfo`).
     #[wasm_bindgen(js_name = getDomainUserInfo, unchecked_return_type = "DomainUserInfo")]
     pub fn get_domain_user_info(&self) -> JsValue {
         self.get(|rt| {
-            let (stored, value) = rt.tracker.domain_user_info(&mut rt.env);
+            let (stored, value) = rt.engine.tracker.domain_user_info(&mut rt.env);
             host::domain_user_info(stored, &value)
         })
     }
@@ -557,7 +555,7 @@ impl JsTracker {
     /// The tab's id (sessionStorage `_sp_tab_id`, as the JS tracker's); `null` without storage.
     #[wasm_bindgen(js_name = getTabId, unchecked_return_type = "string | null")]
     pub fn get_tab_id(&self) -> JsValue {
-        self.get(|rt| match rt.tracker.config().state_storage {
+        self.get(|rt| match rt.engine.tracker.config().state_storage {
             StateStorage::None => JsValue::NULL,
             _ => host::tab_id("_sp_tab_id", &rt.env.new_uuid()),
         })

@@ -21,9 +21,9 @@ impl JsTracker {
         let (settings, strategy) = input::enable_anonymous(&configuration).map_err(js_error)?;
         self.with(move |rt| {
             if let Some(strategy) = strategy {
-                rt.tracker.set_state_storage(&mut rt.env, strategy);
+                rt.engine.tracker.set_state_storage(&mut rt.env, strategy);
             }
-            rt.tracker.enable_anonymous(&mut rt.env, settings);
+            rt.engine.tracker.enable_anonymous(&mut rt.env, settings);
         });
         Ok(())
     }
@@ -39,9 +39,9 @@ impl JsTracker {
         let strategy = input::disable_anonymous(&configuration).map_err(js_error)?;
         self.with(move |rt| {
             if let Some(strategy) = strategy {
-                rt.tracker.set_state_storage(&mut rt.env, strategy);
+                rt.engine.tracker.set_state_storage(&mut rt.env, strategy);
             }
-            rt.tracker.disable_anonymous(&mut rt.env);
+            rt.engine.tracker.disable_anonymous(&mut rt.env);
         });
         Ok(())
     }
@@ -54,7 +54,7 @@ impl JsTracker {
         #[wasm_bindgen(unchecked_optional_param_type = "ClearUserDataConfiguration")] configuration: JsValue,
     ) -> core::result::Result<(), JsError> {
         let (preserve_session, preserve_user) = input::clear_user_data(&configuration).map_err(js_error)?;
-        self.with(move |rt| rt.tracker.clear_user_data(&mut rt.env, preserve_session, preserve_user));
+        self.with(move |rt| rt.engine.tracker.clear_user_data(&mut rt.env, preserve_session, preserve_user));
         Ok(())
     }
 
@@ -62,7 +62,7 @@ impl JsTracker {
     /// that opts out is dropped and reported.
     #[wasm_bindgen(js_name = setOptOutCookie)]
     pub fn set_opt_out_cookie(&self, name: Option<String>) {
-        self.with(move |rt| rt.tracker.set_opt_out_cookie(name));
+        self.with(move |rt| rt.engine.tracker.set_opt_out_cookie(name));
     }
 
     /// Adds global contexts: a list, or an object of named ones (a name added again replaces).
@@ -75,7 +75,7 @@ impl JsTracker {
         let contexts = input::global_contexts(&contexts, &|f| self.registry.handle(f)).map_err(js_error)?;
         self.with(move |rt| {
             for (name, context) in contexts {
-                rt.tracker.contexts_mut().add(name, context);
+                rt.engine.tracker.contexts_mut().add(name, context);
             }
         });
         Ok(())
@@ -91,7 +91,7 @@ impl JsTracker {
         let (names, contexts) =
             input::removed_contexts(&contexts, &|f| self.registry.handle(f)).map_err(js_error)?;
         self.with(move |rt| {
-            let global = rt.tracker.contexts_mut();
+            let global = rt.engine.tracker.contexts_mut();
             for name in names {
                 global.remove_named(&name);
             }
@@ -105,7 +105,7 @@ impl JsTracker {
     /// Removes every global context.
     #[wasm_bindgen(js_name = clearGlobalContexts)]
     pub fn clear_global_contexts(&self) {
-        self.with(|rt| rt.tracker.contexts_mut().clear());
+        self.with(|rt| rt.engine.tracker.contexts_mut().clear());
     }
 
     /// Adds a plugin (`{plugin}`), whose hooks run for every later event.

@@ -73,6 +73,49 @@ pub struct ScrollChanged {
     pub content_height: Option<u64>,
 }
 
+/// The document's scroll as the page's listener coalesced it since the last time: the extremes
+/// of its offsets and the latest sizes; pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct DocumentScroll {
+    /// Smallest horizontal offset.
+    pub min_x: f64,
+    /// Largest horizontal offset.
+    pub max_x: f64,
+    /// Smallest vertical offset.
+    pub min_y: f64,
+    /// Largest vertical offset.
+    pub max_y: f64,
+    /// Width of the visible area.
+    pub view_width: f64,
+    /// Height of the visible area.
+    pub view_height: f64,
+    /// Width of the document.
+    pub content_width: f64,
+    /// Height of the document.
+    pub content_height: f64,
+}
+
+impl DocumentScroll {
+    /// Whether the document scrolls at all: its content is larger than its view.
+    pub fn scrolls(&self) -> bool {
+        self.content_width > self.view_width || self.content_height > self.view_height
+    }
+
+    /// The two extreme positions, as scroll changes to fold into the screen summary.
+    pub fn extremes(&self) -> [ScrollChanged; 2] {
+        let size = |v: f64| u64::try_from(v as i64).ok();
+        let at = |x: f64, y: f64| ScrollChanged {
+            x_offset: Some(x as i64),
+            y_offset: Some(y as i64),
+            view_width: size(self.view_width),
+            view_height: size(self.view_height),
+            content_width: size(self.content_width),
+            content_height: size(self.content_height),
+        };
+        [at(self.min_x, self.min_y), at(self.max_x, self.max_y)]
+    }
+}
+
 impl ScrollChanged {
     /// The `scroll_changed` event data (snake_case, as the schema has it).
     pub fn to_json(&self) -> String {

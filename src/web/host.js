@@ -167,7 +167,9 @@ const offsets = () => [Math.round(globalThis.scrollX || 0), Math.round(globalThi
  */
 export function watchScroll() {
   const w = {};
-  takeScroll(w);
+  // From the current position; the sizes are read when the extent is taken (not here, where
+  // reading them would force a layout while the tracker starts).
+  [w.minX, w.minY] = [w.maxX, w.maxY] = offsets();
   if (globalThis.addEventListener) {
     addEventListener('scroll', () => {
       const [x, y] = offsets();
@@ -181,10 +183,8 @@ export function watchScroll() {
 }
 
 /**
- * The extent scrolled since the last call, with the view and content sizes, or `undefined` when
- * the document does not scroll (its content fits the view: an app drawing into a canvas, such
- * as Flutter, reports its own scrolls); then starts again from the current position (which
- * counts as seen).
+ * The extent scrolled since the last call, with the view and content sizes; then starts again
+ * from the current position (which counts as seen).
  */
 export function takeScroll(w) {
   const html = globalThis.document && document.documentElement;
@@ -196,8 +196,7 @@ export function takeScroll(w) {
     contentHeight: html ? html.scrollHeight : 0,
   };
   [w.minX, w.minY] = [w.maxX, w.maxY] = offsets();
-  const scrolls = taken.contentWidth > taken.viewWidth || taken.contentHeight > taken.viewHeight;
-  return scrolls ? taken : undefined;
+  return taken;
 }
 
 /** Whether the page is hidden. */
@@ -217,35 +216,23 @@ export function microtask(f) {
 }
 
 /**
- * Sends one request, aborted after `timeoutMs`, and calls `done` once with
- * `{status, retryAfter, retryAt}`: status 0 for a network error, timeout or abort;
- * `retryAfter` the `Retry-After` header as sent (null without one) and `retryAt` the browser's
- * reading of it as a date (`Date.parse`, NaN when it is none): what to make of them is the core's. `headers`: the
- * page's custom request headers, or undefined; `anonymous` adds `SP-Anonymous: *` (server
- * anonymisation). POST when `head` is
- * a string: the body is `head`, the `events` each followed by `stm` and joined by commas, then
- * `tail`. GET otherwise, to `url` + `events[0]`.
+ * Sends one request: `request` is its data as JSON (`{url, init, body, timeoutMs}`: fetch's init
+ * as snowtrack decided it, and for a POST the pieces of the body: `head`, then each of `events`
+ * followed by `stm`, joined by commas, then `tail`; a GET goes to `url` + `events[0]`), aborted
+ * after `timeoutMs`. `done` gets `{status, retryAfter, retryAt}` once (status 0: no answer).
  */
-export function send(url, events, head, stm, tail, credentials, keepalive, timeoutMs, headers, anonymous, done) {
+export function send(request, events, done) {
+  const { url, init, body, timeoutMs } = JSON.parse(request);
   let timer;
-  const post = typeof head === 'string';
-  const body = post ? head + events.map((e) => e + stm).join(',') + tail : undefined;
-  if (!post) url += events[0];
-  const init = { method: post ? 'POST' : 'GET', mode: 'cors', credentials, keepalive };
+  if (body) init.body = body.head + events.map((e) => e + body.stm).join(',') + body.tail;
   if (typeof AbortController === 'function') {
     const controller = new AbortController();
     init.signal = controller.signal;
     timer = setTimeout(() => controller.abort(), timeoutMs);
   }
-  if (anonymous) headers = { ...headers, 'SP-Anonymous': '*' };
-  if (headers) init.headers = { ...headers };
-  if (body !== undefined) {
-    init.body = body;
-    init.headers = { ...headers, 'Content-Type': 'application/json; charset=UTF-8' };
-  }
-  let request;
-  try { request = fetch(url, init); } catch (error) { request = Promise.reject(error); }
-  request.then(
+  let sent;
+  try { sent = fetch(body ? url : url + events[0], init); } catch (error) { sent = Promise.reject(error); }
+  sent.then(
     (response) => {
       clearTimeout(timer);
       const retryAfter = response.headers.get('Retry-After');

@@ -56,8 +56,7 @@ extern "C" {
     #[wasm_bindgen(js_name = watchScroll)]
     pub fn watch_scroll() -> JsValue;
     /// The scroll extent since the last call (`{minX, maxX, minY, maxY, viewWidth, viewHeight,
-    /// contentWidth, contentHeight}`; `undefined` when the document does not scroll), then
-    /// starts again from the current position.
+    /// contentWidth, contentHeight}`), then starts again from the current position.
     #[wasm_bindgen(js_name = takeScroll)]
     pub fn take_scroll(watcher: &JsValue) -> JsValue;
     /// Whether the page is hidden.
@@ -67,24 +66,10 @@ extern "C" {
     pub fn on_page(event: &str, f: &Function);
     /// Calls `f` at the end of the current task.
     pub fn microtask(f: &JsValue);
-    /// Sends a request; `done` is called once with `{status, retryAfterMs}` (read in
+    /// Sends `request` (JSON: [`crate::web::transport::request_json`]) with `events`, the
+    /// events' JS strings; `done` is called once with `{status, retryAfter, retryAt}` (read in
     /// `transport.rs`).
-    /// POST when `head` is given: the body is `head`, then `events` each followed by `stm`,
-    /// joined by commas, then `tail`. GET otherwise: the URL is `url` + `events[0]`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn send(
-        url: &str,
-        events: &js_sys::Array,
-        head: Option<&str>,
-        stm: &str,
-        tail: &str,
-        credentials: &str,
-        keepalive: bool,
-        timeout_ms: u32,
-        headers: &JsValue,
-        anonymous: bool,
-        done: &JsValue,
-    );
+    pub fn send(request: &str, events: &js_sys::Array, done: &JsValue);
     /// Calls a user callback with a JSON report, logging what it throws.
     pub fn notify(callback: &Function, report: &str);
     /// Settles a `flush()` promise.

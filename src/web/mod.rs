@@ -7,7 +7,6 @@ pub mod cookie_jar;
 pub mod domain;
 pub mod env;
 pub mod facts;
-pub mod history;
 pub mod host;
 pub mod lazy_global;
 pub mod page_functions;

@@ -3,11 +3,11 @@
 
 use crate::engine::delivery::{Answer, Request, retry_after_ms};
 use crate::engine::payload::{Method, PostBody};
+use crate::engine::util::json::ObjectWriter;
 use crate::prelude::*;
 use crate::web::lazy_global::keys;
 use crate::web::wire::{JsWire, wire_array};
 use crate::web::{host, timer};
-use wasm_bindgen::JsValue;
 
 keys! {
     STATUS = "status",
@@ -36,9 +36,51 @@ impl RawAnswer {
     }
 }
 
-/// Performs `request` (with the page's `customHeaders`, a JS object or `undefined`) and calls
-/// `done` with the answer, once.
-pub fn send(request: &Request<JsWire>, headers: &JsValue, done: impl FnOnce(RawAnswer) + 'static) {
+/// `request` as the data `host.js`'s `send` takes: `{url, init, body, timeoutMs}`, where `init`
+/// is `fetch`'s (method, mode, credentials, keepalive and the headers: `custom_headers`,
+/// `SP-Anonymous` for an anonymous request, the JSON content type of a POST) and `body` (POST
+/// only) the pieces the body is assembled from around the events' JS strings: `head`, each
+/// event followed by `stm` and joined by commas, then `tail`. A GET goes to `url` followed by its
+/// one event's query.
+pub fn request_json(request: &Request<JsWire>, custom_headers: &[(String, String)]) -> String {
+    let post = request.method == Method::Post;
+    let mut headers = ObjectWriter::new();
+    for (name, value) in custom_headers {
+        headers.string(name, value);
+    }
+    if request.anonymous {
+        headers.string("SP-Anonymous", "*");
+    }
+    if post {
+        headers.string("Content-Type", "application/json; charset=UTF-8");
+    }
+    let mut init = ObjectWriter::new();
+    init.string("method", if post { "POST" } else { "GET" })
+        .string("mode", "cors")
+        .string("credentials", request.credentials.as_str())
+        .raw("keepalive", if request.keepalive { "true" } else { "false" });
+    if post || request.anonymous || !custom_headers.is_empty() {
+        init.raw("headers", &headers.finish());
+    }
+    let mut out = ObjectWriter::with_capacity(256);
+    out.string("url", &request.url)
+        .raw("init", &init.finish())
+        .number("timeoutMs", request.timeout_ms.into());
+    if post {
+        let body = PostBody::new(request.stm_ms);
+        let mut pieces = ObjectWriter::new();
+        pieces.string("head", &body.head).string("stm", &body.stm).string("tail", PostBody::TAIL);
+        out.raw("body", &pieces.finish());
+    }
+    out.finish()
+}
+
+/// Performs `request` (with the page's `customHeaders`) and calls `done` with the answer, once.
+pub fn send(
+    request: &Request<JsWire>,
+    custom_headers: &[(String, String)],
+    done: impl FnOnce(RawAnswer) + 'static,
+) {
     let done = timer::once(move || {
         let answer = host::callback_arg();
         let status = host::number(&answer, &STATUS) as u16;
@@ -47,18 +89,5 @@ pub fn send(request: &Request<JsWire>, headers: &JsValue, done: impl FnOnce(RawA
         let retry_at = retry_at.is_finite().then_some(retry_at as i64);
         done(RawAnswer { status: (status != 0).then_some(status), retry_after, retry_at })
     });
-    let body = (request.method == Method::Post).then(|| PostBody::new(request.stm_ms));
-    host::send(
-        &request.url,
-        &wire_array(&request.wires),
-        body.as_ref().map(|b| b.head.as_str()),
-        body.as_ref().map_or("", |b| b.stm.as_str()),
-        PostBody::TAIL,
-        request.credentials.as_str(),
-        request.keepalive,
-        request.timeout_ms,
-        headers,
-        request.anonymous,
-        &done,
-    );
+    host::send(&request_json(request, custom_headers), &wire_array(&request.wires), &done);
 }

@@ -1,15 +1,16 @@
 //! Helpers of the tracker host tests: a browser and a page, a tracker on a [`MemoryEnv`], and
-//! delivery of what it tracked through the core's delivery, every request validated by the local
-//! collector's Iglu validation (the official schemas).
+//! delivery of what it tracked by the engine's delivery on the fake browser (`engine::sim`, the
+//! one executor of effects in tests), every request validated by the local collector's Iglu
+//! validation (the official schemas).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use serde_json::Value;
 use snowtrack::engine::config::Config;
 use snowtrack::engine::contexts::{NoHooks, PageHooks};
-use snowtrack::engine::delivery::{Action, Answer, Delivery};
 use snowtrack::engine::env::{Env, MemoryEnv};
 use snowtrack::engine::event::{Event, SelfDescribingJson, TrackOptions};
 use snowtrack::engine::facts::{BrowserInfo, PageFacts};
+use snowtrack::engine::sim::Browser;
 use snowtrack::engine::tracker::{Sink, Tracked, Tracker};
 
 pub const T0: i64 = 1_700_000_000_000;
@@ -92,45 +93,50 @@ pub fn drain(t: &mut Tracker, env: &mut MemoryEnv) -> Vec<Value> {
     drain_requests(t, env).into_iter().flat_map(|(_, events)| events).collect()
 }
 
-/// [`drain`] by request: whether it carried `SP-Anonymous`, and its enriched events.
+/// [`drain`] by request: whether it carried `SP-Anonymous`, and its enriched events. The
+/// events go through the engine's delivery on the fake browser ([`Browser`]), as a page of
+/// `t`'s configuration would send them.
 pub fn drain_requests(t: &mut Tracker, env: &mut MemoryEnv) -> Vec<(bool, Vec<Value>)> {
     let registry = snowtrack_collector::Registry::embedded();
-    let mut delivery = Delivery::new(t.config().send_settings(), "sp", "tab".into(), 1);
-    for tracked in TRACKED.with(|w| std::mem::take(&mut *w.borrow_mut())) {
-        delivery.track(env.now_ms(), tracked.event_id, tracked.wire, tracked.anonymous);
-    }
-    delivery.end_of_task(env.now_ms());
-    let mut requests = Vec::new();
-    let mut answers = Vec::new();
-    loop {
-        let Some(action) = delivery.next_action() else {
-            let Some(id) = answers.pop() else { break };
-            delivery.answered(env.now_ms(), id, Answer { status: Some(200), retry_after_ms: None });
-            continue;
-        };
-        let Action::Send(request) = action else { continue };
-        answers.insert(0, request.id);
-        let results = match request.body() {
-            Some(body) => snowtrack_collector::validate_post_body(&registry, &body),
-            None => {
-                let url = request.full_url();
-                let query = url.split_once('?').unwrap().1;
-                let params: serde_json::Map<String, Value> = query
-                    .split('&')
-                    .map(|kv| {
-                        let (k, v) = kv.split_once('=').unwrap();
-                        (k.to_owned(), Value::String(snowtrack::engine::util::uri::decode_uri_component(v)))
-                    })
-                    .collect();
-                vec![snowtrack_collector::validate_event(&registry, &params)]
-            }
-        };
-        let events =
-            results.into_iter().map(|r| r.unwrap_or_else(|errors| panic!("bad event: {errors:?}"))).collect();
-        requests.push((request.anonymous, events));
-    }
-    assert!(delivery.is_empty());
-    requests
+    let mut browser = Browser::new(env.now_ms());
+    let mut config = t.config().clone();
+    // The page only delivers: none of its own events.
+    config.lifecycle_autotracking = false;
+    config.screen_engagement_autotracking = false;
+    let page = browser.open(config);
+    browser.hand_over(page, TRACKED.with(|w| std::mem::take(&mut *w.borrow_mut())));
+    assert!(browser.settle(60_000), "every event delivered");
+    browser
+        .collector
+        .log
+        .iter()
+        .map(|received| {
+            let request = &received.request;
+            let results = match request.body() {
+                Some(body) => snowtrack_collector::validate_post_body(&registry, &body),
+                None => {
+                    let url = request.full_url();
+                    let query = url.split_once('?').unwrap().1;
+                    let params: serde_json::Map<String, Value> = query
+                        .split('&')
+                        .map(|kv| {
+                            let (k, v) = kv.split_once('=').unwrap();
+                            (
+                                k.to_owned(),
+                                Value::String(snowtrack::engine::util::uri::decode_uri_component(v)),
+                            )
+                        })
+                        .collect();
+                    vec![snowtrack_collector::validate_event(&registry, &params)]
+                }
+            };
+            let events = results
+                .into_iter()
+                .map(|r| r.unwrap_or_else(|errors| panic!("bad event: {errors:?}")))
+                .collect();
+            (request.anonymous, events)
+        })
+        .collect()
 }
 
 pub fn entity<'a>(event: &'a Value, name: &str) -> Option<&'a Value> {

@@ -68,6 +68,10 @@ before(async () => {
         + inlineScript(() => window.snowtrack('newTracker', 'sp', window.location.origin, { respectDoNotTrack: true })),
     }),
     'asked.html': tag([['build', 'full']]),
+    // The commands in the tag's own script (as the README shows it): the tag starts the core .wasm.
+    'core-same-script.html': html({ head: snippetTag({ src: loaderUrl, after: `(${commonCalls})([]);` }) }),
+    'asked-same-script.html': html({ head: snippetTag({ src: loaderUrl, after: `window.snowtrack('build', 'full');\n(${commonCalls})([]);` }) }),
+    'full-same-script.html': html({ head: snippetTag({ src: loaderUrl, after: `(${commonCalls})(${JSON.stringify([['enableLinkClickTracking', {}]])});` }) }),
     // After loading: a page view, trackTiming (the mapping loads), a page view, while the mapping loads.
     'timing.html': html({ head: snippetTag({ src: loaderUrl }) + inlineScript(commonCalls, [[]]) }),
     'npm-core.html': html({ body: npmPage(`${cdn.url}/npm/snowtrack@${version}/load.js`, FULL_METHODS, Object.keys(FULL_OPTIONS)) }),
@@ -90,19 +94,46 @@ async function waitForOwn(count) {
   return ownEvents(await collector.good());
 }
 
-/** Opens `pathname` and returns the tab with the snowtrack files it requested (package paths). */
-async function open(t, pathname, { block } = {}) {
+/** A package path of a request's URL (`loader.js`, `web/snowtrack_bg.wasm`), or null. */
+function packagePath(url) {
+  const at = url.indexOf('/npm/snowtrack@');
+  return at < 0 ? null : url.slice(at).replace(/^\/npm\/snowtrack@[^/]+\//, '');
+}
+
+/**
+ * Opens `pathname` and returns the tab with the snowtrack files it requested (package paths) and
+ * those whose request failed (`failed`). `block`: a path whose requests fail. `holdLoaderFor`: a
+ * package path whose request loader.js waits for (`held` says whether it came; after 10 s the
+ * loader goes anyway). `holdResponse`: a package path whose response never comes.
+ */
+async function open(t, pathname, { block, holdLoaderFor, holdResponse } = {}) {
   await collector.reset();
   const tab = await openContext(browser);
   t.after(() => collector.closeAndSettle(tab.context));
   const files = [];
+  const failed = [];
+  const state = { held: null };
+  let requested;
+  const seen = new Promise((resolve) => { requested = resolve; });
   tab.page.on('request', (request) => {
-    const at = request.url().indexOf('/npm/snowtrack@');
-    if (at >= 0) files.push(request.url().slice(at).replace(/^\/npm\/snowtrack@[^/]+\//, ''));
+    const file = packagePath(request.url());
+    if (file !== null) files.push(file);
+    if (file === holdLoaderFor) requested(true);
+  });
+  tab.page.on('requestfailed', (request) => {
+    const file = packagePath(request.url());
+    if (file !== null) failed.push(file);
   });
   if (block) await tab.page.route((url) => url.pathname.endsWith(block), (route) => route.abort());
+  if (holdLoaderFor) {
+    await tab.page.route((url) => packagePath(url.href) === 'loader.js', async (route) => {
+      state.held = await Promise.race([seen, new Promise((resolve) => { setTimeout(resolve, 10_000, false); })]);
+      await route.continue();
+    });
+  }
+  if (holdResponse) await tab.page.route((url) => packagePath(url.href) === holdResponse, () => {});
   await tab.page.goto(`${collector.url}${pathname}`);
-  return { ...tab, files };
+  return { ...tab, files, failed, state };
 }
 
 test('a tag page of the common calls gets the core build; a full-build command after loading is a clear warning', TIMEOUT, async (t) => {
@@ -124,6 +155,7 @@ test('a tag page of the common calls gets the core build; a full-build command a
 
 for (const [pathname, why] of [
   ['/full.html', 'a full-build command'], ['/full-option.html', 'a full-build newTracker option'], ['/asked.html', "('build', 'full')"],
+  ['/asked-same-script.html', "('build', 'full') first in the tag's own script (no core .wasm started)"],
 ]) {
   test(`a tag page that queues ${why} gets the full build`, TIMEOUT, async (t) => {
     const { page, files, messages, pageErrors } = await open(t, pathname);
@@ -134,6 +166,30 @@ for (const [pathname, why] of [
     assert.deepEqual(pageErrors, []);
   });
 }
+
+test("a tag whose own script queues the common calls starts the core build's .wasm beside the loader, which takes it", TIMEOUT, async (t) => {
+  const { page, files, messages, pageErrors, state } = await open(t, '/core-same-script.html', { holdLoaderFor: 'web-core/snowtrack_bg.wasm' });
+  await page.waitForFunction(() => window.build === 'served', null, { timeout: 15_000 });
+  assert.equal(state.held, true, 'the .wasm was requested while loader.js had not arrived');
+  assert.deepEqual(files.sort(), ['chunks/core.js', 'loader.js', 'web-core/snowtrack_bg.wasm'], 'the .wasm once: the loader took the tag\'s');
+  const good = await waitForOwn(1);
+  assert.deepEqual(good.map((g) => g.event.page_title), ['builds']);
+  assert.deepEqual(snowtrackWarnings(messages), []);
+  assert.deepEqual(pageErrors, []);
+});
+
+test("a tag whose own script queues a full-build command: the loader aborts the core .wasm the tag started and loads the full build", TIMEOUT, async (t) => {
+  const { page, files, failed, messages, pageErrors, state } = await open(t, '/full-same-script.html',
+    { holdLoaderFor: 'web-core/snowtrack_bg.wasm', holdResponse: 'web-core/snowtrack_bg.wasm' });
+  await page.waitForFunction(() => window.build === 'served', null, { timeout: 15_000 });
+  assert.equal(state.held, true, 'the core .wasm was requested while loader.js had not arrived');
+  await waitFor(() => failed.includes('web-core/snowtrack_bg.wasm'), { message: 'the core .wasm aborted' });
+  assert.deepEqual(files.sort(), ['chunks/full.js', 'loader.js', 'web-core/snowtrack_bg.wasm', 'web/snowtrack_bg.wasm']);
+  const good = await waitForOwn(1);
+  assert.deepEqual(good.map((g) => g.event.page_title), ['builds']);
+  assert.deepEqual(snowtrackWarnings(messages), [], 'enableLinkClickTracking ran: the full build');
+  assert.deepEqual(pageErrors, []);
+});
 
 test('a build whose chunk cannot load: one warning, the page and the tag keep working', TIMEOUT, async (t) => {
   const { page, files, messages, pageErrors } = await open(t, '/core.html', { block: '/chunks/core.js' });

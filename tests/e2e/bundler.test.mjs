@@ -42,10 +42,12 @@ test('an esbuild app installed from the packed tarball tracks events the collect
   await page.waitForSelector('body[data-ready="true"]', { state: 'attached', timeout: 15_000 });
   await page.click('#buy');
 
-  const good = await collector.waitForGood(4);
+  const good = await collector.waitForGood(5);
   assert.deepEqual(await collector.bad(), []);
-  assert.deepEqual(good.map(kind), ['page_view', 'link_click', 'struct', 'struct']);
-  assert.deepEqual(good.map((g) => g.event.se_action ?? null), [null, null, 'view-basket', 'buy']);
+  assert.deepEqual(good.map(kind), ['page_view', 'link_click', 'struct', 'timing', 'struct']);
+  assert.deepEqual(good.map((g) => g.event.se_action ?? null), [null, null, 'view-basket', null, 'buy']);
+  assert.deepEqual(good[3].event.unstruct_event.data.data, { category: 'shop', variable: 'basket', timing: 120, label: 'first' },
+    'snowtrack/commands: trackTiming');
   const { duid, ready } = await page.evaluate(() => window.app);
   assert.equal(ready, true);
   const id = parseIdCookie((await trackerCookies(context)).id.value);

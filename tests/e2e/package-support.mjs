@@ -51,14 +51,15 @@ export function packPackage(dir) {
 
 /**
  * The minified tag (pkg/npm/snippet.min.js) as a web developer pastes it, with the loader URL
- * and the global name replaced: `<script nonce>…</script>`.
+ * and the global name replaced: `<script nonce>…</script>`. `after`: code run in the same script,
+ * after the tag (its commands, as the README shows them).
  */
-export function snippetTag({ src, name = 'snowtrack', nonce } = {}) {
+export function snippetTag({ src, name = 'snowtrack', nonce, after = '' } = {}) {
   const tag = readFileSync(path.join(NPM_DIR, 'snippet.min.js'), 'utf8').trim();
   const call = /,("https:\/\/cdn\.jsdelivr\.net\/npm\/snowtrack@[^"]+\/loader\.js"),"snowtrack"\);$/.exec(tag);
   if (!call) throw new Error(`snippet.min.js does not end with the expected call: ${tag.slice(-120)}`);
   const code = `${tag.slice(0, call.index)},${JSON.stringify(src)},${JSON.stringify(name)});`;
-  return `<script${nonce ? ` nonce="${nonce}"` : ''}>${code}</script>`;
+  return `<script${nonce ? ` nonce="${nonce}"` : ''}>${code}${after ? `\n${after}` : ''}</script>`;
 }
 
 /** A minimal HTML page. */

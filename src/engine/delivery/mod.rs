@@ -38,8 +38,6 @@ pub mod chunks;
 pub mod marks;
 pub mod queue;
 pub mod retry;
-#[cfg(any(test, feature = "test-util"))]
-pub mod sim;
 
 #[allow(unused_imports)]
 use crate::prelude::*;
@@ -259,7 +257,7 @@ pub enum Report {
     },
     /// A `flush()` settled: `ok` when the queue is empty, false when a request failed.
     Flushed {
-        /// The ticket [`Delivery::flush`] gave.
+        /// The ticket given to [`Delivery::flush`].
         ticket: u64,
         /// Whether the queue is empty.
         ok: bool,
@@ -424,7 +422,6 @@ pub struct Delivery<W> {
     /// [`Delivery::expect_unload`] was called in this task.
     unload_expected: bool,
     flush_tickets: Vec<u64>,
-    next_ticket: u64,
     stats: DeliveryStats,
     /// xorshift64* state for the backoff jitter.
     jitter_state: u64,
@@ -458,7 +455,6 @@ impl<W: Wire> Delivery<W> {
             end_of_task_scheduled: false,
             unload_expected: false,
             flush_tickets: Vec::new(),
-            next_ticket: 0,
             stats: DeliveryStats::default(),
             jitter_state: seed | 1,
             marks_prefix: mark_key_prefix(namespace),
@@ -643,19 +639,16 @@ impl<W: Wire> Delivery<W> {
         self.fill(now_ms, true);
     }
 
-    /// `flush()`: send everything now, whatever the backoff. Returns a ticket, settled by a
-    /// [`Report::Flushed`] once the queue is empty (or a request failed).
-    pub fn flush(&mut self, now_ms: i64) -> u64 {
-        self.next_ticket += 1;
-        let ticket = self.next_ticket;
+    /// `flush()`: send everything now, whatever the backoff. [`Report::Flushed`] with the
+    /// caller's `ticket` follows once the queue is empty (or a request failed).
+    pub fn flush(&mut self, now_ms: i64, ticket: u64) {
         if self.queue.is_empty() {
             self.actions.push_back(Action::Report(Report::Flushed { ticket, ok: true }));
-            return ticket;
+            return;
         }
         self.flush_tickets.push(ticket);
         self.backoff.retry_now();
         self.fill(now_ms, true);
-        ticket
     }
 
     /// The storage keys of this tracker's chunks ([`Action::ListKeys`]): when other pages'

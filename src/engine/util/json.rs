@@ -44,6 +44,12 @@ impl RawJson {
 pub fn push_string(out: &mut String, value: &str) {
     out.reserve(value.len() + 2);
     out.push('"');
+    push_escaped(out, value);
+    out.push('"');
+}
+
+/// Writes `value` escaped as the inside of a JSON string (no quotes around it).
+pub fn push_escaped(out: &mut String, value: &str) {
     let mut start = 0;
     for (i, byte) in value.bytes().enumerate() {
         if byte >= 0x20 && byte != b'"' && byte != b'\\' {
@@ -73,7 +79,6 @@ pub fn push_string(out: &mut String, value: &str) {
         start = i + 1;
     }
     out.push_str(value.get(start..).unwrap_or(""));
-    out.push('"');
 }
 
 /// Builds one JSON object field by field, in insertion order.
@@ -102,13 +107,13 @@ impl ObjectWriter {
         ObjectWriter { out, empty: true }
     }
 
+    /// Writes `key` and its colon. Keys are the protocol's own names (ASCII letters, digits and
+    /// underscores, or the page's own entity field names): escaped all the same.
     fn key(&mut self, key: &str) {
-        if !self.empty {
-            self.out.push(',');
-        }
+        self.out.push_str(if self.empty { "\"" } else { ",\"" });
         self.empty = false;
-        push_string(&mut self.out, key);
-        self.out.push(':');
+        push_escaped(&mut self.out, key);
+        self.out.push_str("\":");
     }
 
     /// Adds a string member.

@@ -1,0 +1,122 @@
+//! The engine's own composition on the fake browser ([`snowtrack::engine::sim`]): what it does
+//! with the page's coalesced sensors (the document's scroll, the page's activity) and its timers,
+//! decisions that `host.js` used to make or that only a browser could test before.
+#![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic, missing_docs)]
+
+use serde_json::Value;
+use snowtrack::engine::Input;
+use snowtrack::engine::config::Config;
+use snowtrack::engine::engagement::DocumentScroll;
+use snowtrack::engine::event::{Event, ScreenView, TrackOptions};
+use snowtrack::engine::sim::Browser;
+
+const T0: i64 = 1_700_000_000_000;
+
+/// Every event the collector accepted, as JSON objects (`co` parsed into its entities).
+fn events(b: &Browser) -> Vec<Value> {
+    b.collector
+        .log
+        .iter()
+        .filter(|r| r.status == Some(200))
+        .flat_map(|r| r.request.wires.iter())
+        .map(|wire| serde_json::from_str::<Value>(&format!("{wire}}}")).unwrap())
+        .collect()
+}
+
+/// The data of entity `name` of `event`.
+fn entity(event: &Value, name: &str) -> Option<Value> {
+    let co: Value = serde_json::from_str(event["co"].as_str()?).ok()?;
+    co["data"]
+        .as_array()?
+        .iter()
+        .find(|e| e["schema"].as_str().unwrap().contains(name))
+        .map(|e| e["data"].clone())
+}
+
+fn screen_view(name: &str) -> Input {
+    let event = Event::ScreenView(ScreenView { name: name.into(), ..ScreenView::default() });
+    Input::Track { event, options: TrackOptions::default() }
+}
+
+/// The screen summary of the first screen, after the document scrolled as `scroll` says.
+fn summary_after(scroll: DocumentScroll) -> Value {
+    let mut b = Browser::new(T0);
+    let page = b.open(Config::new("sp", "https://collector.example"));
+    b.input(page, screen_view("first"));
+    b.advance(1_000);
+    b.pages[page].sensors.scroll = Some(scroll);
+    b.input(page, screen_view("second"));
+    assert!(b.settle(10_000));
+    let ends: Vec<Value> = events(&b).into_iter().filter_map(|e| entity(&e, "screen_summary")).collect();
+    assert_eq!(ends.len(), 1, "one screen ended");
+    ends[0].clone()
+}
+
+#[test]
+fn the_document_s_scroll_feeds_the_screen_summary_only_when_the_document_scrolls() {
+    let scrolled = DocumentScroll {
+        min_x: 0.0,
+        max_x: 0.0,
+        min_y: 0.0,
+        max_y: 1_200.0,
+        view_width: 1_200.0,
+        view_height: 800.0,
+        content_width: 1_200.0,
+        content_height: 3_000.0,
+    };
+    let summary = summary_after(scrolled);
+    assert_eq!(summary["max_y_offset"], 2_000, "the bottom of the view at its lowest");
+    assert_eq!(summary["content_height"], 3_000);
+    // An app drawing into a canvas: the document fits its view, whatever it reports.
+    let fits = DocumentScroll { content_height: 800.0, max_y: 0.0, ..scrolled };
+    let summary = summary_after(fits);
+    assert!(summary.get("max_y_offset").is_none_or(Value::is_null), "{summary}");
+    assert!(summary.get("content_height").is_none_or(Value::is_null), "{summary}");
+}
+
+#[test]
+fn activity_tracking_pings_from_the_engine_s_own_timers() {
+    use snowtrack::engine::activity::{ActivityConfig, Coalesced, Which};
+    let mut b = Browser::new(T0);
+    let page = b.open(Config::new("sp", "https://collector.example"));
+    let config = ActivityConfig { minimum_visit_ms: 5_000, heartbeat_ms: 10_000 };
+    b.input(page, Input::EnableActivity { which: Which::Ping, config, callback: None });
+    b.input(page, Input::Track { event: Event::PageView { title: None }, options: TrackOptions::default() });
+    assert!(b.pages[page].sensors.watching_activity, "the engine asked the page to watch its activity");
+    // Active at 3 s and 12 s: a ping after the minimum visit and after one heartbeat.
+    for at in [3_000, 12_000] {
+        b.run_until(T0 + at);
+        b.pages[page].sensors.activity = Coalesced { last_activity_ms: b.now, ..Coalesced::default() };
+    }
+    b.run_until(T0 + 26_000);
+    assert!(b.settle(10_000));
+    let pings = events(&b).iter().filter(|e| e["e"] == "pp").count();
+    assert_eq!(pings, 2);
+}
+
+#[test]
+fn history_changes_give_a_page_view_only_when_the_url_without_its_fragment_changed() {
+    let mut b = Browser::new(T0);
+    let mut config = Config::new("sp", "https://collector.example");
+    config.page_view_autotracking = true;
+    let page = b.open_at(config, "https://www.example.com/?spa=home#top");
+    let mut urls = Vec::new();
+    for url in [
+        "https://www.example.com/?spa=home", // the fragment alone: none
+        "https://www.example.com/?spa=about",
+        "https://www.example.com/?spa=about#section", // the fragment alone: none
+        "https://www.example.com/?spa=about",         // replaceState to the same URL: none
+        "https://www.example.com/?spa=home#top",
+    ] {
+        b.pages[page].sensors.facts.url = url.into();
+        if !b.input(page, Input::UrlChanged).is_empty() {
+            urls.push(url);
+        }
+    }
+    assert!(b.settle(10_000));
+    assert_eq!(urls, ["https://www.example.com/?spa=about", "https://www.example.com/?spa=home#top"]);
+    let views: Vec<Value> = events(&b).into_iter().filter(|e| e["e"] == "pv").collect();
+    let pages: Vec<&str> = views.iter().map(|e| e["url"].as_str().unwrap()).collect();
+    assert_eq!(pages, urls, "the page views, at those URLs");
+}

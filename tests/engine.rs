@@ -120,3 +120,24 @@ fn history_changes_give_a_page_view_only_when_the_url_without_its_fragment_chang
     let pages: Vec<&str> = views.iter().map(|e| e["url"].as_str().unwrap()).collect();
     assert_eq!(pages, urls, "the page views, at those URLs");
 }
+
+#[test]
+fn setters_are_inputs_and_later_events_carry_them() {
+    use snowtrack::engine::Setting;
+    let mut b = Browser::new(T0);
+    let page = b.open(Config::new("sp", "https://collector.example"));
+    b.input(page, Input::Set(Setting::UserId(Some("user-1".into()))));
+    b.input(page, Input::Set(Setting::CustomUrl("https://www.example.com/custom".into())));
+    b.input(page, Input::Set(Setting::DocumentTitle("Custom title".into())));
+    b.input(page, Input::Track { event: Event::PageView { title: None }, options: TrackOptions::default() });
+    b.input(page, Input::Set(Setting::UserId(None)));
+    b.input(page, Input::Track { event: Event::PageView { title: None }, options: TrackOptions::default() });
+    assert!(b.settle(10_000));
+    let views: Vec<Value> = events(&b).into_iter().filter(|e| e["e"] == "pv").collect();
+    assert_eq!(views.len(), 2);
+    assert_eq!(views[0]["uid"], "user-1");
+    assert_eq!(views[0]["url"], "https://www.example.com/custom");
+    assert_eq!(views[0]["page"], "Custom title");
+    assert!(views[1].get("uid").is_none(), "cleared");
+    assert_eq!(views[1]["url"], "https://www.example.com/custom", "the custom URL stays");
+}

@@ -8,10 +8,10 @@ use super::{JsTracker, input, js_error};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use crate::engine::Input;
 use crate::engine::activity::Which;
 use crate::engine::link_click::{self, LinkClicks, Pointer};
 use crate::engine::util::text::concat;
+use crate::engine::{Input, Setting};
 use crate::web::runtime::{self, Runtime};
 use crate::web::{host, page_functions, timer};
 use alloc::rc::{Rc, Weak};
@@ -106,7 +106,7 @@ impl JsTracker {
         #[wasm_bindgen(unchecked_param_type = "GdprContext")] gdpr: JsValue,
     ) -> core::result::Result<(), JsError> {
         let gdpr = input::read_gdpr(&gdpr).map_err(js_error)?;
-        self.with(move |rt| rt.engine.tracker.set_gdpr(Some(gdpr)));
+        self.with(move |rt| rt.handle(Input::Set(Setting::Gdpr(gdpr))));
         Ok(())
     }
 

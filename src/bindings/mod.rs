@@ -16,6 +16,7 @@ use crate::engine::config::{Config, StateStorage};
 use crate::engine::env::Env;
 use crate::engine::event::{Event, TrackOptions};
 use crate::engine::tracker::Tracker as CoreTracker;
+use crate::engine::{Input, Setting};
 use crate::error::Error;
 use crate::web::page_functions::PageFunctions;
 use crate::web::runtime::{self, Runtime, Shared};
@@ -365,7 +366,7 @@ impl JsTracker {
     #[wasm_bindgen(js_name = newSession)]
     pub fn new_session(&self) {
         self.with(|rt| {
-            rt.handle(crate::engine::Input::NewSession);
+            rt.handle(Input::NewSession);
         });
     }
 
@@ -416,7 +417,7 @@ export interface Tracker {
 impl JsTracker {
     /// Sets the business user id (`uid`); `null` or `undefined` clears it.
     pub fn set_user_id(&self, user_id: Option<String>) {
-        self.with(move |rt| rt.engine.tracker.set_user_id(user_id));
+        self.with(move |rt| rt.handle(Input::Set(Setting::UserId(user_id))));
     }
 
     /// The domain user id (`duid`).
@@ -478,20 +479,14 @@ impl JsTracker {
         runtime::input(&Rc::downgrade(&self.shared), f);
     }
 
-    /// Applies a setter's string `value` with `f` (with the page's facts); anything but a string
-    /// is reported with `console.warn` (naming `field`) and ignored.
+    /// Hands the engine the setting `f` makes of a setter's string `value`; anything but a
+    /// string is reported with `console.warn` (naming `field`) and ignored.
     #[inline(never)]
-    fn set_text(
-        &self,
-        value: &JsValue,
-        field: &str,
-        f: fn(&mut Runtime, String, &crate::engine::facts::PageFacts),
-    ) {
+    fn set_text(&self, value: &JsValue, field: &str, f: fn(String) -> Setting) {
         let Some(text) = value.as_string() else {
             return host::warn(&Error::config(field, "must be a string").message());
         };
-        let page = facts::page();
-        self.with(move |rt| f(rt, text, &page));
+        self.with(move |rt| rt.handle(Input::Set(f(text))));
     }
 
     /// A getter's answer (`null` while the state is in use).
@@ -506,29 +501,25 @@ impl JsTracker {
     /// The `url` of later events (resolved against the page's).
     #[wasm_bindgen(js_name = setCustomUrl)]
     pub fn set_custom_url(&self, #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue) {
-        self.set_text(&host::resolve_url(&url), "url", |rt, url, page| {
-            rt.engine.tracker.page_state().set_custom_url(page, url);
-        })
+        self.set_text(&host::resolve_url(&url), "url", Setting::CustomUrl)
     }
 
     /// The `refr` of later events.
     #[wasm_bindgen(js_name = setReferrerUrl)]
     pub fn set_referrer_url(&self, #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue) {
-        self.set_text(&url, "url", |rt, url, _| rt.engine.tracker.page_state().set_referrer_url(url))
+        self.set_text(&url, "url", Setting::ReferrerUrl)
     }
 
     /// The title of later page views tracked without one.
     #[wasm_bindgen(js_name = setDocumentTitle)]
     pub fn set_document_title(&self, #[wasm_bindgen(unchecked_param_type = "string")] title: JsValue) {
-        self.set_text(&title, "title", |rt, title, page| {
-            rt.engine.tracker.page_state().set_document_title(page, title)
-        })
+        self.set_text(&title, "title", Setting::DocumentTitle)
     }
 
     /// Keeps the page view id for later page views.
     #[wasm_bindgen(js_name = preservePageViewId)]
     pub fn preserve_page_view_id(&self) {
-        self.act(|rt, _| rt.engine.tracker.page_state().preserve_page_view_id());
+        self.act(|rt, _| rt.handle(Input::Set(Setting::PreservePageViewId)));
     }
 
     /// The page view id (of the `web_page` entity).

@@ -4,6 +4,7 @@
 //! event. Only the full build has them (the `full` feature; see [`super::full`]).
 
 use super::{JsTracker, input::privacy as input, js_error};
+use crate::engine::{Input, Setting};
 #[allow(unused_imports)]
 use crate::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -19,12 +20,7 @@ impl JsTracker {
         configuration: JsValue,
     ) -> core::result::Result<(), JsError> {
         let (settings, strategy) = input::enable_anonymous(&configuration).map_err(js_error)?;
-        self.with(move |rt| {
-            if let Some(strategy) = strategy {
-                rt.engine.tracker.set_state_storage(&mut rt.env, strategy);
-            }
-            rt.engine.tracker.enable_anonymous(&mut rt.env, settings);
-        });
+        self.with(move |rt| rt.handle(Input::Set(Setting::Anonymous { settings, state_storage: strategy })));
         Ok(())
     }
 
@@ -37,12 +33,7 @@ impl JsTracker {
         configuration: JsValue,
     ) -> core::result::Result<(), JsError> {
         let strategy = input::disable_anonymous(&configuration).map_err(js_error)?;
-        self.with(move |rt| {
-            if let Some(strategy) = strategy {
-                rt.engine.tracker.set_state_storage(&mut rt.env, strategy);
-            }
-            rt.engine.tracker.disable_anonymous(&mut rt.env);
-        });
+        self.with(move |rt| rt.handle(Input::Set(Setting::Identified { state_storage: strategy })));
         Ok(())
     }
 
@@ -54,7 +45,9 @@ impl JsTracker {
         #[wasm_bindgen(unchecked_optional_param_type = "ClearUserDataConfiguration")] configuration: JsValue,
     ) -> core::result::Result<(), JsError> {
         let (preserve_session, preserve_user) = input::clear_user_data(&configuration).map_err(js_error)?;
-        self.with(move |rt| rt.engine.tracker.clear_user_data(&mut rt.env, preserve_session, preserve_user));
+        self.with(move |rt| {
+            rt.handle(Input::Set(Setting::ClearUserData { preserve_session, preserve_user }))
+        });
         Ok(())
     }
 
@@ -62,7 +55,7 @@ impl JsTracker {
     /// that opts out is dropped and reported.
     #[wasm_bindgen(js_name = setOptOutCookie)]
     pub fn set_opt_out_cookie(&self, name: Option<String>) {
-        self.with(move |rt| rt.engine.tracker.set_opt_out_cookie(name));
+        self.with(move |rt| rt.handle(Input::Set(Setting::OptOutCookie(name))));
     }
 
     /// Adds global contexts: a list, or an object of named ones (a name added again replaces).
@@ -73,11 +66,7 @@ impl JsTracker {
         contexts: JsValue,
     ) -> core::result::Result<(), JsError> {
         let contexts = input::global_contexts(&contexts, &|f| self.registry.handle(f)).map_err(js_error)?;
-        self.with(move |rt| {
-            for (name, context) in contexts {
-                rt.engine.tracker.contexts_mut().add(name, context);
-            }
-        });
+        self.with(move |rt| rt.handle(Input::Set(Setting::AddGlobalContexts(contexts))));
         Ok(())
     }
 
@@ -90,22 +79,14 @@ impl JsTracker {
     ) -> core::result::Result<(), JsError> {
         let (names, contexts) =
             input::removed_contexts(&contexts, &|f| self.registry.handle(f)).map_err(js_error)?;
-        self.with(move |rt| {
-            let global = rt.engine.tracker.contexts_mut();
-            for name in names {
-                global.remove_named(&name);
-            }
-            for context in contexts {
-                global.remove(&context);
-            }
-        });
+        self.with(move |rt| rt.handle(Input::Set(Setting::RemoveGlobalContexts { names, contexts })));
         Ok(())
     }
 
     /// Removes every global context.
     #[wasm_bindgen(js_name = clearGlobalContexts)]
     pub fn clear_global_contexts(&self) {
-        self.with(|rt| rt.engine.tracker.contexts_mut().clear());
+        self.with(|rt| rt.handle(Input::Set(Setting::ClearGlobalContexts)));
     }
 
     /// Adds a plugin (`{plugin}`), whose hooks run for every later event.

@@ -164,6 +164,66 @@ pub enum Input {
     UpdatePageActivity,
     /// `newSession()`.
     NewSession,
+    /// A setter ([`Setting`]).
+    Set(Setting),
+}
+
+/// A call that changes what later events carry, or how the tracker stores identity, without an
+/// event of its own.
+#[derive(Debug)]
+pub enum Setting {
+    /// `setUserId` (`None`: cleared).
+    UserId(Option<String>),
+    /// `setCustomUrl` (resolved against the page's URL already).
+    CustomUrl(String),
+    /// `setReferrerUrl`.
+    ReferrerUrl(String),
+    /// `setDocumentTitle`.
+    DocumentTitle(String),
+    /// `preservePageViewId`.
+    PreservePageViewId,
+    /// `enableGdprContext`.
+    #[cfg(feature = "full")]
+    Gdpr(event::Gdpr),
+    /// `enableAnonymousTracking` (and its `stateStorageStrategy`, when given).
+    #[cfg(feature = "full")]
+    Anonymous {
+        /// How anonymous.
+        settings: config::AnonymousTracking,
+        /// The new storage strategy.
+        state_storage: Option<config::StateStorage>,
+    },
+    /// `disableAnonymousTracking` (and its `stateStorageStrategy`, when given).
+    #[cfg(feature = "full")]
+    Identified {
+        /// The new storage strategy.
+        state_storage: Option<config::StateStorage>,
+    },
+    /// `clearUserData`.
+    #[cfg(feature = "full")]
+    ClearUserData {
+        /// Keep the session.
+        preserve_session: bool,
+        /// Keep the user.
+        preserve_user: bool,
+    },
+    /// `setOptOutCookie` (`None`: no opt-out cookie).
+    #[cfg(feature = "full")]
+    OptOutCookie(Option<String>),
+    /// `addGlobalContexts`: each context with its name, if it has one.
+    #[cfg(feature = "full")]
+    AddGlobalContexts(Vec<(Option<String>, contexts::GlobalContext)>),
+    /// `removeGlobalContexts`: the named ones, and the unnamed ones equal to these.
+    #[cfg(feature = "full")]
+    RemoveGlobalContexts {
+        /// Names.
+        names: Vec<String>,
+        /// Contexts.
+        contexts: Vec<contexts::GlobalContext>,
+    },
+    /// `clearGlobalContexts`.
+    #[cfg(feature = "full")]
+    ClearGlobalContexts,
 }
 
 /// What the shell carries out for the engine, in the order given.
@@ -336,12 +396,65 @@ impl<W: Wire> Engine<W> {
                 let hidden = shell.hidden();
                 self.activity.update_page_activity(now, hidden);
             }
+            Input::Set(setting) => self.set(shell, setting),
             Input::NewSession => {
                 let update = self.tracker.new_session(shell);
                 self.effects.push_back(Effect::SessionUpdate(update));
             }
         }
         self.activity_actions(shell, hooks);
+    }
+
+    /// Applies a setter.
+    fn set<S: Shell<Wire = W>>(&mut self, shell: &mut S, setting: Setting) {
+        let t = &mut self.tracker;
+        match setting {
+            Setting::UserId(user_id) => t.set_user_id(user_id),
+            Setting::CustomUrl(url) => t.page_state().set_custom_url(&shell.page_facts(), url),
+            Setting::ReferrerUrl(url) => t.page_state().set_referrer_url(url),
+            Setting::DocumentTitle(title) => t.page_state().set_document_title(&shell.page_facts(), title),
+            Setting::PreservePageViewId => t.page_state().preserve_page_view_id(),
+            #[cfg(feature = "full")]
+            Setting::Gdpr(gdpr) => t.set_gdpr(Some(gdpr)),
+            #[cfg(feature = "full")]
+            Setting::Anonymous { settings, state_storage } => {
+                if let Some(strategy) = state_storage {
+                    t.set_state_storage(shell, strategy);
+                }
+                t.enable_anonymous(shell, settings);
+            }
+            #[cfg(feature = "full")]
+            Setting::Identified { state_storage } => {
+                if let Some(strategy) = state_storage {
+                    t.set_state_storage(shell, strategy);
+                }
+                t.disable_anonymous(shell);
+            }
+            #[cfg(feature = "full")]
+            Setting::ClearUserData { preserve_session, preserve_user } => {
+                t.clear_user_data(shell, preserve_session, preserve_user)
+            }
+            #[cfg(feature = "full")]
+            Setting::OptOutCookie(name) => t.set_opt_out_cookie(name),
+            #[cfg(feature = "full")]
+            Setting::AddGlobalContexts(added) => {
+                for (name, context) in added {
+                    t.contexts_mut().add(name, context);
+                }
+            }
+            #[cfg(feature = "full")]
+            Setting::RemoveGlobalContexts { names, contexts } => {
+                let global = t.contexts_mut();
+                for name in names {
+                    global.remove_named(&name);
+                }
+                for context in contexts {
+                    global.remove(&context);
+                }
+            }
+            #[cfg(feature = "full")]
+            Setting::ClearGlobalContexts => t.contexts_mut().clear(),
+        }
     }
 
     /// Tracks an event and hands what it produced to delivery; a screen view first folds the

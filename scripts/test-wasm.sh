@@ -32,6 +32,11 @@ echo "collector at $url"
 
 export SNOWTRACK_TEST_COLLECTOR=$url
 export WASM_BINDGEN_TEST_TIMEOUT=60
+# The test module built without optimisation is ~24 MB, and Chrome 156 can stall for minutes
+# loading some builds of it (seen: the renderer stops answering while "Loading scripts", every
+# time for a given module, never for the next change): opt-level 1 makes it small and quick to
+# compile, the tests the same.
+export CARGO_PROFILE_DEV_OPT_LEVEL=1
 # The test harness links std, so the module is built with it (`std` feature: no snowtrack
 # allocator or panic handler).
 wasm-pack test --headless --chrome --firefox -- --test web --features std

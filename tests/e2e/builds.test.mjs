@@ -87,11 +87,16 @@ before(async () => {
  */
 const ownEvents = (good) => good.filter((g) => ['page_view', 'timing', 'struct'].includes(kind(g)));
 
-/** Waits for `count` of the page's own events (see `ownEvents`) and returns them. */
+/**
+ * Waits for `count` of the page's own events (see `ownEvents`) and returns them in the order the
+ * page tracked them (their `client_session` event index: two requests in flight at once may
+ * reach the collector in either order).
+ */
 async function waitForOwn(count) {
   await waitFor(async () => ownEvents(await collector.good()).length >= count, { message: `${count} events` });
   await new Promise((resolve) => { setTimeout(resolve, 300); }); // one more would arrive by now
-  return ownEvents(await collector.good());
+  const index = (g) => entity(g, SCHEMAS.clientSession)?.eventIndex ?? 0;
+  return ownEvents(await collector.good()).sort((a, b) => index(a) - index(b));
 }
 
 /** A package path of a request's URL (`loader.js`, `web/snowtrack_bg.wasm`), or null. */

@@ -342,10 +342,14 @@ type Boxed = Box<dyn FnOnce(&mut Runtime, i64)>;
 /// Applies an input to the runtime (`f` gets the time too) with [`run`]; while the state is in
 /// use (a re-entrant call) the input waits for the end of the task.
 pub fn input(weak: &Weak<RefCell<Runtime>>, f: impl FnOnce(&mut Runtime, i64) + 'static) {
-    input_boxed(weak, Box::new(f));
+    input_boxed(weak, Box::new(f), false);
 }
 
-fn input_boxed(weak: &Weak<RefCell<Runtime>>, f: Boxed) {
+/// [`input`]; `deferred`: this is the input's second try, from a microtask. A microtask runs on
+/// an empty JS stack, where no call of the module is under way, so a state still in use there
+/// could only have been left so by a trap: the input is then dropped, not retried forever (which
+/// would starve the page's own microtasks).
+fn input_boxed(weak: &Weak<RefCell<Runtime>>, f: Boxed, deferred: bool) {
     let Some(shared) = weak.upgrade() else { return };
     let mut f = Some(f);
     run(&shared, &mut |rt| {
@@ -354,9 +358,9 @@ fn input_boxed(weak: &Weak<RefCell<Runtime>>, f: Boxed) {
             f(rt, now);
         }
     });
-    if let Some(f) = f {
+    if let (Some(f), false) = (f, deferred) {
         let weak = weak.clone();
-        host::microtask(&timer::once(move || input_boxed(&weak, f)));
+        host::microtask(&timer::once(move || input_boxed(&weak, f, true)));
     }
 }
 

@@ -267,3 +267,31 @@ test('invalid global contexts and plugins throw an Error naming the field', TIME
   assert.match(errors[4], /enableAnonymousTracking\.options/);
   assert.match(errors[5], /anonymousTracking/);
 });
+
+test("a plugin that tracks from inside the tracker's own call: the call waits for the end of the task, then is tracked once", TIMEOUT, async (t) => {
+  const { collector, page } = await setup(t);
+  await openPage(page, collector);
+  await createTracker(page);
+  const order = await page.evaluate(async () => {
+    const tracker = window.tracker;
+    const order = [];
+    let nested = false;
+    tracker.addPlugin({
+      plugin: {
+        afterTrack(payload) {
+          order.push(payload.se_ac);
+          // The tracker is busy with this event: the call runs once its task ends.
+          if (!nested) { nested = true; tracker.trackStructEvent({ category: 'c', action: 'nested' }); order.push('asked'); }
+        },
+      },
+    });
+    tracker.trackStructEvent({ category: 'c', action: 'outer' });
+    order.push('returned');
+    await Promise.resolve();
+    await tracker.flush();
+    return order;
+  });
+  assert.deepEqual(order, ['outer', 'asked', 'returned', 'nested']);
+  const good = await collector.waitForGood(2);
+  assert.deepEqual(good.map((g) => g.event.se_action).sort(), ['nested', 'outer']);
+});

@@ -346,15 +346,10 @@ impl Browser {
     /// Hands page `index`'s engine an input and performs the effects (no end of task); false
     /// when the page is closed.
     fn apply(&mut self, index: usize, input: Input) -> bool {
-        self.env.now = self.now;
-        let Some(page) = self.pages.get_mut(index).filter(|p| p.open) else { return false };
-        let mut shell = PageShell {
-            env: &mut self.env,
-            sensors: &mut page.sensors,
-            tracked: &mut self.tracked,
-            tracked_bytes: &mut self.tracked_bytes,
-        };
-        page.engine.handle(&mut shell, &mut NoHooks, input);
+        if !self.pages.get(index).is_some_and(|p| p.open) {
+            return false;
+        }
+        self.feed(index, input);
         self.perform(index);
         true
     }
@@ -675,11 +670,8 @@ impl Browser {
                 Action::Remove { key } => {
                     self.env.storage.remove(&key);
                 }
-                Action::Arm { timer, after_ms } => {
-                    let timer = Timer::Delivery(timer);
-                    page.timers.retain(|(t, _)| *t != timer);
-                    page.timers.push((timer, now + i64::try_from(after_ms).unwrap_or(i64::MAX / 2)));
-                }
+                // The engine hands delivery's timers out as `Effect::Arm`.
+                Action::Arm { .. } => {}
                 Action::Announce { tab_id, heartbeat_every_ms } => {
                     page.announced = true;
                     if !self.web_locks {

@@ -307,12 +307,7 @@ impl Tracker {
             }
             Event::ScreenView(screen_view) => {
                 let now = env.now_ms();
-                if let Some(summary) = &mut self.summary {
-                    summary.update(now);
-                    let summary = summary.entity();
-                    let end = json::self_describing(SCREEN_END_SCHEMA, "{}");
-                    self.emit(env, Body::Unstruct(end), &TrackOptions::default(), Some(summary), page, to);
-                }
+                self.end_screen(env, now, page, to);
                 let body = Body::Unstruct(self.screen_view(env, screen_view));
                 if engagement {
                     self.summary = Some(ScreenSummary::new(now, self.hidden));
@@ -383,13 +378,19 @@ impl Tracker {
             return;
         }
         let now = env.now_ms();
+        self.end_screen(env, now, page, to);
+        env.commit_cookies(); // the page goes: no end of task to wait for
+    }
+
+    /// The current screen (if screen engagement follows one) ends at `now`: its `screen_end`
+    /// event with the screen summary.
+    fn end_screen(&mut self, env: &mut impl Env, now: i64, page: &PageFacts, to: &mut Sink<'_>) {
         if let Some(summary) = &mut self.summary {
             summary.update(now);
             let summary = summary.entity();
             let end = json::self_describing(SCREEN_END_SCHEMA, "{}");
             self.emit(env, Body::Unstruct(end), &TrackOptions::default(), Some(summary), page, to);
         }
-        env.commit_cookies(); // the page goes: no end of task to wait for
     }
 
     /// Builds one event and appends it to `to`: session rules, entities (the call's own, then

@@ -245,7 +245,7 @@ impl Runtime {
             }
             Action::Remove { key } => host::storage_remove(&key),
             // The engine hands delivery's timers out as `Effect::Arm`.
-            Action::Arm { timer, after_ms } => self.arm(weak, Timer::Delivery(timer), after_ms),
+            Action::Arm { .. } => {}
             Action::Announce { tab_id, heartbeat_every_ms } => {
                 let every = u32::try_from(heartbeat_every_ms).unwrap_or(u32::MAX);
                 host::announce(&concat(&[TAB_PREFIX, &tab_id]), every);

@@ -16,18 +16,7 @@ use snowtrack::engine::tracker::{Sink, Tracked, Tracker};
 pub const T0: i64 = 1_700_000_000_000;
 
 pub fn browser() -> BrowserInfo {
-    BrowserInfo {
-        protocol: "https:".into(),
-        hostname: "www.example.com".into(),
-        timezone: "Europe/London".into(),
-        language: "en-GB".into(),
-        charset: "UTF-8".into(),
-        resolution: "1920x1080".into(),
-        color_depth: "24".into(),
-        cookie_enabled: true,
-        do_not_track: false,
-        global_privacy_control: false,
-    }
+    snowtrack::engine::sim::browser_info()
 }
 
 pub fn page() -> PageFacts {

@@ -1,5 +1,6 @@
 //! The tracker methods that only snowtrack's full build has (compiled with the `full`
-//! feature): the `gdpr` entity, activity tracking (page pings) and link click tracking; the
+//! feature): the `gdpr` entity, activity tracking (page pings), link click tracking and
+//! cross-domain linking; the
 //! privacy, global context and plugin methods are in [`super::privacy`]. In the core build
 //! these methods are not in the module; the package's JS gives the core build's `Tracker` one
 //! for each of them that throws an `Error` naming it (`js/build.mjs`, `js/builds.js`).
@@ -58,11 +59,62 @@ impl LinkWatch {
 
 /// Whether the page's link filter `f` accepts `link` (one that throws does not, warned).
 fn filter_accepts(f: &Function, link: &JsValue) -> bool {
+    page_accepts("a link filter", f, link)
+}
+
+/// Whether the page's function `f` (`what`) accepts `link` (one that throws does not, warned).
+fn page_accepts(what: &str, f: &Function, link: &JsValue) -> bool {
     let answer = host::link_filter(f, link);
     if let Some(why) = answer.as_string() {
-        page_functions::failed("a link filter", &concat(&["threw ", &why]));
+        page_functions::failed(what, &concat(&["threw ", &why]));
     }
     answer.as_bool() == Some(true)
+}
+
+/// A click or mousedown on a link, from `host_full.js`'s cross-domain listener (`[link, event,
+/// href]`): the page's `linker` asked, the reason read when the extended value carries one, and
+/// the engine decides whether and how the link is decorated ([`Input::CrossDomainLink`]).
+fn cross_domain_event(linker: &Function, shared: &Weak<RefCell<Runtime>>) {
+    let arg: Array = host::callback_arg().unchecked_into();
+    let (link, event, href) = (arg.get(0), arg.get(1), arg.get(2).as_string().unwrap_or_default());
+    let accepted = page_accepts("the cross-domain linker", linker, &link);
+    let Some(rt) = shared.upgrade() else { return };
+    let wanted = rt.try_borrow().ok().and_then(|rt| {
+        let extended = rt.engine.tracker.config().cross_domain_extended;
+        extended.is_some_and(|fields| fields.reason).then(|| rt.cross_domain.reason.clone())
+    });
+    let reason = (accepted && wanted.is_some()).then(|| {
+        let answer = host::link_reason(wanted.flatten().as_ref(), &event, &link);
+        if answer.is_undefined() {
+            page_functions::failed("the cross-domain reason function", "threw");
+        }
+        answer.as_string().unwrap_or_default()
+    });
+    runtime::input(shared, move |rt, _| {
+        rt.cross_domain.link = Some(link);
+        rt.handle(Input::CrossDomainLink { accepted, href, reason });
+    });
+}
+
+/// Decorates the links `linker` selects from now on, replacing the tracker's linker.
+fn watch_cross_domain(rt: &mut Runtime, shared: Weak<RefCell<Runtime>>, linker: Function) {
+    if let Some(old) = rt.cross_domain.listener.take() {
+        host::watch_cross_domain(old.as_ref(), false);
+        host::microtask(&timer::once(move || drop(old)));
+    }
+    let listener = timer::repeating(move || cross_domain_event(&linker, &shared));
+    host::watch_cross_domain(listener.as_ref(), true);
+    rt.cross_domain.listener = Some(listener);
+}
+
+/// Starts cross-domain linking as `newTracker`'s options asked.
+pub(super) fn start_cross_domain(shared: &runtime::Shared, linker: input::cross_domain::Linker) {
+    let Some(f) = linker.linker else { return };
+    let weak = Rc::downgrade(shared);
+    runtime::input(&weak.clone(), move |rt, _| {
+        rt.cross_domain.reason = linker.reason;
+        watch_cross_domain(rt, weak, f);
+    });
 }
 
 /// Starts link click tracking as `config` says, replacing what the tracker had.
@@ -164,6 +216,22 @@ impl JsTracker {
     #[wasm_bindgen(js_name = disableLinkClickTracking)]
     pub fn disable_link_click_tracking(&self) {
         self.act(|rt, _| unwatch_links(rt));
+    }
+
+    /// Decorates the links `linker` selects (a function of the link answering true) with `_sp`
+    /// when they are clicked, replacing the linker of `newTracker`'s `crossDomainLinker`.
+    #[wasm_bindgen(js_name = crossDomainLinker)]
+    pub fn cross_domain_linker(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(link: HTMLAnchorElement | HTMLAreaElement) => boolean")]
+        linker: JsValue,
+    ) -> core::result::Result<(), JsError> {
+        let linker: Function = linker
+            .dyn_into()
+            .map_err(|_| js_error(crate::error::Error::config("crossDomainLinker", "must be a function")))?;
+        let shared = Rc::downgrade(&self.shared);
+        self.with(move |rt| watch_cross_domain(rt, shared, linker));
+        Ok(())
     }
 
     /// Does nothing: later links are tracked anyway (a no-op in the JS tracker too).

@@ -6,6 +6,7 @@
 //! Error messages name the field as JavaScript spells it (`appId`, `context[1].data`, ...);
 //! the core's own checks ([`Config::validate`], [`Event::validate`]) follow.
 
+pub mod cross_domain;
 pub mod privacy;
 
 use crate::engine::util::text::{concat, push_uint};

@@ -130,6 +130,9 @@ pub struct Config {
     /// `respectOptOutCookie`: the name of a cookie whose presence stops tracking, default none
     /// (`setOptOutCookie` sets it too).
     pub opt_out_cookie: Option<String>,
+    /// `useExtendedCrossDomainLinker`: the fields of the extended `_sp` value (`true`: the
+    /// default fields), default off (`duid.ms`).
+    pub cross_domain_extended: Option<crate::engine::cross_domain::ExtendedFields>,
 }
 
 /// Anonymous tracking's settings (`anonymousTracking: true` is both off).
@@ -185,6 +188,7 @@ impl Config {
             respect_do_not_track: false,
             respect_global_privacy_control: false,
             opt_out_cookie: None,
+            cross_domain_extended: None,
             reset_activity_on_page_view: true,
             page_view_autotracking: false,
         }

@@ -11,6 +11,7 @@ pub mod activity;
 pub mod config;
 pub mod contexts;
 pub mod cookie;
+pub mod cross_domain;
 pub mod delivery;
 pub mod engagement;
 pub mod env;
@@ -93,6 +94,18 @@ pub enum Input {
         event: Event,
         /// Its entities, timestamp and subject.
         options: TrackOptions,
+    },
+    /// A click or mousedown on a link, for cross-domain linking (`crossDomainLinker`): whether
+    /// the page's function `accepted` it, its `href`, and the reason text when the extended
+    /// value carries one. Answered with [`Effect::Decorate`] when the link is decorated.
+    #[cfg(feature = "full")]
+    CrossDomainLink {
+        /// What the page's function answered.
+        accepted: bool,
+        /// The link's `href`.
+        href: String,
+        /// The link's text, or what the page's reason function answered.
+        reason: Option<String>,
     },
     /// History autotracking saw `pushState`, `replaceState` or `popstate` (once per task): a
     /// page view when the URL without its fragment changed ([`history::HistoryPages`]).
@@ -249,6 +262,9 @@ pub enum Effect<W> {
     WatchHistory,
     /// Call `onSessionUpdate` with this `client_session` (JSON).
     SessionUpdate(String),
+    /// Set the link of [`Input::CrossDomainLink`]'s `href` to this (`_sp` added).
+    #[cfg(feature = "full")]
+    Decorate(String),
     /// Call the page's activity callback.
     ActivityCallback {
         /// The shell's id of the callback.
@@ -342,6 +358,12 @@ impl<W: Wire> Engine<W> {
                 self.track(shell, hooks, event, options);
                 self.delivery.expect_unload();
             }
+            #[cfg(feature = "full")]
+            Input::CrossDomainLink { accepted, href, reason } => {
+                if let Some(decorated) = self.cross_domain_href(accepted, &href, reason.as_deref(), now) {
+                    self.effects.push_back(Effect::Decorate(decorated));
+                }
+            }
             Input::UrlChanged => {
                 if self.history.changed(&shell.page_facts().url) {
                     self.track(shell, hooks, Event::PageView { title: None }, TrackOptions::default())
@@ -403,6 +425,34 @@ impl<W: Wire> Engine<W> {
             }
         }
         self.activity_actions(shell, hooks);
+    }
+
+    /// The `href` a link gets from cross-domain linking, `None` when it is not decorated: the
+    /// `_sp` value of the tracker's identity now (no domain user id nor user id while anonymous).
+    #[cfg(feature = "full")]
+    fn cross_domain_href(
+        &self,
+        accepted: bool,
+        href: &str,
+        reason: Option<&str>,
+        now: i64,
+    ) -> Option<String> {
+        if !cross_domain::decorates(accepted, href) {
+            return None;
+        }
+        let t = &self.tracker;
+        let (state, config, anonymous) = (t.state(), t.config(), t.anonymous().is_some());
+        let source = cross_domain::Source {
+            domain_user_id: if anonymous { "" } else { &state.domain_user_id },
+            timestamp_ms: now,
+            session_id: &state.session_id,
+            user_id: if anonymous { None } else { t.user_id() },
+            app_id: &config.app_id,
+            platform: &config.platform,
+            reason,
+        };
+        let value = cross_domain::value(config.cross_domain_extended.as_ref(), &source);
+        Some(cross_domain::decorate(href, cross_domain::PARAMETER, &value))
     }
 
     /// Applies a setter.

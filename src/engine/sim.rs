@@ -123,6 +123,8 @@ pub struct Page {
     pub session_updates: Vec<String>,
     /// The page view ids the activity callback got.
     pub activity_callbacks: Vec<String>,
+    /// The `href`s cross-domain linking gave links ([`Effect::Decorate`]).
+    pub decorated: Vec<String>,
     /// Storage writes of chunks it performed.
     pub stores: u64,
     /// In the back/forward cache: no timer fires and no answer is heard until it is shown.
@@ -313,6 +315,7 @@ impl Browser {
             reports: Vec::new(),
             session_updates: Vec::new(),
             activity_callbacks: Vec::new(),
+            decorated: Vec::new(),
             stores: 0,
             frozen: false,
             sensors: Sensors { facts: facts_at(url), ..Sensors::default() },
@@ -645,6 +648,11 @@ impl Browser {
                 }
                 Effect::ActivityCallback { page_view_id, .. } => {
                     page.activity_callbacks.push(page_view_id);
+                    continue;
+                }
+                #[cfg(feature = "full")]
+                Effect::Decorate(href) => {
+                    page.decorated.push(href);
                     continue;
                 }
             };

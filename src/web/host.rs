@@ -166,6 +166,18 @@ extern "C" {
     /// Stops link click tracking for `f`.
     #[wasm_bindgen(js_name = watchLinks)]
     pub fn unwatch_links(f: &JsValue);
+    /// Cross-domain linking: calls `f` with `[link, event, href]` for each click and mousedown on a
+    /// link with an `href` (one listener per type on the document), replacing what `f` had;
+    /// `on` false stops.
+    #[wasm_bindgen(js_name = watchCrossDomain)]
+    pub fn watch_cross_domain(f: &JsValue, on: bool);
+    /// The reason text of a cross-domain click: the page's `f` of the event (`undefined` when it
+    /// threw), else the link's text, trimmed.
+    #[wasm_bindgen(js_name = linkReason)]
+    pub fn link_reason(f: Option<&Function>, event: &JsValue, link: &JsValue) -> JsValue;
+    /// Sets a link's `href`.
+    #[wasm_bindgen(js_name = setHref)]
+    pub fn set_href(link: &JsValue, href: &str);
 }
 
 /// A string property of one of `host.js`'s answers (`""` when it is not a string).

@@ -200,3 +200,41 @@ export function watchLinks(f, types) {
   for (const type of list) addEventListener(type, handler, true);
   linkWatchers.set(f, () => { for (const type of list) removeEventListener(type, handler, true); });
 }
+
+const decorators = new Map();
+
+/**
+ * Cross-domain linking: calls `f` with `[link, event, href]` for each click and mousedown on an `a` or
+ * `area` element with an `href` (the closest one, through shadow roots; links added later too),
+ * replacing what `f` had; with `on` false, stops. One capturing listener per type on the
+ * document; for a link it adds a one-time capturing listener on the link itself, so `f` runs
+ * with the link as the event's `currentTarget`, as the JS tracker's per-link listeners do.
+ */
+export function watchCrossDomain(f, on) {
+  const stop = decorators.get(f);
+  if (stop) stop();
+  decorators.delete(f);
+  if (!on || !globalThis.document) return;
+  const onLink = (event) => call(f, [event.currentTarget, event, String(event.currentTarget.href)]);
+  const handler = (event) => {
+    const node = event.composed ? event.composedPath()[0] : event.target;
+    const link = node && node.closest ? node.closest('a[href], area[href]') : null;
+    if (link) link.addEventListener(event.type, onLink, { capture: true, once: true });
+  };
+  for (const type of ['click', 'mousedown']) document.addEventListener(type, handler, true);
+  decorators.set(f, () => { for (const type of ['click', 'mousedown']) document.removeEventListener(type, handler, true); });
+}
+
+/**
+ * The reason of a cross-domain click: what the page's `f` answered for the event (a string;
+ * `undefined` when it threw), else the link's text, trimmed.
+ */
+export function linkReason(f, event, link) {
+  if (!f) return (link.textContent || '').trim();
+  try { const reason = f(event); return reason == null ? '' : String(reason); } catch { return undefined; }
+}
+
+/** Sets a link's `href`. */
+export function setHref(link, href) {
+  link.href = href;
+}

@@ -75,6 +75,17 @@ impl Notice {
     }
 }
 
+/// Cross-domain linking in the page (`crossDomainLinker`).
+#[derive(Debug, Default)]
+pub struct CrossDomain {
+    /// What the document's listener calls for each click or mousedown on a link.
+    pub listener: Option<Closure<dyn FnMut()>>,
+    /// `useExtendedCrossDomainLinker.reason`, when a function.
+    pub reason: Option<Function>,
+    /// The link of the input being handled: [`Effect::Decorate`] sets its `href`.
+    pub link: Option<JsValue>,
+}
+
 /// One tracker's page-side state.
 #[derive(Debug)]
 pub struct Runtime {
@@ -93,6 +104,8 @@ pub struct Runtime {
     next_ticket: u64,
     /// What link click tracking calls for each click (made on first use, kept for the page).
     pub links: Option<Closure<dyn FnMut()>>,
+    /// Cross-domain linking.
+    pub cross_domain: CrossDomain,
 }
 
 /// The shared handle.
@@ -119,6 +132,7 @@ impl Runtime {
             flushes: Vec::new(),
             next_ticket: 0,
             links: None,
+            cross_domain: CrossDomain::default(),
         }));
         listen(&shared);
         input(&Rc::downgrade(&shared), |rt, _| rt.handle(Input::Start));
@@ -183,6 +197,12 @@ impl Runtime {
                             callback: callback.clone(),
                             arg: NoticeArg::Json(client_session),
                         });
+                    }
+                }
+                #[cfg(feature = "full")]
+                Effect::Decorate(href) => {
+                    if let Some(link) = self.cross_domain.link.take() {
+                        host::set_href(&link, &href);
                     }
                 }
                 Effect::ActivityCallback { callback, page_view_id, extents } => {

@@ -15,6 +15,7 @@ export const FULL_METHODS = [
   'enableActivityTracking', 'enableActivityTrackingCallback', 'disableActivityTracking',
   'disableActivityTrackingCallback', 'updatePageActivity',
   'enableLinkClickTracking', 'disableLinkClickTracking', 'refreshLinkClickTracking', 'trackLinkClick',
+  'crossDomainLinker',
   'enableAnonymousTracking', 'disableAnonymousTracking', 'clearUserData', 'setOptOutCookie',
   'addGlobalContexts', 'removeGlobalContexts', 'clearGlobalContexts', 'addPlugin',
 ];
@@ -30,6 +31,8 @@ export const FULL_OPTIONS = {
   respectOptOutCookie: Boolean,
   plugins: (v) => Boolean(v) && !(Array.isArray(v) && v.length === 0),
   pageViewAutotracking: (v) => v === 'history',
+  crossDomainLinker: Boolean,
+  useExtendedCrossDomainLinker: Boolean,
 };
 
 /**

@@ -8,6 +8,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::{Value, json};
 
 use crate::atomic::{AtomicEvent, CONTEXTS_SCHEMA, UNSTRUCT_SCHEMA};
+use crate::cross_nav;
 use crate::iglu::{Registry, SchemaKey, is_uuid, split_self_describing};
 use crate::time::{MAX_EPOCH_MS, iso8601, now_ms};
 use crate::violation::{Violation, ViolationKind};
@@ -351,10 +352,24 @@ pub fn enrich(
             }
         }
     }
+    let mut derived = Vec::new();
     if let Some(url) = get("url").or(ctx.referer.as_deref().filter(|r| !r.is_empty())) {
         ev.set("page_url", url);
         if let Err(e) = set_url_parts(&mut ev, "page_url", "url", url) {
             errors.push(*e);
+        }
+        // Cross-domain navigation (`_sp`), as Enrich reads it from the page URL.
+        match cross_nav::sp_parameter(url).map(|sp| cross_nav::parse(&sp)).transpose() {
+            Err(e) => errors.push(*e),
+            Ok(nav) => {
+                if let Some(nav) = nav.flatten() {
+                    ev.set_opt("refr_domain_userid", nav.domain_user_id.as_deref());
+                    if let Some(ms) = nav.timestamp_ms {
+                        ev.set("refr_dvce_tstamp", iso8601(ms));
+                    }
+                    derived.extend(nav.entity);
+                }
+            }
         }
     }
     if let Some(refr) = get("refr") {
@@ -413,6 +428,23 @@ pub fn enrich(
                 }
             }
         },
+    }
+
+    // Derived entities (Enrich's): checked against their schemas as Enrich does.
+    if !derived.is_empty() {
+        let entities: Vec<Value> = derived
+            .into_iter()
+            .map(|data| json!({"schema": cross_nav::CROSS_NAVIGATION_SCHEMA, "data": data}))
+            .collect();
+        for entity in &entities {
+            if let Ok((key, data)) = split_self_describing(entity) {
+                if let Err(v) = reg.check(&key, data) {
+                    errors.extend(tag(v, "derived_contexts"));
+                }
+                contexts.push(key.to_string());
+            }
+        }
+        ev.set("derived_contexts", json!({"schema": CONTEXTS_SCHEMA, "data": entities}));
     }
 
     if let Some(key) = event_schema.as_deref().and_then(SchemaKey::parse) {
@@ -526,6 +558,45 @@ mod tests {
             ..CollectorContext::default()
         };
         enrich(&Registry::embedded(), p, &ctx)
+    }
+
+    #[test]
+    fn sp_in_the_page_url_gives_the_referring_user_and_the_cross_navigation_entity() {
+        let sp = format!("{DUID}.1672531100000.{SID}..ZGVtbw");
+        let url = format!("https://shop.example/?x=1&_sp={sp}#f");
+        let out = run(&with(base("pv"), "url", &url)).unwrap();
+        let ev = &out.event;
+        assert_eq!(ev.str("refr_domain_userid"), Some(DUID));
+        assert_eq!(ev.str("refr_dvce_tstamp"), Some("2022-12-31T23:58:20Z"));
+        let derived = &ev.get("derived_contexts").unwrap()["data"][0];
+        assert_eq!(derived["schema"], cross_nav::CROSS_NAVIGATION_SCHEMA);
+        assert_eq!(derived["data"]["session_id"], SID);
+        assert_eq!(derived["data"]["source_id"], "demo");
+        assert_eq!(derived["data"]["user_id"], Value::Null);
+        assert!(out.contexts.iter().any(|c| c == cross_nav::CROSS_NAVIGATION_SCHEMA));
+        // The tracker's own entities are untouched.
+        assert_eq!(ev.get("contexts"), Some(&json!({})));
+
+        // The plain value: the two fields, and the entity with the others null.
+        let out = run(&with(base("pv"), "url", &format!("https://shop.example/?_sp={DUID}.1672531100000")))
+            .unwrap();
+        assert_eq!(out.event.str("refr_domain_userid"), Some(DUID));
+        let derived = &out.event.get("derived_contexts").unwrap()["data"][0]["data"];
+        assert_eq!(derived["session_id"], Value::Null);
+
+        // No _sp: nothing.
+        let out = run(&base("pv")).unwrap();
+        assert_eq!(out.event.get("refr_domain_userid"), Some(&Value::Null));
+        assert_eq!(out.event.get("derived_contexts"), Some(&json!({})));
+    }
+
+    #[test]
+    fn a_bad_sp_fails_the_event_and_a_bad_derived_entity_too() {
+        let errors = run(&with(base("pv"), "url", "https://shop.example/?_sp=abc.soon")).unwrap_err();
+        assert!(errors.iter().any(|v| v.field.as_deref() == Some("url")), "{errors:?}");
+        // A session id that is no UUID: the derived entity does not validate, as in Enrich.
+        let errors = run(&with(base("pv"), "url", "https://shop.example/?_sp=abc.1.not-a-uuid")).unwrap_err();
+        assert!(errors.iter().any(|v| v.field.as_deref() == Some("derived_contexts")), "{errors:?}");
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod adapter;
 pub mod atomic;
 pub mod config;
 pub mod cors;
+pub mod cross_nav;
 pub mod enrich;
 pub mod faults;
 pub mod http;

@@ -86,6 +86,16 @@ pub struct CrossDomain {
     pub link: Option<JsValue>,
 }
 
+#[cfg(feature = "full")]
+impl Drop for CrossDomain {
+    /// A tracker freed (`free()`, or collected) stops decorating: its listener goes with it.
+    fn drop(&mut self) {
+        if let Some(listener) = &self.listener {
+            host::watch_cross_domain(listener.as_ref(), false);
+        }
+    }
+}
+
 /// One tracker's page-side state.
 #[derive(Debug)]
 pub struct Runtime {

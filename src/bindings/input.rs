@@ -6,6 +6,7 @@
 //! Error messages name the field as JavaScript spells it (`appId`, `context[1].data`, ...);
 //! the core's own checks ([`Config::validate`], [`Event::validate`]) follow.
 
+#[cfg(feature = "full")]
 pub mod cross_domain;
 pub mod privacy;
 

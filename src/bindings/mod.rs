@@ -237,7 +237,8 @@ pub fn new_tracker(
         .ok_or_else(|| js_error(Error::config("collectorUrl", "must be a string")))?;
     let mut core_config = Config::new(&namespace, &collector_url);
     let callbacks = input::read_options(&mut core_config, &options).map_err(js_error)?;
-    let _linker = input::cross_domain::read_options(&options, &mut core_config).map_err(js_error)?;
+    #[cfg(feature = "full")]
+    let linker = input::cross_domain::read_options(&options, &mut core_config).map_err(js_error)?;
     let browser = facts::browser_info();
     let mut env = WebEnv::new();
     let discover = core_config.cookie_domain.is_none()
@@ -259,7 +260,7 @@ pub fn new_tracker(
     }
     let shared = Runtime::start(tracker, env, callbacks, registry.clone());
     #[cfg(feature = "full")]
-    full::start_cross_domain(&shared, _linker);
+    full::start_cross_domain(&shared, linker);
     Ok(JsTracker {
         shared,
         #[cfg(feature = "full")]

@@ -10,7 +10,7 @@
 use crate::prelude::*;
 
 use crate::engine::util::base64::base64url;
-use crate::engine::util::text::{concat, int};
+use crate::engine::util::text::{concat, find, int};
 
 /// The query parameter the value goes in.
 pub const PARAMETER: &str = "_sp";
@@ -66,22 +66,25 @@ pub struct Source<'a> {
 /// The `_sp` value: `duid.ms` without `extended`, else the seven fields in Enrich's order
 /// (those not picked left empty), with the trailing dots trimmed.
 pub fn value(extended: Option<&ExtendedFields>, source: &Source<'_>) -> String {
-    let ms = int(source.timestamp_ms);
-    let Some(fields) = extended else {
-        return concat(&[source.domain_user_id, ".", &ms]);
-    };
-    let pick = |on: bool, text: String| if on { text } else { String::new() };
-    let parts = [
-        source.domain_user_id.to_owned(),
-        ms,
-        pick(fields.session_id, source.session_id.to_owned()),
-        pick(fields.user_id, base64url(source.user_id.unwrap_or(""))),
-        pick(fields.source_id, base64url(source.app_id)),
-        pick(fields.source_platform, source.platform.to_owned()),
-        pick(fields.reason, base64url(source.reason.unwrap_or(""))),
+    let mut out = concat(&[source.domain_user_id, ".", &int(source.timestamp_ms)]);
+    let Some(fields) = extended else { return out };
+    let encoded =
+        |on: bool, text: Option<&str>| if on { base64url(text.unwrap_or("")) } else { String::new() };
+    let rest = [
+        if fields.session_id { source.session_id } else { "" },
+        &encoded(fields.user_id, source.user_id),
+        &encoded(fields.source_id, Some(source.app_id)),
+        if fields.source_platform { source.platform } else { "" },
+        &encoded(fields.reason, source.reason),
     ];
-    let mut out = parts.join(".");
-    out.truncate(out.trim_end_matches('.').len());
+    for field in rest {
+        out.push('.');
+        out.push_str(field);
+    }
+    // Byte by byte: no pattern searcher linked in.
+    while out.as_bytes().last() == Some(&b'.') {
+        out.pop();
+    }
     out
 }
 
@@ -92,36 +95,30 @@ pub fn decorates(accepted: bool, href: &str) -> bool {
     accepted && !href.is_empty() && !crate::engine::link_click::is_script_url(href)
 }
 
-/// `url` with `name=value` in its query: an existing `name=` parameter replaced in place, else
+/// `url` with `name=value` in its query: the first `name=` parameter replaced in place, else
 /// put first; the fragment kept (the JS tracker's rule).
 pub fn decorate(url: &str, name: &str, value: &str) -> String {
-    let (before_fragment, fragment) = match url.split_once('#') {
-        Some((b, f)) => (b, Some(f)),
-        None => (url, None),
-    };
-    let (base, query) = match before_fragment.split_once('?') {
-        Some((b, q)) => (b, q),
-        None => (before_fragment, ""),
-    };
+    // `find` and byte slices rather than `split`: no pattern searcher linked in.
+    let hash = find(url, "#").unwrap_or(url.len());
+    let (before, fragment) = (url.get(..hash).unwrap_or(url), url.get(hash..).unwrap_or(""));
     let param = concat(&[name, "=", value]);
+    let Some(q) = find(before, "?") else { return concat(&[before, "?", &param, fragment]) };
+    let (base, query) = (before.get(..q).unwrap_or(""), before.get(q + 1..).unwrap_or(""));
+    if query.is_empty() {
+        return concat(&[base, "?", &param, fragment]);
+    }
     let prefix = concat(&[name, "="]);
-    let query = if query.is_empty() {
-        param
+    let at = if query.as_bytes().starts_with(prefix.as_bytes()) {
+        Some(0)
     } else {
-        let mut fields: Vec<&str> = query.split('&').collect();
-        match fields.iter().position(|f| f.starts_with(&prefix)) {
-            Some(at) => {
-                if let Some(slot) = fields.get_mut(at) {
-                    *slot = &param;
-                }
-                fields.join("&")
-            }
-            None => concat(&[&param, "&", query]),
-        }
+        find(query, &concat(&["&", &prefix])).map(|at| at + 1)
     };
-    match fragment {
-        Some(fragment) => concat(&[base, "?", &query, "#", fragment]),
-        None => concat(&[base, "?", &query]),
+    match at.and_then(|at| Some((query.get(..at)?, query.get(at..)?))) {
+        Some((head, tail)) => {
+            let rest = tail.get(find(tail, "&").unwrap_or(tail.len())..).unwrap_or("");
+            concat(&[base, "?", head, &param, rest, fragment])
+        }
+        None => concat(&[base, "?", &param, "&", query, fragment]),
     }
 }
 

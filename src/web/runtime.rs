@@ -75,7 +75,8 @@ impl Notice {
     }
 }
 
-/// Cross-domain linking in the page (`crossDomainLinker`).
+/// Cross-domain linking in the page (`crossDomainLinker`; the full build's).
+#[cfg(feature = "full")]
 #[derive(Debug, Default)]
 pub struct CrossDomain {
     /// What the document's listener calls for each click or mousedown on a link.
@@ -115,6 +116,7 @@ pub struct Runtime {
     /// What link click tracking calls for each click (made on first use, kept for the page).
     pub links: Option<Closure<dyn FnMut()>>,
     /// Cross-domain linking.
+    #[cfg(feature = "full")]
     pub cross_domain: CrossDomain,
 }
 
@@ -142,6 +144,7 @@ impl Runtime {
             flushes: Vec::new(),
             next_ticket: 0,
             links: None,
+            #[cfg(feature = "full")]
             cross_domain: CrossDomain::default(),
         }));
         listen(&shared);

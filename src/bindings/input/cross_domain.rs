@@ -1,11 +1,11 @@
 //! Cross-domain linking's `newTracker` options: `crossDomainLinker` (the page's function
 //! choosing the links to decorate) and `useExtendedCrossDomainLinker` (`true`, or the object
 //! picking the fields of the extended `_sp` value, whose `reason` may be a function of the
-//! event). In the core build, either asking for linking is an error naming it.
+//! event). Full build only: in the core build, either asking for linking is an error naming it
+//! (with the other full-build options, in [`super::privacy`]).
 
 use super::Reader;
 use crate::engine::config::Config;
-#[cfg(feature = "full")]
 use crate::engine::cross_domain::ExtendedFields;
 use crate::error::Result;
 #[allow(unused_imports)]
@@ -17,11 +17,6 @@ use wasm_bindgen::prelude::*;
 keys! {
     CROSS_DOMAIN_LINKER = "crossDomainLinker",
     USE_EXTENDED_CROSS_DOMAIN_LINKER = "useExtendedCrossDomainLinker",
-}
-
-// The names only the full build reads.
-#[cfg(feature = "full")]
-keys! {
     USER_ID = "userId",
     SESSION_ID = "sessionId",
     SOURCE_ID = "sourceId",
@@ -42,59 +37,44 @@ pub struct Linker {
 /// the fields of the extended value into `config`.
 ///
 /// # Errors
-/// [`crate::error::Error::Config`] naming the first invalid field (in the core build, either
-/// option asking for linking).
+/// [`crate::error::Error::Config`] naming the first invalid field.
 pub fn read_options(options: &JsValue, config: &mut Config) -> Result<Linker> {
     let mut o = Reader::new(options, "", true);
-    #[cfg(not(feature = "full"))]
-    {
-        let _ = config;
-        for key in [&CROSS_DOMAIN_LINKER, &USE_EXTENDED_CROSS_DOMAIN_LINKER] {
-            if o.value(key).is_some_and(|v| v.is_truthy()) {
-                o.fail(key.name(), super::NOT_IN_CORE);
-            }
-        }
-        o.finish()?;
-        Ok(Linker::default())
-    }
-    #[cfg(feature = "full")]
-    {
-        let mut linker = Linker { linker: o.function(&CROSS_DOMAIN_LINKER), reason: None };
-        if let Some(value) = o.value(&USE_EXTENDED_CROSS_DOMAIN_LINKER) {
-            let name = USE_EXTENDED_CROSS_DOMAIN_LINKER.name();
-            if let Some(on) = value.as_bool() {
-                config.cross_domain_extended = on.then(ExtendedFields::default);
-            } else if value.is_object() {
-                let prefix = "useExtendedCrossDomainLinker.";
-                let mut e = Reader::new(&value, prefix, true);
-                let d = ExtendedFields::default();
-                let mut fields = ExtendedFields {
-                    user_id: e.boolean(&USER_ID).unwrap_or(d.user_id),
-                    session_id: e.boolean(&SESSION_ID).unwrap_or(d.session_id),
-                    source_id: e.boolean(&SOURCE_ID).unwrap_or(d.source_id),
-                    source_platform: e.boolean(&SOURCE_PLATFORM).unwrap_or(d.source_platform),
-                    reason: false,
-                };
-                match e.value(&REASON) {
-                    Some(reason) if reason.is_function() => {
-                        fields.reason = true;
-                        linker.reason = Some(reason.unchecked_into());
-                    }
-                    Some(reason) => match reason.as_bool() {
-                        Some(on) => fields.reason = on,
-                        None => e.fail(REASON.name(), "must be a boolean or a function"),
-                    },
-                    None => {}
+    let mut linker = Linker { linker: o.function(&CROSS_DOMAIN_LINKER), reason: None };
+    if let Some(value) = o.value(&USE_EXTENDED_CROSS_DOMAIN_LINKER) {
+        let name = USE_EXTENDED_CROSS_DOMAIN_LINKER.name();
+        if let Some(on) = value.as_bool() {
+            config.cross_domain_extended = on.then(ExtendedFields::default);
+        } else if value.is_object() {
+            let prefix = "useExtendedCrossDomainLinker.";
+            let mut e = Reader::new(&value, prefix, true);
+            let d = ExtendedFields::default();
+            let mut fields = ExtendedFields {
+                user_id: e.boolean(&USER_ID).unwrap_or(d.user_id),
+                session_id: e.boolean(&SESSION_ID).unwrap_or(d.session_id),
+                source_id: e.boolean(&SOURCE_ID).unwrap_or(d.source_id),
+                source_platform: e.boolean(&SOURCE_PLATFORM).unwrap_or(d.source_platform),
+                reason: false,
+            };
+            match e.value(&REASON) {
+                Some(reason) if reason.is_function() => {
+                    fields.reason = true;
+                    linker.reason = Some(reason.unchecked_into());
                 }
-                if let (None, Err(err)) = (&o.error, e.finish()) {
-                    o.error = Some(err);
-                }
-                config.cross_domain_extended = Some(fields);
-            } else {
-                o.fail(name, "must be a boolean or an object");
+                Some(reason) => match reason.as_bool() {
+                    Some(on) => fields.reason = on,
+                    None => e.fail(REASON.name(), "must be a boolean or a function"),
+                },
+                None => {}
             }
+            if let (None, Err(err)) = (&o.error, e.finish()) {
+                o.error = Some(err);
+            }
+            config.cross_domain_extended = Some(fields);
+        } else {
+            o.fail(name, "must be a boolean or an object");
         }
-        o.finish()?;
-        Ok(linker)
     }
+    o.finish()?;
+    Ok(linker)
 }

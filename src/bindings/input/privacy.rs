@@ -22,6 +22,8 @@ keys! {
     RESPECT_DO_NOT_TRACK = "respectDoNotTrack",
     RESPECT_GLOBAL_PRIVACY_CONTROL = "respectGlobalPrivacyControl",
     RESPECT_OPT_OUT_COOKIE = "respectOptOutCookie",
+    CROSS_DOMAIN_LINKER = "crossDomainLinker",
+    USE_EXTENDED_CROSS_DOMAIN_LINKER = "useExtendedCrossDomainLinker",
     OPTIONS = "options",
     STATE_STORAGE_STRATEGY = "stateStorageStrategy",
     PRESERVE_SESSION = "preserveSession",
@@ -70,6 +72,8 @@ pub(super) fn read_options(o: &mut Reader<'_>, config: &mut Config) {
             &RESPECT_GLOBAL_PRIVACY_CONTROL,
             &RESPECT_OPT_OUT_COOKIE,
             &PLUGINS,
+            &CROSS_DOMAIN_LINKER,
+            &USE_EXTENDED_CROSS_DOMAIN_LINKER,
         ];
         for key in keys {
             let asks = |v: &JsValue| v.is_truthy() && !(Array::is_array(v) && Array::from(v).length() == 0);

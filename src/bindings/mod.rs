@@ -155,6 +155,30 @@ export type LinkClickEvent = CommonEventProperties & (
 export type DomainUserInfo = [string, string, number, number, number, number | undefined, string, string, string, number | undefined, number];
 "#;
 
+// The types of cross-domain linking's options (the full build's, declared in both builds).
+#[wasm_bindgen(typescript_custom_section)]
+const TS_CROSS_DOMAIN: &str = r#"
+/** The fields of the extended `_sp` value (`useExtendedCrossDomainLinker`); `true` is `{ sessionId: true, sourceId: true }`. */
+export interface ExtendedCrossDomainLinkerAttributes {
+  /** The user id (`setUserId`), base64url. Default false. */
+  userId?: boolean;
+  /** The session id. Default true. */
+  sessionId?: boolean;
+  /** The app id, base64url. Default true. */
+  sourceId?: boolean;
+  /** The platform. Default false. */
+  sourcePlatform?: boolean;
+  /** The link's text (trimmed), or what the function answers for the click or mousedown event, base64url. Default false. */
+  reason?: boolean | ((event: Event) => string);
+}
+export interface TrackerConfiguration {
+  /** Decorates the links it answers true for with `_sp=<duid>.<ms>` when clicked (links added later too). Full build. */
+  crossDomainLinker?: (link: HTMLAnchorElement | HTMLAreaElement) => boolean;
+  /** The extended `_sp` value: `duid.ms.sid.b64u(uid).b64u(aid).platform.b64u(reason)`, trailing dots trimmed. Full build. */
+  useExtendedCrossDomainLinker?: boolean | ExtendedCrossDomainLinkerAttributes;
+}
+"#;
+
 // The types of the privacy, global context and plugin options and methods (the full build's,
 // declared in both builds: `TrackerConfiguration` names some of them).
 #[wasm_bindgen(typescript_custom_section)]

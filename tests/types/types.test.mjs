@@ -63,6 +63,11 @@ const config: TrackerConfiguration = {
   onSessionUpdate: (session: ClientSession) => console.log(session.sessionIndex),
 };
 const tracker: Tracker = snowtrack.newTracker('sp', 'https://collector.example.com', config);
+const linked: TrackerConfiguration = {
+  crossDomainLinker: (link) => link.hostname === 'checkout.example.com',
+  useExtendedCrossDomainLinker: { userId: true, reason: (event) => String(event.type) },
+};
+tracker.crossDomainLinker((link: HTMLAnchorElement | HTMLAreaElement) => link.href.startsWith('https://checkout.'));
 tracker.trackPageView();
 tracker.trackPageView({ title: 'Home' });
 tracker.trackStructEvent({ category: 'cart', action: 'add', value: 2 });
@@ -97,8 +102,12 @@ tracker.trackNothing();
 snowtrack.newTracker('sp', 42);
 // @ts-expect-error: appId is a string
 snowtrack.newTracker('sp', 'https://collector.example.com', { appId: 1 });
+// @ts-expect-error: the extended linker's fields are booleans
+snowtrack.newTracker('sp', 'https://collector.example.com', { useExtendedCrossDomainLinker: { userId: 'yes' } });
+// @ts-expect-error: the linker is a function of the link
+tracker.crossDomainLinker(true);
 
-export { ready, duid, sent, command };
+export { ready, duid, sent, command, linked };
 `;
 
 /**

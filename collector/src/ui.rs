@@ -34,6 +34,7 @@ fn row(seq: u64, item: &Stored) -> Value {
                 "sessionIndex": ev.get("domain_sessionidx"),
                 "eventIndex": session_event_index(ev),
                 "contexts": g.contexts, "errors": [],
+                "refrDuid": ev.str("refr_domain_userid"),
             })
         }
         Stored::Bad(b) => {

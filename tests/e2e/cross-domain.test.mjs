@@ -48,8 +48,8 @@ before(async () => {
   browser = await launchBrowser(scope);
 });
 
-async function fresh(t) {
-  await collector.reset();
+async function fresh(t, { reset = true } = {}) {
+  if (reset) await collector.reset();
   const tab = await openContext(browser);
   t.after(() => tab.context.close());
   return tab;
@@ -125,6 +125,10 @@ test('a click from 127.0.0.1 to localhost carries the first origin\'s duid: refr
     source_platform: null, reason: null,
   });
   assert.ok(landing.contexts.includes(CROSS_NAVIGATION), '/micro/good lists the derived entity');
+  // The live view shows where the user came from.
+  const { page } = await fresh(t, { reset: false });
+  await page.goto(`${first}/micro/ui`);
+  await page.waitForSelector(`text=cross-domain from ${source.duid}`, { timeout: 10_000 });
 });
 
 test('the extended value: the cross_navigation entity carries the session, user, app, platform and reason', TIMEOUT, async (t) => {

@@ -11,8 +11,8 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import { launchBrowser, sleep } from './support.mjs';
 import {
-  NPM_DIR, bundleBrowserTracker, consoleErrors, ensurePackage, fileScope, html, openContext, startCollector,
-  tempDir, writeTree,
+  NPM_DIR, bundleBrowserTracker, consoleErrors, ensurePackage, fileScope, html, inlineScript, openContext,
+  snippetTag, startCollector, tempDir, writeTree,
 } from './package-support.mjs';
 
 const TIMEOUT = { timeout: 60_000 };
@@ -32,6 +32,15 @@ const ST_PAGE = `<script type="module">
 </script>`;
 const JS_PAGE = '<script src="./snowplow.js"></script>';
 
+/** The async tag's commands: a tracker whose newTracker options ask for cross-domain linking. */
+function tagCommands() {
+  window.snowtrack('newTracker', 'sp', location.origin, {
+    appId: 'tag', cookieSecure: false, lifecycleAutotracking: false,
+    crossDomainLinker: (link) => link.hostname === 'localhost',
+  });
+  window.snowtrack('trackPageView');
+}
+
 before(async () => {
   ensurePackage();
   const dir = await tempDir(scope);
@@ -41,6 +50,15 @@ before(async () => {
     'from.html': html({ title: 'from', head: ICON, body: ST_PAGE }),
     'to.html': html({ title: 'to', head: ICON, body: ST_PAGE }),
     'both.html': html({ title: 'both', head: ICON, body: JS_PAGE + ST_PAGE }),
+    'tag.html': html({
+      title: 'tag',
+      head: ICON + snippetTag({ src: '/npm/loader.js' }) + inlineScript(tagCommands),
+      body: inlineScript(() => {
+        const target = location.origin.replace('127.0.0.1', 'localhost');
+        document.body.insertAdjacentHTML('beforeend', `<a id="out" href="${target}/to.html">out</a>`);
+        document.addEventListener('click', (e) => e.preventDefault());
+      }),
+    }),
   });
   collector = await startCollector(scope, dir);
   first = collector.url;
@@ -258,4 +276,18 @@ test('crossDomainLinker(fn) replaces the linker, links added later included; oth
   assert.equal(await page.getAttribute('a#later >> nth=1', 'href'), `${second}/p`);
   await sleep(100);
   assert.deepEqual(pageErrors, []);
+});
+
+test('the async tag: a newTracker option crossDomainLinker loads the full build, which decorates', TIMEOUT, async (t) => {
+  const { page, pageErrors, messages } = await fresh(t);
+  const requested = [];
+  page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+  await page.goto(`${first}/tag.html`);
+  const [pv] = await collector.waitForGood(1);
+  assert.ok(requested.includes('/npm/web/snowtrack_bg.wasm'), requested.join(' '));
+  await page.click('#out');
+  const href = await page.getAttribute('#out', 'href');
+  assert.match(href, new RegExp(`^${second}/to\\.html\\?_sp=${pv.event.domain_userid}\\.\\d{13}$`));
+  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(consoleErrors(messages), []);
 });

@@ -7,7 +7,7 @@
 use serde_json::Value;
 use snowtrack::engine::Input;
 use snowtrack::engine::config::Config;
-use snowtrack::engine::engagement::DocumentScroll;
+use snowtrack::engine::engagement::{DocumentScroll, ScrollChanged};
 use snowtrack::engine::event::{Event, ScreenView, TrackOptions};
 use snowtrack::engine::sim::Browser;
 
@@ -73,6 +73,50 @@ fn the_document_s_scroll_feeds_the_screen_summary_only_when_the_document_scrolls
     let summary = summary_after(fits);
     assert!(summary.get("max_y_offset").is_none_or(Value::is_null), "{summary}");
     assert!(summary.get("content_height").is_none_or(Value::is_null), "{summary}");
+}
+
+#[test]
+fn once_a_screen_s_app_reports_its_scroll_the_summary_uses_only_its_reports() {
+    let document = DocumentScroll {
+        min_x: 0.0,
+        max_x: 0.0,
+        min_y: 0.0,
+        max_y: 2_000.0,
+        view_width: 1_200.0,
+        view_height: 900.0,
+        content_width: 1_200.0,
+        content_height: 5_016.0,
+    };
+    let app = ScrollChanged {
+        y_offset: Some(400),
+        view_height: Some(700),
+        content_height: Some(3_000),
+        ..Default::default()
+    };
+    let track = |event| Input::Track { event, options: TrackOptions::default() };
+    let mut b = Browser::new(T0);
+    let page = b.open(Config::new("sp", "https://collector.example"));
+    b.input(page, screen_view("first"));
+    b.pages[page].sensors.scroll = Some(document);
+    b.input(page, track(Event::ScrollChanged(app.clone())));
+    b.pages[page].sensors.scroll = Some(DocumentScroll { max_y: 4_000.0, ..document });
+    b.input(page, screen_view("second"));
+    // The second screen's app reports nothing: the document's scroll is its extent.
+    b.pages[page].sensors.scroll = Some(document);
+    b.input(page, screen_view("third"));
+    assert!(b.settle(10_000));
+    let summaries: Vec<Value> = events(&b).into_iter().filter_map(|e| entity(&e, "screen_summary")).collect();
+    assert_eq!(summaries.len(), 2, "two screens ended");
+    let first = &summaries[0];
+    assert_eq!(
+        (first["min_y_offset"].as_i64(), first["max_y_offset"].as_i64()),
+        (Some(400), Some(1_100)),
+        "{first}"
+    );
+    assert_eq!(first["content_height"], 3_000, "{first}");
+    let second = &summaries[1];
+    assert_eq!(second["max_y_offset"], 2_900, "{second}");
+    assert_eq!(second["content_height"], 5_016, "{second}");
 }
 
 #[test]

@@ -507,7 +507,7 @@ impl<W: Wire> Engine<W> {
         // as Flutter's, reports its own scrolls).
         if let Some(scroll) = shell.take_scroll().filter(DocumentScroll::scrolls) {
             for extreme in scroll.extremes() {
-                self.tracker.scroll(extreme);
+                self.tracker.document_scroll(extreme);
             }
         }
     }

@@ -323,7 +323,9 @@ impl Tracker {
                 return Ok(());
             }
             Event::ScrollChanged(scroll) if engagement => {
-                self.scroll(scroll);
+                if let Some(summary) = &mut self.summary {
+                    summary.app_scroll(scroll);
+                }
                 return Ok(());
             }
             Event::ListItemView(item) => {
@@ -337,11 +339,11 @@ impl Tracker {
         Ok(())
     }
 
-    /// Folds a scroll position into the current screen's summary (the document's own scroll,
-    /// or `trackScrollChanged` while screen engagement is on).
-    pub fn scroll(&mut self, scroll: crate::engine::engagement::ScrollChanged) {
+    /// Folds a position of the document's own scroll into the current screen's summary (unless
+    /// the screen's app reports its scroll with `trackScrollChanged`).
+    pub fn document_scroll(&mut self, scroll: crate::engine::engagement::ScrollChanged) {
         if let Some(summary) = &mut self.summary {
-            summary.scroll(scroll);
+            summary.document_scroll(scroll);
         }
     }
 

@@ -98,7 +98,7 @@ fn once_a_screen_s_app_reports_its_scroll_the_summary_uses_only_its_reports() {
     let page = b.open(Config::new("sp", "https://collector.example"));
     b.input(page, screen_view("first"));
     b.pages[page].sensors.scroll = Some(document);
-    b.input(page, track(Event::ScrollChanged(app.clone())));
+    b.input(page, track(Event::ScrollChanged(app)));
     b.pages[page].sensors.scroll = Some(DocumentScroll { max_y: 4_000.0, ..document });
     b.input(page, screen_view("second"));
     // The second screen's app reports nothing: the document's scroll is its extent.
@@ -184,4 +184,75 @@ fn setters_are_inputs_and_later_events_carry_them() {
     assert_eq!(views[0]["page"], "Custom title");
     assert!(views[1].get("uid").is_none(), "cleared");
     assert_eq!(views[1]["url"], "https://www.example.com/custom", "the custom URL stays");
+}
+
+#[test]
+fn page_and_identity_settings_of_the_js_tracker() {
+    use snowtrack::engine::Setting;
+    let page_view =
+        || Input::Track { event: Event::PageView { title: None }, options: TrackOptions::default() };
+    let mut b = Browser::new(T0);
+    let page = b.open_at(
+        Config::new("sp", "https://collector.example"),
+        "https://www.example.com/p/{x}?uid=from+url#top",
+    );
+    b.pages[page].sensors.facts.referrer = "https://search.example/?q=1&ref=from%20referrer".into();
+    b.input(page, Input::Set(Setting::UserIdFromLocation("uid".into())));
+    b.input(page, page_view());
+    b.input(page, Input::Set(Setting::DiscardHashTag(true)));
+    b.input(page, Input::Set(Setting::DiscardBrace(true)));
+    b.input(page, Input::Set(Setting::UserIdFromReferrer("ref".into())));
+    b.input(page, page_view());
+    b.env.cookies.insert("login".into(), ("J%C3%B6rg".into(), None));
+    b.input(page, Input::Set(Setting::UserIdFromCookie("login".into())));
+    b.input(page, page_view());
+    b.input(page, Input::Set(Setting::UserIdFromCookie("missing".into())));
+    b.input(page, page_view());
+    assert!(b.settle(10_000));
+    let views: Vec<Value> = events(&b).into_iter().filter(|e| e["e"] == "pv").collect();
+    assert_eq!(views.len(), 4);
+    assert_eq!(
+        (&views[0]["uid"], &views[0]["url"]),
+        (&"from url".into(), &"https://www.example.com/p/{x}?uid=from+url#top".into())
+    );
+    assert_eq!(views[1]["url"], "https://www.example.com/p/x?uid=from+url", "no fragment, no braces");
+    assert_eq!(views[1]["uid"], "from referrer");
+    assert_eq!(views[2]["uid"], "Jörg");
+    assert!(views[3].get("uid").is_none(), "a missing cookie clears it");
+}
+
+#[test]
+fn emitter_settings_move_the_queue_to_another_collector_and_batch() {
+    use snowtrack::engine::Setting;
+    let mut b = Browser::new(T0);
+    let page = b.open(Config::new("sp", "https://collector.example"));
+    b.collector.faults.push_back(snowtrack::engine::sim::Fault::Status {
+        status: 503,
+        retry_after_s: None,
+        count: 1,
+    });
+    b.track(page, 1);
+    b.advance(100);
+    let url = b.engine(page).unwrap().tracker.collector_url_for("other.example/sp").unwrap();
+    assert_eq!(url, "https://other.example/sp", "the page's scheme");
+    b.input(page, Input::Set(Setting::CollectorUrl(url)));
+    b.input(page, Input::Set(Setting::BufferSize(3)));
+    b.track(page, 2);
+    b.advance(60_000);
+    let urls: Vec<&str> = b.collector.log.iter().map(|r| r.request.url.as_str()).collect();
+    assert_eq!(urls.first(), Some(&"https://collector.example/com.snowplowanalytics.snowplow/tp2"));
+    let after: Vec<_> = b.collector.log.iter().skip(1).collect();
+    assert!(
+        !after.is_empty()
+            && after
+                .iter()
+                .all(|r| r.request.url == "https://other.example/sp/com.snowplowanalytics.snowplow/tp2"),
+        "{urls:?}"
+    );
+    assert_eq!(
+        after.iter().map(|r| r.request.wires.len()).sum::<usize>(),
+        3,
+        "the retried event went to the new collector"
+    );
+    assert_eq!(after.len(), 1, "three events, one request: bufferSize 3 {urls:?}");
 }

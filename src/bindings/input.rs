@@ -13,7 +13,7 @@ use crate::engine::util::text::{concat, push_uint};
 use crate::prelude::*;
 
 use crate::engine::activity::ActivityConfig;
-use crate::engine::config::{Config, Method, StateStorage};
+use crate::engine::config::{Config, Method, PreserveForUrl, StateStorage};
 use crate::engine::cookie::SameSite;
 use crate::engine::delivery::Credentials;
 use crate::engine::event::{
@@ -83,6 +83,8 @@ keys! {
     DOCUMENT_VERSION = "documentVersion",
     DOCUMENT_DESCRIPTION = "documentDescription",
     CUSTOM_HEADERS = "customHeaders",
+    PRESERVE_PAGE_VIEW_ID_FOR_URL = "preservePageViewIdForUrl",
+    PRESERVE_ORIGINAL_REFERRER = "preserveOriginalReferrer",
     GEOLOCATION = "geolocation",
     SESSION = "session",
     WEB_PAGE = "webPage",
@@ -364,6 +366,22 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
     set(&mut config.queue_limits.max_persisted_bytes, persisted);
     if let Some(headers) = o.checked(&CUSTOM_HEADERS, JsValue::is_object, "must be an object") {
         config.custom_headers = headers_of(&mut o, &headers);
+    }
+    set(&mut config.preserve_original_referrer, o.boolean(&PRESERVE_ORIGINAL_REFERRER));
+    if let Some(preserve) = o.value(&PRESERVE_PAGE_VIEW_ID_FOR_URL) {
+        match (preserve.as_bool(), preserve.as_string()) {
+            (Some(on), _) => {
+                config.preserve_page_view_id_for_url =
+                    if on { PreserveForUrl::Full } else { PreserveForUrl::Off }
+            }
+            (_, Some(text)) if PreserveForUrl::parse(&text).is_some() => {
+                set(&mut config.preserve_page_view_id_for_url, PreserveForUrl::parse(&text))
+            }
+            _ => o.not_one_of(
+                &PRESERVE_PAGE_VIEW_ID_FOR_URL,
+                "true, false, 'full', 'pathname', 'pathnameAndSearch'",
+            ),
+        }
     }
     privacy::read_options(&mut o, config);
     let on_session_update = o.function(&ON_SESSION_UPDATE);

@@ -6,6 +6,7 @@ use crate::prelude::*;
 
 use crate::engine::cookie::SameSite;
 use crate::engine::delivery::{Credentials, QueueLimits, RetryPolicy, SendSettings};
+pub use crate::engine::page_state::PreserveForUrl;
 pub use crate::engine::payload::Method;
 use crate::error::{Error, Result};
 
@@ -130,6 +131,11 @@ pub struct Config {
     /// `respectOptOutCookie`: the name of a cookie whose presence stops tracking, default none
     /// (`setOptOutCookie` sets it too).
     pub opt_out_cookie: Option<String>,
+    /// `preservePageViewIdForUrl`: events on another URL get a new page view id, default off.
+    pub preserve_page_view_id_for_url: PreserveForUrl,
+    /// `preserveOriginalReferrer`: the page's first referrer stays `refr` through single-page
+    /// navigations, default false.
+    pub preserve_original_referrer: bool,
 }
 
 /// Anonymous tracking's settings (`anonymousTracking: true` is both off).
@@ -187,6 +193,8 @@ impl Config {
             opt_out_cookie: None,
             reset_activity_on_page_view: true,
             page_view_autotracking: false,
+            preserve_page_view_id_for_url: PreserveForUrl::Off,
+            preserve_original_referrer: false,
         }
     }
 
@@ -270,7 +278,7 @@ impl Config {
 }
 
 /// Adds the page's scheme to a scheme-less collector URL and checks it looks like `http(s)://host`.
-fn normalize_collector_url(raw: &str, page_protocol: &str) -> Result<String> {
+pub(crate) fn normalize_collector_url(raw: &str, page_protocol: &str) -> Result<String> {
     let raw = raw.trim();
     let bad = |why: &str| Error::config("collectorUrl", concat(&[why, " (got \"", raw, "\")"]));
     if raw.is_empty() {

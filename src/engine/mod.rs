@@ -43,6 +43,7 @@ use event::{Event, TrackOptions};
 use facts::PageFacts;
 use history::HistoryPages;
 use tracker::{Sink, Tracked, Tracker};
+use util::uri;
 
 /// What the engine reads from the page while it handles an input, besides cookies, storage
 /// and the clock ([`Env`]): how the shell keeps wire texts, the page's facts, and what its
@@ -182,6 +183,23 @@ pub enum Setting {
     DocumentTitle(String),
     /// `preservePageViewId`.
     PreservePageViewId,
+    /// `discardHashTag(enable)`.
+    DiscardHashTag(bool),
+    /// `discardBrace(enable)`.
+    DiscardBrace(bool),
+    /// `setUserIdFromLocation(field)`: the user id from the page URL's query.
+    UserIdFromLocation(String),
+    /// `setUserIdFromReferrer(field)`: the user id from the referrer's query.
+    UserIdFromReferrer(String),
+    /// `setUserIdFromCookie(name)`: the user id from a cookie.
+    UserIdFromCookie(String),
+    /// `setVisitorCookieTimeout(seconds)`: the lifetime of the `_sp_id` cookie from now on.
+    VisitorCookieTimeout(i64),
+    /// `setCollectorUrl(url)` (normalised by [`tracker::Tracker::collector_url_for`]): where
+    /// every later request goes, the events already queued included.
+    CollectorUrl(String),
+    /// `setBufferSize(size)` (at least 1).
+    BufferSize(usize),
     /// `enableGdprContext`.
     #[cfg(feature = "full")]
     Gdpr(event::Gdpr),
@@ -414,6 +432,27 @@ impl<W: Wire> Engine<W> {
             Setting::ReferrerUrl(url) => t.page_state().set_referrer_url(url),
             Setting::DocumentTitle(title) => t.page_state().set_document_title(&shell.page_facts(), title),
             Setting::PreservePageViewId => t.page_state().preserve_page_view_id(),
+            Setting::DiscardHashTag(enable) => t.page_state().discard_hash_tag(enable),
+            Setting::DiscardBrace(enable) => t.page_state().discard_brace(enable),
+            Setting::UserIdFromLocation(field) => {
+                let page = shell.page_facts();
+                t.page_state().refresh(&page);
+                t.set_user_id(uri::from_querystring(&field, &page.url));
+            }
+            Setting::UserIdFromReferrer(field) => {
+                t.page_state().refresh(&shell.page_facts());
+                let user_id = uri::from_querystring(&field, t.page_state().page_referrer());
+                t.set_user_id(user_id);
+            }
+            Setting::UserIdFromCookie(name) => {
+                t.set_user_id(shell.read_cookie(&name).map(|value| uri::decode_uri_component(&value)))
+            }
+            Setting::VisitorCookieTimeout(seconds) => t.set_cookie_lifetime(seconds),
+            Setting::CollectorUrl(url) => {
+                t.set_collector_url(url);
+                self.delivery.set_endpoint(t.config().endpoint());
+            }
+            Setting::BufferSize(size) => self.delivery.set_buffer_size(size),
             #[cfg(feature = "full")]
             Setting::Gdpr(gdpr) => t.set_gdpr(Some(gdpr)),
             #[cfg(feature = "full")]

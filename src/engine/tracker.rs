@@ -267,7 +267,7 @@ impl Tracker {
             filtered: 0,
             manual_session_update: false,
             user_id: None,
-            web: PageState::default(),
+            web: PageState::new(config.preserve_page_view_id_for_url, config.preserve_original_referrer),
             screen: None,
             hidden,
             lifecycle: config.lifecycle_autotracking.then(|| Lifecycle::new(!hidden)),
@@ -724,7 +724,25 @@ impl Tracker {
         self.gdpr = gdpr.map(|g| g.entity());
     }
 
-    /// Sets or clears the business user id (`uid`).
+    /// `setVisitorCookieTimeout(seconds)`: the `_sp_id` cookie's lifetime from its next write.
+    pub fn set_cookie_lifetime(&mut self, seconds: i64) {
+        self.config.cookie_lifetime_s = seconds;
+    }
+
+    /// `url` as a collector URL for this page (a scheme-less URL gets the page's).
+    ///
+    /// # Errors
+    /// [`crate::Error::Config`] when it is not an `http(s)://` URL.
+    pub fn collector_url_for(&self, url: &str) -> Result<String> {
+        crate::engine::config::normalize_collector_url(url, &self.browser.protocol)
+    }
+
+    /// `setCollectorUrl`, with the URL [`Tracker::collector_url_for`] gave.
+    pub fn set_collector_url(&mut self, url: String) {
+        self.config.collector_url = url;
+    }
+
+    /// Sets or clears the business user id (`uid`; `None` or empty: cleared).
     pub fn set_user_id(&mut self, user_id: Option<String>) {
         self.user_id = user_id.filter(|u| !u.is_empty());
     }

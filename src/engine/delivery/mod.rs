@@ -639,8 +639,20 @@ impl<W: Wire> Delivery<W> {
         self.fill(now_ms, true);
     }
 
-    /// `flush()`: send everything now, whatever the backoff. [`Report::Flushed`] with the
-    /// caller's `ticket` follows once the queue is empty (or a request failed).
+    /// `setCollectorUrl`: every later request goes to `endpoint`, those of the events queued
+    /// already included.
+    pub fn set_endpoint(&mut self, endpoint: String) {
+        self.settings.endpoint = endpoint;
+    }
+
+    /// `setBufferSize`: how many events to collect before sending (at least 1), from the end of
+    /// this task.
+    pub fn set_buffer_size(&mut self, size: usize) {
+        self.settings.buffer_size = size.max(1);
+    }
+
+    /// `flush()`: sends every queued event now, skipping any retry backoff; reports
+    /// [`Report::Flushed`] with `ticket` once the queue is empty or a round failed.
     pub fn flush(&mut self, now_ms: i64, ticket: u64) {
         if self.queue.is_empty() {
             self.actions.push_back(Action::Report(Report::Flushed { ticket, ok: true }));

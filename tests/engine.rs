@@ -256,3 +256,32 @@ fn emitter_settings_move_the_queue_to_another_collector_and_batch() {
     );
     assert_eq!(after.len(), 1, "three events, one request: bufferSize 3 {urls:?}");
 }
+
+#[test]
+fn cookie_settings_rename_and_reattribute_the_identity_cookies() {
+    use snowtrack::engine::Setting;
+    let mut b = Browser::new(T0);
+    let page = b.open(Config::new("sp", "https://collector.example"));
+    let (id, _) = b.engine(page).unwrap().tracker.storage_keys();
+    let id = id.to_owned();
+    let duid = b.env.cookie(&id).unwrap().split('.').next().unwrap().to_owned();
+    // The JS tracker's names: the first 4 hex digits of SHA-1(domain + path).
+    assert_eq!(id, format!("_sp_id.{}", snowtrack::engine::cookie::domain_hash("example.com", "/")));
+    b.input(page, Input::Set(Setting::VisitorCookieTimeout(3_600)));
+    b.input(page, Input::Set(Setting::CookiePath("/shop".into())));
+    let (moved, _) = b.engine(page).unwrap().tracker.storage_keys();
+    let moved = moved.to_owned();
+    assert_eq!(moved, format!("_sp_id.{}", snowtrack::engine::cookie::domain_hash("example.com", "/shop")));
+    let written =
+        b.env.cookie_log.iter().rev().find(|c| c.starts_with(&format!("{moved}="))).unwrap().clone();
+    assert!(written.contains("; Path=/shop"), "{written}");
+    assert!(
+        written.contains(&snowtrack::engine::util::time::utc_string(b.env.now + 3_600_000)),
+        "setVisitorCookieTimeout: {written}"
+    );
+    assert!(b.env.cookie(&moved).unwrap().starts_with(&duid), "the identity moved along");
+    b.track(page, 1);
+    assert!(b.settle(10_000));
+    let event = events(&b).pop().unwrap();
+    assert_eq!(event["duid"], duid.as_str());
+}

@@ -560,6 +560,12 @@ impl JsTracker {
         self.set_text(&name, "cookieName", Setting::UserIdFromCookie)
     }
 
+    /// The path of the tracker's cookies (and of their names' hash); the identity moves there.
+    #[wasm_bindgen(js_name = setCookiePath)]
+    pub fn set_cookie_path(&self, #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue) {
+        self.set_text(&path, "path", Setting::CookiePath)
+    }
+
     /// The lifetime in seconds of the `_sp_id` cookie, from its next write.
     #[wasm_bindgen(js_name = setVisitorCookieTimeout)]
     pub fn set_visitor_cookie_timeout(

@@ -193,6 +193,8 @@ pub enum Setting {
     UserIdFromReferrer(String),
     /// `setUserIdFromCookie(name)`: the user id from a cookie.
     UserIdFromCookie(String),
+    /// `setCookiePath(path)`: the cookies' path, and their names' hash.
+    CookiePath(String),
     /// `setVisitorCookieTimeout(seconds)`: the lifetime of the `_sp_id` cookie from now on.
     VisitorCookieTimeout(i64),
     /// `setCollectorUrl(url)` (normalised by [`tracker::Tracker::collector_url_for`]): where
@@ -447,6 +449,7 @@ impl<W: Wire> Engine<W> {
             Setting::UserIdFromCookie(name) => {
                 t.set_user_id(shell.read_cookie(&name).map(|value| uri::decode_uri_component(&value)))
             }
+            Setting::CookiePath(path) => t.set_cookie_path(shell, path),
             Setting::VisitorCookieTimeout(seconds) => t.set_cookie_lifetime(seconds),
             Setting::CollectorUrl(url) => {
                 t.set_collector_url(url);

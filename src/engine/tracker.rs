@@ -176,6 +176,8 @@ pub struct Tracker {
     config: Config,
     browser: BrowserInfo,
     store: StateStore,
+    /// The domain the cookie names' hash is made of (with the cookie path).
+    hash_domain: String,
     session: Session,
     manual_session_update: bool,
     user_id: Option<String>,
@@ -227,6 +229,7 @@ impl Tracker {
             domain: cookie_domain,
             same_site: config.cookie_same_site,
             secure: config.secure_cookies(&browser.protocol),
+            path: None,
         };
         let store = StateStore {
             strategy: config.state_storage,
@@ -277,6 +280,7 @@ impl Tracker {
             config,
             browser,
             store,
+            hash_domain,
         })
     }
 
@@ -722,6 +726,22 @@ impl Tracker {
     /// Adds the `gdpr` entity to every later event (`enableGdprContext`), or stops it.
     pub fn set_gdpr(&mut self, gdpr: Option<Gdpr>) {
         self.gdpr = gdpr.map(|g| g.entity());
+    }
+
+    /// `setCookiePath(path)`: the cookies are named for `path` (their hash is of the domain and
+    /// the path, as in the JS tracker) and written with it; the current identity and session
+    /// are written there at once.
+    pub fn set_cookie_path(&mut self, env: &mut impl Env, path: String) {
+        let path = if path.is_empty() { String::from("/") } else { path };
+        let hash = cookie::domain_hash(&self.hash_domain, &path);
+        self.store.id_key = cookie::cookie_name(&self.config.cookie_name, "id", &hash);
+        self.store.ses_key = cookie::cookie_name(&self.config.cookie_name, "ses", &hash);
+        self.store.cookie_attributes.path = Some(path).filter(|p| p != "/");
+        if !self.do_not_track {
+            let (lifetime, timeout) = (self.config.cookie_lifetime_s, self.session.timeout_s());
+            write_stored(&self.store, self.anonymous, env, self.session.state(), lifetime, timeout);
+            env.commit_cookies();
+        }
     }
 
     /// `setVisitorCookieTimeout(seconds)`: the `_sp_id` cookie's lifetime from its next write.

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { launchBrowser, parseIdCookie, trackerCookies, TRACKER_VERSION, waitFor } from './support.mjs';
+import { kind, launchBrowser, parseIdCookie, trackerCookies, TRACKER_VERSION, waitFor } from './support.mjs';
 import {
   LINK_CLICK, NPM_DIR, ensurePackage, fileScope, html, inlineScript, openContext, snippetTag,
   snowtrackWarnings, summary, startCollector, startStaticServer, tempDir, wasmProbe, writeTree,
@@ -227,8 +227,10 @@ test('every sp.js command runs, or is refused once per page with a warning namin
   }
   assert.equal(warnings.length, refusedCommands.length, `no other warning:\n${warnings.join('\n')}`);
   assert.deepEqual(pageErrors, []);
-  // The commands that track did: two rounds of them reached the collector.
-  const good = await collector.waitForGood(2);
-  assert.ok(good.some((g) => g.event.se_action === 'walk'));
+  // The commands that track did, in both rounds: a page view, a structured event, two link
+  // clicks (trackSelfDescribingEvent's and trackLinkClick's) and a timing event.
+  const good = await collector.waitForGood(10);
+  const kinds = good.map((g) => kind(g)).sort();
+  assert.deepEqual(kinds, ['link_click', 'link_click', 'link_click', 'link_click', 'page_view', 'page_view', 'struct', 'struct', 'timing', 'timing']);
   assert.deepEqual(await collector.bad(), []);
 });

@@ -612,7 +612,7 @@ impl JsTracker {
     #[wasm_bindgen(js_name = flushBuffer)]
     pub fn flush_buffer(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "{ newBufferSize?: number }")] configuration: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ newBufferSize?: number }")] configuration: Option<JsValue>,
     ) {
         let size = configuration
             .filter(JsValue::is_object)

@@ -285,3 +285,19 @@ fn cookie_settings_rename_and_reattribute_the_identity_cookies() {
     let event = events(&b).pop().unwrap();
     assert_eq!(event["duid"], duid.as_str());
 }
+
+#[test]
+fn the_cookie_extension_service_goes_before_the_first_request_only() {
+    let mut config = Config::new("sp", "https://collector.example");
+    config.cookie_extension_service = Some("https://www.example.com/ext".into());
+    let mut b = Browser::new(T0);
+    let page = b.open(config);
+    b.track(page, 1);
+    assert!(b.settle(10_000));
+    b.track(page, 2);
+    assert!(b.settle(10_000));
+    let before: Vec<Option<&str>> = b.collector.log.iter().map(|r| r.request.before.as_deref()).collect();
+    assert!(before.len() >= 2, "{before:?}");
+    assert_eq!(before[0], Some("https://www.example.com/ext"));
+    assert!(before[1..].iter().all(Option::is_none), "{before:?}");
+}

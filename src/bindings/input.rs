@@ -85,6 +85,9 @@ keys! {
     CUSTOM_HEADERS = "customHeaders",
     PRESERVE_PAGE_VIEW_ID_FOR_URL = "preservePageViewIdForUrl",
     PRESERVE_ORIGINAL_REFERRER = "preserveOriginalReferrer",
+    CUSTOM_FETCH = "customFetch",
+    COOKIE_EXTENSION_SERVICE = "cookieExtensionService",
+    ID_SERVICE = "idService",
     GEOLOCATION = "geolocation",
     SESSION = "session",
     WEB_PAGE = "webPage",
@@ -368,6 +371,9 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
         config.custom_headers = headers_of(&mut o, &headers);
     }
     set(&mut config.preserve_original_referrer, o.boolean(&PRESERVE_ORIGINAL_REFERRER));
+    let id_service = o.string(&ID_SERVICE);
+    config.cookie_extension_service =
+        o.string(&COOKIE_EXTENSION_SERVICE).or(id_service).filter(|url| !url.is_empty());
     if let Some(preserve) = o.value(&PRESERVE_PAGE_VIEW_ID_FOR_URL) {
         match (preserve.as_bool(), preserve.as_string()) {
             (Some(on), _) => {
@@ -391,6 +397,7 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
         on_request_success: o.function(&ON_REQUEST_SUCCESS),
         on_request_failure: o.function(&ON_REQUEST_FAILURE),
         on_event_dropped: o.function(&ON_EVENT_DROPPED),
+        custom_fetch: o.function(&CUSTOM_FETCH),
     };
     o.finish()?;
     Ok(callbacks)

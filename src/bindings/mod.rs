@@ -93,6 +93,12 @@ export interface TrackerConfiguration {
   preservePageViewIdForUrl?: boolean | 'full' | 'pathname' | 'pathnameAndSearch';
   /** The page's first referrer stays `refr` through single-page navigations (default false). */
   preserveOriginalReferrer?: boolean;
+  /** Performs the requests instead of `fetch` (given a `Request`; resolves to its `Response`). */
+  customFetch?: (request: Request) => Promise<Response>;
+  /** A URL requested (GET) once, before the tracker's first request (Snowplow's cookie extension service). */
+  cookieExtensionService?: string;
+  /** @deprecated The former name of `cookieExtensionService`. */
+  idService?: string;
 
   /** Called with the new client_session when a session starts. Alias: onSessionUpdateCallback. */
   onSessionUpdate?: (session: ClientSession) => void;
@@ -612,7 +618,9 @@ impl JsTracker {
     #[wasm_bindgen(js_name = flushBuffer)]
     pub fn flush_buffer(
         &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "{ newBufferSize?: number }")] configuration: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ newBufferSize?: number }")] configuration: Option<
+            JsValue,
+        >,
     ) {
         let size = configuration
             .filter(JsValue::is_object)

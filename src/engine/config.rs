@@ -133,6 +133,9 @@ pub struct Config {
     pub opt_out_cookie: Option<String>,
     /// `preservePageViewIdForUrl`: events on another URL get a new page view id, default off.
     pub preserve_page_view_id_for_url: PreserveForUrl,
+    /// `cookieExtensionService` (alias `idService`): a URL requested (`GET`) once before the
+    /// tracker's first request, default none.
+    pub cookie_extension_service: Option<String>,
     /// `preserveOriginalReferrer`: the page's first referrer stays `refr` through single-page
     /// navigations, default false.
     pub preserve_original_referrer: bool,
@@ -195,6 +198,7 @@ impl Config {
             page_view_autotracking: false,
             preserve_page_view_id_for_url: PreserveForUrl::Off,
             preserve_original_referrer: false,
+            cookie_extension_service: None,
         }
     }
 
@@ -273,6 +277,7 @@ impl Config {
             retry: self.retry.clone(),
             limits: self.queue_limits,
             persist: self.state_storage.persists_queue(),
+            cookie_extension_service: self.cookie_extension_service.clone(),
         }
     }
 }

@@ -68,8 +68,8 @@ extern "C" {
     pub fn microtask(f: &JsValue);
     /// Sends `request` (JSON: [`crate::web::transport::request_json`]) with `events`, the
     /// events' JS strings; `done` is called once with `{status, retryAfter, retryAt}` (read in
-    /// `transport.rs`).
-    pub fn send(request: &str, events: &js_sys::Array, done: &JsValue);
+    /// `transport.rs`); `custom_fetch`, the page's `customFetch` or `undefined`.
+    pub fn send(request: &str, events: &js_sys::Array, done: &JsValue, custom_fetch: &JsValue);
     /// Calls a user callback with a JSON report, logging what it throws.
     pub fn notify(callback: &Function, report: &str);
     /// Settles a `flush()` promise.

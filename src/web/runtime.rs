@@ -41,6 +41,8 @@ pub struct Callbacks {
     pub on_request_failure: Option<Function>,
     /// `onEventDropped({eventId, reason})`.
     pub on_event_dropped: Option<Function>,
+    /// `customFetch(request)`: performs the requests instead of `fetch`.
+    pub custom_fetch: Option<Function>,
 }
 
 /// A callback to call once the state is released.
@@ -230,9 +232,16 @@ impl Runtime {
             Action::Send(request) => {
                 let (weak, id) = (weak.clone(), request.id);
                 let headers = &self.engine.tracker.config().custom_headers;
-                transport::send(&request, headers, move |answer: RawAnswer| {
-                    input(&weak, move |rt, now| rt.handle(Input::Answered { id, answer: answer.read(now) }));
-                });
+                transport::send(
+                    &request,
+                    headers,
+                    self.callbacks.custom_fetch.as_ref(),
+                    move |answer: RawAnswer| {
+                        input(&weak, move |rt, now| {
+                            rt.handle(Input::Answered { id, answer: answer.read(now) })
+                        });
+                    },
+                );
             }
             Action::Store { key, wires, chunk } => {
                 let stored = host::storage_set_lines(&key, &wire_array(&wires));

@@ -125,6 +125,8 @@ pub struct SendSettings {
     pub limits: QueueLimits,
     /// Whether queued events are persisted in localStorage.
     pub persist: bool,
+    /// `cookieExtensionService` (or `idService`): requested once, before the first request.
+    pub cookie_extension_service: Option<String>,
 }
 
 /// A request for the host to perform; it reports back with [`Delivery::answered`].
@@ -154,6 +156,8 @@ pub struct Request<W> {
     /// Its events were tracked with server anonymisation: the request carries
     /// `SP-Anonymous: *` (and holds no other events).
     pub anonymous: bool,
+    /// `cookieExtensionService`: a URL to `GET` before this request (the tracker's first only).
+    pub before: Option<String>,
 }
 
 impl Request<String> {
@@ -825,6 +829,8 @@ impl<W: Wire> Delivery<W> {
         else {
             return false;
         };
+        let before = self.settings.cookie_extension_service.take();
+        let s = &self.settings;
         self.next_request_id += 1;
         let id = self.next_request_id;
         let unload = unload_budget.is_some();
@@ -842,6 +848,7 @@ impl<W: Wire> Delivery<W> {
             credentials: s.credentials,
             timeout_ms: s.connection_timeout_ms,
             anonymous: batch.anonymous,
+            before,
         };
         if request.keepalive && s.persist && self.outcomes.last_reached() != Some(false) {
             // It may outlive the page: tell the page that adopts its events ([`marks`]),

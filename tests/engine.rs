@@ -124,7 +124,7 @@ fn activity_tracking_pings_from_the_engine_s_own_timers() {
     use snowtrack::engine::activity::{ActivityConfig, Coalesced, Which};
     let mut b = Browser::new(T0);
     let page = b.open(Config::new("sp", "https://collector.example"));
-    let config = ActivityConfig { minimum_visit_ms: 5_000, heartbeat_ms: 10_000 };
+    let config = ActivityConfig { minimum_visit_ms: 5_000, heartbeat_ms: 10_000, metrics: false };
     b.input(page, Input::EnableActivity { which: Which::Ping, config, callback: None });
     b.input(page, Input::Track { event: Event::PageView { title: None }, options: TrackOptions::default() });
     assert!(b.pages[page].sensors.watching_activity, "the engine asked the page to watch its activity");
@@ -300,4 +300,45 @@ fn the_cookie_extension_service_goes_before_the_first_request_only() {
     assert!(before.len() >= 2, "{before:?}");
     assert_eq!(before[0], Some("https://www.example.com/ext"));
     assert!(before[1..].iter().all(Option::is_none), "{before:?}");
+}
+
+#[test]
+fn activity_metrics_ride_on_pings_as_a_valid_entity_and_restart_after_each() {
+    use snowtrack::engine::activity::{ActivityConfig, Coalesced, Metrics, Which};
+    let mut b = Browser::new(T0);
+    let page = b.open(Config::new("sp", "https://collector.example"));
+    let config = ActivityConfig { minimum_visit_ms: 5_000, heartbeat_ms: 10_000, metrics: true };
+    b.input(page, Input::EnableActivity { which: Which::Ping, config, callback: None });
+    b.input(page, Input::Track { event: Event::PageView { title: None }, options: TrackOptions::default() });
+    let moved =
+        Metrics { mouse_distance: 10.4, scroll_distance: 300.0, key_presses: 2.0, clicks: 1.0, touches: 0.0 };
+    // What the page counted before the first check, then before the second.
+    b.run_until(T0 + 2_000);
+    b.pages[page].sensors.activity =
+        Coalesced { last_activity_ms: b.now, metrics: moved, ..Coalesced::default() };
+    b.run_until(T0 + 12_000);
+    b.pages[page].sensors.activity = Coalesced {
+        last_activity_ms: b.now,
+        metrics: Metrics { clicks: 3.0, ..Metrics::default() },
+        ..Coalesced::default()
+    };
+    b.run_until(T0 + 16_000);
+    assert!(b.settle(10_000));
+    let metrics: Vec<Value> =
+        events(&b).iter().filter(|e| e["e"] == "pp").filter_map(|e| entity(e, "activity_metrics")).collect();
+    assert_eq!(
+        metrics,
+        [
+            serde_json::json!({"mouseDistance": 10, "scrollDistance": 300, "keyPresses": 2, "clicks": 1, "touches": 0}),
+            serde_json::json!({"mouseDistance": 0, "scrollDistance": 0, "keyPresses": 0, "clicks": 3, "touches": 0}),
+        ]
+    );
+    // Valid against the official schema (the collector's registry, as for every payload).
+    let registry = snowtrack_collector::Registry::embedded();
+    for request in b.collector.log.iter().filter(|r| r.status == Some(200)) {
+        let body = request.request.body().unwrap();
+        for result in snowtrack_collector::validate_post_body(&registry, &body) {
+            assert!(result.is_ok(), "{result:?}");
+        }
+    }
 }

@@ -110,6 +110,7 @@ keys! {
     PAGE_VIEW_AUTOTRACKING = "pageViewAutotracking",
     MINIMUM_VISIT_LENGTH = "minimumVisitLength",
     HEARTBEAT_DELAY = "heartbeatDelay",
+    ACTIVITY_METRICS = "activityMetrics",
     CALLBACK = "callback",
 }
 
@@ -407,7 +408,7 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
 const MAX_TIMER_S: u64 = 2_147_483;
 
 /// `enableActivityTracking`'s configuration (`{minimumVisitLength, heartbeatDelay}`, whole
-/// seconds), and `enableActivityTrackingCallback`'s `callback` when `callback` is true.
+/// seconds, and `activityMetrics`), and `enableActivityTrackingCallback`'s `callback` when `callback` is true.
 ///
 /// # Errors
 /// [`Error::Config`] naming the first missing or invalid field.
@@ -423,6 +424,7 @@ pub fn activity_config(value: &JsValue, callback: bool) -> Result<(ActivityConfi
     let config = ActivityConfig {
         minimum_visit_ms: ms(&MINIMUM_VISIT_LENGTH, 0),
         heartbeat_ms: ms(&HEARTBEAT_DELAY, 1),
+        metrics: r.boolean(&ACTIVITY_METRICS).unwrap_or(false),
     };
     let function = if callback { r.function(&CALLBACK) } else { None };
     if callback && function.is_none() {

@@ -277,7 +277,14 @@ pub enum Effect<W> {
         page_view_id: String,
         /// The scroll extents since the last call.
         extents: Extents,
+        /// With `activityMetrics`: the `activity_metrics` data (JSON) since the last call.
+        metrics: Option<String>,
     },
+}
+
+/// The `activity_metrics` entity of `metrics` (always valid).
+fn activity_metrics_entity(metrics: activity::Metrics) -> Option<event::SelfDescribingJson> {
+    event::SelfDescribingJson::new("", activity::ACTIVITY_METRICS_SCHEMA, metrics.to_json()).ok()
 }
 
 /// One tracker's engine.
@@ -584,10 +591,16 @@ impl<W: Wire> Engine<W> {
                     ActivityAction::Cancel(which) => {
                         self.effects.push_back(Effect::Cancel(Timer::Activity(which)))
                     }
-                    ActivityAction::Fire { which: Which::Ping, extents } => {
-                        self.track(shell, hooks, Event::PagePing(extents), TrackOptions::default())
+                    ActivityAction::Fire { which: Which::Ping, extents, metrics } => {
+                        let context = metrics.and_then(activity_metrics_entity).into_iter().collect();
+                        self.track(
+                            shell,
+                            hooks,
+                            Event::PagePing(extents),
+                            TrackOptions { context, timestamp: None },
+                        )
                     }
-                    ActivityAction::Fire { which: Which::Callback, extents } => {
+                    ActivityAction::Fire { which: Which::Callback, extents, metrics } => {
                         if let Some(callback) = self.activity_callback {
                             let page_view_id =
                                 self.tracker.page_state().page_view_id(|| shell.new_uuid()).to_owned();
@@ -595,6 +608,7 @@ impl<W: Wire> Engine<W> {
                                 callback,
                                 page_view_id,
                                 extents,
+                                metrics: metrics.map(|m| m.to_json()),
                             });
                         }
                     }

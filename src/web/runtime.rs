@@ -59,8 +59,8 @@ enum NoticeArg {
     Json(String),
     /// The value a `flush()` promise settles with.
     Settled(bool),
-    /// The activity callback's page view id and scroll extents.
-    Activity(String, Extents),
+    /// The activity callback's page view id, scroll extents and `activity_metrics` (JSON).
+    Activity(String, Extents, Option<String>),
 }
 
 impl Notice {
@@ -69,8 +69,8 @@ impl Notice {
             NoticeArg::Json(json) => host::notify(&self.callback, &json),
             NoticeArg::Settled(value) => host::settle(&self.callback, value),
             // Only the full build has activity tracking (and so these).
-            NoticeArg::Activity(id, e) if cfg!(feature = "full") => {
-                host::activity(&self.callback, &id, e.min_x, e.min_y, e.max_x, e.max_y)
+            NoticeArg::Activity(id, e, metrics) if cfg!(feature = "full") => {
+                host::activity(&self.callback, &id, e.min_x, e.min_y, e.max_x, e.max_y, metrics.as_deref())
             }
             NoticeArg::Activity(..) => {}
         }
@@ -187,9 +187,9 @@ impl Runtime {
                         });
                     }
                 }
-                Effect::ActivityCallback { callback, page_view_id, extents } => {
+                Effect::ActivityCallback { callback, page_view_id, extents, metrics } => {
                     if let Some(callback) = self.functions.get(callback as usize) {
-                        let arg = NoticeArg::Activity(page_view_id, extents);
+                        let arg = NoticeArg::Activity(page_view_id, extents, metrics);
                         notices.push(Notice { callback: callback.clone(), arg });
                     }
                 }

@@ -96,6 +96,7 @@ export function watchActivity() {
   const w = { last: 0 };
   const active = () => { w.last = Date.now(); };
   takeActivity(w);
+  [w.sx, w.sy] = pageOffsets(); // the scroll distance counts from here
   if (globalThis.addEventListener) {
     const options = { passive: true, capture: true };
     for (const type of ['mousedown', 'mouseup', 'keypress', 'keyup', 'touchend', 'wheel', 'focus']) addEventListener(type, active, options);

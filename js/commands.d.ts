@@ -14,6 +14,8 @@ export interface ConsentGrantedEvent extends ConsentDocument { expiry?: string; 
 /** `trackConsentWithdrawn` input: the document, and whether all consent is withdrawn. */
 export interface ConsentWithdrawnEvent extends ConsentDocument { all?: boolean; }
 
+/** The warning the tag gives for a command `tracker` does not have (naming its sp.js plugin, if any). */
+export function refusal(command: string): string;
 /** Tracks a `timing` 1-0-0 self-describing event. Throws a `TypeError` naming a bad field. */
 export function trackTiming(tracker: Tracker, event: TimingEvent): void;
 /** Tracks a `consent_granted` 1-0-0 event with its `consent_document` entity first. */

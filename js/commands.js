@@ -64,6 +64,30 @@ export const COMMANDS = {
   },
 };
 
+/**
+ * The commands of the plugins sp.js bundles that snowtrack has no equivalent of, by plugin (the
+ * loader says so once per command and page, through `refusal`).
+ */
+const PLUGIN_COMMANDS = {
+  'ad-tracking': 'trackAdImpression trackAdClick trackAdConversion',
+  'button-click-tracking': 'enableButtonClickTracking disableButtonClickTracking trackButtonClick',
+  'enhanced-consent': 'trackCmpVisible trackConsentAllow trackConsentSelected trackConsentPending trackConsentImplicit trackConsentDeny trackConsentExpired',
+  'error-tracking': 'enableErrorTracking trackError',
+  'form-tracking': 'enableFormTracking disableFormTracking',
+  'site-tracking': 'trackSiteSearch trackSocialInteraction',
+  'snowplow-ecommerce': 'setPageType setEcommerceUser trackCheckoutStep trackProductListView trackProductListClick trackPromotionView trackPromotionClick trackProductView trackAddToCart trackRemoveFromCart trackTransaction trackRefund trackTransactionError '
+    + 'trackEnhancedEcommercePromoView trackEnhancedEcommercePromoClick trackEnhancedEcommerceAddToCart trackEnhancedEcommerceRemoveFromCart trackEnhancedEcommerceProductDetail trackEnhancedEcommerceProductListView trackEnhancedEcommerceProductListClick trackEnhancedEcommerceCheckoutStep trackEnhancedEcommercePurchase '
+    + 'trackGA4ViewCart trackGA4ViewPromotion trackGA4SelectPromotion trackGA4AddToCart trackGA4RemoveFromCart trackGA4ViewItem trackGA4ViewItemList trackGA4SelectItem trackGA4BeginCheckout trackGA4AddShippingInfo trackGA4AddPaymentOptions trackGA4Transaction',
+};
+
+/** The warning for a command the tracker does not have: the sp.js plugin it belongs to, if any. */
+export function refusal(command) {
+  const plugin = Object.keys(PLUGIN_COMMANDS).find((name) => PLUGIN_COMMANDS[name].split(' ').includes(command));
+  return plugin
+    ? `'${command}' is a command of sp.js's ${plugin} plugin, which snowtrack does not have: ignored`
+    : `unknown command '${command}': ignored`;
+}
+
 /** JS tracker v3's `trackTiming` on `tracker`: a `timing` 1-0-0 self-describing event. */
 export const trackTiming = COMMANDS.trackTiming;
 /** JS tracker v3's `trackConsentGranted` on `tracker` (with its `consent_document` entity). */

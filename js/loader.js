@@ -140,6 +140,20 @@ function addPlugin(tracker, source, constructorName, args) {
   return tracker.addPlugin(source);
 }
 
+/** Command names refused on this page: each is said once. */
+const refused = new Set();
+
+/**
+ * Says once per page that `method` is not a command of the tracker, naming the sp.js plugin
+ * that has it (the list is in the mapping's module, loaded for it: pages that send only known
+ * commands do not download it).
+ */
+function refuse(method) {
+  if (refused.has(method)) return;
+  refused.add(method);
+  Promise.resolve(loadMapping()).then(() => warn((mapping.refusal || ((m) => `unknown command '${m}': ignored`))(method)));
+}
+
 /** Whether `method` may be called through a command (public tracker methods only). */
 function isCommand(tracker, method) {
   return method !== 'free' && !method.startsWith('_') && !(method in Object.prototype)
@@ -192,7 +206,10 @@ function run(api, trackers, args) {
       own = mapping.COMMANDS[method];
       if (!own) continue; // the mapping could not be loaded (said once)
     }
-    if (!own && !isCommand(tracker, method)) throw new Error(`unknown command '${method}'`);
+    if (!own && !isCommand(tracker, method)) {
+      refuse(method);
+      return;
+    }
     try {
       const result = own ? own(tracker, ...params) : tracker[method](...params);
       if (result && typeof result.then === 'function') {

@@ -16,8 +16,10 @@ log=$(mktemp)
 "${CARGO_TARGET_DIR:-target}"/debug/snowtrack-collector --port 0 >"$log" 2>&1 &
 pid=$!
 xvfb=
+prober=
 cleanup() {
   kill "$pid" 2>/dev/null || true
+  [ -z "$prober" ] || kill "$prober" 2>/dev/null || true
   [ -z "$xvfb" ] || kill "$xvfb" 2>/dev/null || true
   rm -f "$log"
 }
@@ -40,9 +42,27 @@ export CARGO_PROFILE_DEV_OPT_LEVEL=1
 export CARGO_PROFILE_DEV_DEBUG=0
 # The test harness links std, so the module is built with it (`std` feature: no snowtrack
 # allocator or panic handler).
-# Chrome 156 sometimes stalls loading the test page before any test runs (the runner prints
-# "Failed to detect test as having been run" after chromedriver's 300 s; about one run in three on
-# this VM, any build): that, and only that, is retried once.
+#
+# wasm-bindgen-test-runner serves the test page with tiny_http, whose worker pool can leave an
+# accepted connection queued with no worker woken for it when a browser opens several at once
+# (a lost wake-up; the four first workers then sit on the browser's keep-alive connections). Seen
+# as Chrome stalling at "Loading scripts..." (one request never read: bytes left in the socket's
+# receive queue) until its 300 s page load timeout, about one run in three on two cores. Any task
+# that ends hands its worker to the queued one, so while the tests run, the runner's server gets
+# a one-off request (Connection: close) twice a second.
+probe_test_server() {
+  while sleep 0.5; do
+    for runner in $(pgrep -f 'wasm-bindgen-test-runner .*[.]wasm' || true); do
+      for port in $(ss -ltnpH 2>/dev/null | awk -v owner="pid=$runner," 'index($0, owner) { n = split($4, a, ":"); print a[n] }'); do
+        curl -s -o /dev/null -m 2 -H 'Connection: close' "http://127.0.0.1:$port/" || true
+      done
+    done
+  done
+}
+probe_test_server &
+prober=$!
+# Were it to stall all the same (the runner then prints "Failed to detect test as having been
+# run"), the run is tried once more.
 run_log=$(mktemp)
 if ! wasm-pack test --headless --chrome --firefox -- --test web --features std 2>&1 | tee "$run_log"; then
   grep -q 'Failed to detect test as having been run' "$run_log" || { rm -f "$run_log"; exit 1; }

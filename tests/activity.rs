@@ -35,7 +35,7 @@ impl Page {
             max_y: e.max_y.max(self.y),
         };
         let last = core::mem::take(&mut self.last);
-        Coalesced { last_activity_ms: last, extents, x: self.x, y: self.y }
+        Coalesced { last_activity_ms: last, extents, x: self.x, y: self.y, ..Coalesced::default() }
     }
 }
 
@@ -62,8 +62,11 @@ impl Sim {
     }
 
     fn enable(&mut self, which: Which, minimum_visit_s: i64, heartbeat_s: i64) -> bool {
-        let config =
-            ActivityConfig { minimum_visit_ms: minimum_visit_s * 1000, heartbeat_ms: heartbeat_s * 1000 };
+        let config = ActivityConfig {
+            minimum_visit_ms: minimum_visit_s * 1000,
+            heartbeat_ms: heartbeat_s * 1000,
+            metrics: false,
+        };
         self.activity.enable(which, config)
     }
 
@@ -76,7 +79,7 @@ impl Sim {
                     self.timers.push((which, self.now + after_ms as i64));
                 }
                 ActivityAction::Cancel(which) => self.timers.retain(|(w, _)| *w != which),
-                ActivityAction::Fire { which, extents } => self.fired.push((self.now, which, extents)),
+                ActivityAction::Fire { which, extents, .. } => self.fired.push((self.now, which, extents)),
             }
         }
     }
@@ -349,4 +352,38 @@ fn disable_then_enable_takes_effect_at_the_next_page_view_unless_reset_is_off() 
     s.activity(3.0);
     s.run(20.0);
     assert!(s.fired.is_empty());
+}
+
+#[test]
+fn activity_metrics_add_up_across_checks_that_do_not_fire_and_only_when_asked() {
+    use snowtrack::engine::activity::Metrics;
+    let counted = |clicks: f64| Coalesced {
+        metrics: Metrics { clicks, mouse_distance: 2.5, ..Metrics::default() },
+        ..Coalesced::default()
+    };
+    for asked in [true, false] {
+        let mut a = Activity::new(true);
+        let config = ActivityConfig { minimum_visit_ms: 0, heartbeat_ms: 10_000, metrics: asked };
+        assert!(a.enable(Which::Ping, config));
+        let mut out = Vec::new();
+        a.page_view(t(0.0), &mut out);
+        // No activity in the first window (its counts still add up), activity in the second.
+        a.tick(t(10.0), Which::Ping, Coalesced { last_activity_ms: 0, ..counted(1.0) }, false, &mut out);
+        a.tick(
+            t(20.0),
+            Which::Ping,
+            Coalesced { last_activity_ms: t(15.0), ..counted(2.0) },
+            false,
+            &mut out,
+        );
+        let fired: Vec<Option<Metrics>> = out
+            .iter()
+            .filter_map(|action| match action {
+                ActivityAction::Fire { metrics, .. } => Some(*metrics),
+                _ => None,
+            })
+            .collect();
+        let expected = asked.then_some(Metrics { clicks: 3.0, mouse_distance: 5.0, ..Metrics::default() });
+        assert_eq!(fired, [expected], "activityMetrics {asked}");
+    }
 }

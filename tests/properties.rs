@@ -495,7 +495,7 @@ proptest! {
 
     #[test]
     fn a_written_cookie_reads_back(value in tricky_string(30), ttl in prop::option::of(-10i64..100_000_000), now in 0i64..4_000_000_000_000, other in "[a-z]{1,3}=[a-z]{0,3}") {
-        let attributes = CookieAttributes { domain: Some("example.com".into()), same_site: SameSite::Lax, secure: true };
+        let attributes = CookieAttributes { domain: Some("example.com".into()), same_site: SameSite::Lax, secure: true, path: None };
         let written = cookie_string("_sp_id.1fff", &value, ttl, now, &attributes);
         // What the browser keeps of it: the name=value pair before the first `; `.
         let pair = written.split("; ").next().unwrap();

@@ -44,6 +44,9 @@ pub struct AppState {
     pub printer: Printer,
     /// Fault injection (`/snowtrack/faults`), a test aid.
     pub faults: Faults,
+    /// Requests to `/snowtrack/cookie-extension`, a stand-in for Snowplow's cookie extension
+    /// service (the `cookieExtensionService` tracker option), a test aid.
+    pub cookie_extension_calls: std::sync::atomic::AtomicU64,
 }
 
 impl AppState {
@@ -111,6 +114,8 @@ pub fn router(app: Arc<AppState>) -> Router {
             get(faults_report).post(faults_set).delete(faults_clear).fallback(faults_method_not_allowed),
         )
         .route("/snowtrack/eids", get(eids).fallback(snowtrack_not_found))
+        .route("/snowtrack/cookie-extension", get(cookie_extension).fallback(snowtrack_not_found))
+        .route("/snowtrack/cookie-extension/calls", get(cookie_extension_calls).fallback(snowtrack_not_found))
         .route("/snowtrack/", any(snowtrack_not_found))
         .route("/snowtrack/{*rest}", any(snowtrack_not_found))
         .layer(cors::inspection_layer(&app.config.allow_origins));
@@ -580,7 +585,22 @@ async fn iglu(State(app): App, uri: Uri) -> Response {
 }
 
 async fn snowtrack_not_found() -> Response {
-    text(StatusCode::NOT_FOUND, "Supported endpoints: /snowtrack/faults, /snowtrack/eids")
+    text(
+        StatusCode::NOT_FOUND,
+        "Supported endpoints: /snowtrack/faults, /snowtrack/eids, /snowtrack/cookie-extension[/calls]",
+    )
+}
+
+/// A stand-in for Snowplow's cookie extension service: answers 200 and counts the call.
+async fn cookie_extension(State(app): App) -> Response {
+    app.cookie_extension_calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    text(StatusCode::OK, "ok")
+}
+
+/// How many calls `/snowtrack/cookie-extension` had: `{"calls": n}`.
+async fn cookie_extension_calls(State(app): App) -> Response {
+    let calls = app.cookie_extension_calls.load(std::sync::atomic::Ordering::Relaxed);
+    json_response(StatusCode::OK, &json!({"calls": calls}))
 }
 
 async fn faults_report(State(app): App) -> Response {

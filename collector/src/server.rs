@@ -36,6 +36,7 @@ pub fn build_state(config: Config) -> Result<AppState, String> {
         printer: Printer::start(config.quiet),
         sinks,
         faults: Faults::default(),
+        cookie_extension_calls: std::sync::atomic::AtomicU64::new(0),
         config,
     })
 }

@@ -15,7 +15,7 @@ use crate::engine::util::text::{concat, push_uint};
 use crate::prelude::*;
 
 use crate::engine::activity::ActivityConfig;
-use crate::engine::config::{Config, Method, StateStorage};
+use crate::engine::config::{Config, Method, PreserveForUrl, StateStorage};
 use crate::engine::cookie::SameSite;
 use crate::engine::delivery::Credentials;
 use crate::engine::event::{
@@ -85,6 +85,11 @@ keys! {
     DOCUMENT_VERSION = "documentVersion",
     DOCUMENT_DESCRIPTION = "documentDescription",
     CUSTOM_HEADERS = "customHeaders",
+    PRESERVE_PAGE_VIEW_ID_FOR_URL = "preservePageViewIdForUrl",
+    PRESERVE_ORIGINAL_REFERRER = "preserveOriginalReferrer",
+    CUSTOM_FETCH = "customFetch",
+    COOKIE_EXTENSION_SERVICE = "cookieExtensionService",
+    ID_SERVICE = "idService",
     GEOLOCATION = "geolocation",
     SESSION = "session",
     WEB_PAGE = "webPage",
@@ -107,6 +112,7 @@ keys! {
     PAGE_VIEW_AUTOTRACKING = "pageViewAutotracking",
     MINIMUM_VISIT_LENGTH = "minimumVisitLength",
     HEARTBEAT_DELAY = "heartbeatDelay",
+    ACTIVITY_METRICS = "activityMetrics",
     CALLBACK = "callback",
 }
 
@@ -367,6 +373,25 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
     if let Some(headers) = o.checked(&CUSTOM_HEADERS, JsValue::is_object, "must be an object") {
         config.custom_headers = headers_of(&mut o, &headers);
     }
+    set(&mut config.preserve_original_referrer, o.boolean(&PRESERVE_ORIGINAL_REFERRER));
+    let id_service = o.string(&ID_SERVICE);
+    config.cookie_extension_service =
+        o.string(&COOKIE_EXTENSION_SERVICE).or(id_service).filter(|url| !url.is_empty());
+    if let Some(preserve) = o.value(&PRESERVE_PAGE_VIEW_ID_FOR_URL) {
+        match (preserve.as_bool(), preserve.as_string()) {
+            (Some(on), _) => {
+                config.preserve_page_view_id_for_url =
+                    if on { PreserveForUrl::Full } else { PreserveForUrl::Off }
+            }
+            (_, Some(text)) if PreserveForUrl::parse(&text).is_some() => {
+                set(&mut config.preserve_page_view_id_for_url, PreserveForUrl::parse(&text))
+            }
+            _ => o.not_one_of(
+                &PRESERVE_PAGE_VIEW_ID_FOR_URL,
+                "true, false, 'full', 'pathname', 'pathnameAndSearch'",
+            ),
+        }
+    }
     privacy::read_options(&mut o, config);
     let on_session_update = o.function(&ON_SESSION_UPDATE);
     let alias = o.function(&ON_SESSION_UPDATE_CALLBACK);
@@ -375,6 +400,7 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
         on_request_success: o.function(&ON_REQUEST_SUCCESS),
         on_request_failure: o.function(&ON_REQUEST_FAILURE),
         on_event_dropped: o.function(&ON_EVENT_DROPPED),
+        custom_fetch: o.function(&CUSTOM_FETCH),
     };
     o.finish()?;
     Ok(callbacks)
@@ -384,7 +410,7 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
 const MAX_TIMER_S: u64 = 2_147_483;
 
 /// `enableActivityTracking`'s configuration (`{minimumVisitLength, heartbeatDelay}`, whole
-/// seconds), and `enableActivityTrackingCallback`'s `callback` when `callback` is true.
+/// seconds, and `activityMetrics`), and `enableActivityTrackingCallback`'s `callback` when `callback` is true.
 ///
 /// # Errors
 /// [`Error::Config`] naming the first missing or invalid field.
@@ -400,6 +426,7 @@ pub fn activity_config(value: &JsValue, callback: bool) -> Result<(ActivityConfi
     let config = ActivityConfig {
         minimum_visit_ms: ms(&MINIMUM_VISIT_LENGTH, 0),
         heartbeat_ms: ms(&HEARTBEAT_DELAY, 1),
+        metrics: r.boolean(&ACTIVITY_METRICS).unwrap_or(false),
     };
     let function = if callback { r.function(&CALLBACK) } else { None };
     if callback && function.is_none() {

@@ -14,6 +14,11 @@
 //! `updatePageActivity()` or a scripted scroll happened); a heartbeat of 0 is refused (the JS
 //! tracker arms a 0 ms interval that can never ping).
 //!
+//! With `activityMetrics` (on either configuration, as in the JS tracker), every fired check
+//! also reports what the listeners counted since the last one ([`Metrics`]: mouse and scroll
+//! distance, key presses, clicks, touches): the `activity_metrics` entity of a ping, the
+//! callback's `activityMetrics`.
+//!
 //! The page's listeners live in the web layer, which coalesces them ([`Coalesced`]) and hands
 //! them over once per check; the time comes in as `now_ms`; the answers are [`ActivityAction`]s.
 
@@ -29,13 +34,60 @@ pub enum Which {
     Callback,
 }
 
-/// `minimumVisitLength` and `heartbeatDelay`, in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `minimumVisitLength` and `heartbeatDelay`, in milliseconds, and `activityMetrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ActivityConfig {
     /// Time from the page view to the first check.
     pub minimum_visit_ms: i64,
     /// Time between later checks (positive).
     pub heartbeat_ms: i64,
+    /// `activityMetrics`: fired checks report the [`Metrics`] since the last one.
+    pub metrics: bool,
+}
+
+/// Schema of the `activity_metrics` entity.
+pub const ACTIVITY_METRICS_SCHEMA: &str =
+    "iglu:com.snowplowanalytics.snowplow/activity_metrics/jsonschema/1-0-0";
+
+/// What the page's listeners counted (`activityMetrics`): distances in pixels (the mouse's
+/// straight moves, the scroll's offsets changed on both axes), and events.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Metrics {
+    /// Mouse movement.
+    pub mouse_distance: f64,
+    /// Scrolled distance.
+    pub scroll_distance: f64,
+    /// `keydown`s.
+    pub key_presses: f64,
+    /// `click`s.
+    pub clicks: f64,
+    /// `touchstart`s.
+    pub touches: f64,
+}
+
+impl Metrics {
+    /// These counts and `other`'s.
+    fn add(self, other: Metrics) -> Metrics {
+        Metrics {
+            mouse_distance: self.mouse_distance + other.mouse_distance,
+            scroll_distance: self.scroll_distance + other.scroll_distance,
+            key_presses: self.key_presses + other.key_presses,
+            clicks: self.clicks + other.clicks,
+            touches: self.touches + other.touches,
+        }
+    }
+
+    /// The `activity_metrics` data: each count rounded, within the schema's 0..=2147483647.
+    pub fn to_json(&self) -> String {
+        let n = |v: f64| crate::engine::util::text::math_round(v).clamp(0, i64::from(i32::MAX)) as u64;
+        let mut w = crate::engine::util::json::ObjectWriter::new();
+        w.number("mouseDistance", n(self.mouse_distance))
+            .number("scrollDistance", n(self.scroll_distance))
+            .number("keyPresses", n(self.key_presses))
+            .number("clicks", n(self.clicks))
+            .number("touches", n(self.touches));
+        w.finish()
+    }
 }
 
 /// The document's scroll extents (pixels, as the browser reports them): the `pp_mix`, `pp_max`,
@@ -79,6 +131,8 @@ pub struct Coalesced {
     pub x: f64,
     /// The vertical scroll offset now.
     pub y: f64,
+    /// What the listeners counted since the last hand-over.
+    pub metrics: Metrics,
 }
 
 /// What the host performs for activity tracking, in order.
@@ -102,6 +156,8 @@ pub enum ActivityAction {
         which: Which,
         /// The scroll extents since the last fired check.
         extents: Extents,
+        /// With `activityMetrics`: what the listeners counted since the last fired check.
+        metrics: Option<Metrics>,
     },
 }
 
@@ -126,6 +182,8 @@ pub struct Activity {
     /// The extents of the current window, and the position at the last hand-over.
     extents: Option<Extents>,
     position: (f64, f64),
+    /// What the listeners counted since the last fired check.
+    metrics: Metrics,
 }
 
 impl Activity {
@@ -140,6 +198,7 @@ impl Activity {
             last_activity_ms: 0,
             extents: None,
             position: (0.0, 0.0),
+            metrics: Metrics::default(),
         }
     }
 
@@ -214,6 +273,7 @@ impl Activity {
         }
         self.extents = Some(self.extents.map_or(c.extents, |e| e.merge(c.extents)));
         self.position = (c.x, c.y);
+        self.metrics = self.metrics.add(c.metrics);
     }
 
     /// The page became `hidden` or visible: what the listeners gathered up to now (`None`
@@ -250,7 +310,13 @@ impl Activity {
         if fire {
             let (x, y) = self.position;
             let extents = self.extents.replace(Extents::at(x, y)).unwrap_or(Extents::at(x, y));
-            out.push(ActivityAction::Fire { which, extents });
+            let counted = core::mem::take(&mut self.metrics);
+            let metrics = [self.ping.config, self.callback.config]
+                .iter()
+                .flatten()
+                .any(|c| c.metrics)
+                .then_some(counted);
+            out.push(ActivityAction::Fire { which, extents, metrics });
         }
         out.push(ActivityAction::Arm { which, after_ms: (next - now_ms).unsigned_abs() });
     }

@@ -6,6 +6,7 @@ use crate::prelude::*;
 
 use crate::engine::cookie::SameSite;
 use crate::engine::delivery::{Credentials, QueueLimits, RetryPolicy, SendSettings};
+pub use crate::engine::page_state::PreserveForUrl;
 pub use crate::engine::payload::Method;
 use crate::error::{Error, Result};
 
@@ -133,6 +134,14 @@ pub struct Config {
     /// `useExtendedCrossDomainLinker`: the fields of the extended `_sp` value (`true`: the
     /// default fields), default off (`duid.ms`).
     pub cross_domain_extended: Option<crate::engine::cross_domain::ExtendedFields>,
+    /// `preservePageViewIdForUrl`: events on another URL get a new page view id, default off.
+    pub preserve_page_view_id_for_url: PreserveForUrl,
+    /// `cookieExtensionService` (alias `idService`): a URL requested (`GET`) once before the
+    /// tracker's first request, default none.
+    pub cookie_extension_service: Option<String>,
+    /// `preserveOriginalReferrer`: the page's first referrer stays `refr` through single-page
+    /// navigations, default false.
+    pub preserve_original_referrer: bool,
 }
 
 /// Anonymous tracking's settings (`anonymousTracking: true` is both off).
@@ -191,6 +200,9 @@ impl Config {
             cross_domain_extended: None,
             reset_activity_on_page_view: true,
             page_view_autotracking: false,
+            preserve_page_view_id_for_url: PreserveForUrl::Off,
+            preserve_original_referrer: false,
+            cookie_extension_service: None,
         }
     }
 
@@ -269,12 +281,13 @@ impl Config {
             retry: self.retry.clone(),
             limits: self.queue_limits,
             persist: self.state_storage.persists_queue(),
+            cookie_extension_service: self.cookie_extension_service.clone(),
         }
     }
 }
 
 /// Adds the page's scheme to a scheme-less collector URL and checks it looks like `http(s)://host`.
-fn normalize_collector_url(raw: &str, page_protocol: &str) -> Result<String> {
+pub(crate) fn normalize_collector_url(raw: &str, page_protocol: &str) -> Result<String> {
     let raw = raw.trim();
     let bad = |why: &str| Error::config("collectorUrl", concat(&[why, " (got \"", raw, "\")"]));
     if raw.is_empty() {

@@ -48,6 +48,8 @@ pub struct CookieAttributes {
     pub same_site: SameSite,
     /// Whether to add `Secure`.
     pub secure: bool,
+    /// `Path=` value (`setCookiePath`), `None` for `/`.
+    pub path: Option<String>,
 }
 
 /// The 4-hex-digit suffix of the cookie names: SHA-1 of `domain + path`.
@@ -157,7 +159,8 @@ pub fn cookie_string(
         out.push_str("; Expires=");
         out.push_str(&utc_string(now_ms.saturating_add(ttl.saturating_mul(1000))));
     }
-    out.push_str("; Path=/");
+    out.push_str("; Path=");
+    out.push_str(attrs.path.as_deref().unwrap_or("/"));
     if let Some(domain) = &attrs.domain {
         out.push_str("; Domain=");
         out.push_str(domain);
@@ -264,14 +267,23 @@ mod tests {
 
     #[test]
     fn writes_cookies_like_the_js_tracker() {
-        let attrs =
-            CookieAttributes { domain: Some("example.com".into()), same_site: SameSite::Lax, secure: true };
+        let attrs = CookieAttributes {
+            domain: Some("example.com".into()),
+            same_site: SameSite::Lax,
+            secure: true,
+            path: None,
+        };
         assert_eq!(
             cookie_string("_sp_ses.8809", "*", Some(1800), 1_700_000_000_000, &attrs),
             "_sp_ses.8809=*; Expires=Tue, 14 Nov 2023 22:43:20 GMT; Path=/; Domain=example.com; SameSite=Lax; Secure"
         );
-        let host_only = CookieAttributes { domain: None, same_site: SameSite::Strict, secure: false };
-        assert_eq!(cookie_string("t", "a b", None, 0, &host_only), "t=a%20b; Path=/; SameSite=Strict");
+        let host_only = CookieAttributes {
+            domain: None,
+            same_site: SameSite::Strict,
+            secure: false,
+            path: Some("/shop".into()),
+        };
+        assert_eq!(cookie_string("t", "a b", None, 0, &host_only), "t=a%20b; Path=/shop; SameSite=Strict");
         assert!(
             cookie_string("t", "", Some(-1), 0, &host_only).contains("Expires=Wed, 31 Dec 1969 23:59:59 GMT")
         );

@@ -176,6 +176,9 @@ pub struct ScreenSummary {
     max_y: Option<i64>,
     content_width: Option<u64>,
     content_height: Option<u64>,
+    /// Whether the app reported this screen's scroll itself (`trackScrollChanged`): from then
+    /// on its reports alone make the extent, the document's scroll is not folded in.
+    app_scrolls: bool,
 }
 
 impl ScreenSummary {
@@ -194,6 +197,7 @@ impl ScreenSummary {
             max_y: None,
             content_width: None,
             content_height: None,
+            app_scrolls: false,
         }
     }
 
@@ -223,9 +227,28 @@ impl ScreenSummary {
         }
     }
 
+    /// Folds in a scroll position the app reported (`trackScrollChanged`). The first one of the
+    /// screen drops the document's extent folded before: one scroll view per summary.
+    pub fn app_scroll(&mut self, s: ScrollChanged) {
+        if !self.app_scrolls {
+            self.app_scrolls = true;
+            (self.min_x, self.max_x, self.min_y, self.max_y) = (None, None, None, None);
+            (self.content_width, self.content_height) = (None, None);
+        }
+        self.scroll(s);
+    }
+
+    /// Folds in a position of the document's own scroll, unless the app reports this screen's
+    /// scroll itself.
+    pub fn document_scroll(&mut self, s: ScrollChanged) {
+        if !self.app_scrolls {
+            self.scroll(s);
+        }
+    }
+
     /// Folds in a scroll position: the smallest offset, and the largest offset plus the view's
     /// size (the far edge of what was visible), per axis; the largest content size.
-    pub fn scroll(&mut self, s: ScrollChanged) {
+    fn scroll(&mut self, s: ScrollChanged) {
         fn min(slot: &mut Option<i64>, v: i64) {
             *slot = Some(slot.map_or(v, |s| s.min(v)));
         }
@@ -399,9 +422,9 @@ mod tests {
             content_width: cw,
             content_height: ch,
         };
-        s.scroll(scroll(None, Some(10), None, Some(20), None, Some(100)));
-        s.scroll(scroll(Some(15), Some(30), Some(15), Some(20), Some(150), Some(100)));
-        s.scroll(scroll(None, Some(20), None, Some(20), None, Some(100)));
+        s.app_scroll(scroll(None, Some(10), None, Some(20), None, Some(100)));
+        s.app_scroll(scroll(Some(15), Some(30), Some(15), Some(20), Some(150), Some(100)));
+        s.app_scroll(scroll(None, Some(20), None, Some(20), None, Some(100)));
         let d = data(&s.entity());
         assert_eq!((d["last_item_index"].as_u64(), d["items_count"].as_u64()), (Some(3), Some(10)));
         assert_eq!((d["min_y_offset"].as_i64(), d["max_y_offset"].as_i64()), (Some(10), Some(50)));
@@ -409,11 +432,39 @@ mod tests {
         assert_eq!((d["content_width"].as_u64(), d["content_height"].as_u64()), (Some(150), Some(100)));
         // The JS plugin's vector: a zero offset is kept.
         let mut s = ScreenSummary::new(0, false);
-        s.scroll(scroll(Some(0), Some(10), Some(100), Some(1000), Some(1000), Some(2000)));
-        s.scroll(scroll(Some(10), Some(500), Some(100), Some(1000), Some(1000), Some(2000)));
+        s.app_scroll(scroll(Some(0), Some(10), Some(100), Some(1000), Some(1000), Some(2000)));
+        s.app_scroll(scroll(Some(10), Some(500), Some(100), Some(1000), Some(1000), Some(2000)));
         let d = data(&s.entity());
         assert_eq!((d["min_x_offset"].as_i64(), d["max_x_offset"].as_i64()), (Some(0), Some(110)));
         assert_eq!((d["min_y_offset"].as_i64(), d["max_y_offset"].as_i64()), (Some(10), Some(1500)));
+    }
+
+    #[test]
+    fn an_app_reporting_its_scroll_replaces_the_document_extent() {
+        let at = |y: i64, view: u64, content: u64| ScrollChanged {
+            x_offset: Some(0),
+            y_offset: Some(y),
+            view_width: Some(1000),
+            view_height: Some(view),
+            content_width: Some(1000),
+            content_height: Some(content),
+        };
+        // The case: the document (5,016 px high) scrolled before the app reported.
+        let mut s = ScreenSummary::new(0, false);
+        s.document_scroll(at(0, 900, 5016));
+        s.document_scroll(at(2000, 900, 5016));
+        s.app_scroll(at(400, 700, 3000));
+        s.document_scroll(at(4000, 900, 5016));
+        let d = data(&s.entity());
+        assert_eq!((d["min_y_offset"].as_i64(), d["max_y_offset"].as_i64()), (Some(400), Some(1100)));
+        assert_eq!(d["content_height"].as_u64(), Some(3000));
+        // A screen whose app reports nothing keeps the document's scroll.
+        let mut s = ScreenSummary::new(0, false);
+        s.document_scroll(at(0, 900, 5016));
+        s.document_scroll(at(2000, 900, 5016));
+        let d = data(&s.entity());
+        assert_eq!((d["min_y_offset"].as_i64(), d["max_y_offset"].as_i64()), (Some(0), Some(2900)));
+        assert_eq!(d["content_height"].as_u64(), Some(5016));
     }
 
     #[test]

@@ -44,6 +44,7 @@ use event::{Event, TrackOptions};
 use facts::PageFacts;
 use history::HistoryPages;
 use tracker::{Sink, Tracked, Tracker};
+use util::uri;
 
 /// What the engine reads from the page while it handles an input, besides cookies, storage
 /// and the clock ([`Env`]): how the shell keeps wire texts, the page's facts, and what its
@@ -195,6 +196,25 @@ pub enum Setting {
     DocumentTitle(String),
     /// `preservePageViewId`.
     PreservePageViewId,
+    /// `discardHashTag(enable)`.
+    DiscardHashTag(bool),
+    /// `discardBrace(enable)`.
+    DiscardBrace(bool),
+    /// `setUserIdFromLocation(field)`: the user id from the page URL's query.
+    UserIdFromLocation(String),
+    /// `setUserIdFromReferrer(field)`: the user id from the referrer's query.
+    UserIdFromReferrer(String),
+    /// `setUserIdFromCookie(name)`: the user id from a cookie.
+    UserIdFromCookie(String),
+    /// `setCookiePath(path)`: the cookies' path, and their names' hash.
+    CookiePath(String),
+    /// `setVisitorCookieTimeout(seconds)`: the lifetime of the `_sp_id` cookie from now on.
+    VisitorCookieTimeout(i64),
+    /// `setCollectorUrl(url)` (normalised by [`tracker::Tracker::collector_url_for`]): where
+    /// every later request goes, the events already queued included.
+    CollectorUrl(String),
+    /// `setBufferSize(size)` (at least 1).
+    BufferSize(usize),
     /// `enableGdprContext`.
     #[cfg(feature = "full")]
     Gdpr(event::Gdpr),
@@ -273,7 +293,14 @@ pub enum Effect<W> {
         page_view_id: String,
         /// The scroll extents since the last call.
         extents: Extents,
+        /// With `activityMetrics`: the `activity_metrics` data (JSON) since the last call.
+        metrics: Option<String>,
     },
+}
+
+/// The `activity_metrics` entity of `metrics` (always valid).
+fn activity_metrics_entity(metrics: activity::Metrics) -> Option<event::SelfDescribingJson> {
+    event::SelfDescribingJson::new("", activity::ACTIVITY_METRICS_SCHEMA, metrics.to_json()).ok()
 }
 
 /// One tracker's engine.
@@ -464,6 +491,28 @@ impl<W: Wire> Engine<W> {
             Setting::ReferrerUrl(url) => t.page_state().set_referrer_url(url),
             Setting::DocumentTitle(title) => t.page_state().set_document_title(&shell.page_facts(), title),
             Setting::PreservePageViewId => t.page_state().preserve_page_view_id(),
+            Setting::DiscardHashTag(enable) => t.page_state().discard_hash_tag(enable),
+            Setting::DiscardBrace(enable) => t.page_state().discard_brace(enable),
+            Setting::UserIdFromLocation(field) => {
+                let page = shell.page_facts();
+                t.page_state().refresh(&page);
+                t.set_user_id(uri::from_querystring(&field, &page.url));
+            }
+            Setting::UserIdFromReferrer(field) => {
+                t.page_state().refresh(&shell.page_facts());
+                let user_id = uri::from_querystring(&field, t.page_state().page_referrer());
+                t.set_user_id(user_id);
+            }
+            Setting::UserIdFromCookie(name) => {
+                t.set_user_id(shell.read_cookie(&name).map(|value| uri::decode_uri_component(&value)))
+            }
+            Setting::CookiePath(path) => t.set_cookie_path(shell, path),
+            Setting::VisitorCookieTimeout(seconds) => t.set_cookie_lifetime(seconds),
+            Setting::CollectorUrl(url) => {
+                t.set_collector_url(url);
+                self.delivery.set_endpoint(t.config().endpoint());
+            }
+            Setting::BufferSize(size) => self.delivery.set_buffer_size(size),
             #[cfg(feature = "full")]
             Setting::Gdpr(gdpr) => t.set_gdpr(Some(gdpr)),
             #[cfg(feature = "full")]
@@ -557,7 +606,7 @@ impl<W: Wire> Engine<W> {
         // as Flutter's, reports its own scrolls).
         if let Some(scroll) = shell.take_scroll().filter(DocumentScroll::scrolls) {
             for extreme in scroll.extremes() {
-                self.tracker.scroll(extreme);
+                self.tracker.document_scroll(extreme);
             }
         }
     }
@@ -592,10 +641,16 @@ impl<W: Wire> Engine<W> {
                     ActivityAction::Cancel(which) => {
                         self.effects.push_back(Effect::Cancel(Timer::Activity(which)))
                     }
-                    ActivityAction::Fire { which: Which::Ping, extents } => {
-                        self.track(shell, hooks, Event::PagePing(extents), TrackOptions::default())
+                    ActivityAction::Fire { which: Which::Ping, extents, metrics } => {
+                        let context = metrics.and_then(activity_metrics_entity).into_iter().collect();
+                        self.track(
+                            shell,
+                            hooks,
+                            Event::PagePing(extents),
+                            TrackOptions { context, timestamp: None },
+                        )
                     }
-                    ActivityAction::Fire { which: Which::Callback, extents } => {
+                    ActivityAction::Fire { which: Which::Callback, extents, metrics } => {
                         if let Some(callback) = self.activity_callback {
                             let page_view_id =
                                 self.tracker.page_state().page_view_id(|| shell.new_uuid()).to_owned();
@@ -603,6 +658,7 @@ impl<W: Wire> Engine<W> {
                                 callback,
                                 page_view_id,
                                 extents,
+                                metrics: metrics.map(|m| m.to_json()),
                             });
                         }
                     }

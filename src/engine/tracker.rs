@@ -176,6 +176,8 @@ pub struct Tracker {
     config: Config,
     browser: BrowserInfo,
     store: StateStore,
+    /// The domain the cookie names' hash is made of (with the cookie path).
+    hash_domain: String,
     session: Session,
     manual_session_update: bool,
     user_id: Option<String>,
@@ -227,6 +229,7 @@ impl Tracker {
             domain: cookie_domain,
             same_site: config.cookie_same_site,
             secure: config.secure_cookies(&browser.protocol),
+            path: None,
         };
         let store = StateStore {
             strategy: config.state_storage,
@@ -267,7 +270,7 @@ impl Tracker {
             filtered: 0,
             manual_session_update: false,
             user_id: None,
-            web: PageState::default(),
+            web: PageState::new(config.preserve_page_view_id_for_url, config.preserve_original_referrer),
             screen: None,
             hidden,
             lifecycle: config.lifecycle_autotracking.then(|| Lifecycle::new(!hidden)),
@@ -277,6 +280,7 @@ impl Tracker {
             config,
             browser,
             store,
+            hash_domain,
         })
     }
 
@@ -323,7 +327,9 @@ impl Tracker {
                 return Ok(());
             }
             Event::ScrollChanged(scroll) if engagement => {
-                self.scroll(scroll);
+                if let Some(summary) = &mut self.summary {
+                    summary.app_scroll(scroll);
+                }
                 return Ok(());
             }
             Event::ListItemView(item) => {
@@ -337,11 +343,11 @@ impl Tracker {
         Ok(())
     }
 
-    /// Folds a scroll position into the current screen's summary (the document's own scroll,
-    /// or `trackScrollChanged` while screen engagement is on).
-    pub fn scroll(&mut self, scroll: crate::engine::engagement::ScrollChanged) {
+    /// Folds a position of the document's own scroll into the current screen's summary (unless
+    /// the screen's app reports its scroll with `trackScrollChanged`).
+    pub fn document_scroll(&mut self, scroll: crate::engine::engagement::ScrollChanged) {
         if let Some(summary) = &mut self.summary {
-            summary.scroll(scroll);
+            summary.document_scroll(scroll);
         }
     }
 
@@ -722,7 +728,41 @@ impl Tracker {
         self.gdpr = gdpr.map(|g| g.entity());
     }
 
-    /// Sets or clears the business user id (`uid`).
+    /// `setCookiePath(path)`: the cookies are named for `path` (their hash is of the domain and
+    /// the path, as in the JS tracker) and written with it; the current identity and session
+    /// are written there at once.
+    pub fn set_cookie_path(&mut self, env: &mut impl Env, path: String) {
+        let path = if path.is_empty() { String::from("/") } else { path };
+        let hash = cookie::domain_hash(&self.hash_domain, &path);
+        self.store.id_key = cookie::cookie_name(&self.config.cookie_name, "id", &hash);
+        self.store.ses_key = cookie::cookie_name(&self.config.cookie_name, "ses", &hash);
+        self.store.cookie_attributes.path = Some(path).filter(|p| p != "/");
+        if !self.do_not_track {
+            let (lifetime, timeout) = (self.config.cookie_lifetime_s, self.session.timeout_s());
+            write_stored(&self.store, self.anonymous, env, self.session.state(), lifetime, timeout);
+            env.commit_cookies();
+        }
+    }
+
+    /// `setVisitorCookieTimeout(seconds)`: the `_sp_id` cookie's lifetime from its next write.
+    pub fn set_cookie_lifetime(&mut self, seconds: i64) {
+        self.config.cookie_lifetime_s = seconds;
+    }
+
+    /// `url` as a collector URL for this page (a scheme-less URL gets the page's).
+    ///
+    /// # Errors
+    /// [`crate::Error::Config`] when it is not an `http(s)://` URL.
+    pub fn collector_url_for(&self, url: &str) -> Result<String> {
+        crate::engine::config::normalize_collector_url(url, &self.browser.protocol)
+    }
+
+    /// `setCollectorUrl`, with the URL [`Tracker::collector_url_for`] gave.
+    pub fn set_collector_url(&mut self, url: String) {
+        self.config.collector_url = url;
+    }
+
+    /// Sets or clears the business user id (`uid`; `None` or empty: cleared).
     pub fn set_user_id(&mut self, user_id: Option<String>) {
         self.user_id = user_id.filter(|u| !u.is_empty());
     }

@@ -14,7 +14,7 @@ pub fn find_root_domain(hostname: &str, same_site: SameSite, secure: bool) -> St
     let now = js_sys::Date::now() as i64;
     let (name, value) = cookie::root_domain_test_cookie(now);
     for candidate in cookie::root_domain_candidates(hostname) {
-        let attributes = CookieAttributes { domain: Some(candidate.clone()), same_site, secure };
+        let attributes = CookieAttributes { domain: Some(candidate.clone()), same_site, secure, path: None };
         let write = |name: &str, value: &str, ttl_s| {
             let c = CookieWrite { name, value, ttl_s, now_ms: now, attributes: &attributes };
             host::set_cookie(&c.to_cookie_string());

@@ -5,7 +5,7 @@
 //! sandboxed iframe, storage in private mode or over quota).
 
 use crate::engine::Shell;
-use crate::engine::activity::{Coalesced, Extents};
+use crate::engine::activity::{Coalesced, Extents, Metrics};
 use crate::engine::engagement::DocumentScroll;
 use crate::engine::env::{CookieWrite, Env};
 use crate::engine::facts::PageFacts;
@@ -30,6 +30,11 @@ keys! {
     LAST = "last",
     X = "x",
     Y = "y",
+    MOUSE = "mouse",
+    SCROLL = "scroll",
+    KEYS = "keys",
+    CLICKS = "clicks",
+    TOUCHES = "touches",
 }
 
 /// Random bytes fetched per crossing: 64 UUIDs.
@@ -181,6 +186,13 @@ impl Shell for WebEnv {
         let taken = host::take_activity(self.activity.as_ref()?);
         let n = |key| host::number(&taken, key);
         let extents = Extents { min_x: n(&MIN_X), max_x: n(&MAX_X), min_y: n(&MIN_Y), max_y: n(&MAX_Y) };
-        Some(Coalesced { last_activity_ms: n(&LAST) as i64, extents, x: n(&X), y: n(&Y) })
+        let metrics = Metrics {
+            mouse_distance: n(&MOUSE),
+            scroll_distance: n(&SCROLL),
+            key_presses: n(&KEYS),
+            clicks: n(&CLICKS),
+            touches: n(&TOUCHES),
+        };
+        Some(Coalesced { last_activity_ms: n(&LAST) as i64, extents, x: n(&X), y: n(&Y), metrics })
     }
 }

@@ -96,13 +96,27 @@ export function watchActivity() {
   const w = { last: 0 };
   const active = () => { w.last = Date.now(); };
   takeActivity(w);
+  [w.sx, w.sy] = pageOffsets(); // the scroll distance counts from here
   if (globalThis.addEventListener) {
     const options = { passive: true, capture: true };
-    for (const type of ['mousemove', 'mousedown', 'mouseup', 'click', 'keydown', 'keypress', 'keyup', 'touchstart',
-      'touchend', 'wheel', 'focus']) addEventListener(type, active, options);
+    for (const type of ['mousedown', 'mouseup', 'keypress', 'keyup', 'touchend', 'wheel', 'focus']) addEventListener(type, active, options);
+    // The counts of activityMetrics (the tracker decides whether it reports them).
+    const count = (type, key) => addEventListener(type, () => { active(); w[key] += 1; }, options);
+    count('click', 'clicks');
+    count('keydown', 'keys');
+    count('touchstart', 'touches');
+    addEventListener('mousemove', (e) => {
+      active();
+      if (w.mx !== undefined) w.mouse += Math.hypot(e.clientX - w.mx, e.clientY - w.my);
+      w.mx = e.clientX;
+      w.my = e.clientY;
+    }, options);
     addEventListener('scroll', () => {
       active();
       const [x, y] = pageOffsets();
+      if (w.sx !== undefined) w.scroll += Math.abs(x - w.sx) + Math.abs(y - w.sy);
+      w.sx = x;
+      w.sy = y;
       w.minX = Math.min(w.minX, x);
       w.maxX = Math.max(w.maxX, x);
       w.minY = Math.min(w.minY, y);
@@ -114,15 +128,21 @@ export function watchActivity() {
 
 export function takeActivity(w) {
   const [x, y] = pageOffsets();
-  const taken = { last: w.last, minX: Math.min(w.minX, x), maxX: Math.max(w.maxX, x), minY: Math.min(w.minY, y), maxY: Math.max(w.maxY, y), x, y };
+  const taken = {
+    last: w.last, minX: Math.min(w.minX, x), maxX: Math.max(w.maxX, x), minY: Math.min(w.minY, y), maxY: Math.max(w.maxY, y), x, y,
+    mouse: w.mouse || 0, scroll: w.scroll || 0, keys: w.keys || 0, clicks: w.clicks || 0, touches: w.touches || 0,
+  };
   w.last = 0;
+  w.mouse = w.scroll = w.keys = w.clicks = w.touches = 0;
   w.minX = w.maxX = x;
   w.minY = w.maxY = y;
   return taken;
 }
 
-export function activity(callback, pageViewId, minXOffset, minYOffset, maxXOffset, maxYOffset) {
-  notify(callback, JSON.stringify({ context: [], pageViewId, minXOffset, minYOffset, maxXOffset, maxYOffset }));
+export function activity(callback, pageViewId, minXOffset, minYOffset, maxXOffset, maxYOffset, metrics) {
+  const activityMetrics = metrics ? JSON.parse(metrics) : undefined;
+  const context = activityMetrics ? [{ schema: 'iglu:com.snowplowanalytics.snowplow/activity_metrics/jsonschema/1-0-0', data: activityMetrics }] : [];
+  notify(callback, JSON.stringify({ context, pageViewId, minXOffset, minYOffset, maxXOffset, maxYOffset, activityMetrics }));
 }
 
 const historyWatchers = [];

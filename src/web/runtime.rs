@@ -41,6 +41,8 @@ pub struct Callbacks {
     pub on_request_failure: Option<Function>,
     /// `onEventDropped({eventId, reason})`.
     pub on_event_dropped: Option<Function>,
+    /// `customFetch(request)`: performs the requests instead of `fetch`.
+    pub custom_fetch: Option<Function>,
 }
 
 /// A callback to call once the state is released.
@@ -57,8 +59,8 @@ enum NoticeArg {
     Json(String),
     /// The value a `flush()` promise settles with.
     Settled(bool),
-    /// The activity callback's page view id and scroll extents.
-    Activity(String, Extents),
+    /// The activity callback's page view id, scroll extents and `activity_metrics` (JSON).
+    Activity(String, Extents, Option<String>),
 }
 
 impl Notice {
@@ -67,8 +69,8 @@ impl Notice {
             NoticeArg::Json(json) => host::notify(&self.callback, &json),
             NoticeArg::Settled(value) => host::settle(&self.callback, value),
             // Only the full build has activity tracking (and so these).
-            NoticeArg::Activity(id, e) if cfg!(feature = "full") => {
-                host::activity(&self.callback, &id, e.min_x, e.min_y, e.max_x, e.max_y)
+            NoticeArg::Activity(id, e, metrics) if cfg!(feature = "full") => {
+                host::activity(&self.callback, &id, e.min_x, e.min_y, e.max_x, e.max_y, metrics.as_deref())
             }
             NoticeArg::Activity(..) => {}
         }
@@ -218,9 +220,9 @@ impl Runtime {
                         host::set_href(&link, &href);
                     }
                 }
-                Effect::ActivityCallback { callback, page_view_id, extents } => {
+                Effect::ActivityCallback { callback, page_view_id, extents, metrics } => {
                     if let Some(callback) = self.functions.get(callback as usize) {
-                        let arg = NoticeArg::Activity(page_view_id, extents);
+                        let arg = NoticeArg::Activity(page_view_id, extents, metrics);
                         notices.push(Notice { callback: callback.clone(), arg });
                     }
                 }
@@ -263,9 +265,16 @@ impl Runtime {
             Action::Send(request) => {
                 let (weak, id) = (weak.clone(), request.id);
                 let headers = &self.engine.tracker.config().custom_headers;
-                transport::send(&request, headers, move |answer: RawAnswer| {
-                    input(&weak, move |rt, now| rt.handle(Input::Answered { id, answer: answer.read(now) }));
-                });
+                transport::send(
+                    &request,
+                    headers,
+                    self.callbacks.custom_fetch.as_ref(),
+                    move |answer: RawAnswer| {
+                        input(&weak, move |rt, now| {
+                            rt.handle(Input::Answered { id, answer: answer.read(now) })
+                        });
+                    },
+                );
             }
             Action::Store { key, wires, chunk } => {
                 let stored = host::storage_set_lines(&key, &wire_array(&wires));

@@ -265,3 +265,57 @@ test('the JS tracker and snowtrack side by side: their pings carry the same fiel
   assert.equal(entity(js, SCHEMAS.webPage).id, pvOf('interop-js'));
   assert.deepEqual(pageErrors, []);
 });
+
+test('activityMetrics: each ping carries what real input did since the last one, as a valid activity_metrics entity', TIMEOUT, async (t) => {
+  const { collector, page, pageErrors } = await longPageSetup(t);
+  await openPage(page, collector);
+  await page.mouse.move(100, 100);
+  const calls = await page.evaluate(() => {
+    window.metricsCalls = [];
+    window.tracker = window.snowtrack.newTracker('sp', location.origin, { appId: 'metrics', lifecycleAutotracking: false });
+    window.tracker.enableActivityTracking({ minimumVisitLength: 3, heartbeatDelay: 3, activityMetrics: true });
+    window.tracker.trackPageView();
+    // Another tracker whose callback asks for them.
+    window.cb = window.snowtrack.newTracker('cb', location.origin, { appId: 'metrics-cb', cookieName: '_cb_', lifecycleAutotracking: false });
+    window.cb.enableActivityTrackingCallback({ minimumVisitLength: 3, heartbeatDelay: 3, activityMetrics: true, callback: (a) => window.metricsCalls.push(a) });
+    window.cb.trackPageView();
+    return window.metricsCalls.length;
+  });
+  assert.equal(calls, 0);
+  // 300 px right and 400 px down in five straight steps of 100 px (the first one, from where no
+  // move was seen yet, does not count, as in the JS tracker), two clicks, three keys, a scroll.
+  await page.mouse.move(400, 500, { steps: 5 });
+  await page.mouse.click(400, 500);
+  await page.mouse.click(400, 500);
+  await page.keyboard.press('a');
+  await page.keyboard.press('b');
+  await page.keyboard.press('c');
+  const [, scrolled] = await wheel(page, 0, 600);
+  const ping = (await waitFor(async () => {
+    const good = (await collector.good()).filter((g) => g.event.app_id === 'metrics');
+    return good.length >= 2 && good;
+  }, { timeout: 8_000, message: `the first ping: ${JSON.stringify((await collector.good()).map((g) => [g.event.app_id, kind(g)]))} errors ${JSON.stringify(pageErrors)}` }))[1];
+  assert.equal(kind(ping), 'page_ping');
+  const metrics = entity(ping, 'iglu:com.snowplowanalytics.snowplow/activity_metrics/jsonschema/1-0-0');
+  assert.ok(metrics, 'the activity_metrics entity');
+  assert.ok(Math.abs(metrics.mouseDistance - 400) <= 2, `mouseDistance ${metrics.mouseDistance}`);
+  assert.equal(metrics.clicks, 2);
+  assert.equal(metrics.keyPresses, 3);
+  assert.equal(metrics.touches, 0);
+  assert.equal(metrics.scrollDistance, scrolled, 'the scroll from the top, where tracking started');
+  // The next ping starts over: a short move only.
+  await page.mouse.move(400, 530);
+  const next = (await waitFor(async () => {
+    const good = (await collector.good()).filter((g) => g.event.app_id === 'metrics');
+    return good.length >= 3 && good;
+  }, { timeout: 8_000, message: 'the second ping' }))[2];
+  const again = entity(next, 'iglu:com.snowplowanalytics.snowplow/activity_metrics/jsonschema/1-0-0');
+  assert.deepEqual(again, { mouseDistance: 30, scrollDistance: 0, keyPresses: 0, clicks: 0, touches: 0 });
+  // The callback got them too, as `activityMetrics` and as the one entity of its `context`.
+  const [first] = await page.evaluate(() => window.metricsCalls);
+  assert.equal(first.activityMetrics.clicks, 2, JSON.stringify(first));
+  assert.equal(first.activityMetrics.keyPresses, 3);
+  assert.deepEqual(first.context, [{ schema: 'iglu:com.snowplowanalytics.snowplow/activity_metrics/jsonschema/1-0-0', data: first.activityMetrics }]);
+  assert.deepEqual(await collector.bad(), [], 'valid against the official schema');
+  assert.deepEqual(pageErrors, []);
+});

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { launchBrowser, parseIdCookie, trackerCookies, TRACKER_VERSION, waitFor } from './support.mjs';
+import { kind, launchBrowser, parseIdCookie, trackerCookies, TRACKER_VERSION, waitFor } from './support.mjs';
 import {
   LINK_CLICK, NPM_DIR, ensurePackage, fileScope, html, inlineScript, openContext, snippetTag,
   snowtrackWarnings, summary, startCollector, startStaticServer, tempDir, wasmProbe, writeTree,
@@ -41,12 +41,63 @@ function queueCommands(linkClick) {
   window.queuedBeforeLoad = st.q.length;
 }
 
+/**
+ * Every command of sp.js 4.x: the browser tracker's API (its core commands) and the commands of
+ * the plugins sp.js bundles (read from snowplow-javascript-tracker's sources: trackers/browser-tracker
+ * api.ts, and each plugin's exports), each with arguments it accepts. '\u0000f' stands for a
+ * function (built in the page).
+ */
+const SP_JS_COMMANDS = {
+  core: [
+    ['newSession'], ['getDomainSessionId'], ['setReferrerUrl', 'https://ref.example/'], ['setCustomUrl', '/custom'],
+    ['setDocumentTitle', 'Title'], ['discardHashTag', true], ['discardBrace', true], ['setCookiePath', '/'],
+    ['setVisitorCookieTimeout', 63072000], ['crossDomainLinker', '\u0000f'],
+    ['enableActivityTracking', { minimumVisitLength: 30, heartbeatDelay: 10 }],
+    ['enableActivityTrackingCallback', { minimumVisitLength: 30, heartbeatDelay: 10, callback: '\u0000f' }],
+    ['disableActivityTracking'], ['disableActivityTrackingCallback'], ['updatePageActivity'], ['setOptOutCookie', 'opted-out'],
+    ['setUserId', 'user'], ['setUserIdFromLocation', 'uid'], ['setUserIdFromReferrer', 'uid'], ['setUserIdFromCookie', 'uid'],
+    ['setCollectorUrl', 'COLLECTOR'], ['setBufferSize', 1], ['flushBuffer', { newBufferSize: 1 }], ['trackPageView', {}],
+    ['trackStructEvent', { category: 'walk', action: 'walk' }],
+    ['trackSelfDescribingEvent', { event: { schema: 'iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1', data: { targetUrl: 'https://example.com/' } } }],
+    ['addGlobalContexts', []], ['removeGlobalContexts', []], ['clearGlobalContexts'], ['preservePageViewId'],
+    ['enableAnonymousTracking'], ['disableAnonymousTracking'], ['clearUserData'], ['addPlugin', { plugin: {} }],
+  ],
+  'link-click-tracking': [['enableLinkClickTracking'], ['refreshLinkClickTracking'], ['trackLinkClick', { targetUrl: 'https://example.com/' }], ['disableLinkClickTracking']],
+  'site-tracking': [['trackTiming', { category: 'walk', variable: 'walk', timing: 1 }], ['trackSiteSearch', { terms: ['x'] }], ['trackSocialInteraction', { action: 'like', network: 'x' }]],
+  'ad-tracking': [['trackAdImpression', {}], ['trackAdClick', { targetUrl: 'https://example.com/' }], ['trackAdConversion', {}]],
+  'button-click-tracking': [['enableButtonClickTracking'], ['disableButtonClickTracking'], ['trackButtonClick', { label: 'x' }]],
+  'enhanced-consent': ['trackCmpVisible', 'trackConsentAllow', 'trackConsentSelected', 'trackConsentPending', 'trackConsentImplicit', 'trackConsentDeny', 'trackConsentExpired'].map((c) => [c, {}]),
+  'error-tracking': [['enableErrorTracking'], ['trackError', { message: 'x' }]],
+  'form-tracking': [['enableFormTracking'], ['disableFormTracking']],
+  'snowplow-ecommerce': [
+    'setPageType', 'setEcommerceUser', 'trackCheckoutStep', 'trackProductListView', 'trackProductListClick', 'trackPromotionView',
+    'trackPromotionClick', 'trackProductView', 'trackAddToCart', 'trackRemoveFromCart', 'trackTransaction', 'trackRefund',
+    'trackTransactionError', 'trackEnhancedEcommercePromoView', 'trackEnhancedEcommercePromoClick', 'trackEnhancedEcommerceAddToCart',
+    'trackEnhancedEcommerceRemoveFromCart', 'trackEnhancedEcommerceProductDetail', 'trackEnhancedEcommerceProductListView',
+    'trackEnhancedEcommerceProductListClick', 'trackEnhancedEcommerceCheckoutStep', 'trackEnhancedEcommercePurchase',
+    'trackGA4ViewCart', 'trackGA4ViewPromotion', 'trackGA4SelectPromotion', 'trackGA4AddToCart', 'trackGA4RemoveFromCart',
+    'trackGA4ViewItem', 'trackGA4ViewItemList', 'trackGA4SelectItem', 'trackGA4BeginCheckout', 'trackGA4AddShippingInfo',
+    'trackGA4AddPaymentOptions', 'trackGA4Transaction',
+  ].map((c) => [c, {}]),
+};
+/** The plugins whose commands snowtrack runs (the rest are refused, naming the plugin). */
+const SUPPORTED = new Set(['core', 'link-click-tracking']);
+const SUPPORTED_COMMANDS = new Set(['trackTiming']);
+
+/** Run in the page: a tracker on the full build, and a function that sends one command. */
+function walkPage() {
+  window.snowtrack('build', 'full');
+  window.snowtrack('newTracker', 'sp', window.location.origin, { appId: 'walk' });
+  window.snowtrack(function () { document.body.dataset.ready = 'true'; });
+}
+
 before(async () => {
   const { version } = ensurePackage();
   const cdn = await startStaticServer(scope, { mounts: { [`/npm/snowtrack@${version}/`]: NPM_DIR } });
   loaderUrl = `${cdn.url}/npm/snowtrack@${version}/loader.js`;
   const site = await writeTree(await tempDir(scope), {
     'index.html': html({ title: 'snippet', head: snippetTag({ src: loaderUrl }) + inlineScript(queueCommands, [LINK_CLICK]) }),
+    'walk.html': html({ title: 'walk', head: snippetTag({ src: loaderUrl }) + inlineScript(walkPage) }),
   });
   collector = await startCollector(scope, site);
   browser = await launchBrowser(scope);
@@ -82,15 +133,17 @@ test('commands queued before the loader arrives run in order; failing ones are l
   assert.deepEqual(seen, { label: 'callback-arg', duid: id.duid, sid: id.sessionId, namespaces: ['sp', 'sp2'] });
   assert.ok(events.filter((e) => e.appId === 'snippet-sp').every((e) => e.duid === id.duid && e.sid === id.sessionId));
 
+  // The unknown command's warning comes once the list of sp.js's plugin commands has loaded.
+  await waitFor(() => snowtrackWarnings(messages).length >= 4, { message: 'four warnings' });
   const warnings = snowtrackWarnings(messages);
   const expected = [
     /'trackSelfDescribingEvent' failed for 'sp':.*event\.schema/,
-    /'noSuchCommand' failed:.*unknown command 'noSuchCommand'/,
+    /unknown command 'noSuchCommand': ignored/,
     /callback failed:.*callback boom/,
     /'trackStructEvent:sp;nope': no tracker named 'nope'/,
   ];
   assert.equal(warnings.length, expected.length, `warnings:\n${warnings.join('\n')}`);
-  expected.forEach((re, i) => assert.match(warnings[i], re));
+  expected.forEach((re) => assert.equal(warnings.filter((w) => re.test(w)).length, 1, `${re} once in:\n${warnings.join('\n')}`));
   assert.deepEqual(pageErrors, [], 'nothing was thrown into the page');
 
   // Loaded from another origin under a sub-path, compiled while streaming.
@@ -134,4 +187,50 @@ test('after loading, commands run at once; a tag with another global name is ser
   assert.equal(await page.locator('script[type="module"]').count(), 2, 'each tag adds the loader once');
   assert.equal(snowtrackWarnings(messages).length, 4, 'only the 4 warnings of the queued failures');
   assert.deepEqual(pageErrors, []);
+});
+
+test('every sp.js command runs, or is refused once per page with a warning naming it (and its sp.js plugin)', TIMEOUT, async (t) => {
+  await collector.reset();
+  const { context, page, messages, pageErrors } = await openContext(browser);
+  t.after(() => collector.closeAndSettle(context));
+  await page.goto(`${collector.url}/walk.html`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 15_000 });
+  const all = Object.entries(SP_JS_COMMANDS).flatMap(([plugin, commands]) => commands.map((c) => [plugin, ...c]));
+  // Each command twice: a refusal is said once per command name.
+  await page.evaluate(({ list, collectorUrl }) => {
+    const real = (arg) => {
+      if (arg === '\u0000f') return () => false;
+      if (arg === 'COLLECTOR') return collectorUrl;
+      if (arg && typeof arg === 'object' && !Array.isArray(arg)) {
+        return Object.fromEntries(Object.entries(arg).map(([k, v]) => [k, real(v)]));
+      }
+      return arg;
+    };
+    for (let round = 0; round < 2; round += 1) {
+      for (const [, command, ...args] of list) window.snowtrack(command, ...args.map(real));
+    }
+    window.snowtrack(function () { document.body.dataset.walked = 'true'; });
+  }, { list: all, collectorUrl: collector.url });
+  await page.waitForFunction(() => document.body.dataset.walked === 'true', null, { timeout: 15_000 });
+  const refusedCommands = all.filter(([plugin, command]) => !SUPPORTED.has(plugin) && !SUPPORTED_COMMANDS.has(command));
+  await waitFor(() => snowtrackWarnings(messages).length >= refusedCommands.length, { message: 'a warning per refused command' });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const warnings = snowtrackWarnings(messages);
+  for (const [plugin, command] of all) {
+    const naming = warnings.filter((w) => w.includes(`'${command}'`));
+    if (SUPPORTED.has(plugin) || SUPPORTED_COMMANDS.has(command)) {
+      assert.deepEqual(naming, [], `${command} runs without a warning`);
+    } else {
+      assert.equal(naming.length, 1, `${command}: one warning, got:\n${naming.join('\n')}`);
+      assert.match(naming[0], new RegExp(`'${command}' is a command of sp\\.js's ${plugin} plugin, which snowtrack does not have: ignored`));
+    }
+  }
+  assert.equal(warnings.length, refusedCommands.length, `no other warning:\n${warnings.join('\n')}`);
+  assert.deepEqual(pageErrors, []);
+  // The commands that track did, in both rounds: a page view, a structured event, two link
+  // clicks (trackSelfDescribingEvent's and trackLinkClick's) and a timing event.
+  const good = await collector.waitForGood(10);
+  const kinds = good.map((g) => kind(g)).sort();
+  assert.deepEqual(kinds, ['link_click', 'link_click', 'link_click', 'link_click', 'page_view', 'page_view', 'struct', 'struct', 'timing', 'timing']);
+  assert.deepEqual(await collector.bad(), []);
 });

@@ -464,3 +464,42 @@ test('rejects bad input with an Error naming the field and keeps tracking', TIME
   assert.deepEqual(await collector.bad(), []);
   assert.deepEqual(pageErrors, []);
 });
+
+test('customFetch performs the requests; cookieExtensionService (or idService) is requested once, before the first', TIMEOUT, async (t) => {
+  const { collector, page, pageErrors } = await setup(t);
+  await openPage(page, collector);
+  const calls = async () => (await (await fetch(`${collector.url}/snowtrack/cookie-extension/calls`)).json()).calls;
+  const before = await calls();
+  await page.evaluate(() => {
+    window.fetched = [];
+    window.tracker = window.snowtrack.newTracker('sp', window.location.origin, {
+      appId: 'e2e',
+      cookieExtensionService: `${window.location.origin}/snowtrack/cookie-extension`,
+      customFetch: (request) => {
+        window.fetched.push([request.method, new URL(request.url).pathname]);
+        return fetch(request);
+      },
+    });
+    window.tracker.trackPageView();
+    window.tracker.trackStructEvent({ category: 'c', action: 'a' });
+  });
+  await collector.waitForGood(2);
+  await page.evaluate(() => window.tracker.trackStructEvent({ category: 'c', action: 'b' }));
+  await collector.waitForGood(3);
+  const fetched = await page.evaluate(() => window.fetched);
+  assert.deepEqual(fetched[0], ['GET', '/snowtrack/cookie-extension'], 'the service first');
+  assert.ok(fetched.length >= 2 && fetched.slice(1).every(([method, p]) => method === 'POST' && p === '/com.snowplowanalytics.snowplow/tp2'), JSON.stringify(fetched));
+  assert.equal(await calls(), before + 1, 'the collector answered the service once');
+
+  // The older name, with fetch itself: the service once, then the events.
+  await page.evaluate(() => {
+    window.old = window.snowtrack.newTracker('old', window.location.origin, {
+      appId: 'e2e-old', idService: `${window.location.origin}/snowtrack/cookie-extension`,
+    });
+    window.old.trackPageView();
+    window.old.trackPageView();
+  });
+  await collector.waitForGood(5);
+  assert.equal(await calls(), before + 2);
+  assert.deepEqual(pageErrors, []);
+});

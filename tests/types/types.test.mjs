@@ -75,6 +75,18 @@ tracker.trackSelfDescribingEvent({ event: { schema: 'iglu:com.acme/e/jsonschema/
 tracker.setUserId('alice');
 tracker.setUserId(null);
 tracker.setUserId();
+tracker.discardHashTag(true);
+tracker.discardBrace(false);
+tracker.setUserIdFromLocation('uid');
+tracker.setUserIdFromReferrer('uid');
+tracker.setUserIdFromCookie('login');
+tracker.setCookiePath('/shop');
+tracker.setVisitorCookieTimeout(86400);
+tracker.setCollectorUrl('https://other.example.com');
+tracker.setBufferSize(5);
+tracker.flushBuffer();
+tracker.flushBuffer({ newBufferSize: 1 });
+const preserving: TrackerConfiguration = { preservePageViewIdForUrl: 'pathname', preserveOriginalReferrer: true };
 const duid: string = tracker.getDomainUserId();
 const sent: boolean = await tracker.flush();
 tracker.free();
@@ -100,6 +112,8 @@ tracker.trackStructEvent({ category: 'cart' });
 tracker.trackNothing();
 // @ts-expect-error: a number is no collector URL
 snowtrack.newTracker('sp', 42);
+// @ts-expect-error: not a mode of preservePageViewIdForUrl
+const badPreserve: TrackerConfiguration = { preservePageViewIdForUrl: 'query' };
 // @ts-expect-error: appId is a string
 snowtrack.newTracker('sp', 'https://collector.example.com', { appId: 1 });
 // @ts-expect-error: the extended linker's fields are booleans

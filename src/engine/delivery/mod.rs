@@ -125,6 +125,8 @@ pub struct SendSettings {
     pub limits: QueueLimits,
     /// Whether queued events are persisted in localStorage.
     pub persist: bool,
+    /// `cookieExtensionService` (or `idService`): requested once, before the first request.
+    pub cookie_extension_service: Option<String>,
 }
 
 /// A request for the host to perform; it reports back with [`Delivery::answered`].
@@ -154,6 +156,8 @@ pub struct Request<W> {
     /// Its events were tracked with server anonymisation: the request carries
     /// `SP-Anonymous: *` (and holds no other events).
     pub anonymous: bool,
+    /// `cookieExtensionService`: a URL to `GET` before this request (the tracker's first only).
+    pub before: Option<String>,
 }
 
 impl Request<String> {
@@ -639,8 +643,20 @@ impl<W: Wire> Delivery<W> {
         self.fill(now_ms, true);
     }
 
-    /// `flush()`: send everything now, whatever the backoff. [`Report::Flushed`] with the
-    /// caller's `ticket` follows once the queue is empty (or a request failed).
+    /// `setCollectorUrl`: every later request goes to `endpoint`, those of the events queued
+    /// already included.
+    pub fn set_endpoint(&mut self, endpoint: String) {
+        self.settings.endpoint = endpoint;
+    }
+
+    /// `setBufferSize`: how many events to collect before sending (at least 1), from the end of
+    /// this task.
+    pub fn set_buffer_size(&mut self, size: usize) {
+        self.settings.buffer_size = size.max(1);
+    }
+
+    /// `flush()`: sends every queued event now, skipping any retry backoff; reports
+    /// [`Report::Flushed`] with `ticket` once the queue is empty or a round failed.
     pub fn flush(&mut self, now_ms: i64, ticket: u64) {
         if self.queue.is_empty() {
             self.actions.push_back(Action::Report(Report::Flushed { ticket, ok: true }));
@@ -813,6 +829,8 @@ impl<W: Wire> Delivery<W> {
         else {
             return false;
         };
+        let before = self.settings.cookie_extension_service.take();
+        let s = &self.settings;
         self.next_request_id += 1;
         let id = self.next_request_id;
         let unload = unload_budget.is_some();
@@ -830,6 +848,7 @@ impl<W: Wire> Delivery<W> {
             credentials: s.credentials,
             timeout_ms: s.connection_timeout_ms,
             anonymous: batch.anonymous,
+            before,
         };
         if request.keepalive && s.persist && self.outcomes.last_reached() != Some(false) {
             // It may outlive the page: tell the page that adopts its events ([`marks`]),

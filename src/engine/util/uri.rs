@@ -48,6 +48,22 @@ pub fn decode_uri_component(text: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
 }
 
+/// The JS tracker's `fromQuerystring(field, url)`: the value of the last `field=` parameter of
+/// `url`'s query (before its fragment), `+` read as a space and decoded; `None` when absent.
+pub fn from_querystring(field: &str, url: &str) -> Option<String> {
+    let query = url.split('#').next().unwrap_or(url);
+    let bytes = query.as_bytes();
+    let start = (0..bytes.len()).rev().find_map(|at| {
+        let rest = query.get(at + 1..)?;
+        let name = rest.strip_prefix(field)?;
+        (matches!(bytes.get(at), Some(b'?' | b'&')) && name.starts_with('='))
+            .then(|| query.len() - name.len() + 1)
+    })?;
+    let value = query.get(start..).unwrap_or("");
+    let value = value.split('&').next().unwrap_or(value);
+    Some(decode_uri_component(&value.replace('+', " ")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +85,17 @@ mod tests {
         }
         assert_eq!(decode_uri_component("%41%c3%a9%2B%25"), "Aé+%");
         assert_eq!(decode_uri_component("%C3\u{a9}"), "%C3\u{a9}");
+    }
+
+    #[test]
+    fn from_querystring_reads_the_last_parameter_before_the_fragment() {
+        let url = "https://a.example/p?uid=first&x=1&uid=J%C3%B6rg+B&y#uid=frag";
+        assert_eq!(from_querystring("uid", url).as_deref(), Some("Jörg B"));
+        assert_eq!(from_querystring("x", url).as_deref(), Some("1"));
+        assert_eq!(from_querystring("id", url), None, "a whole name");
+        assert_eq!(from_querystring("y", url), None, "no value");
+        assert_eq!(from_querystring("uid", "https://a.example/#?uid=1"), None);
+        assert_eq!(from_querystring("uid", "https://a.example/?uid=").as_deref(), Some(""));
+        assert_eq!(from_querystring("uid", "https://a.example/?uid=%E0%A4%A").as_deref(), Some("%E0%A4%A"));
     }
 }

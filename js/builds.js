@@ -18,6 +18,8 @@ export const FULL_METHODS = [
   'crossDomainLinker',
   'enableAnonymousTracking', 'disableAnonymousTracking', 'clearUserData', 'setOptOutCookie',
   'addGlobalContexts', 'removeGlobalContexts', 'clearGlobalContexts', 'addPlugin',
+  'discardHashTag', 'discardBrace', 'setUserIdFromLocation', 'setUserIdFromReferrer', 'setUserIdFromCookie',
+  'setCookiePath', 'setVisitorCookieTimeout', 'setCollectorUrl', 'setBufferSize', 'flushBuffer',
 ];
 
 /**
@@ -33,6 +35,11 @@ export const FULL_OPTIONS = {
   pageViewAutotracking: (v) => v === 'history',
   crossDomainLinker: Boolean,
   useExtendedCrossDomainLinker: Boolean,
+  preservePageViewIdForUrl: Boolean,
+  preserveOriginalReferrer: Boolean,
+  customFetch: Boolean,
+  cookieExtensionService: Boolean,
+  idService: Boolean,
 };
 
 /**

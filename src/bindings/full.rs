@@ -13,6 +13,7 @@ use crate::engine::activity::Which;
 use crate::engine::link_click::{self, LinkClicks, Pointer};
 use crate::engine::util::text::concat;
 use crate::engine::{Input, Setting};
+use crate::error::Error;
 use crate::web::runtime::{self, Runtime};
 use crate::web::{host, page_functions, timer};
 use alloc::rc::{Rc, Weak};
@@ -245,5 +246,134 @@ impl JsTracker {
         #[wasm_bindgen(unchecked_param_type = "LinkClickEvent")] event: JsValue,
     ) -> core::result::Result<(), JsError> {
         self.track_with(&event, EventReader::link_click, Runtime::track_link_click)
+    }
+}
+
+// The JS tracker's page, identity and emitter commands that the common calls do without
+// (issue 21's): full build only, so the core build's module stays without them.
+impl JsTracker {
+    /// Hands the engine the setting `f` makes of a setter's boolean `value`; anything but a
+    /// boolean is reported with `console.warn` (naming `field`) and ignored.
+    #[inline(never)]
+    fn set_flag(&self, value: &JsValue, field: &str, f: fn(bool) -> Setting) {
+        let Some(flag) = value.as_bool() else {
+            return host::warn(&Error::config(field, "must be a boolean").message());
+        };
+        self.with(move |rt| rt.handle(Input::Set(f(flag))));
+    }
+}
+
+#[wasm_bindgen(js_class = Tracker)]
+impl JsTracker {
+    /// Drops the fragment (`#…`) from `url` and `refr` of later events (`false`: keeps it).
+    #[wasm_bindgen(js_name = discardHashTag)]
+    pub fn discard_hash_tag(&self, #[wasm_bindgen(unchecked_param_type = "boolean")] enable: JsValue) {
+        self.set_flag(&enable, "enable", Setting::DiscardHashTag)
+    }
+
+    /// Drops the braces (`{`, `}`) from `url` and `refr` of later events (`false`: keeps them).
+    #[wasm_bindgen(js_name = discardBrace)]
+    pub fn discard_brace(&self, #[wasm_bindgen(unchecked_param_type = "boolean")] enable: JsValue) {
+        self.set_flag(&enable, "enable", Setting::DiscardBrace)
+    }
+
+    /// Sets the business user id from the page URL's query parameter `field` (cleared when absent).
+    #[wasm_bindgen(js_name = setUserIdFromLocation)]
+    pub fn set_user_id_from_location(&self, #[wasm_bindgen(unchecked_param_type = "string")] field: JsValue) {
+        self.set_text(&field, "querystringField", Setting::UserIdFromLocation)
+    }
+
+    /// Sets the business user id from the referrer's query parameter `field` (cleared when absent).
+    #[wasm_bindgen(js_name = setUserIdFromReferrer)]
+    pub fn set_user_id_from_referrer(&self, #[wasm_bindgen(unchecked_param_type = "string")] field: JsValue) {
+        self.set_text(&field, "querystringField", Setting::UserIdFromReferrer)
+    }
+
+    /// Sets the business user id from the cookie `name` (cleared when absent).
+    #[wasm_bindgen(js_name = setUserIdFromCookie)]
+    pub fn set_user_id_from_cookie(&self, #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue) {
+        self.set_text(&name, "cookieName", Setting::UserIdFromCookie)
+    }
+
+    /// The path of the tracker's cookies (and of their names' hash); the identity moves there.
+    #[wasm_bindgen(js_name = setCookiePath)]
+    pub fn set_cookie_path(&self, #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue) {
+        self.set_text(&path, "path", Setting::CookiePath)
+    }
+
+    /// The lifetime in seconds of the `_sp_id` cookie, from its next write.
+    #[wasm_bindgen(js_name = setVisitorCookieTimeout)]
+    pub fn set_visitor_cookie_timeout(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number")] timeout: JsValue,
+    ) {
+        if let Some(seconds) = whole(&timeout, "timeout") {
+            self.with(move |rt| rt.handle(Input::Set(Setting::VisitorCookieTimeout(seconds))));
+        }
+    }
+
+    /// Sends every later request to `collectorUrl` (the events queued already included).
+    #[wasm_bindgen(js_name = setCollectorUrl)]
+    pub fn set_collector_url(
+        &self,
+        #[wasm_bindgen(js_name = collectorUrl, unchecked_param_type = "string")] url: JsValue,
+    ) {
+        let Some(url) = url.as_string() else {
+            return host::warn(&Error::config("collectorUrl", "must be a string").message());
+        };
+        match self.peek(|rt| rt.engine.tracker.collector_url_for(&url)) {
+            Some(Ok(url)) => self.with(move |rt| rt.handle(Input::Set(Setting::CollectorUrl(url)))),
+            Some(Err(error)) => host::warn(&error.message()),
+            None => self.with(move |rt| {
+                if let Ok(url) = rt.engine.tracker.collector_url_for(&url) {
+                    rt.handle(Input::Set(Setting::CollectorUrl(url)))
+                }
+            }),
+        }
+    }
+
+    /// Sends once `bufferSize` events are queued (at least 1).
+    #[wasm_bindgen(js_name = setBufferSize)]
+    pub fn set_buffer_size(
+        &self,
+        #[wasm_bindgen(js_name = newBufferSize, unchecked_param_type = "number")] size: JsValue,
+    ) {
+        if let Some(size) = whole(&size, "newBufferSize") {
+            self.with(move |rt| rt.handle(Input::Set(Setting::BufferSize(size.max(1) as usize))));
+        }
+    }
+
+    /// Sends every queued event now; then `newBufferSize`, when given, is the buffer size.
+    #[wasm_bindgen(js_name = flushBuffer)]
+    pub fn flush_buffer(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ newBufferSize?: number }")] configuration: Option<
+            JsValue,
+        >,
+    ) {
+        let size = configuration
+            .filter(JsValue::is_object)
+            .and_then(|c| js_sys::Reflect::get(&c, &JsValue::from_str("newBufferSize")).ok())
+            .filter(|v| !v.is_null_or_undefined())
+            .and_then(|v| whole(&v, "newBufferSize"));
+        self.with(move |rt| {
+            rt.handle(Input::Flush { ticket: 0 });
+            if let Some(size) = size {
+                rt.handle(Input::Set(Setting::BufferSize(size.max(1) as usize)));
+            }
+        });
+    }
+}
+
+/// A setter's whole non-negative number; anything else is reported with `console.warn` (naming
+/// `field`) and gives `None`.
+#[inline(never)]
+fn whole(value: &JsValue, field: &str) -> Option<i64> {
+    match value.as_f64() {
+        Some(n) if n >= 0.0 && (n as i64) as f64 == n && n <= 9_007_199_254_740_991.0 => Some(n as i64),
+        _ => {
+            host::warn(&Error::config(field, "must be a whole number, 0 or more").message());
+            None
+        }
     }
 }

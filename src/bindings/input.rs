@@ -373,6 +373,27 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
     if let Some(headers) = o.checked(&CUSTOM_HEADERS, JsValue::is_object, "must be an object") {
         config.custom_headers = headers_of(&mut o, &headers);
     }
+    if cfg!(feature = "full") {
+        last_mile_options(&mut o, config);
+    }
+    privacy::read_options(&mut o, config);
+    let on_session_update = o.function(&ON_SESSION_UPDATE);
+    let alias = o.function(&ON_SESSION_UPDATE_CALLBACK);
+    let custom_fetch = if cfg!(feature = "full") { o.function(&CUSTOM_FETCH) } else { None };
+    let callbacks = Callbacks {
+        on_session_update: on_session_update.or(alias),
+        on_request_success: o.function(&ON_REQUEST_SUCCESS),
+        on_request_failure: o.function(&ON_REQUEST_FAILURE),
+        on_event_dropped: o.function(&ON_EVENT_DROPPED),
+        custom_fetch,
+    };
+    o.finish()?;
+    Ok(callbacks)
+}
+
+/// The full build's options of issue 21: `preserveOriginalReferrer`, `preservePageViewIdForUrl`,
+/// `cookieExtensionService` (alias `idService`). (`customFetch` is read with the callbacks.)
+fn last_mile_options(o: &mut Reader<'_>, config: &mut Config) {
     set(&mut config.preserve_original_referrer, o.boolean(&PRESERVE_ORIGINAL_REFERRER));
     let id_service = o.string(&ID_SERVICE);
     config.cookie_extension_service =
@@ -392,18 +413,6 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
             ),
         }
     }
-    privacy::read_options(&mut o, config);
-    let on_session_update = o.function(&ON_SESSION_UPDATE);
-    let alias = o.function(&ON_SESSION_UPDATE_CALLBACK);
-    let callbacks = Callbacks {
-        on_session_update: on_session_update.or(alias),
-        on_request_success: o.function(&ON_REQUEST_SUCCESS),
-        on_request_failure: o.function(&ON_REQUEST_FAILURE),
-        on_event_dropped: o.function(&ON_EVENT_DROPPED),
-        custom_fetch: o.function(&CUSTOM_FETCH),
-    };
-    o.finish()?;
-    Ok(callbacks)
 }
 
 /// The longest timer browsers honour, in seconds (`setTimeout` takes a signed 32-bit ms count).

@@ -44,6 +44,7 @@ use event::{Event, TrackOptions};
 use facts::PageFacts;
 use history::HistoryPages;
 use tracker::{Sink, Tracked, Tracker};
+#[cfg(feature = "full")]
 use util::uri;
 
 /// What the engine reads from the page while it handles an input, besides cookies, storage
@@ -196,23 +197,32 @@ pub enum Setting {
     DocumentTitle(String),
     /// `preservePageViewId`.
     PreservePageViewId,
+    #[cfg(feature = "full")]
     /// `discardHashTag(enable)`.
     DiscardHashTag(bool),
+    #[cfg(feature = "full")]
     /// `discardBrace(enable)`.
     DiscardBrace(bool),
+    #[cfg(feature = "full")]
     /// `setUserIdFromLocation(field)`: the user id from the page URL's query.
     UserIdFromLocation(String),
+    #[cfg(feature = "full")]
     /// `setUserIdFromReferrer(field)`: the user id from the referrer's query.
     UserIdFromReferrer(String),
+    #[cfg(feature = "full")]
     /// `setUserIdFromCookie(name)`: the user id from a cookie.
     UserIdFromCookie(String),
+    #[cfg(feature = "full")]
     /// `setCookiePath(path)`: the cookies' path, and their names' hash.
     CookiePath(String),
+    #[cfg(feature = "full")]
     /// `setVisitorCookieTimeout(seconds)`: the lifetime of the `_sp_id` cookie from now on.
     VisitorCookieTimeout(i64),
+    #[cfg(feature = "full")]
     /// `setCollectorUrl(url)` (normalised by [`tracker::Tracker::collector_url_for`]): where
     /// every later request goes, the events already queued included.
     CollectorUrl(String),
+    #[cfg(feature = "full")]
     /// `setBufferSize(size)` (at least 1).
     BufferSize(usize),
     /// `enableGdprContext`.
@@ -491,27 +501,36 @@ impl<W: Wire> Engine<W> {
             Setting::ReferrerUrl(url) => t.page_state().set_referrer_url(url),
             Setting::DocumentTitle(title) => t.page_state().set_document_title(&shell.page_facts(), title),
             Setting::PreservePageViewId => t.page_state().preserve_page_view_id(),
+            #[cfg(feature = "full")]
             Setting::DiscardHashTag(enable) => t.page_state().discard_hash_tag(enable),
+            #[cfg(feature = "full")]
             Setting::DiscardBrace(enable) => t.page_state().discard_brace(enable),
+            #[cfg(feature = "full")]
             Setting::UserIdFromLocation(field) => {
                 let page = shell.page_facts();
                 t.page_state().refresh(&page);
                 t.set_user_id(uri::from_querystring(&field, &page.url));
             }
+            #[cfg(feature = "full")]
             Setting::UserIdFromReferrer(field) => {
                 t.page_state().refresh(&shell.page_facts());
                 let user_id = uri::from_querystring(&field, t.page_state().page_referrer());
                 t.set_user_id(user_id);
             }
+            #[cfg(feature = "full")]
             Setting::UserIdFromCookie(name) => {
                 t.set_user_id(shell.read_cookie(&name).map(|value| uri::decode_uri_component(&value)))
             }
+            #[cfg(feature = "full")]
             Setting::CookiePath(path) => t.set_cookie_path(shell, path),
+            #[cfg(feature = "full")]
             Setting::VisitorCookieTimeout(seconds) => t.set_cookie_lifetime(seconds),
+            #[cfg(feature = "full")]
             Setting::CollectorUrl(url) => {
                 t.set_collector_url(url);
                 self.delivery.set_endpoint(t.config().endpoint());
             }
+            #[cfg(feature = "full")]
             Setting::BufferSize(size) => self.delivery.set_buffer_size(size),
             #[cfg(feature = "full")]
             Setting::Gdpr(gdpr) => t.set_gdpr(Some(gdpr)),

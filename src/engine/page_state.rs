@@ -63,10 +63,12 @@ fn url_parts(url: &str) -> (&str, &str) {
     let url = url.split('#').next().unwrap_or(url);
     let after_scheme = find(url, "://").map_or(0, |at| at + 3);
     let rest = url.get(after_scheme..).unwrap_or("");
-    let path_at = rest.find(['/', '?']).unwrap_or(rest.len());
+    let path_at = rest.bytes().position(|b| b == b'/' || b == b'?').unwrap_or(rest.len());
     let rest = rest.get(path_at..).unwrap_or("");
-    let (path, search) = rest.split_at(rest.find('?').unwrap_or(rest.len()));
-    (if path.is_empty() { "/" } else { path }, if search == "?" { "" } else { search })
+    let mut parts = rest.splitn(2, '?');
+    let path = parts.next().unwrap_or("");
+    let search = parts.next().filter(|s| !s.is_empty()).and_then(|_| rest.get(path.len()..)).unwrap_or("");
+    (if path.is_empty() { "/" } else { path }, search)
 }
 
 /// The page state of one tracker.
@@ -109,7 +111,7 @@ impl PageState {
             Some(location) => self.referrer.clone_from(location),
             None => {
                 self.referrer.clone_from(&page.referrer);
-                if self.preserve_original_referrer && !page.referrer.is_empty() {
+                if cfg!(feature = "full") && self.preserve_original_referrer && !page.referrer.is_empty() {
                     self.custom_referrer.get_or_insert_with(|| page.referrer.clone());
                 }
             }
@@ -139,16 +141,15 @@ impl PageState {
 
     /// `url` as `discardHashTag` and `discardBrace` have it.
     fn purify<'a>(&self, url: &'a str) -> Cow<'a, str> {
-        let mut url = Cow::Borrowed(url);
-        if self.discard_hash_tag {
-            if let Some(at) = url.find('#') {
-                url.to_mut().truncate(at);
-            }
+        if !cfg!(feature = "full") {
+            return Cow::Borrowed(url); // the core build has neither command
         }
-        if self.discard_brace && url.contains(['{', '}']) {
-            url = Cow::Owned(url.replace(['{', '}'], ""));
+        let url = if self.discard_hash_tag { url.split('#').next().unwrap_or(url) } else { url };
+        if self.discard_brace && url.bytes().any(|b| b == b'{' || b == b'}') {
+            Cow::Owned(url.chars().filter(|c| !matches!(c, '{' | '}')).collect())
+        } else {
+            Cow::Borrowed(url)
         }
-        url
     }
 
     /// `discardHashTag(enable)`.
@@ -233,8 +234,10 @@ impl PageState {
     pub fn page_view_id(&mut self, new_id: impl FnOnce() -> String) -> &str {
         let renew = match &self.page_view_id {
             None => true,
+            // The core build has no `preservePageViewIdForUrl`.
             Some(_) => {
-                !self.preserve_page_view_id
+                cfg!(feature = "full")
+                    && !self.preserve_page_view_id
                     && self.preserve_for_url.changed(&self.page_view_url, self.raw_url())
             }
         };

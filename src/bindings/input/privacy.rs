@@ -74,6 +74,11 @@ pub(super) fn read_options(o: &mut Reader<'_>, config: &mut Config) {
             &PLUGINS,
             &CROSS_DOMAIN_LINKER,
             &USE_EXTENDED_CROSS_DOMAIN_LINKER,
+            &super::PRESERVE_PAGE_VIEW_ID_FOR_URL,
+            &super::PRESERVE_ORIGINAL_REFERRER,
+            &super::CUSTOM_FETCH,
+            &super::COOKIE_EXTENSION_SERVICE,
+            &super::ID_SERVICE,
         ];
         for key in keys {
             let asks = |v: &JsValue| v.is_truthy() && !(Array::is_array(v) && Array::from(v).length() == 0);

@@ -321,15 +321,10 @@ impl JsTracker {
         let Some(url) = url.as_string() else {
             return host::warn(&Error::config("collectorUrl", "must be a string").message());
         };
-        match self.peek(|rt| rt.engine.tracker.collector_url_for(&url)) {
-            Some(Ok(url)) => self.with(move |rt| rt.handle(Input::Set(Setting::CollectorUrl(url)))),
-            Some(Err(error)) => host::warn(&error.message()),
-            None => self.with(move |rt| {
-                if let Ok(url) = rt.engine.tracker.collector_url_for(&url) {
-                    rt.handle(Input::Set(Setting::CollectorUrl(url)))
-                }
-            }),
-        }
+        self.with(move |rt| match rt.engine.tracker.collector_url_for(&url) {
+            Ok(url) => rt.handle(Input::Set(Setting::CollectorUrl(url))),
+            Err(error) => host::warn(&error.message()),
+        });
     }
 
     /// Sends once `bufferSize` events are queued (at least 1).

@@ -2,7 +2,7 @@
 # Installs what snowtrack's build and tests need on a Debian machine, skipping what is present.
 #
 #   apt     chromium, chromium-driver, firefox-esr   (headless browser tests)
-#           curl, iproute2                           (test-wasm.sh's probe of the test server)
+#           curl, iproute2, procps                   (test-wasm.sh's probe of the test server)
 #           webkit2gtk-driver, xvfb                  (WebKit, Safari's engine: WebKitWebDriver and
 #                                                    MiniBrowser, which needs an X display; without
 #                                                    recommends)
@@ -25,7 +25,7 @@ export DEBIAN_FRONTEND=noninteractive
 say() { printf 'setup: %s\n' "$*" >&2; }
 
 need_apt=()
-for pkg in chromium chromium-driver firefox-esr curl iproute2; do
+for pkg in chromium chromium-driver firefox-esr curl iproute2 procps; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

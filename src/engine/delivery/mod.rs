@@ -829,7 +829,9 @@ impl<W: Wire> Delivery<W> {
         else {
             return false;
         };
-        let before = self.settings.cookie_extension_service.take();
+        // The core build has no `cookieExtensionService`.
+        let before =
+            if cfg!(feature = "full") { self.settings.cookie_extension_service.take() } else { None };
         let s = &self.settings;
         self.next_request_id += 1;
         let id = self.next_request_id;

@@ -637,7 +637,9 @@ impl<W: Wire> Engine<W> {
         if self.tracker.take_opt_out() {
             self.delivery.drop_waiting();
         }
-        for tracked in out.drain(..) {
+        // In order, keeping the buffer for the next input (popping from the end: no `Drain`).
+        out.reverse();
+        while let Some(tracked) = out.pop() {
             if let Some(update) = tracked.session_update {
                 self.effects.push_back(Effect::SessionUpdate(update));
             }

@@ -224,7 +224,12 @@ impl<W: Wire> Queue<W> {
 
     /// Takes every waiting event out (those in flight stay).
     pub fn take_waiting(&mut self) -> Vec<QueuedEvent<W>> {
-        self.pending.drain(..).collect()
+        // Popped one by one: neither `Drain` nor `Vec::from` (its rotation) in the module.
+        let mut waiting = Vec::with_capacity(self.pending.len());
+        while let Some(event) = self.pending.pop_front() {
+            waiting.push(event);
+        }
+        waiting
     }
 
     /// Puts events back at the head, in their order.

@@ -219,26 +219,21 @@ export function microtask(f) {
  * Sends one request: `request` is its data as JSON (`{url, init, body, timeoutMs}`: fetch's init
  * as snowtrack decided it, and for a POST the pieces of the body: `head`, then each of `events`
  * followed by `stm`, joined by commas, then `tail`; a GET goes to `url` + `events[0]`), aborted
- * after `timeoutMs`; when `before` is given, that URL is fetched (GET) first, and the request
- * follows its answer or failure. `done` gets `{status, retryAfter, retryAt}` once (status 0: no
- * answer). `customFetch`, when a function, performs both instead of `fetch`, given a `Request`.
+ * after `timeoutMs`, through `fetcher` when given (the full build's: `customFetch`, the cookie
+ * extension service first), else `fetch`. `done` gets `{status, retryAfter, retryAt}` once
+ * (status 0: no answer).
  */
-export function send(request, events, done, customFetch) {
-  const { url, init, body, timeoutMs, before } = JSON.parse(request);
-  const perform = (target, options) => (typeof customFetch === 'function' ? customFetch(new Request(target, options)) : fetch(target, options));
-  const attempt = (target, options) => new Promise((resolve) => resolve(perform(target, options)));
+export function send(request, events, done, fetcher) {
+  const { url, init, body, timeoutMs } = JSON.parse(request);
   let timer;
   if (body) init.body = body.head + events.map((e) => e + body.stm).join(',') + body.tail;
-  const go = () => {
-    if (typeof AbortController === 'function') {
-      const controller = new AbortController();
-      init.signal = controller.signal;
-      timer = setTimeout(() => controller.abort(), timeoutMs);
-    }
-    return attempt(body ? url : url + events[0], init);
-  };
-  // Without `before`, fetch is called now (a page-hide request must leave before the page goes).
-  const sent = before ? attempt(before, { method: 'GET' }).catch(() => {}).then(go) : go();
+  if (typeof AbortController === 'function') {
+    const controller = new AbortController();
+    init.signal = controller.signal;
+    timer = setTimeout(() => controller.abort(), timeoutMs);
+  }
+  let sent;
+  try { sent = (fetcher || fetch)(body ? url : url + events[0], init); } catch (error) { sent = Promise.reject(error); }
   sent.then(
     (response) => {
       clearTimeout(timer);

@@ -68,8 +68,8 @@ extern "C" {
     pub fn microtask(f: &JsValue);
     /// Sends `request` (JSON: [`crate::web::transport::request_json`]) with `events`, the
     /// events' JS strings; `done` is called once with `{status, retryAfter, retryAt}` (read in
-    /// `transport.rs`); `custom_fetch`, the page's `customFetch` or `undefined`.
-    pub fn send(request: &str, events: &js_sys::Array, done: &JsValue, custom_fetch: &JsValue);
+    /// `transport.rs`); `fetcher`, [`fetcher`]'s function (the full build's) or `undefined`.
+    pub fn send(request: &str, events: &js_sys::Array, done: &JsValue, fetcher: &JsValue);
     /// Calls a user callback with a JSON report, logging what it throws.
     pub fn notify(callback: &Function, report: &str);
     /// Settles a `flush()` promise.
@@ -102,6 +102,9 @@ extern "C" {
 // which a page of the core build does not download).
 #[wasm_bindgen(module = "/src/web/host_full.js")]
 extern "C" {
+    /// The function performing a request instead of `fetch`: the page's `customFetch`
+    /// (`undefined`: `fetch`), after a GET of `before` when given (the cookie extension service).
+    pub fn fetcher(custom_fetch: &JsValue, before: Option<&str>) -> JsValue;
     /// A new registry of the page's code (see `page_functions.rs`); `threw` is called with
     /// `[what, message]` when one of its functions throws.
     #[wasm_bindgen(js_name = pageCode)]

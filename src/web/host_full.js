@@ -258,3 +258,14 @@ export function linkReason(f, event, link) {
 export function setHref(link, href) {
   link.href = href;
 }
+
+/**
+ * The fetch of a full build's requests: the page's `customFetch` (given a `Request`) or `fetch`;
+ * with `before` (the cookie extension service), a GET of it first, the request following its
+ * answer or failure.
+ */
+export function fetcher(customFetch, before) {
+  const perform = (url, init) => (typeof customFetch === 'function' ? customFetch(new Request(url, init)) : fetch(url, init));
+  if (!before) return perform;
+  return (url, init) => new Promise((resolve) => resolve(perform(before, { method: 'GET' }))).catch(() => {}).then(() => perform(url, init));
+}

@@ -36,12 +36,12 @@ impl RawAnswer {
     }
 }
 
-/// `request` as the data `host.js`'s `send` takes: `{url, init, body, timeoutMs, before}`, where `init`
+/// `request` as the data `host.js`'s `send` takes: `{url, init, body, timeoutMs}`, where `init`
 /// is `fetch`'s (method, mode, credentials, keepalive and the headers: `custom_headers`,
 /// `SP-Anonymous` for an anonymous request, the JSON content type of a POST) and `body` (POST
 /// only) the pieces the body is assembled from around the events' JS strings: `head`, each
 /// event followed by `stm` and joined by commas, then `tail`. A GET goes to `url` followed by its
-/// one event's query; `before`, a URL to `GET` first (the cookie extension service).
+/// one event's query.
 pub fn request_json(request: &Request<JsWire>, custom_headers: &[(String, String)]) -> String {
     let post = request.method == Method::Post;
     let mut headers = ObjectWriter::new();
@@ -65,8 +65,7 @@ pub fn request_json(request: &Request<JsWire>, custom_headers: &[(String, String
     let mut out = ObjectWriter::with_capacity(256);
     out.string("url", &request.url)
         .raw("init", &init.finish())
-        .number("timeoutMs", request.timeout_ms.into())
-        .opt_string("before", request.before.as_deref());
+        .number("timeoutMs", request.timeout_ms.into());
     if post {
         let body = PostBody::new(request.stm_ms);
         let mut pieces = ObjectWriter::new();
@@ -92,6 +91,15 @@ pub fn send(
         let retry_at = retry_at.is_finite().then_some(retry_at as i64);
         done(RawAnswer { status: (status != 0).then_some(status), retry_after, retry_at })
     });
-    let fetch = custom_fetch.map_or(wasm_bindgen::JsValue::UNDEFINED, |f| f.into());
-    host::send(&request_json(request, custom_headers), &wire_array(&request.wires), &done, &fetch);
+    // The full build's `customFetch` and cookie extension service (the core build has neither).
+    let fetcher = match (custom_fetch, &request.before) {
+        (None, None) => wasm_bindgen::JsValue::UNDEFINED,
+        #[cfg(feature = "full")]
+        (custom, before) => {
+            host::fetcher(&custom.map_or(wasm_bindgen::JsValue::UNDEFINED, |f| f.into()), before.as_deref())
+        }
+        #[cfg(not(feature = "full"))]
+        _ => wasm_bindgen::JsValue::UNDEFINED,
+    };
+    host::send(&request_json(request, custom_headers), &wire_array(&request.wires), &done, &fetcher);
 }

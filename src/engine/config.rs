@@ -287,6 +287,7 @@ impl Config {
 }
 
 /// Adds the page's scheme to a scheme-less collector URL and checks it looks like `http(s)://host`.
+#[inline(never)] // one copy: `newTracker` and `setCollectorUrl` both call it
 pub(crate) fn normalize_collector_url(raw: &str, page_protocol: &str) -> Result<String> {
     let raw = raw.trim();
     let bad = |why: &str| Error::config("collectorUrl", concat(&[why, " (got \"", raw, "\")"]));

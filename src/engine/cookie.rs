@@ -53,6 +53,7 @@ pub struct CookieAttributes {
 }
 
 /// The 4-hex-digit suffix of the cookie names: SHA-1 of `domain + path`.
+#[inline(never)] // one copy: `Tracker::new` and `setCookiePath` both call it
 pub fn domain_hash(domain: &str, path: &str) -> String {
     let mut hex = sha1_hex(&concat(&[domain, path]));
     hex.truncate(4);

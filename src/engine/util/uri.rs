@@ -24,6 +24,7 @@ pub fn encode_uri_component(text: &str) -> String {
 /// as it is: a `%` not followed by two hex digits (`%+f` and `%-1` included: no sign, no
 /// whitespace), or escapes whose bytes are not UTF-8 (a truncated or overlong sequence, an
 /// encoded surrogate). As in JS, literal characters never join an escaped UTF-8 sequence.
+#[inline(never)] // one copy for its callers
 pub fn decode_uri_component(text: &str) -> String {
     let bytes = text.as_bytes();
     if !bytes.contains(&b'%') {

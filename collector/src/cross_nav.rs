@@ -12,7 +12,7 @@
 
 use serde_json::{Value, json};
 
-use crate::enrich::decode_base64;
+use crate::b64::decode_base64;
 use crate::time::{MAX_EPOCH_MS, iso8601};
 use crate::violation::Violation;
 

@@ -3,11 +3,10 @@
 
 use std::collections::HashMap;
 
-use base64::Engine as _;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::{Value, json};
 
 use crate::atomic::{AtomicEvent, CONTEXTS_SCHEMA, UNSTRUCT_SCHEMA};
+use crate::b64::decode_base64;
 use crate::cross_nav;
 use crate::iglu::{Registry, SchemaKey, is_uuid, split_self_describing};
 use crate::time::{MAX_EPOCH_MS, iso8601, now_ms};
@@ -205,24 +204,6 @@ fn set_url_parts(ev: &mut AtomicEvent, prefix: &str, field: &str, raw: &str) -> 
     ev.set_opt(&format!("{prefix}query"), parsed.query());
     ev.set_opt(&format!("{prefix}fragment"), parsed.fragment());
     Ok(())
-}
-
-/// Decodes base64 in either alphabet (standard or URL-safe), padded or not.
-pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    const ENGINE: GeneralPurpose = GeneralPurpose::new(
-        &base64::alphabet::URL_SAFE,
-        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-    );
-    let normalized: String = s
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '+' => '-',
-            '/' => '_',
-            c => c,
-        })
-        .collect();
-    ENGINE.decode(normalized).ok()
 }
 
 /// Reads a JSON parameter given either plain (`plain`) or base64-encoded (`encoded`).
@@ -501,6 +482,7 @@ fn set_derived_tstamp(ev: &mut AtomicEvent, params: &[(String, String)], collect
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
     use super::*;
+    use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     const EID: &str = "8e5b8e37-0f2e-4a6b-9b51-1c6a0f0b8a01";
@@ -749,13 +731,5 @@ mod tests {
             derived(1_672_531_200_000, 1_672_531_200_500, 1_672_531_201_000).as_deref(),
             Some("2023-01-01T00:00:00.500Z")
         );
-    }
-
-    #[test]
-    fn base64_variants() {
-        assert_eq!(decode_base64("bXlfc3RyaW5n").unwrap(), b"my_string");
-        assert_eq!(String::from_utf8(decode_base64("4oSiwq7lrZc").unwrap()).unwrap(), "™®字");
-        assert_eq!(decode_base64("4oSiwq7lrZc=").unwrap(), decode_base64("4oSiwq7lrZc").unwrap());
-        assert!(decode_base64("a$b").is_none());
     }
 }

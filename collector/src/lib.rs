@@ -18,6 +18,7 @@
 
 pub mod adapter;
 pub mod atomic;
+pub mod b64;
 pub mod config;
 pub mod cors;
 pub mod cross_nav;

@@ -31,7 +31,8 @@ use snowtrack_collector::Registry;
 use snowtrack_collector::adapter::{
     RawParams, content_type_ok, content_type_violation, merge_query, parse_payload_data, parse_query,
 };
-use snowtrack_collector::enrich::{CollectorContext, decode_base64, enrich};
+use snowtrack_collector::b64::decode_base64;
+use snowtrack_collector::enrich::{CollectorContext, enrich};
 use snowtrack_collector::iglu::{SchemaKey, is_uuid, split_self_describing};
 use snowtrack_collector::ingest::{Collected, process};
 use snowtrack_collector::model::{Api, Context, Source};

@@ -1,4 +1,4 @@
-//! `ue_px` / `cx` values: `enrich::decode_base64` must never panic; it must decode what the
+//! `ue_px` / `cx` values: `b64::decode_base64` must never panic; it must decode what the
 //! `base64` crate encodes in any alphabet, padded or not, with surrounding whitespace; and what it
 //! accepts must be canonical base64: re-encoded (URL-safe, no padding) it gives back the input,
 //! trimmed, in the URL-safe alphabet, without its padding.
@@ -7,7 +7,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use libfuzzer_sys::fuzz_target;
-use snowtrack_collector::enrich::decode_base64;
+use snowtrack_collector::b64::decode_base64;
 
 fuzz_target!(|data: &[u8]| {
     for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {

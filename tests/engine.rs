@@ -342,3 +342,22 @@ fn activity_metrics_ride_on_pings_as_a_valid_entity_and_restart_after_each() {
         }
     }
 }
+
+#[test]
+fn no_cookie_extension_service_request_while_opted_out() {
+    let mut config = Config::new("sp", "https://collector.example");
+    config.cookie_extension_service = Some("https://www.example.com/ext".into());
+    config.opt_out_cookie = Some("opted-out".into());
+    let mut b = Browser::new(T0);
+    b.env.cookies.insert("opted-out".into(), ("1".into(), None));
+    let page = b.open(config);
+    b.track(page, 2);
+    assert!(b.settle(10_000));
+    assert!(b.collector.log.is_empty(), "nothing tracked, nothing requested");
+    // Opted in again: the first request goes after the service.
+    b.env.cookies.remove("opted-out");
+    b.track(page, 1);
+    assert!(b.settle(10_000));
+    let before: Vec<Option<&str>> = b.collector.log.iter().map(|r| r.request.before.as_deref()).collect();
+    assert_eq!(before, [Some("https://www.example.com/ext")]);
+}

@@ -790,9 +790,11 @@ async function main() {
   for (const l of logged) {
     console.log(`${l.tracker}, ${l.what}: the page logged ${l.count} error(s)/warning(s), e.g. "${l.messages[0].slice(0, 160)}"`);
   }
-  console.log(`Size budgets (size-budget.txt; \`make size\` is the measure): ${Object.entries(downloads).map(([name, d]) => `${name} path `
-    + `${int(d.gzip)} B gzip -9 (brotli ${int(d.brotli)} B) of ${int(budgets[name])} B`
-    + `${d.gzip <= budgets[name] ? '' : ` (OVER by ${int(d.gzip - budgets[name])} B)`}`).join('; ')}; issue 19 targets npm ≤ 40,000 B, tag ≤ 60,000 B.`);
+  // The bench's pages use the full build on both paths (every method the Snowplow bundle has),
+  // so their downloads are not `make size`'s pages: the budgets are only quoted here.
+  console.log(`Size budgets (size-budget.txt, checked by \`make size\` on its own pages: the npm one is the core `
+    + `build's): ${Object.keys(downloads).map((name) => `${name} ${int(budgets[name])} B gzip -9`).join(', ')}; `
+    + 'the download rows above are the full build on both paths; issue 19 targets npm ≤ 40,000 B, tag ≤ 60,000 B.');
   console.log(`snowtrack ${site.versions.snowtrack}, @snowplow/browser-tracker ${site.versions.snowplow} (esbuild ${site.versions.esbuild}: `
     + `${SNOWPLOW_FUNCTIONS.join('; ')}); Chromium ${chromiumVersion}; ${report.machine.cpus} CPUs (${report.machine.cpu}), `
     + `load ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${report.machine.loadAfter.map((l) => l.toFixed(2)).join(' ')} after; `

@@ -334,7 +334,9 @@ impl JsTracker {
         #[wasm_bindgen(js_name = newBufferSize, unchecked_param_type = "number")] size: JsValue,
     ) {
         if let Some(size) = whole(&size, "newBufferSize") {
-            self.with(move |rt| rt.handle(Input::Set(Setting::BufferSize(size.max(1) as usize))));
+            // Delivery keeps it at least 1.
+            let size = usize::try_from(size).unwrap_or(usize::MAX);
+            self.with(move |rt| rt.handle(Input::Set(Setting::BufferSize(size))));
         }
     }
 
@@ -346,17 +348,15 @@ impl JsTracker {
             JsValue,
         >,
     ) {
+        // No promise to settle: ticket 0 is none of `flush()`'s (they count from 1).
+        self.with(|rt| rt.handle(Input::Flush { ticket: 0 }));
         let size = configuration
             .filter(JsValue::is_object)
             .and_then(|c| js_sys::Reflect::get(&c, &JsValue::from_str("newBufferSize")).ok())
-            .filter(|v| !v.is_null_or_undefined())
-            .and_then(|v| whole(&v, "newBufferSize"));
-        self.with(move |rt| {
-            rt.handle(Input::Flush { ticket: 0 });
-            if let Some(size) = size {
-                rt.handle(Input::Set(Setting::BufferSize(size.max(1) as usize)));
-            }
-        });
+            .filter(|v| !v.is_null_or_undefined());
+        if let Some(size) = size {
+            self.set_buffer_size(size);
+        }
     }
 }
 

@@ -399,15 +399,13 @@ fn last_mile_options(o: &mut Reader<'_>, config: &mut Config) {
     config.cookie_extension_service =
         o.string(&COOKIE_EXTENSION_SERVICE).or(id_service).filter(|url| !url.is_empty());
     if let Some(preserve) = o.value(&PRESERVE_PAGE_VIEW_ID_FOR_URL) {
-        match (preserve.as_bool(), preserve.as_string()) {
-            (Some(on), _) => {
-                config.preserve_page_view_id_for_url =
-                    if on { PreserveForUrl::Full } else { PreserveForUrl::Off }
-            }
-            (_, Some(text)) if PreserveForUrl::parse(&text).is_some() => {
-                set(&mut config.preserve_page_view_id_for_url, PreserveForUrl::parse(&text))
-            }
-            _ => o.not_one_of(
+        let mode = match preserve.as_bool() {
+            Some(on) => Some(if on { PreserveForUrl::Full } else { PreserveForUrl::Off }),
+            None => preserve.as_string().as_deref().and_then(PreserveForUrl::parse),
+        };
+        match mode {
+            Some(mode) => config.preserve_page_view_id_for_url = mode,
+            None => o.not_one_of(
                 &PRESERVE_PAGE_VIEW_ID_FOR_URL,
                 "true, false, 'full', 'pathname', 'pathnameAndSearch'",
             ),

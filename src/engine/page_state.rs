@@ -193,10 +193,12 @@ impl PageState {
         title: Option<String>,
         mut new_id: impl FnMut() -> String,
     ) -> String {
-        let id = self.page_view_id(&mut new_id).to_owned();
-        if self.last_page_view_id.as_ref() == Some(&id) && !self.preserve_page_view_id {
-            self.page_view_id = Some(new_id());
-            self.page_view_url = self.raw_url().to_owned();
+        self.page_view_id(&mut new_id);
+        if self.last_page_view_id.is_some()
+            && self.last_page_view_id == self.page_view_id
+            && !self.preserve_page_view_id
+        {
+            self.renew_page_view_id(new_id());
         }
         self.last_page_view_id.clone_from(&self.page_view_id);
         self.document_title.clone_from(&page.title);
@@ -242,10 +244,18 @@ impl PageState {
             }
         };
         if renew {
-            self.page_view_url = self.raw_url().to_owned();
-            self.page_view_id = Some(new_id());
+            self.renew_page_view_id(new_id());
         }
         self.page_view_id.as_deref().unwrap_or_default()
+    }
+
+    /// Takes `id` as the page view id, made on the current URL (kept only for
+    /// `preservePageViewIdForUrl`, the one reader of it).
+    fn renew_page_view_id(&mut self, id: String) {
+        if self.preserve_for_url != PreserveForUrl::Off {
+            self.page_view_url = self.raw_url().to_owned();
+        }
+        self.page_view_id = Some(id);
     }
 }
 

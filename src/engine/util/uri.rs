@@ -53,14 +53,11 @@ pub fn decode_uri_component(text: &str) -> String {
 /// `url`'s query (before its fragment), `+` read as a space and decoded; `None` when absent.
 pub fn from_querystring(field: &str, url: &str) -> Option<String> {
     let query = url.split('#').next().unwrap_or(url);
-    let bytes = query.as_bytes();
-    let start = (0..bytes.len()).rev().find_map(|at| {
-        let rest = query.get(at + 1..)?;
-        let name = rest.strip_prefix(field)?;
-        (matches!(bytes.get(at), Some(b'?' | b'&')) && name.starts_with('='))
-            .then(|| query.len() - name.len() + 1)
+    // The last `?field=` or `&field=`: what follows its `=`, up to the next `&`.
+    let value = (0..query.len()).rev().find_map(|at| {
+        let rest = query.get(at..)?.strip_prefix(['?', '&'])?;
+        rest.strip_prefix(field)?.strip_prefix('=')
     })?;
-    let value = query.get(start..).unwrap_or("");
     let value = value.split('&').next().unwrap_or(value);
     Some(decode_uri_component(&value.replace('+', " ")))
 }

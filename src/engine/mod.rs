@@ -518,9 +518,8 @@ impl<W: Wire> Engine<W> {
                 t.set_user_id(user_id);
             }
             #[cfg(feature = "full")]
-            Setting::UserIdFromCookie(name) => {
-                t.set_user_id(shell.read_cookie(&name).map(|value| uri::decode_uri_component(&value)))
-            }
+            // `read_cookie` gives the value URI-decoded already, as the JS tracker's `cookie()`.
+            Setting::UserIdFromCookie(name) => t.set_user_id(shell.read_cookie(&name)),
             #[cfg(feature = "full")]
             Setting::CookiePath(path) => t.set_cookie_path(shell, path),
             #[cfg(feature = "full")]

@@ -503,3 +503,17 @@ test('customFetch performs the requests; cookieExtensionService (or idService) i
   assert.equal(await calls(), before + 2);
   assert.deepEqual(pageErrors, []);
 });
+
+test('setUserIdFromCookie reads the cookie as the JS tracker does: URI-decoded once', TIMEOUT, async (t) => {
+  const { collector, page, pageErrors } = await setup(t);
+  await openPage(page, collector);
+  await createTracker(page);
+  await page.evaluate(() => {
+    document.cookie = `login=${encodeURIComponent('Jörg a%41')}; path=/`;
+    window.tracker.setUserIdFromCookie('login');
+    window.tracker.trackPageView();
+  });
+  const [view] = await collector.waitForGood(1);
+  assert.equal(view.event.user_id, 'Jörg a%41', 'decoded once: a%41 stays');
+  assert.deepEqual(pageErrors, []);
+});

@@ -9,7 +9,7 @@
 // wasm-opt -Oz -g), serves it from the local collector and prints the top functions by self time.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,11 +33,15 @@ function build() {
   const named = path.join(OUT, 'snowtrack_bg.wasm');
   execFileSync('wasm-opt', [...WASM_OPT_FLAGS, named, '-o', named], { stdio: 'inherit' });
   writeFileSync(path.join(OUT, 'index.html'), '<!doctype html><title>profile</title><p>profile</p>');
+  // The package's API over the module's two exports (js/build.mjs appends the same to the glue).
+  copyFileSync(path.join(ROOT, 'js/facade.js'), path.join(OUT, 'facade.js'));
 }
 
 /** In the page: loads the module, makes a tracker, warms `kind` up. */
 async function setUp([kind, collectorUrl]) {
-  const { default: init, newTracker } = await import('./snowtrack.js');
+  const glue = await import('./snowtrack.js');
+  const init = glue.default;
+  const { newTracker } = (await import('./facade.js')).facade(glue, 'full');
   await init();
   const tracker = newTracker('prof', collectorUrl, { appId: 'profile' });
   const ev = (i) => ({ event: { schema: 'iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1', data: { targetUrl: `https://example.com/${i}` } } });

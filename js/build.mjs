@@ -21,7 +21,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
-import { FULL_METHODS, NOT_IN_CORE } from './builds.js';
+import { attachFacade } from './facade-glue.mjs';
 
 const JS_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(JS_DIR, '..');
@@ -107,36 +107,6 @@ const wasmBesideLoader = {
     });
   },
 };
-
-/**
- * The core build's module has none of the full build's methods (js/builds.js): its glue (`glue`,
- * the file with `class Tracker`) gets one for each that throws an `Error` naming it, and its
- * types (`dts`) get the full build's declarations of them (from `fullDts`), marked as such.
- */
-function coreStubs(glue, dts, fullDts) {
-  const code = readFileSync(glue, 'utf8');
-  if (!/^export class Tracker \{/m.test(code)) fail(`${glue}: no \`export class Tracker\` (wasm-bindgen changed?)`);
-  const present = FULL_METHODS.filter((name) => new RegExp(`^    ${name}\\(`, 'm').test(code));
-  if (present.length) fail(`${glue}: the core build has ${present.join(', ')}`);
-  writeFileSync(glue, `${code}
-// The full build's methods (js/build.mjs): each throws an Error naming it.
-for (const name of ${JSON.stringify(FULL_METHODS)}) {
-  Tracker.prototype[name] = function () { throw new Error(\`snowtrack: \${name} ${NOT_IN_CORE}\`); };
-}
-`);
-  const full = readFileSync(fullDts, 'utf8');
-  const declarations = FULL_METHODS.map((name) => {
-    const found = new RegExp(`\\n(    /\\*\\*(?:(?!\\*/)[\\s\\S])*\\*/\\n)?    ${name}\\([^\\n]*\\n`).exec(full);
-    if (!found) fail(`${fullDts}: no declaration of ${name}`);
-    const doc = (found[1] || '    /**\n     */\n').replace(/\n     \*\/\n$/, '\n     * Only in the full build: throws an `Error` in the core build.\n     */\n');
-    return doc + found[0].slice(1 + (found[1] || '').length);
-  });
-  writeFileSync(dts, `${readFileSync(dts, 'utf8')}
-/** The full build's methods: in the core build each throws an \`Error\` naming it (see "Builds" in the README). */
-export interface Tracker {
-${declarations.join('')}}
-`);
-}
 
 /** Unsigned LEB128 of `value`. */
 function leb(value) {
@@ -366,16 +336,16 @@ async function assemble(stage) {
     shortenExportNames(path.join(stage, `web${build}/snowtrack_bg.wasm`), [path.join(stage, `web${build}/snowtrack.js`)]);
     shortenExportNames(path.join(stage, `bundler${build}/snowtrack_bg.wasm`),
       [path.join(stage, `bundler${build}/snowtrack_bg.js`), path.join(stage, `bundler${build}/snowtrack.js`)]);
-    if (build === '-core') {
-      coreStubs(path.join(stage, 'web-core/snowtrack.js'), path.join(stage, 'web-core/snowtrack.d.ts'), path.join(stage, 'web/snowtrack.d.ts'));
-      coreStubs(path.join(stage, 'bundler-core/snowtrack_bg.js'), path.join(stage, 'bundler-core/snowtrack.d.ts'), path.join(stage, 'bundler/snowtrack.d.ts'));
-    }
+    const name = build === '-core' ? 'core' : 'full';
+    attachFacade(path.join(stage, `web${build}/snowtrack.js`), name, path.join(stage, `web${build}/snowtrack.d.ts`));
+    attachFacade(path.join(stage, `bundler${build}/snowtrack_bg.js`), name, path.join(stage, `bundler${build}/snowtrack.d.ts`),
+      path.join(stage, `bundler${build}/snowtrack.js`));
     writeFileSync(path.join(stage, `web${build}/snowtrack_bg.wasm.url.d.ts`),
       '/** The URL of the .wasm file, when a bundler imports it as a file (esbuild `--loader:.wasm=file`). */\n'
       + 'declare const url: string;\nexport default url;\n');
   }
 
-  for (const file of ['load.js', 'load-full.js', 'safe-load.js', 'load.d.ts', 'load-full.d.ts', 'loader.d.ts', 'commands.js', 'commands.d.ts', 'README.md']) {
+  for (const file of ['facade.js', 'load.js', 'load-full.js', 'safe-load.js', 'load.d.ts', 'load-full.d.ts', 'loader.d.ts', 'commands.js', 'commands.d.ts', 'README.md']) {
     copy(path.join(JS_DIR, file), path.join(stage, file));
   }
   copy(path.join(ROOT, 'LICENSE'), path.join(stage, 'LICENSE'));
@@ -398,7 +368,7 @@ async function assemble(stage) {
   // in web/ and web-core/.
   const sources = path.join(stage, 'loader-src');
   for (const file of ['loader.js', 'builds.js', 'commands.js']) copy(path.join(JS_DIR, file), path.join(sources, file));
-  for (const file of ['load.js', 'load-full.js', 'safe-load.js']) copy(path.join(stage, file), path.join(sources, file));
+  for (const file of ['facade.js', 'load.js', 'load-full.js', 'safe-load.js']) copy(path.join(stage, file), path.join(sources, file));
   for (const dir of ['web', 'web-core']) cpSync(path.join(stage, dir), path.join(sources, dir), { recursive: true });
   const CHUNKS = { './load.js': './chunks/core.js', './load-full.js': './chunks/full.js', './commands.js': './chunks/commands.js' };
   const options = {
@@ -455,7 +425,7 @@ async function assemble(stage) {
       './package.json': './package.json',
     },
     files: [
-      'bundler/', 'bundler-core/', 'web/', 'web-core/', 'chunks/', 'load.js', 'load.d.ts', 'load-full.js', 'load-full.d.ts',
+      'bundler/', 'bundler-core/', 'web/', 'web-core/', 'chunks/', 'facade.js', 'load.js', 'load.d.ts', 'load-full.js', 'load-full.d.ts',
       'safe-load.js', 'loader.js', 'loader.js.map', 'loader.d.ts', 'commands.js', 'commands.d.ts',
       'snippet.js', 'snippet.min.js', 'README.md', 'LICENSE',
     ],

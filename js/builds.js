@@ -3,24 +3,11 @@
 // the core build they throw an `Error` naming them). The tag's loader (loader.js) reads the
 // commands queued before it runs with `needsFull` to pick the build it loads.
 
-/**
- * What a call to a method or option of the full build says in the core build, after its name
- * (the same words as the module's own errors for options: NOT_IN_CORE in src/bindings/input.rs).
- */
-export const NOT_IN_CORE = 'is in snowtrack\'s full build, not in the core build this page loaded (see "Builds" in snowtrack\'s README)';
+// The full build's methods, and what calling one says in the core build (after its name), are
+// the facade's, which makes the core build's tracker throw so.
+import { FULL_METHODS, NOT_IN_CORE } from './facade.js';
 
-/** Tracker methods (and so tag commands) that only the full build has. */
-export const FULL_METHODS = [
-  'enableGdprContext',
-  'enableActivityTracking', 'enableActivityTrackingCallback', 'disableActivityTracking',
-  'disableActivityTrackingCallback', 'updatePageActivity',
-  'enableLinkClickTracking', 'disableLinkClickTracking', 'refreshLinkClickTracking', 'trackLinkClick',
-  'crossDomainLinker',
-  'enableAnonymousTracking', 'disableAnonymousTracking', 'clearUserData', 'setOptOutCookie',
-  'addGlobalContexts', 'removeGlobalContexts', 'clearGlobalContexts', 'addPlugin',
-  'discardHashTag', 'discardBrace', 'setUserIdFromLocation', 'setUserIdFromReferrer', 'setUserIdFromCookie',
-  'setCookiePath', 'setVisitorCookieTimeout', 'setCollectorUrl', 'setBufferSize', 'flushBuffer',
-];
+export { FULL_METHODS, NOT_IN_CORE };
 
 /**
  * newTracker options that only the full build takes, each with whether a value asks for it

@@ -30,7 +30,7 @@ if [ ! -f "$root/pkg/npm/package.json" ]; then
   stale=1
 else
   for f in pkg/web/snowtrack.js pkg/web/snowtrack_bg.wasm pkg/bundler/snowtrack.js pkg/bundler/snowtrack_bg.wasm \
-    js/load.js js/loader.js js/snippet.js js/build.mjs js/README.md Cargo.toml; do
+    js/facade.js js/facade-glue.mjs js/tracker.d.ts js/load.js js/loader.js js/snippet.js js/build.mjs js/README.md Cargo.toml; do
     if [ -f "$root/$f" ] && [ "$root/$f" -nt "$root/pkg/npm/package.json" ]; then stale=1; break; fi
   done
 fi

@@ -387,3 +387,24 @@ fn activity_metrics_add_up_across_checks_that_do_not_fire_and_only_when_asked() 
         assert_eq!(fired, [expected], "activityMetrics {asked}");
     }
 }
+
+/// The activity callback's argument: the page view id, the extents `Math.round`-ed, and the
+/// `activity_metrics` data both as `activityMetrics` and as the one entity of `context`.
+#[test]
+fn the_callback_gets_its_fields_as_one_json_object() {
+    use snowtrack::engine::activity::{ACTIVITY_METRICS_SCHEMA, Extents, callback_json};
+    let extents = Extents { min_x: -0.4, max_x: 12.5, min_y: 0.0, max_y: 700.49 };
+    let without: serde_json::Value = serde_json::from_str(&callback_json("pv-1", &extents, None)).unwrap();
+    assert_eq!(
+        without,
+        serde_json::json!({"context": [], "pageViewId": "pv-1", "minXOffset": 0, "minYOffset": 0, "maxXOffset": 13, "maxYOffset": 700})
+    );
+    let metrics = r#"{"mouse_distance":3}"#;
+    let with: serde_json::Value =
+        serde_json::from_str(&callback_json("pv-1", &extents, Some(metrics))).unwrap();
+    assert_eq!(with["activityMetrics"], serde_json::json!({"mouse_distance": 3}));
+    assert_eq!(
+        with["context"],
+        serde_json::json!([{"schema": ACTIVITY_METRICS_SCHEMA, "data": {"mouse_distance": 3}}])
+    );
+}

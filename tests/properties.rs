@@ -3,7 +3,8 @@
 //!
 //! - SHA-1 and the cookie-name hash against `sha1_smol`;
 //! - base64url against `base64` (`URL_SAFE_NO_PAD`) and the JS tracker's recipe;
-//! - the JSON writer against `serde_json` and `JSON.stringify`'s rules;
+//! - the JSON writer against `serde_json` and `JSON.stringify`'s rules, and the JSON reader of
+//!   the facade's texts against `serde_json`;
 //! - integer and hex formatting and `find` against `std`;
 //! - `toUTCString` / `toISOString` against `chrono`, over the whole JS `Date` range;
 //! - the URI codec against `percent-encoding` and `encodeURIComponent` / `decodeURIComponent`;
@@ -37,6 +38,7 @@ use snowtrack::engine::id_cookie::{
 };
 use snowtrack::engine::util::base64::base64url;
 use snowtrack::engine::util::json::{ObjectWriter, RawJson, push_string, self_describing};
+use snowtrack::engine::util::json_value::{Json, key_text};
 use snowtrack::engine::util::sha1::{sha1, sha1_hex};
 use snowtrack::engine::util::text::{concat, find, int, push_hex, push_int, push_uint};
 use snowtrack::engine::util::time::{MAX_DATE_MS, iso_string, utc_string};
@@ -135,6 +137,89 @@ proptest! {
         prop_assert_eq!(&ours, &js);
         let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&ours).unwrap();
         prop_assert_eq!(decoded, text.into_bytes());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON reader
+
+/// Any JSON value as `JSON.stringify` could write it (finite numbers; nested up to 3 levels).
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        (-1e300f64..1e300).prop_map(Value::from),
+        tricky_string(12).prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 40, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map(tricky_string(6), inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// Whether the reader's `json` is `expected`, read the way the bindings read values.
+fn reads_as(json: Json<'_>, expected: &Value) -> bool {
+    match expected {
+        Value::Null => json.is_null(),
+        Value::Bool(b) => json.as_bool() == Some(*b),
+        Value::Number(n) => {
+            let (got, want) = (json.as_f64(), n.as_f64().unwrap());
+            // Whole numbers exactly up to 2^53, others within a few units in the last place.
+            got.is_some_and(|got| got == want || (got - want).abs() <= want.abs() * 1e-14)
+        }
+        Value::String(s) => json.as_str().as_deref() == Some(s.as_str()),
+        Value::Array(items) => json.items().is_some_and(|got| {
+            let got: Vec<Json<'_>> = got.collect();
+            got.len() == items.len() && got.iter().zip(items).all(|(g, e)| reads_as(*g, e))
+        }),
+        Value::Object(members) => json.members().is_some_and(|got| {
+            let got: Vec<(&str, Json<'_>)> = got.collect();
+            got.len() == members.len()
+                && got
+                    .iter()
+                    .zip(members)
+                    .all(|((k, g), (ek, e))| key_text(k) == ek.as_str() && reads_as(*g, e))
+                && members.iter().all(|(k, e)| {
+                    // `get` finds a key without escapes by its text.
+                    k.chars().any(|c| c < ' ' || c == '"' || c == '\\')
+                        || json.get(k).is_some_and(|g| reads_as(g, e))
+                })
+                && json.to_json() == serde_json::to_string(expected).unwrap()
+        }),
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(2000))]
+
+    /// What `serde_json` writes compactly (as `JSON.stringify` does) reads back as the value it
+    /// wrote, and a text without markers is its own JSON.
+    #[test]
+    fn the_reader_reads_what_serde_json_writes(value in any_json()) {
+        let text = serde_json::to_string(&value).unwrap();
+        prop_assert!(reads_as(Json::new(&text), &value), "{}", text);
+        prop_assert_eq!(Json::new(&text).to_json(), text.clone());
+    }
+
+    /// Any text reads without a panic (what is not JSON reads as absent).
+    #[test]
+    fn the_reader_never_panics(text in any_text()) {
+        let json = Json::new(&text);
+        let _ = (json.as_str(), json.as_f64(), json.page(), json.non_finite(), json.to_json());
+        if let Some(items) = json.items() {
+            for item in items.take(50) {
+                let _ = (item.as_str(), item.get("a"));
+            }
+        }
+        if let Some(members) = json.members() {
+            for (key, value) in members.take(50) {
+                let _ = (key_text(key), value.as_str());
+            }
+        }
     }
 }
 

@@ -6,15 +6,64 @@
 
 use js_sys::{JSON, Reflect};
 use serde_json::Value;
-use snowtrack::bindings::{JsTracker, new_tracker};
 use snowtrack::engine::cookie::{cookie_value, domain_hash};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
+#[wasm_bindgen(module = "/js/facade.js")]
+extern "C" {
+    /// The JS API (`{ newTracker, Tracker }`) over the module's two exports.
+    fn facade(exports: &JsValue, build: &str) -> JsValue;
+}
+
+thread_local! {
+    /// The page's API, as the package's glue gives it: the facade over `create`, `call` and `get`
+    /// (the full build: the tests run with the default `full` feature).
+    static API: JsValue = {
+        let create = Closure::<dyn Fn(JsValue, js_sys::Array) -> Result<u32, JsValue>>::new(
+            |args, page| snowtrack::bindings::create(&args, &page).map_err(JsValue::from),
+        );
+        let call = Closure::<dyn Fn(u32, JsValue, js_sys::Array) -> Result<(), JsValue>>::new(
+            |tracker, args, page| snowtrack::bindings::call(tracker, &args, &page).map_err(JsValue::from),
+        );
+        let get = Closure::<dyn Fn(u32, JsValue, js_sys::Array) -> Result<JsValue, JsValue>>::new(
+            |tracker, args, page| snowtrack::bindings::get(tracker, &args, &page).map_err(JsValue::from),
+        );
+        let exports = js_sys::Object::new();
+        Reflect::set(&exports, &"create".into(), create.as_ref()).unwrap();
+        Reflect::set(&exports, &"call".into(), call.as_ref()).unwrap();
+        Reflect::set(&exports, &"get".into(), get.as_ref()).unwrap();
+        // The facade keeps them for the whole test module.
+        create.forget();
+        call.forget();
+        get.forget();
+        facade(&exports, "full")
+    };
+}
+
+/// Calls the JS method `method` of `target` (a tracker, or the API for `newTracker`) with `args`:
+/// what it returns, or what it throws.
+fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let function: js_sys::Function = Reflect::get(target, &method.into())?.dyn_into()?;
+    function.apply(target, &args.iter().collect())
+}
+
+/// `call` for the getters answering a string.
+fn string(target: &JsValue, method: &str, args: &[JsValue]) -> String {
+    let value = call(target, method, args).unwrap();
+    value.as_string().unwrap_or_else(|| panic!("{method} answered {value:?}, not a string"))
+}
+
+/// `newTracker(namespace, collectorUrl, config)`: the tracker, or what it throws.
+fn new_tracker(namespace: &str, collector_url: &str, config: &JsValue) -> Result<JsValue, JsValue> {
+    API.with(|api| call(api, "newTracker", &[namespace.into(), collector_url.into(), config.clone()]))
+}
+
 /// `tracker.flush()`'s answer: true when the queue is empty.
-async fn flushed(tracker: &JsTracker) -> bool {
-    JsFuture::from(tracker.flush()).await.unwrap().as_bool().unwrap()
+async fn flushed(tracker: &JsValue) -> bool {
+    let promise: js_sys::Promise = call(tracker, "flush", &[]).unwrap().dyn_into().unwrap();
+    JsFuture::from(promise).await.unwrap().as_bool().unwrap()
 }
 
 /// Resolves after `ms` milliseconds.
@@ -90,10 +139,6 @@ fn js(json: &str) -> JsValue {
     JSON::parse(json).unwrap()
 }
 
-fn obj(json: &str) -> Option<js_sys::Object> {
-    Some(js(json).unchecked_into())
-}
-
 fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", js_sys::Math::random().to_string().trim_start_matches("0."))
 }
@@ -102,12 +147,13 @@ fn document() -> web_sys::HtmlDocument {
     web_sys::window().unwrap().document().unwrap().dyn_into().unwrap()
 }
 
-fn tracker(config: &str) -> JsTracker {
-    new_tracker("sp".into(), collector().into(), obj(config)).map_err(JsValue::from).unwrap()
+fn tracker(config: &str) -> JsValue {
+    new_tracker("sp", &collector(), &js(config)).unwrap()
 }
 
-fn error_message(result: Result<(), JsError>) -> String {
-    let err = JsValue::from(result.expect_err("expected an error"));
+/// The message of the `Error` `result` holds (it must be one).
+fn error_message(result: Result<JsValue, JsValue>) -> String {
+    let err = result.expect_err("expected an error");
     assert!(err.is_instance_of::<js_sys::Error>(), "a real Error");
     Reflect::get(&err, &"message".into()).unwrap().as_string().unwrap()
 }
@@ -165,21 +211,21 @@ async fn cookies_have_the_js_trackers_names_values_and_attributes() {
     let hash = domain_hash(&hostname(), "/");
     let id_name = format!("_t1_id.{hash}");
     let ses_name = format!("_t1_ses.{hash}");
-    assert_eq!(t.get_cookie_name("id"), id_name);
-    assert_eq!(t.get_cookie_name("ses"), ses_name);
+    assert_eq!(string(&t, "getCookieName", &["id".into()]), id_name);
+    assert_eq!(string(&t, "getCookieName", &["ses".into()]), ses_name);
     let header = document().cookie().unwrap();
     assert_eq!(cookie_value(&header, &ses_name).as_deref(), Some("*"));
     let id = cookie_value(&header, &id_name).expect("id cookie");
     let fields: Vec<&str> = id.split('.').collect();
     assert_eq!(fields.len(), 10, "{id}");
-    assert_eq!(fields[0], t.get_domain_user_id());
+    assert_eq!(fields[0], string(&t, "getDomainUserId", &[]));
     assert_eq!(fields[2], "1");
-    assert_eq!(fields[5], t.get_domain_session_id());
+    assert_eq!(fields[5], string(&t, "getDomainSessionId", &[]));
     assert_eq!(fields[9], "0");
     let now_s = js_sys::Date::now() / 1000.0;
     assert!((fields[1].parse::<f64>().unwrap() - now_s).abs() < 5.0);
 
-    t.track_page_view(None).unwrap();
+    call(&t, "trackPageView", &[]).unwrap();
     let id = cookie_value(&document().cookie().unwrap(), &id_name).unwrap();
     assert!(id.ends_with(".1"), "event index 1 after the first event: {id}");
 
@@ -230,7 +276,10 @@ fn on_an_ip_host_the_cookie_domain_is_the_whole_address() {
     let t = tracker(r#"{"cookieName": "_tip_", "appId": "ip-host"}"#);
     let hash = domain_hash("127.0.0.1", "/");
     let names = [format!("_tip_id.{hash}"), format!("_tip_ses.{hash}")];
-    assert_eq!([t.get_cookie_name("id"), t.get_cookie_name("ses")], names);
+    assert_eq!(
+        [string(&t, "getCookieName", &["id".into()]), string(&t, "getCookieName", &["ses".into()])],
+        names
+    );
     let doc = document();
     for name in &names {
         assert!(cookie_value(&doc.cookie().unwrap(), name).is_some(), "{name} written");
@@ -246,15 +295,15 @@ fn on_an_ip_host_the_cookie_domain_is_the_whole_address() {
 async fn events_reach_the_collector_with_the_expected_body() {
     let app = unique("post");
     let t = tracker(&format!(r#"{{"cookieName": "_t2_", "appId": "{app}"}}"#));
-    t.set_user_id(Some("alice".into()));
-    t.track_page_view(obj(r#"{"title": "Home"}"#)).unwrap();
-    t.track_screen_view(js(r#"{"name": "home", "type": "feed"}"#)).unwrap();
-    t.track_self_describing_event(js(
+    call(&t, "setUserId", &["alice".into()]).unwrap();
+    call(&t, "trackPageView", &[js(r#"{"title": "Home"}"#)]).unwrap();
+    call(&t, "trackScreenView", &[js(r#"{"name": "home", "type": "feed"}"#)]).unwrap();
+    call(&t, "trackSelfDescribingEvent", &[js(
         r#"{"event": {"schema": "iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1", "data": {"targetUrl": "https://a.example/"}},
             "context": [{"schema": "iglu:com.snowplowanalytics.snowplow/application/jsonschema/1-0-0", "data": {"version": "1.0"}}]}"#,
-    ))
+    )])
     .unwrap();
-    t.track_struct_event(js(r#"{"category": "shop", "action": "add", "value": 3}"#)).unwrap();
+    call(&t, "trackStructEvent", &[js(r#"{"category": "shop", "action": "add", "value": 3}"#)]).unwrap();
     assert!(flushed(&t).await, "queue empty after flush");
 
     let events = good_events(&app, 4).await;
@@ -267,8 +316,8 @@ async fn events_reach_the_collector_with_the_expected_body() {
         assert_eq!(p["tna"], "sp");
         assert_eq!(p["p"], "web");
         assert_eq!(p["uid"], "alice");
-        assert_eq!(p["duid"], t.get_domain_user_id().as_str());
-        assert_eq!(p["sid"], t.get_domain_session_id().as_str());
+        assert_eq!(p["duid"], string(&t, "getDomainUserId", &[]).as_str());
+        assert_eq!(p["sid"], string(&t, "getDomainSessionId", &[]).as_str());
         assert_eq!(p["vid"], "1");
         assert!(p["stm"].as_str().is_some() && p["dtm"].as_str().is_some());
         assert!(p["co"].as_str().unwrap().contains("client_session"), "POST sends plain JSON contexts");
@@ -289,8 +338,8 @@ async fn events_reach_the_collector_with_the_expected_body() {
 async fn get_requests_carry_base64_entities() {
     let app = unique("get");
     let t = tracker(&format!(r#"{{"cookieName": "_t3_", "appId": "{app}", "eventMethod": "get"}}"#));
-    t.track_struct_event(js(r#"{"category": "c", "action": "a"}"#)).unwrap();
-    t.track_page_view(None).unwrap();
+    call(&t, "trackStructEvent", &[js(r#"{"category": "c", "action": "a"}"#)]).unwrap();
+    call(&t, "trackPageView", &[]).unwrap();
     assert!(flushed(&t).await);
     let events = good_events(&app, 2).await;
     let p = &events[0]["rawEvent"]["parameters"];
@@ -307,17 +356,15 @@ async fn session_rotates_after_a_short_timeout() {
         js(&format!(r#"{{"cookieName": "_t4_", "appId": "{app}", "sessionCookieTimeout": 1}}"#)),
         &log,
     );
-    let t = new_tracker("sp".into(), collector().into(), Some(config.unchecked_into()))
-        .map_err(JsValue::from)
-        .unwrap();
-    t.track_page_view(None).unwrap();
-    let first_session = t.get_domain_session_id();
+    let t = new_tracker("sp", &collector(), &config).unwrap();
+    call(&t, "trackPageView", &[]).unwrap();
+    let first_session = string(&t, "getDomainSessionId", &[]);
     sleep(COOKIE_SECOND_EXPIRED_MS).await;
-    let ses_name = t.get_cookie_name("ses");
+    let ses_name = string(&t, "getCookieName", &["ses".into()]);
     assert_eq!(cookie_value(&document().cookie().unwrap(), &ses_name), None, "session cookie expired");
-    t.track_page_view(None).unwrap();
-    assert_eq!(t.get_domain_session_index(), 2.0);
-    assert_ne!(t.get_domain_session_id(), first_session);
+    call(&t, "trackPageView", &[]).unwrap();
+    assert_eq!(call(&t, "getDomainSessionIndex", &[]).unwrap().as_f64(), Some(2.0));
+    assert_ne!(string(&t, "getDomainSessionId", &[]), first_session);
     assert!(flushed(&t).await);
     let events = good_events(&app, 2).await;
     let cs = entity(&events[1], "client_session");
@@ -335,14 +382,17 @@ async fn local_storage_strategy_keeps_state_out_of_cookies() {
     let t = tracker(&format!(
         r#"{{"cookieName": "_t5_", "appId": "{app}", "stateStorageStrategy": "localStorage"}}"#
     ));
-    t.track_page_view(None).unwrap();
+    call(&t, "trackPageView", &[]).unwrap();
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
-    let id_name = t.get_cookie_name("id");
+    let id_name = string(&t, "getCookieName", &["id".into()]);
     let id = storage.get_item(&id_name).unwrap().expect("id in localStorage");
-    assert!(id.starts_with(&t.get_domain_user_id()));
+    assert!(id.starts_with(&string(&t, "getDomainUserId", &[])));
     let expires: f64 = storage.get_item(&format!("{id_name}.expires")).unwrap().unwrap().parse().unwrap();
     assert!((expires - (js_sys::Date::now() + 63_072_000_000.0)).abs() < 60_000.0);
-    assert_eq!(storage.get_item(&t.get_cookie_name("ses")).unwrap().as_deref(), Some("*"));
+    assert_eq!(
+        storage.get_item(&string(&t, "getCookieName", &["ses".into()])).unwrap().as_deref(),
+        Some("*")
+    );
     assert_eq!(cookie_value(&document().cookie().unwrap(), &id_name), None);
     assert!(flushed(&t).await);
     let events = good_events(&app, 1).await;
@@ -353,29 +403,23 @@ async fn local_storage_strategy_keeps_state_out_of_cookies() {
 async fn blocked_cookies_and_storage_do_not_stop_tracking() {
     let app = unique("blocked");
     block_storage();
-    let t = new_tracker(
-        "sp".into(),
-        collector().into(),
-        obj(&format!(r#"{{"cookieName": "_t6_", "appId": "{app}"}}"#)),
-    );
-    let t = t.map_err(JsValue::from);
+    let t = new_tracker("sp", &collector(), &js(&format!(r#"{{"cookieName": "_t6_", "appId": "{app}"}}"#)));
     let result = match &t {
-        Ok(t) => t
-            .track_page_view(None)
-            .and_then(|_| t.track_struct_event(js(r#"{"category": "c", "action": "a"}"#))),
-        Err(_) => Ok(()),
+        Ok(t) => call(t, "trackPageView", &[])
+            .and_then(|_| call(t, "trackStructEvent", &[js(r#"{"category": "c", "action": "a"}"#)])),
+        Err(_) => Ok(JsValue::UNDEFINED),
     };
     // Deferred cookie writes run at the end of the task: let them meet the blocked cookie jar.
     sleep(0).await;
     unblock_storage();
     let t = t.unwrap();
-    result.map_err(JsValue::from).unwrap();
+    result.unwrap();
     assert!(flushed(&t).await);
     let events = good_events(&app, 2).await;
     assert_eq!(entity(&events[1], "client_session")["eventIndex"], 2);
     assert_eq!(events[0]["event"]["domain_sessionid"], events[1]["event"]["domain_sessionid"]);
     assert_eq!(
-        cookie_value(&document().cookie().unwrap(), &t.get_cookie_name("id")),
+        cookie_value(&document().cookie().unwrap(), &string(&t, "getCookieName", &["id".into()])),
         None,
         "nothing was written"
     );
@@ -397,23 +441,17 @@ fn bad_options_throw_errors_naming_the_option() {
         (r#"{"eventMethod": "put"}"#, "`eventMethod`: must be one of 'post', 'get'"),
     ];
     for (options, expected) in cases {
-        let err = new_tracker("sp".into(), collector().into(), obj(options)).map(|_| ());
-        let msg = error_message(err);
+        let msg = error_message(new_tracker("sp", &collector(), &js(options)));
         assert_eq!(msg, format!("snowtrack: invalid config {expected}"), "{options}");
     }
-    let options = throwing_getter(js(r#"{"contexts": {}}"#), "appId").unchecked_into::<js_sys::Object>();
-    let err = new_tracker("sp".into(), collector().into(), Some(options)).map(|_| ());
+    let options = throwing_getter(js(r#"{"contexts": {}}"#), "appId");
+    let err = new_tracker("sp", &collector(), &options);
     assert_eq!(error_message(err), "snowtrack: invalid config `appId`: could not be read (boom)");
-    let err = new_tracker("sp".into(), collector().into(), Some(js("7").unchecked_into::<js_sys::Object>()))
-        .map(|_| ());
+    let err = new_tracker("sp", &collector(), &js("7"));
     assert_eq!(error_message(err), "snowtrack: invalid config `config`: must be an object");
     // null and absent options take the defaults.
-    let ok = new_tracker(
-        "sp".into(),
-        collector().into(),
-        obj(r#"{"appId": null, "contexts": {"session": null}, "cookieName": "_t9_"}"#),
-    )
-    .map(|t| t.get_cookie_name("id"));
+    let config = js(r#"{"appId": null, "contexts": {"session": null}, "cookieName": "_t9_"}"#);
+    let ok = new_tracker("sp", &collector(), &config).map(|t| string(&t, "getCookieName", &["id".into()]));
     assert!(ok.is_ok_and(|name| name.starts_with("_t9_id.")));
 }
 
@@ -423,20 +461,22 @@ async fn event_input_is_checked_field_by_field() {
     let t = tracker(&format!(
         r#"{{"cookieName": "_t8_", "appId": "{app}", "stateStorageStrategy": "none", "bufferSize": 1000}}"#
     ));
-    let queued = |t: &JsTracker| Reflect::get(&t.get_delivery_stats(), &"queued".into()).unwrap().as_f64();
-    let sd = |event: &str| t.track_self_describing_event(js(event));
+    let queued = |t: &JsValue| {
+        Reflect::get(&call(t, "getDeliveryStats", &[]).unwrap(), &"queued".into()).unwrap().as_f64()
+    };
+    let sd = |event: &str| call(&t, "trackSelfDescribingEvent", &[js(event)]);
     let schema = "iglu:com.acme/x/jsonschema/1-0-0";
     let must_be_a_timestamp = "`timestamp`: must be a number or {type: 'ttm' | 'dtm', value: number}";
-    let cases: Vec<(Result<(), JsError>, &str)> = vec![
-        (t.track_page_view(obj(r#"{"title": 3}"#)), "`title`: must be a string"),
-        (t.track_screen_view(js("{}")), "`name`: must be a non-empty string"),
-        (t.track_screen_view(js(r#"{"name": ""}"#)), "`name`: must be a non-empty string"),
-        (t.track_screen_view(js(r#"{"name": 3}"#)), "`name`: must be a string"),
-        (t.track_screen_view(js("7")), "`name`: must be a non-empty string"),
-        (t.track_screen_view(js(r#"{"name": "n", "type": false}"#)), "`type`: must be a string"),
-        (t.track_struct_event(js(r#"{"category": "c"}"#)), "`action`: must be a non-empty string"),
+    let cases: Vec<(Result<JsValue, JsValue>, &str)> = vec![
+        (call(&t, "trackPageView", &[js(r#"{"title": 3}"#)]), "`title`: must be a string"),
+        (call(&t, "trackScreenView", &[js("{}")]), "`name`: must be a non-empty string"),
+        (call(&t, "trackScreenView", &[js(r#"{"name": ""}"#)]), "`name`: must be a non-empty string"),
+        (call(&t, "trackScreenView", &[js(r#"{"name": 3}"#)]), "`name`: must be a string"),
+        (call(&t, "trackScreenView", &[js("7")]), "`name`: must be a non-empty string"),
+        (call(&t, "trackScreenView", &[js(r#"{"name": "n", "type": false}"#)]), "`type`: must be a string"),
+        (call(&t, "trackStructEvent", &[js(r#"{"category": "c"}"#)]), "`action`: must be a non-empty string"),
         (
-            t.track_struct_event(js(r#"{"category": "c", "action": "a", "value": "1"}"#)),
+            call(&t, "trackStructEvent", &[js(r#"{"category": "c", "action": "a", "value": "1"}"#)]),
             "`value`: must be a finite number",
         ),
         (sd("{}"), "`event`: must be an object with schema and data"),
@@ -447,19 +487,23 @@ async fn event_input_is_checked_field_by_field() {
             "`event.data`: must be an object",
         ),
         (sd(&format!(r#"{{"event": {{"schema": "{schema}"}}}}"#)), "`event.data`: must be an object"),
-        (t.track_page_view(obj(r#"{"context": {}}"#)), "`context`: must be an array"),
+        (call(&t, "trackPageView", &[js(r#"{"context": {}}"#)]), "`context`: must be an array"),
         (
-            t.track_page_view(obj(&format!(r#"{{"context": [{{"schema": "{schema}", "data": {{}}}}, 5]}}"#))),
+            call(
+                &t,
+                "trackPageView",
+                &[js(&format!(r#"{{"context": [{{"schema": "{schema}", "data": {{}}}}, 5]}}"#))],
+            ),
             "`context[1]`: must be an object with schema and data",
         ),
-        (t.track_page_view(obj(r#"{"timestamp": "x"}"#)), must_be_a_timestamp),
-        (t.track_page_view(obj(r#"{"timestamp": {"type": "ttm"}}"#)), must_be_a_timestamp),
+        (call(&t, "trackPageView", &[js(r#"{"timestamp": "x"}"#)]), must_be_a_timestamp),
+        (call(&t, "trackPageView", &[js(r#"{"timestamp": {"type": "ttm"}}"#)]), must_be_a_timestamp),
         (
-            t.track_page_view(obj(r#"{"timestamp": {"type": "ttm", "value": "1"}}"#)),
+            call(&t, "trackPageView", &[js(r#"{"timestamp": {"type": "ttm", "value": "1"}}"#)]),
             "`timestamp.value`: must be a finite number",
         ),
         (
-            t.track_page_view(obj(r#"{"timestamp": {"type": 1, "value": 1}}"#)),
+            call(&t, "trackPageView", &[js(r#"{"timestamp": {"type": 1, "value": 1}}"#)]),
             "`timestamp.type`: must be a string",
         ),
     ];
@@ -471,28 +515,42 @@ async fn event_input_is_checked_field_by_field() {
     Reflect::set(&data, &"self".into(), &data).unwrap();
     let event = js(&format!(r#"{{"event": {{"schema": "{schema}"}}}}"#));
     Reflect::set(&Reflect::get(&event, &"event".into()).unwrap(), &"data".into(), &data).unwrap();
-    let msg = error_message(t.track_self_describing_event(event));
-    assert_eq!(msg, "snowtrack: invalid event `event.data`: cannot be serialized to JSON");
+    let msg = error_message(call(&t, "trackSelfDescribingEvent", &[event]));
+    assert_eq!(msg, "snowtrack: invalid event `event.data.self`: cannot be serialized to JSON (a cycle)");
+    // And a BigInt, the path naming it.
+    let event = js(&format!(r#"{{"event": {{"schema": "{schema}", "data": {{"list": [1, 2]}}}}}}"#));
+    let list = Reflect::get(
+        &Reflect::get(&Reflect::get(&event, &"event".into()).unwrap(), &"data".into()).unwrap(),
+        &"list".into(),
+    )
+    .unwrap();
+    Reflect::set(&list, &1.into(), &js_sys::BigInt::from(2u64)).unwrap();
+    let msg = error_message(call(&t, "trackSelfDescribingEvent", &[event]));
+    assert_eq!(msg, "snowtrack: invalid event `event.data.list[1]`: cannot be serialized to JSON (a BigInt)");
     // A getter that throws is an unreadable field, not an exception out of the track call.
-    let msg = error_message(t.track_screen_view(throwing_getter(js(r#"{"name": "n"}"#), "type")));
+    let msg = error_message(call(&t, "trackScreenView", &[throwing_getter(js(r#"{"name": "n"}"#), "type")]));
     assert_eq!(msg, "snowtrack: invalid event `type`: could not be read (boom)");
     let entity = throwing_getter(js(&format!(r#"{{"schema": "{schema}"}}"#)), "data");
     let event = js("{}");
     Reflect::set(&event, &"context".into(), &js_sys::Array::of1(&entity)).unwrap();
-    let msg = error_message(t.track_page_view(Some(event.unchecked_into())));
+    let msg = error_message(call(&t, "trackPageView", &[event.unchecked_into()]));
     assert_eq!(msg, "snowtrack: invalid event `context[0].data`: could not be read (boom)");
     assert_eq!(queued(&t), Some(0.0), "nothing invalid was queued");
 
     // Accepted: every optional field, both timestamp forms, an entity.
     let link = "iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1";
     let target = r#"{"targetUrl": "https://example.com/™"}"#;
-    t.track_page_view(obj(r#"{"title": "", "timestamp": 1700000000000.9}"#)).unwrap();
-    t.track_screen_view(js(r#"{"name": "n", "id": "5b2a1a0e-2b7c-4c53-9a3c-0f6f1d1e2a3b", "type": "t",
-        "transitionType": "x", "timestamp": {"type": "ttm", "value": 1700000000005}}"#))
-        .unwrap();
-    t.track_struct_event(js(
+    call(&t, "trackPageView", &[js(r#"{"title": "", "timestamp": 1700000000000.9}"#)]).unwrap();
+    call(
+        &t,
+        "trackScreenView",
+        &[js(r#"{"name": "n", "id": "5b2a1a0e-2b7c-4c53-9a3c-0f6f1d1e2a3b", "type": "t",
+        "transitionType": "x", "timestamp": {"type": "ttm", "value": 1700000000005}}"#)],
+    )
+    .unwrap();
+    call(&t, "trackStructEvent", &[js(
         r#"{"category": "c", "action": "a", "label": "l", "property": "p", "value": -0.5, "timestamp": 1700000000006}"#,
-    ))
+    )])
     .unwrap();
     sd(&format!(
         r#"{{"event": {{"schema": "{link}", "data": {target}}}, "context": [{{"schema": "{link}", "data": {target}}}],
@@ -527,30 +585,36 @@ async fn event_input_is_checked_field_by_field() {
 
 #[wasm_bindgen_test]
 async fn bad_input_throws_errors_naming_the_field() {
-    let err = new_tracker("sp".into(), "ftp://x".into(), None).map(|_| ());
+    let err = new_tracker("sp", "ftp://x", &JsValue::UNDEFINED);
     assert!(error_message(err).contains("collectorUrl"));
-    let err = new_tracker("sp".into(), collector().into(), obj(r#"{"cookieLifetime": "x"}"#)).map(|_| ());
+    let err = new_tracker("sp", &collector(), &js(r#"{"cookieLifetime": "x"}"#));
     assert!(error_message(err).contains("cookieLifetime"));
-    let err =
-        new_tracker("sp".into(), collector().into(), obj(r#"{"stateStorageStrategy": "disk"}"#)).map(|_| ());
+    let err = new_tracker("sp", &collector(), &js(r#"{"stateStorageStrategy": "disk"}"#));
     assert!(error_message(err).contains("stateStorageStrategy"));
 
     let app = unique("bad");
     let t = tracker(&format!(r#"{{"cookieName": "_t7_", "appId": "{app}"}}"#));
-    let msg =
-        error_message(t.track_self_describing_event(js(r#"{"event": {"schema": "nope", "data": {}}}"#)));
+    let msg = error_message(call(
+        &t,
+        "trackSelfDescribingEvent",
+        &[js(r#"{"event": {"schema": "nope", "data": {}}}"#)],
+    ));
     assert!(msg.contains("event.schema"), "{msg}");
-    let msg = error_message(t.track_self_describing_event(js(
-        r#"{"event": {"schema": "iglu:a.b/c/jsonschema/1-0-0", "data": [1]}}"#,
-    )));
+    let msg = error_message(call(
+        &t,
+        "trackSelfDescribingEvent",
+        &[js(r#"{"event": {"schema": "iglu:a.b/c/jsonschema/1-0-0", "data": [1]}}"#)],
+    ));
     assert!(msg.contains("event.data"), "{msg}");
-    assert!(error_message(t.track_struct_event(js(r#"{"action": "a"}"#))).contains("category"));
-    assert!(error_message(t.track_screen_view(js(r#"{"name": 3}"#))).contains("name"));
-    let msg = error_message(
-        t.track_page_view(obj(r#"{"context": [{"schema": "iglu:a.b/c/jsonschema/1-0-0", "data": 1}]}"#)),
-    );
+    assert!(error_message(call(&t, "trackStructEvent", &[js(r#"{"action": "a"}"#)])).contains("category"));
+    assert!(error_message(call(&t, "trackScreenView", &[js(r#"{"name": 3}"#)])).contains("name"));
+    let msg = error_message(call(
+        &t,
+        "trackPageView",
+        &[js(r#"{"context": [{"schema": "iglu:a.b/c/jsonschema/1-0-0", "data": 1}]}"#)],
+    ));
     assert!(msg.contains("context[0].data"), "{msg}");
-    t.track_page_view(None).unwrap();
+    call(&t, "trackPageView", &[]).unwrap();
     assert!(flushed(&t).await);
     let events = good_events(&app, 1).await;
     assert_eq!(entity(&events[0], "client_session")["eventIndex"], 1, "rejected calls tracked nothing");
@@ -559,36 +623,37 @@ async fn bad_input_throws_errors_naming_the_field() {
 #[wasm_bindgen_test]
 async fn new_session_is_written_at_once() {
     let t = tracker(r#"{"cookieName": "_t8_"}"#);
-    let before = t.get_domain_session_id();
-    t.new_session();
-    let after = t.get_domain_session_id();
+    let before = string(&t, "getDomainSessionId", &[]);
+    call(&t, "newSession", &[]).unwrap();
+    let after = string(&t, "getDomainSessionId", &[]);
     assert_ne!(before, after);
-    let id = cookie_value(&document().cookie().unwrap(), &t.get_cookie_name("id")).unwrap();
+    let id =
+        cookie_value(&document().cookie().unwrap(), &string(&t, "getCookieName", &["id".into()])).unwrap();
     assert!(id.contains(&format!(".{after}.{before}.")), "{id}");
-    let session = t.get_session_context();
+    let session = call(&t, "getSessionContext", &[]).unwrap();
     assert_eq!(Reflect::get(&session, &"sessionIndex".into()).unwrap().as_f64(), Some(2.0));
 }
 
 #[wasm_bindgen_test]
 async fn background_timeout_governs_while_the_page_is_hidden() {
     let t = tracker(r#"{"cookieName": "_t9_", "foregroundTimeout": 60, "backgroundTimeout": 1}"#);
-    t.track_page_view(None).unwrap();
-    let ses_name = t.get_cookie_name("ses");
-    let first = t.get_domain_session_id();
+    call(&t, "trackPageView", &[]).unwrap();
+    let ses_name = string(&t, "getCookieName", &["ses".into()]);
+    let first = string(&t, "getDomainSessionId", &[]);
     set_hidden(true);
     sleep(COOKIE_SECOND_EXPIRED_MS).await;
     let expired = cookie_value(&document().cookie().unwrap(), &ses_name).is_none();
     set_hidden(false);
     assert!(expired, "hidden for longer than backgroundTimeout: the session cookie expired");
-    t.track_page_view(None).unwrap();
-    assert_ne!(t.get_domain_session_id(), first);
-    assert_eq!(t.get_domain_session_index(), 2.0);
+    call(&t, "trackPageView", &[]).unwrap();
+    assert_ne!(string(&t, "getDomainSessionId", &[]), first);
+    assert_eq!(call(&t, "getDomainSessionIndex", &[]).unwrap().as_f64(), Some(2.0));
 
     // Visible again: the foreground timeout (60 s) governs, so a short pause keeps the session.
-    let second = t.get_domain_session_id();
+    let second = string(&t, "getDomainSessionId", &[]);
     sleep(1200).await;
-    t.track_page_view(None).unwrap();
-    assert_eq!(t.get_domain_session_id(), second);
+    call(&t, "trackPageView", &[]).unwrap();
+    assert_eq!(string(&t, "getDomainSessionId", &[]), second);
 }
 
 #[wasm_bindgen_test]
@@ -597,11 +662,16 @@ async fn trackers_sharing_a_cookie_prefix_share_one_event_sequence() {
     let b = tracker(r#"{"cookieName": "_t10_"}"#);
     let mut indexes = Vec::new();
     for t in [&a, &b, &a] {
-        t.track_page_view(None).unwrap();
-        indexes.push(Reflect::get(&t.get_session_context(), &"eventIndex".into()).unwrap().as_f64().unwrap());
+        call(t, "trackPageView", &[]).unwrap();
+        indexes.push(
+            Reflect::get(&call(t, "getSessionContext", &[]).unwrap(), &"eventIndex".into())
+                .unwrap()
+                .as_f64()
+                .unwrap(),
+        );
     }
     assert_eq!(indexes, [1.0, 2.0, 3.0]);
-    assert_eq!(a.get_domain_session_id(), b.get_domain_session_id());
+    assert_eq!(string(&a, "getDomainSessionId", &[]), string(&b, "getDomainSessionId", &[]));
 }
 
 /// The data of an event's entity `name`, or null.
@@ -617,17 +687,19 @@ async fn lifecycle_and_screen_engagement_reach_the_collector() {
     let app = unique("engagement");
     let t =
         tracker(&format!(r#"{{"cookieName": "_t19_", "appId": "{app}", "screenEngagementScroll": false}}"#));
-    t.track_screen_view(js(r#"{"name": "list", "type": "feed"}"#)).unwrap();
+    call(&t, "trackScreenView", &[js(r#"{"name": "list", "type": "feed"}"#)]).unwrap();
     for index in [2, 7, 5] {
-        t.track_list_item_view(js(&format!(r#"{{"index": {index}, "itemsCount": 40}}"#))).unwrap();
+        call(&t, "trackListItemView", &[js(&format!(r#"{{"index": {index}, "itemsCount": 40}}"#))]).unwrap();
     }
-    t.track_scroll_changed(js(r#"{"yOffset": 120.4, "viewHeight": 600, "contentHeight": 4000}"#)).unwrap();
-    t.track_scroll_changed(js(r#"{"yOffset": 900, "viewHeight": 600, "contentHeight": 4000}"#)).unwrap();
+    call(&t, "trackScrollChanged", &[js(r#"{"yOffset": 120.4, "viewHeight": 600, "contentHeight": 4000}"#)])
+        .unwrap();
+    call(&t, "trackScrollChanged", &[js(r#"{"yOffset": 900, "viewHeight": 600, "contentHeight": 4000}"#)])
+        .unwrap();
     sleep(400).await;
     set_hidden(true);
     sleep(300).await;
     set_hidden(false);
-    t.track_screen_view(js(r#"{"name": "detail"}"#)).unwrap();
+    call(&t, "trackScreenView", &[js(r#"{"name": "detail"}"#)]).unwrap();
     assert!(flushed(&t).await);
     let events = good_events(&app, 5).await;
     let schema = |e: &Value| e["event"]["unstruct_event"]["data"]["schema"].as_str().unwrap_or("").to_owned();
@@ -662,21 +734,21 @@ async fn with_engagement_off_list_items_and_scrolls_are_events() {
     let t = tracker(&format!(
         r#"{{"cookieName": "_t20_", "appId": "{app}", "screenEngagementAutotracking": false, "lifecycleAutotracking": false}}"#
     ));
-    t.track_screen_view(js(r#"{"name": "list"}"#)).unwrap();
-    t.track_list_item_view(js(r#"{"index": 1}"#)).unwrap();
-    t.track_scroll_changed(js(r#"{"xOffset": -2, "yOffset": 5}"#)).unwrap();
-    t.track_screen_view(js(r#"{"name": "next"}"#)).unwrap();
+    call(&t, "trackScreenView", &[js(r#"{"name": "list"}"#)]).unwrap();
+    call(&t, "trackListItemView", &[js(r#"{"index": 1}"#)]).unwrap();
+    call(&t, "trackScrollChanged", &[js(r#"{"xOffset": -2, "yOffset": 5}"#)]).unwrap();
+    call(&t, "trackScreenView", &[js(r#"{"name": "next"}"#)]).unwrap();
     assert!(flushed(&t).await);
     let events = good_events(&app, 4).await;
     let data: Vec<&Value> = events.iter().map(|e| &e["event"]["unstruct_event"]["data"]["data"]).collect();
     assert_eq!(data[1], &serde_json::json!({"index": 1}));
     assert_eq!(data[2], &serde_json::json!({"x_offset": -2, "y_offset": 5}));
     assert!(events.iter().all(|e| entity_or_null(e, "application_lifecycle").is_null()));
-    let msg = error_message(t.track_list_item_view(js(r#"{"itemsCount": 3}"#)));
+    let msg = error_message(call(&t, "trackListItemView", &[js(r#"{"itemsCount": 3}"#)]));
     assert_eq!(msg, "snowtrack: invalid event `index`: is required");
-    let msg = error_message(t.track_list_item_view(js(r#"{"index": 70000}"#)));
+    let msg = error_message(call(&t, "trackListItemView", &[js(r#"{"index": 70000}"#)]));
     assert_eq!(msg, "snowtrack: invalid event `index`: must be a whole number from 0 to 65535");
-    let msg = error_message(t.track_scroll_changed(js(r#"{"yOffset": "a"}"#)));
+    let msg = error_message(call(&t, "trackScrollChanged", &[js(r#"{"yOffset": "a"}"#)]));
     assert_eq!(msg, "snowtrack: invalid event `yOffset`: must be a finite number");
 }
 
@@ -685,18 +757,18 @@ async fn the_gdpr_entity_goes_on_every_later_event() {
     let app = unique("gdpr");
     let t =
         tracker(&format!(r#"{{"cookieName": "_t18_", "appId": "{app}", "lifecycleAutotracking": false}}"#));
-    t.track_page_view(None).unwrap();
-    let msg = error_message(t.enable_gdpr_context(js(r#"{"basisForProcessing": "because"}"#)));
+    call(&t, "trackPageView", &[]).unwrap();
+    let msg = error_message(call(&t, "enableGdprContext", &[js(r#"{"basisForProcessing": "because"}"#)]));
     assert_eq!(
         msg,
         "snowtrack: invalid event `basisForProcessing`: must be one of 'consent', 'contract', 'legal_obligation', \
          'vital_interests', 'public_task', 'legitimate_interests'"
     );
-    let msg = error_message(t.enable_gdpr_context(js(r#"{"documentId": 7}"#)));
+    let msg = error_message(call(&t, "enableGdprContext", &[js(r#"{"documentId": 7}"#)]));
     assert_eq!(msg, "snowtrack: invalid event `documentId`: must be a string");
-    t.enable_gdpr_context(js(r#"{"documentId": "privacy", "documentVersion": "2"}"#)).unwrap();
-    t.track_screen_view(js(r#"{"name": "a"}"#)).unwrap();
-    t.track_screen_view(js(r#"{"name": "b"}"#)).unwrap();
+    call(&t, "enableGdprContext", &[js(r#"{"documentId": "privacy", "documentVersion": "2"}"#)]).unwrap();
+    call(&t, "trackScreenView", &[js(r#"{"name": "a"}"#)]).unwrap();
+    call(&t, "trackScreenView", &[js(r#"{"name": "b"}"#)]).unwrap();
     assert!(flushed(&t).await);
     let events = good_events(&app, 4).await;
     assert!(entity_or_null(&events[0], "snowplow/gdpr").is_null(), "not before it was enabled");
@@ -716,11 +788,11 @@ async fn anonymous_events_reach_the_collector_anonymised_and_consent_identifies(
         r#"{{"cookieName": "_t17_", "appId": "{app}", "lifecycleAutotracking": false,
             "anonymousTracking": {{"withServerAnonymisation": true}}}}"#
     ));
-    t.track_page_view(None).unwrap();
+    call(&t, "trackPageView", &[]).unwrap();
     assert!(flushed(&t).await);
     assert!(document().cookie().unwrap().split("; ").all(|c| !c.starts_with("_t17_id.")), "no _sp_id");
-    t.disable_anonymous_tracking(JsValue::UNDEFINED).unwrap();
-    t.track_page_view(None).unwrap();
+    call(&t, "disableAnonymousTracking", &[]).unwrap();
+    call(&t, "trackPageView", &[]).unwrap();
     assert!(flushed(&t).await);
     let events = good_events(&app, 2).await;
     let anonymous = |e: &Value| {
@@ -734,7 +806,7 @@ async fn anonymous_events_reach_the_collector_anonymised_and_consent_identifies(
     assert!(events[0]["event"]["user_ipaddress"].is_null());
     assert_eq!(entity(&events[0], "client_session")["userId"], "00000000-0000-0000-0000-000000000000");
     assert!(!anonymous(&events[1]));
-    assert_eq!(events[1]["event"]["domain_userid"], t.get_domain_user_id().as_str());
+    assert_eq!(events[1]["event"]["domain_userid"], string(&t, "getDomainUserId", &[]).as_str());
     assert!(
         document().cookie().unwrap().split("; ").any(|c| c.starts_with("_t17_id.")),
         "_sp_id after consent"
@@ -784,20 +856,21 @@ fn param<'a>(event: &'a Value, key: &str) -> &'a str {
 async fn pings_and_the_activity_callback_follow_real_dom_activity() {
     let app = unique("pings");
     let t = tracker(&format!(r#"{{"cookieName": "_t11_", "appId": "{app}"}}"#));
-    t.enable_activity_tracking(js(r#"{"minimumVisitLength": 1, "heartbeatDelay": 1}"#)).unwrap();
+    call(&t, "enableActivityTracking", &[js(r#"{"minimumVisitLength": 1, "heartbeatDelay": 1}"#)]).unwrap();
     let log = js_sys::Array::new();
-    t.enable_activity_tracking_callback(with_log_callback(
-        js(r#"{"minimumVisitLength": 0, "heartbeatDelay": 1}"#),
-        &log,
-    ))
+    call(
+        &t,
+        "enableActivityTrackingCallback",
+        &[with_log_callback(js(r#"{"minimumVisitLength": 0, "heartbeatDelay": 1}"#), &log)],
+    )
     .unwrap();
-    t.track_page_view(None).unwrap();
+    call(&t, "trackPageView", &[]).unwrap();
     sleep(300).await;
     activity_event("mousemove");
     sleep(1100).await; // both checks at ~1 s: one ping, one callback
     sleep(1100).await; // no activity since: nothing more
-    t.disable_activity_tracking();
-    t.disable_activity_tracking_callback();
+    call(&t, "disableActivityTracking", &[]).unwrap();
+    call(&t, "disableActivityTrackingCallback", &[]).unwrap();
     assert!(flushed(&t).await);
     let events = good_events(&app, 2).await;
     let kinds: Vec<&str> = events.iter().map(|e| e["eventType"].as_str().unwrap()).collect();
@@ -807,7 +880,7 @@ async fn pings_and_the_activity_callback_follow_real_dom_activity() {
     assert_eq!(log.length(), 1, "one callback call");
     let data = log.get(0);
     let id = Reflect::get(&data, &"pageViewId".into()).unwrap().as_string().unwrap();
-    assert_eq!(id, t.get_page_view_id().as_string().unwrap());
+    assert_eq!(id, call(&t, "getPageViewId", &[]).unwrap().as_string().unwrap());
     assert_eq!(Reflect::get(&data, &"minYOffset".into()).unwrap().as_f64(), Some(0.0));
     assert!(js_sys::Array::is_array(&Reflect::get(&data, &"context".into()).unwrap()));
 }
@@ -815,27 +888,33 @@ async fn pings_and_the_activity_callback_follow_real_dom_activity() {
 #[wasm_bindgen_test]
 fn activity_and_link_click_options_are_checked() {
     let t = tracker(r#"{"cookieName": "_t12_"}"#);
-    let msg =
-        error_message(t.enable_activity_tracking(js(r#"{"minimumVisitLength": 5, "heartbeatDelay": 0}"#)));
+    let msg = error_message(call(
+        &t,
+        "enableActivityTracking",
+        &[js(r#"{"minimumVisitLength": 5, "heartbeatDelay": 0}"#)],
+    ));
     assert!(msg.contains("heartbeatDelay"), "{msg}");
-    let msg =
-        error_message(t.enable_activity_tracking(js(r#"{"minimumVisitLength": 1.5, "heartbeatDelay": 10}"#)));
+    let msg = error_message(call(
+        &t,
+        "enableActivityTracking",
+        &[js(r#"{"minimumVisitLength": 1.5, "heartbeatDelay": 10}"#)],
+    ));
     assert!(msg.contains("minimumVisitLength"), "{msg}");
-    let msg = error_message(
-        t.enable_activity_tracking_callback(js(r#"{"minimumVisitLength": 5, "heartbeatDelay": 5}"#)),
-    );
+    let msg = error_message(call(
+        &t,
+        "enableActivityTrackingCallback",
+        &[js(r#"{"minimumVisitLength": 5, "heartbeatDelay": 5}"#)],
+    ));
     assert!(msg.contains("callback"), "{msg}");
-    let msg = error_message(t.enable_link_click_tracking(js(r#"{"pseudoClicks": "yes"}"#)));
+    let msg = error_message(call(&t, "enableLinkClickTracking", &[js(r#"{"pseudoClicks": "yes"}"#)]));
     assert!(msg.contains("pseudoClicks"), "{msg}");
-    let msg = error_message(t.enable_link_click_tracking(js(r#"{"options": ["a"]}"#)));
+    let msg = error_message(call(&t, "enableLinkClickTracking", &[js(r#"{"options": ["a"]}"#)]));
     assert!(msg.contains("options"), "{msg}");
-    let msg = error_message(t.track_link_click(js(r#"{"targetUrl": ""}"#)));
+    let msg = error_message(call(&t, "trackLinkClick", &[js(r#"{"targetUrl": ""}"#)]));
     assert!(msg.contains("targetUrl"), "{msg}");
-    let msg = error_message(t.track_link_click(js(r#"{"element": 3}"#)));
+    let msg = error_message(call(&t, "trackLinkClick", &[js(r#"{"element": 3}"#)]));
     assert!(msg.contains("element"), "{msg}");
-    let msg = error_message(
-        new_tracker("sp".into(), collector().into(), obj(r#"{"pageViewAutotracking": "hash"}"#)).map(|_| ()),
-    );
+    let msg = error_message(new_tracker("sp", &collector(), &js(r#"{"pageViewAutotracking": "hash"}"#)));
     assert!(msg.contains("pageViewAutotracking"), "{msg}");
 }
 
@@ -846,7 +925,7 @@ async fn history_navigation_tracks_page_views_with_the_previous_url_as_referrer(
     let t = tracker(&format!(
         r#"{{"cookieName": "_t13_", "appId": "{app}", "pageViewAutotracking": "history"}}"#
     ));
-    t.track_page_view(None).unwrap();
+    call(&t, "trackPageView", &[]).unwrap();
     history_push("?spa=about");
     let about = href();
     sleep(50).await;
@@ -856,10 +935,10 @@ async fn history_navigation_tracks_page_views_with_the_previous_url_as_referrer(
     history_replace("?spa=contact"); // two changes in one task: one page view, of the last URL
     let contact = href();
     sleep(50).await;
-    t.set_custom_url(JsValue::from_str("/custom/path"));
-    t.set_referrer_url(JsValue::from_str("https://landing.example/"));
-    let id = t.get_page_view_id().as_string().unwrap();
-    t.track_struct_event(js(r#"{"category": "c", "action": "a"}"#)).unwrap();
+    call(&t, "setCustomUrl", &[JsValue::from_str("/custom/path")]).unwrap();
+    call(&t, "setReferrerUrl", &[JsValue::from_str("https://landing.example/")]).unwrap();
+    let id = call(&t, "getPageViewId", &[]).unwrap().as_string().unwrap();
+    call(&t, "trackStructEvent", &[js(r#"{"category": "c", "action": "a"}"#)]).unwrap();
     history_replace(&start);
     assert!(flushed(&t).await);
     let events = good_events(&app, 4).await;
@@ -879,19 +958,21 @@ async fn history_navigation_tracks_page_views_with_the_previous_url_as_referrer(
 async fn link_clicks_are_tracked_by_click_and_by_call() {
     let app = unique("links");
     let t = tracker(&format!(r#"{{"cookieName": "_t14_", "appId": "{app}"}}"#));
-    t.enable_link_click_tracking(js(r#"{"options": {"denylist": "skip"}, "trackContent": true}"#)).unwrap();
+    call(&t, "enableLinkClickTracking", &[js(r#"{"options": {"denylist": "skip"}, "trackContent": true}"#)])
+        .unwrap();
     let link = add_link(
         r#"<a id="id-1234" class="class-1 class-2" target="_blank" href="https://WWW.Example.com/abc"><b>content-1</b></a>"#,
     );
     let skipped = add_link(r#"<a class="skip" href="https://www.example.com/skip">no</a>"#);
     click(&link);
     click(&skipped);
-    t.track_link_click(js(r#"{"targetUrl": "https://a.example/manual", "elementClasses": []}"#)).unwrap();
+    call(&t, "trackLinkClick", &[js(r#"{"targetUrl": "https://a.example/manual", "elementClasses": []}"#)])
+        .unwrap();
     let script = add_link(r#"<a href="javascript:void(0)">script</a>"#);
     let event = js_sys::Object::new();
     Reflect::set(&event, &"element".into(), &script).unwrap();
-    t.track_link_click(event.into()).unwrap(); // a script link: not tracked
-    t.disable_link_click_tracking();
+    call(&t, "trackLinkClick", &[event.into()]).unwrap(); // a script link: not tracked
+    call(&t, "disableLinkClickTracking", &[]).unwrap();
     click(&link);
     assert!(flushed(&t).await);
     let events = good_events(&app, 2).await;
@@ -937,16 +1018,16 @@ extern "C" {
 async fn link_filters_and_pseudo_clicks_are_decided_by_the_module() {
     let app = unique("link-rules");
     let t = tracker(&format!(r#"{{"cookieName": "_t16_", "appId": "{app}"}}"#));
-    t.enable_link_click_tracking(link_filter_config(false)).unwrap();
+    call(&t, "enableLinkClickTracking", &[link_filter_config(false)]).unwrap();
     let kept = add_link(r#"<a id="kept" href="https://a.example/kept">kept</a>"#);
     let other = add_link(r#"<a id="other" class="by-class" href="https://a.example/other">other</a>"#);
     click(&other); // the page's filter wins over the allowlist, as in the JS tracker
     click(&kept);
     let warnings = capture_warnings();
-    t.enable_link_click_tracking(link_filter_config(true)).unwrap();
+    call(&t, "enableLinkClickTracking", &[link_filter_config(true)]).unwrap();
     click(&kept); // a filter that throws: not tracked, warned
     restore_warnings(&warnings);
-    t.enable_link_click_tracking(js(r#"{"pseudoClicks": true}"#)).unwrap();
+    call(&t, "enableLinkClickTracking", &[js(r#"{"pseudoClicks": true}"#)]).unwrap();
     mouse(&kept, "mousedown", 1);
     mouse(&other, "mouseup", 1); // released on another link: none
     mouse(&other, "mousedown", 2);
@@ -954,7 +1035,7 @@ async fn link_filters_and_pseudo_clicks_are_decided_by_the_module() {
     click(&kept); // a click event alone: not listened to with pseudoClicks
     mouse(&other, "mousedown", 1);
     mouse(&other, "mouseup", 1); // the middle button pressed and released on one link: a click
-    t.disable_link_click_tracking();
+    call(&t, "disableLinkClickTracking", &[]).unwrap();
     mouse(&other, "mousedown", 0);
     mouse(&other, "mouseup", 0);
     assert!(flushed(&t).await);
@@ -967,11 +1048,17 @@ async fn link_filters_and_pseudo_clicks_are_decided_by_the_module() {
     assert_eq!(warnings.length(), 1, "one warning");
     let warning = warnings.get(0).as_string().unwrap();
     assert!(warning.contains("a link filter") && warning.contains("bad filter"), "{warning}");
-    let msg = error_message(
-        t.track_link_click(js(r#"{"targetUrl": "https://a.example/", "elementClasses": "a b"}"#)),
-    );
+    let msg = error_message(call(
+        &t,
+        "trackLinkClick",
+        &[js(r#"{"targetUrl": "https://a.example/", "elementClasses": "a b"}"#)],
+    ));
     assert!(msg.contains("elementClasses"), "{msg}");
-    let msg = error_message(t.track_link_click(js(r#"{"targetUrl": "https://a.example/", "elementId": 3}"#)));
+    let msg = error_message(call(
+        &t,
+        "trackLinkClick",
+        &[js(r#"{"targetUrl": "https://a.example/", "elementId": 3}"#)],
+    ));
     assert!(msg.contains("elementId"), "{msg}");
     sleep(300).await;
     assert_eq!(good_events(&app, 2).await.len(), 2, "nothing more");
@@ -980,24 +1067,26 @@ async fn link_filters_and_pseudo_clicks_are_decided_by_the_module() {
 #[wasm_bindgen_test]
 async fn getters_of_the_user_the_tab_and_the_page_view() {
     let t = tracker(r#"{"cookieName": "_t15_"}"#);
-    assert!(t.get_user_id().is_null());
-    t.set_user_id(Some("bob".into()));
-    assert_eq!(t.get_user_id().as_string().as_deref(), Some("bob"));
-    t.track_page_view(None).unwrap();
-    let info: js_sys::Array = t.get_domain_user_info().unchecked_into();
+    assert!(call(&t, "getUserId", &[]).unwrap().is_null());
+    call(&t, "setUserId", &["bob".into()]).unwrap();
+    assert_eq!(call(&t, "getUserId", &[]).unwrap().as_string().as_deref(), Some("bob"));
+    call(&t, "trackPageView", &[]).unwrap();
+    let info: js_sys::Array = call(&t, "getDomainUserInfo", &[]).unwrap().unchecked_into();
     assert_eq!(info.length(), 11);
     assert_eq!(info.get(0).as_string().as_deref(), Some("0"), "read from the stored cookie");
-    assert_eq!(info.get(1).as_string().unwrap(), t.get_domain_user_id());
+    assert_eq!(info.get(1).as_string().unwrap(), string(&t, "getDomainUserId", &[]));
     assert_eq!(info.get(3).as_f64(), Some(1.0));
     assert!(info.get(5).is_undefined(), "no previous session");
-    assert_eq!(info.get(6).as_string().unwrap(), t.get_domain_session_id());
+    assert_eq!(info.get(6).as_string().unwrap(), string(&t, "getDomainSessionId", &[]));
     assert_eq!(info.get(10).as_f64(), Some(1.0));
-    let tab = t.get_tab_id().as_string().unwrap();
+    let tab = call(&t, "getTabId", &[]).unwrap().as_string().unwrap();
     assert_eq!(session_item("_sp_tab_id").as_deref(), Some(tab.as_str()));
-    assert_eq!(tracker(r#"{"cookieName": "_t16_"}"#).get_tab_id().as_string(), Some(tab), "one per tab");
-    assert!(tracker(r#"{"stateStorageStrategy": "none"}"#).get_tab_id().is_null());
-    let id = t.get_page_view_id();
-    assert_eq!(t.get_page_view_id(), id, "stable until the next page view");
-    t.track_page_view(None).unwrap();
-    assert_ne!(t.get_page_view_id(), id);
+    let other = tracker(r#"{"cookieName": "_t16_"}"#);
+    assert_eq!(call(&other, "getTabId", &[]).unwrap().as_string(), Some(tab), "one per tab");
+    let stateless = tracker(r#"{"stateStorageStrategy": "none"}"#);
+    assert!(call(&stateless, "getTabId", &[]).unwrap().is_null());
+    let id = call(&t, "getPageViewId", &[]).unwrap();
+    assert_eq!(call(&t, "getPageViewId", &[]).unwrap(), id, "stable until the next page view");
+    call(&t, "trackPageView", &[]).unwrap();
+    assert_ne!(call(&t, "getPageViewId", &[]).unwrap(), id);
 }

@@ -5,7 +5,7 @@
 //! these methods are not in the module; the package's JS gives the core build's `Tracker` one
 //! for each of them that throws an `Error` naming it (`js/build.mjs`, `js/builds.js`).
 
-use super::{JsTracker, input, js_error};
+use super::{Answer, JsTracker, input, js_error};
 #[allow(unused_imports)]
 use crate::prelude::*;
 
@@ -18,7 +18,7 @@ use crate::web::runtime::{self, Runtime};
 use crate::web::{host, page_functions, timer};
 use alloc::rc::{Rc, Weak};
 use core::cell::RefCell;
-use input::{EventReader, LinkAttributes, LinkClickConfig};
+use input::{LinkAttributes, LinkClickConfig};
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
@@ -141,184 +141,130 @@ fn unwatch_links(rt: &mut Runtime) {
 }
 
 impl JsTracker {
+    /// Runs `method`, one of the full build's (or answers that there is no such method).
+    pub(super) fn dispatch_full<'a>(&self, method: &str, arg: impl Fn(usize) -> input::Input<'a>) -> Answer {
+        let done = Ok(JsValue::UNDEFINED);
+        match method {
+            "enableGdprContext" => {
+                let gdpr = input::read_gdpr(arg(0)).map_err(js_error)?;
+                self.with(move |rt| rt.handle(Input::Set(Setting::Gdpr(gdpr))));
+                done
+            }
+            "enableActivityTracking" => self.enable_activity(Which::Ping, arg(0)).and(done),
+            "enableActivityTrackingCallback" => self.enable_activity(Which::Callback, arg(0)).and(done),
+            "disableActivityTracking" => {
+                self.act(|rt, _| rt.handle(Input::DisableActivity(Which::Ping)));
+                done
+            }
+            "disableActivityTrackingCallback" => {
+                self.act(|rt, _| rt.handle(Input::DisableActivity(Which::Callback)));
+                done
+            }
+            "updatePageActivity" => {
+                self.act(|rt, _| rt.handle(Input::UpdatePageActivity));
+                done
+            }
+            "enableLinkClickTracking" => {
+                let config = input::link_click_config(arg(0)).map_err(js_error)?;
+                let shared = Rc::downgrade(&self.shared);
+                self.with(move |rt| watch_links(rt, shared, config));
+                done
+            }
+            "disableLinkClickTracking" => {
+                self.act(|rt, _| unwatch_links(rt));
+                done
+            }
+            // Later links are tracked anyway (a no-op in the JS tracker too).
+            "refreshLinkClickTracking" => done,
+            "trackLinkClick" => {
+                self.track_with(arg(0), |r| r.link_click(), Runtime::track_link_click).and(done)
+            }
+            "crossDomainLinker" => {
+                let linker: Function = arg(0)
+                    .page_value()
+                    .dyn_into()
+                    .map_err(|_| js_error(Error::config("crossDomainLinker", "must be a function")))?;
+                let shared = Rc::downgrade(&self.shared);
+                self.with(move |rt| watch_cross_domain(rt, shared, linker));
+                done
+            }
+            "discardHashTag" => self.set_flag(arg(0), "enable", Setting::DiscardHashTag).and(done),
+            "discardBrace" => self.set_flag(arg(0), "enable", Setting::DiscardBrace).and(done),
+            "setUserIdFromLocation" => {
+                self.set_text(arg(0).as_str(), "querystringField", Setting::UserIdFromLocation);
+                done
+            }
+            "setUserIdFromReferrer" => {
+                self.set_text(arg(0).as_str(), "querystringField", Setting::UserIdFromReferrer);
+                done
+            }
+            "setUserIdFromCookie" => {
+                self.set_text(arg(0).as_str(), "cookieName", Setting::UserIdFromCookie);
+                done
+            }
+            "setCookiePath" => {
+                self.set_text(arg(0).as_str(), "path", Setting::CookiePath);
+                done
+            }
+            "setVisitorCookieTimeout" => {
+                if let Some(seconds) = whole(arg(0), "timeout") {
+                    self.with(move |rt| rt.handle(Input::Set(Setting::VisitorCookieTimeout(seconds))));
+                }
+                done
+            }
+            "setCollectorUrl" => {
+                self.set_collector_url(arg(0));
+                done
+            }
+            "setBufferSize" => {
+                self.set_buffer_size(arg(0));
+                done
+            }
+            "flushBuffer" => {
+                // No promise to settle: ticket 0 is none of `flush()`'s (they count from 1).
+                self.with(|rt| rt.handle(Input::Flush { ticket: 0 }));
+                if let Some(size) = arg(0).member("newBufferSize").filter(|size| !size.is_absent()) {
+                    self.set_buffer_size(size);
+                }
+                done
+            }
+            _ => self.dispatch_privacy(method, arg).unwrap_or_else(|| Err(super::unknown(method))),
+        }
+    }
+
+    /// Starts activity tracking (`which`: page pings or the callback) as `configuration` says.
     #[inline(never)]
-    fn enable_activity(&self, which: Which, configuration: &JsValue) -> core::result::Result<(), JsError> {
+    fn enable_activity(
+        &self,
+        which: Which,
+        configuration: input::Input<'_>,
+    ) -> core::result::Result<(), JsError> {
         let (config, callback) =
             input::activity_config(configuration, which == Which::Callback).map_err(js_error)?;
         self.with(move |rt| rt.enable_activity(which, config, callback));
         Ok(())
     }
-}
 
-#[wasm_bindgen(js_class = Tracker)]
-impl JsTracker {
-    /// Adds the `gdpr` entity (the basis for processing) to every later event.
-    #[wasm_bindgen(js_name = enableGdprContext)]
-    pub fn enable_gdpr_context(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "GdprContext")] gdpr: JsValue,
-    ) -> core::result::Result<(), JsError> {
-        let gdpr = input::read_gdpr(&gdpr).map_err(js_error)?;
-        self.with(move |rt| rt.handle(Input::Set(Setting::Gdpr(gdpr))));
-        Ok(())
-    }
-
-    /// Page pings from the next page view on: after `minimumVisitLength` s, then every `heartbeatDelay` s, when there was activity.
-    #[wasm_bindgen(js_name = enableActivityTracking)]
-    pub fn enable_activity_tracking(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "ActivityTrackingConfiguration")] configuration: JsValue,
-    ) -> core::result::Result<(), JsError> {
-        self.enable_activity(Which::Ping, &configuration)
-    }
-
-    /// As `enableActivityTracking`, calling `callback` instead of sending pings.
-    #[wasm_bindgen(js_name = enableActivityTrackingCallback)]
-    pub fn enable_activity_tracking_callback(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "ActivityTrackingConfigurationCallback")]
-        configuration: JsValue,
-    ) -> core::result::Result<(), JsError> {
-        self.enable_activity(Which::Callback, &configuration)
-    }
-
-    /// Stops page pings.
-    #[wasm_bindgen(js_name = disableActivityTracking)]
-    pub fn disable_activity_tracking(&self) {
-        self.act(|rt, _| rt.handle(Input::DisableActivity(Which::Ping)));
-    }
-
-    /// Stops the activity callback.
-    #[wasm_bindgen(js_name = disableActivityTrackingCallback)]
-    pub fn disable_activity_tracking_callback(&self) {
-        self.act(|rt, _| rt.handle(Input::DisableActivity(Which::Callback)));
-    }
-
-    /// Activity now (e.g. a video playing).
-    #[wasm_bindgen(js_name = updatePageActivity)]
-    pub fn update_page_activity(&self) {
-        self.act(|rt, _| rt.handle(Input::UpdatePageActivity));
-    }
-
-    /// Tracks clicks on links (`a`, `area`), also those added later, as `link_click` events.
-    #[wasm_bindgen(js_name = enableLinkClickTracking)]
-    pub fn enable_link_click_tracking(
-        &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "LinkClickTrackingConfiguration")]
-        configuration: JsValue,
-    ) -> core::result::Result<(), JsError> {
-        let config = input::link_click_config(&configuration).map_err(js_error)?;
-        let shared = Rc::downgrade(&self.shared);
-        self.with(move |rt| watch_links(rt, shared, config));
-        Ok(())
-    }
-
-    /// Stops link click tracking.
-    #[wasm_bindgen(js_name = disableLinkClickTracking)]
-    pub fn disable_link_click_tracking(&self) {
-        self.act(|rt, _| unwatch_links(rt));
-    }
-
-    /// Decorates the links `linker` selects (a function of the link answering true) with `_sp`
-    /// when they are clicked, replacing the linker of `newTracker`'s `crossDomainLinker`.
-    #[wasm_bindgen(js_name = crossDomainLinker)]
-    pub fn cross_domain_linker(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "(link: HTMLAnchorElement | HTMLAreaElement) => boolean")]
-        linker: JsValue,
-    ) -> core::result::Result<(), JsError> {
-        let linker: Function = linker
-            .dyn_into()
-            .map_err(|_| js_error(crate::error::Error::config("crossDomainLinker", "must be a function")))?;
-        let shared = Rc::downgrade(&self.shared);
-        self.with(move |rt| watch_cross_domain(rt, shared, linker));
-        Ok(())
-    }
-
-    /// Does nothing: later links are tracked anyway (a no-op in the JS tracker too).
-    #[wasm_bindgen(js_name = refreshLinkClickTracking)]
-    pub fn refresh_link_click_tracking(&self) {}
-
-    /// Tracks a link click, sent with `keepalive` so that it outlives a navigation.
-    #[wasm_bindgen(js_name = trackLinkClick)]
-    pub fn track_link_click(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "LinkClickEvent")] event: JsValue,
-    ) -> core::result::Result<(), JsError> {
-        self.track_with(&event, EventReader::link_click, Runtime::track_link_click)
-    }
-}
-
-// The JS tracker's page, identity and emitter commands that the common calls do without
-// (issue 21's): full build only, so the core build's module stays without them.
-impl JsTracker {
     /// Hands the engine the setting `f` makes of a setter's boolean `value`; anything but a
     /// boolean is reported with `console.warn` (naming `field`) and ignored.
     #[inline(never)]
-    fn set_flag(&self, value: &JsValue, field: &str, f: fn(bool) -> Setting) {
+    fn set_flag(
+        &self,
+        value: input::Input<'_>,
+        field: &str,
+        f: fn(bool) -> Setting,
+    ) -> core::result::Result<(), JsError> {
         let Some(flag) = value.as_bool() else {
-            return host::warn(&Error::config(field, "must be a boolean").message());
+            host::warn(&Error::config(field, "must be a boolean").message());
+            return Ok(());
         };
         self.with(move |rt| rt.handle(Input::Set(f(flag))));
-    }
-}
-
-#[wasm_bindgen(js_class = Tracker)]
-impl JsTracker {
-    /// Drops the fragment (`#…`) from `url` and `refr` of later events (`false`: keeps it).
-    #[wasm_bindgen(js_name = discardHashTag)]
-    pub fn discard_hash_tag(&self, #[wasm_bindgen(unchecked_param_type = "boolean")] enable: JsValue) {
-        self.set_flag(&enable, "enable", Setting::DiscardHashTag)
+        Ok(())
     }
 
-    /// Drops the braces (`{`, `}`) from `url` and `refr` of later events (`false`: keeps them).
-    #[wasm_bindgen(js_name = discardBrace)]
-    pub fn discard_brace(&self, #[wasm_bindgen(unchecked_param_type = "boolean")] enable: JsValue) {
-        self.set_flag(&enable, "enable", Setting::DiscardBrace)
-    }
-
-    /// Sets the business user id from the page URL's query parameter `field` (cleared when absent).
-    #[wasm_bindgen(js_name = setUserIdFromLocation)]
-    pub fn set_user_id_from_location(&self, #[wasm_bindgen(unchecked_param_type = "string")] field: JsValue) {
-        self.set_text(&field, "querystringField", Setting::UserIdFromLocation)
-    }
-
-    /// Sets the business user id from the referrer's query parameter `field` (cleared when absent).
-    #[wasm_bindgen(js_name = setUserIdFromReferrer)]
-    pub fn set_user_id_from_referrer(&self, #[wasm_bindgen(unchecked_param_type = "string")] field: JsValue) {
-        self.set_text(&field, "querystringField", Setting::UserIdFromReferrer)
-    }
-
-    /// Sets the business user id from the cookie `name` (cleared when absent).
-    #[wasm_bindgen(js_name = setUserIdFromCookie)]
-    pub fn set_user_id_from_cookie(&self, #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue) {
-        self.set_text(&name, "cookieName", Setting::UserIdFromCookie)
-    }
-
-    /// The path of the tracker's cookies (and of their names' hash); the identity moves there.
-    #[wasm_bindgen(js_name = setCookiePath)]
-    pub fn set_cookie_path(&self, #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue) {
-        self.set_text(&path, "path", Setting::CookiePath)
-    }
-
-    /// The lifetime in seconds of the `_sp_id` cookie, from its next write.
-    #[wasm_bindgen(js_name = setVisitorCookieTimeout)]
-    pub fn set_visitor_cookie_timeout(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "number")] timeout: JsValue,
-    ) {
-        if let Some(seconds) = whole(&timeout, "timeout") {
-            self.with(move |rt| rt.handle(Input::Set(Setting::VisitorCookieTimeout(seconds))));
-        }
-    }
-
-    /// Sends every later request to `collectorUrl` (the events queued already included).
-    #[wasm_bindgen(js_name = setCollectorUrl)]
-    pub fn set_collector_url(
-        &self,
-        #[wasm_bindgen(js_name = collectorUrl, unchecked_param_type = "string")] url: JsValue,
-    ) {
-        let Some(url) = url.as_string() else {
+    /// Sends every later request to `url` (the events queued already included).
+    fn set_collector_url(&self, url: input::Input<'_>) {
+        let Some(url) = url.as_str() else {
             return host::warn(&Error::config("collectorUrl", "must be a string").message());
         };
         self.with(move |rt| match rt.engine.tracker.collector_url_for(&url) {
@@ -327,35 +273,12 @@ impl JsTracker {
         });
     }
 
-    /// Sends once `bufferSize` events are queued (at least 1).
-    #[wasm_bindgen(js_name = setBufferSize)]
-    pub fn set_buffer_size(
-        &self,
-        #[wasm_bindgen(js_name = newBufferSize, unchecked_param_type = "number")] size: JsValue,
-    ) {
-        if let Some(size) = whole(&size, "newBufferSize") {
+    /// Sends once `size` events are queued (at least 1).
+    fn set_buffer_size(&self, size: input::Input<'_>) {
+        if let Some(size) = whole(size, "newBufferSize") {
             // Delivery keeps it at least 1.
             let size = usize::try_from(size).unwrap_or(usize::MAX);
             self.with(move |rt| rt.handle(Input::Set(Setting::BufferSize(size))));
-        }
-    }
-
-    /// Sends every queued event now; then `newBufferSize`, when given, is the buffer size.
-    #[wasm_bindgen(js_name = flushBuffer)]
-    pub fn flush_buffer(
-        &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "{ newBufferSize?: number }")] configuration: Option<
-            JsValue,
-        >,
-    ) {
-        // No promise to settle: ticket 0 is none of `flush()`'s (they count from 1).
-        self.with(|rt| rt.handle(Input::Flush { ticket: 0 }));
-        let size = configuration
-            .filter(JsValue::is_object)
-            .and_then(|c| js_sys::Reflect::get(&c, &JsValue::from_str("newBufferSize")).ok())
-            .filter(|v| !v.is_null_or_undefined());
-        if let Some(size) = size {
-            self.set_buffer_size(size);
         }
     }
 }
@@ -363,7 +286,7 @@ impl JsTracker {
 /// A setter's whole non-negative number; anything else is reported with `console.warn` (naming
 /// `field`) and gives `None`.
 #[inline(never)]
-fn whole(value: &JsValue, field: &str) -> Option<i64> {
+fn whole(value: input::Input<'_>, field: &str) -> Option<i64> {
     match value.as_f64() {
         Some(n) if n >= 0.0 && (n as i64) as f64 == n && n <= 9_007_199_254_740_991.0 => Some(n as i64),
         _ => {

@@ -6,6 +6,16 @@
 //! Error messages name the field as JavaScript spells it (`appId`, `context[1].data`, ...);
 //! the core's own checks ([`Config::validate`], [`Event::validate`]) follow.
 
+/// Declares property names as [`Key`] constants: `names! { APP_ID = "appId", }`.
+macro_rules! names {
+    ($($key:ident = $name:literal,)*) => {
+        $(
+            #[doc = concat!("`", $name, "`")]
+            const $key: $crate::bindings::input::Key = $crate::bindings::input::Key($name);
+        )*
+    };
+}
+
 #[cfg(feature = "full")]
 pub mod cross_domain;
 pub mod privacy;
@@ -13,6 +23,7 @@ pub mod privacy;
 use crate::engine::util::text::{concat, push_uint};
 #[allow(unused_imports)]
 use crate::prelude::*;
+use alloc::borrow::Cow;
 
 use crate::engine::activity::ActivityConfig;
 use crate::engine::config::{Config, Method, PreserveForUrl, StateStorage};
@@ -24,15 +35,16 @@ use crate::engine::event::{
 };
 #[cfg(feature = "full")]
 use crate::engine::link_click::{self, Link, LinkFilter};
+use crate::engine::util::json_value::{self, Json, key_text};
 use crate::error::{Error, Result};
+#[cfg(feature = "full")]
 use crate::web::host;
-use crate::web::lazy_global::{Key, keys};
 use crate::web::runtime::Callbacks;
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
-// The property names read, each made a JS string once per page.
-keys! {
+// The property names read.
+names! {
     APP_ID = "appId",
     PLATFORM = "platform",
     COOKIE_NAME = "cookieName",
@@ -118,7 +130,7 @@ keys! {
 
 // The names only link click tracking reads (the full build's).
 #[cfg(feature = "full")]
-keys! {
+names! {
     OPTIONS = "options",
     PSEUDO_CLICKS = "pseudoClicks",
     TRACK_CONTENT = "trackContent",
@@ -137,22 +149,144 @@ keys! {
 /// The reason an option that only snowtrack's full build has is refused by the core build.
 pub const NOT_IN_CORE: &str = "is in snowtrack's full build, not in the core build this page loaded (see \"Builds\" in snowtrack's README)";
 
+/// One argument of a call, read: its JSON value and the page's values (functions, elements,
+/// plugins) the value refers to by number.
+#[derive(Clone, Copy)]
+pub struct Input<'a> {
+    value: Json<'a>,
+    page: &'a Array,
+}
+
+/// Reads what one of the page's functions answered (`value`, named `field` in errors) as JSON,
+/// once, and hands it to `read`: what `JSON.stringify` keeps of it (no functions, non-finite
+/// numbers as `null`).
+///
+/// # Errors
+/// What `read` answers, or an error naming `field` when `value` cannot be written as JSON (a
+/// getter or `toJSON` that throws, a cycle, a BigInt).
+pub fn read_answer<T>(value: &JsValue, field: &str, read: impl FnOnce(Input<'_>) -> Result<T>) -> Result<T> {
+    let unreadable = || Error::event(field, "could not be written as JSON");
+    let text = js_sys::JSON::stringify(value).ok().and_then(|text| text.as_string()).unwrap_or_default();
+    let empty = Array::new();
+    if value.is_undefined() {
+        return read(Input { value: Json::new("null"), page: &empty });
+    }
+    if text.is_empty() {
+        return Err(unreadable());
+    }
+    read(Input { value: Json::new(&text), page: &empty })
+}
+
+impl<'a> Input<'a> {
+    /// The argument `value` of a call whose page values are `page`.
+    pub fn new(value: Json<'a>, page: &'a Array) -> Self {
+        Input { value, page }
+    }
+
+    /// The argument, if it is a string.
+    pub fn as_str(&self) -> Option<String> {
+        self.value.as_str().map(Cow::into_owned)
+    }
+
+    /// The argument, if it is a finite number.
+    pub fn as_f64(&self) -> Option<f64> {
+        self.value.as_f64()
+    }
+
+    /// The argument, if it is a boolean.
+    pub fn as_bool(&self) -> Option<bool> {
+        self.value.as_bool()
+    }
+
+    /// The page's value the argument refers to (`undefined` when it is no reference).
+    pub fn page_value(&self) -> JsValue {
+        self.page_object(self.value)
+    }
+
+    /// The member `key` of the argument, if it is an object that has it.
+    pub fn member(&self, key: &str) -> Option<Input<'a>> {
+        self.value.get(key).map(|value| Input { value, page: self.page })
+    }
+
+    /// Whether the argument is absent (`undefined` or `null`).
+    pub fn is_absent(&self) -> bool {
+        self.value.is_null()
+    }
+    /// The page's value `value` refers to (`undefined` when it is no reference).
+    fn page_object(&self, value: Json<'_>) -> JsValue {
+        value.page().map_or(JsValue::UNDEFINED, |i| self.page.get(i))
+    }
+
+    /// The JS value `value` stands for: the page's value for a reference, else a copy made from
+    /// its JSON (`JSON.parse`).
+    #[cfg(feature = "full")]
+    fn js(&self, value: Json<'_>) -> JsValue {
+        match value.page() {
+            Some(i) => self.page.get(i),
+            None => js_sys::JSON::parse(&value.to_json()).unwrap_or(JsValue::UNDEFINED),
+        }
+    }
+}
+
+/// A property name read from a call's argument.
+pub struct Key(&'static str);
+
+impl Key {
+    /// The name, as JavaScript spells it.
+    pub const fn name(&self) -> &'static str {
+        self.0
+    }
+}
+
 /// Reads one object's properties by name and type-checks them. The first failure is kept (as
 /// an [`Error::Config`] or [`Error::Event`] naming the field) and every later read answers
 /// `None`, so callers read on and check [`Reader::finish`] once: the checks are compiled once
 /// each, not once per property.
 struct Reader<'a> {
-    object: Option<&'a JsValue>,
+    object: Option<Json<'a>>,
+    page: &'a Array,
     /// Prepended to a key to name the field in an error (`contexts.`, `context[1].`, ...).
     prefix: &'a str,
     options: bool,
     error: Option<Error>,
 }
 
+/// Whether `value` is an object or an array (what `typeof` calls an object).
+fn is_object(value: &Json<'_>) -> bool {
+    value.is_object() || value.items().is_some()
+}
+
+/// Whether `value` is truthy as JavaScript sees it.
+fn truthy(value: &Json<'_>) -> bool {
+    if let Some(n) = value.non_finite() {
+        return n != "NaN";
+    }
+    match value.raw() {
+        "" | "null" | "false" | "\"\"" => false,
+        _ => value.as_f64().is_none_or(|n| n != 0.0),
+    }
+}
+
 impl<'a> Reader<'a> {
-    /// Reads `value`'s properties (`None` for anything but an object: every property absent).
-    fn new(value: &'a JsValue, prefix: &'a str, options: bool) -> Self {
-        Reader { object: value.is_object().then_some(value), prefix, options, error: None }
+    /// Reads `input`'s properties (anything but an object: every property absent).
+    fn new(input: Input<'a>, prefix: &'a str, options: bool) -> Self {
+        let object = is_object(&input.value).then_some(input.value);
+        Reader { object, page: input.page, prefix, options, error: None }
+    }
+
+    /// The call's input at `value` (same page values).
+    fn input(&self, value: Json<'a>) -> Input<'a> {
+        Input { value, page: self.page }
+    }
+
+    /// The page's value `value` refers to (`undefined` when it is no reference).
+    fn page_object(&self, value: Json<'_>) -> JsValue {
+        value.page().map_or(JsValue::UNDEFINED, |i| self.page.get(i))
+    }
+
+    /// Whether `value` refers to one of the page's functions.
+    fn is_function(&self, value: Json<'_>) -> bool {
+        self.page_object(value).is_function()
     }
 
     /// Records the first failure, of the field `key` names.
@@ -165,26 +299,18 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The property (`None` when absent or `null`, or after a failure); a getter that throws is
-    /// a failure.
+    /// The property (`None` when absent or `null`, or after a failure).
     #[inline(never)]
-    fn value(&mut self, key: &Key) -> Option<JsValue> {
+    fn value(&mut self, key: &Key) -> Option<Json<'a>> {
         if self.error.is_some() {
             return None;
         }
-        match host::property(self.object?, key.js()) {
-            Ok(value) if value.is_null_or_undefined() => None,
-            Ok(value) => Some(value),
-            Err(thrown) => {
-                self.fail(key.name(), &concat(&["could not be read (", &host::message_of(&thrown), ")"]));
-                None
-            }
-        }
+        self.object?.get(key.name()).filter(|v| !v.is_null())
     }
 
     /// The property if `check` accepts it, else a failure with `reason`.
     #[inline(never)]
-    fn checked(&mut self, key: &Key, check: fn(&JsValue) -> bool, reason: &str) -> Option<JsValue> {
+    fn checked(&mut self, key: &Key, check: fn(&Json<'_>) -> bool, reason: &str) -> Option<Json<'a>> {
         let value = self.value(key)?;
         if check(&value) {
             Some(value)
@@ -196,7 +322,7 @@ impl<'a> Reader<'a> {
 
     #[inline(never)]
     fn string(&mut self, key: &Key) -> Option<String> {
-        self.checked(key, |v| v.is_string(), "must be a string")?.as_string()
+        self.checked(key, |v| v.as_str().is_some(), "must be a string")?.as_str().map(Cow::into_owned)
     }
 
     #[inline(never)]
@@ -206,16 +332,14 @@ impl<'a> Reader<'a> {
 
     #[inline(never)]
     fn number(&mut self, key: &Key) -> Option<f64> {
-        let finite = |v: &JsValue| v.as_f64().is_some_and(f64::is_finite);
-        self.checked(key, finite, "must be a finite number")?.as_f64()
+        self.checked(key, |v| v.as_f64().is_some(), "must be a finite number")?.as_f64()
     }
 
     /// A non-negative whole number, at most 9e15.
     #[inline(never)]
     fn whole(&mut self, key: &Key) -> Option<u64> {
-        let whole =
-            |v: &JsValue| v.as_f64().is_some_and(|n| (0.0..=9e15).contains(&n) && (n as u64) as f64 == n);
-        Some(self.checked(key, whole, "must be a non-negative whole number")?.as_f64()? as u64)
+        let value = self.checked(key, |v| whole(v).is_some(), "must be a non-negative whole number")?;
+        whole(&value)
     }
 
     fn size(&mut self, key: &Key) -> Option<usize> {
@@ -229,26 +353,33 @@ impl<'a> Reader<'a> {
     /// An array of HTTP status codes (100–599).
     #[inline(never)]
     fn status_codes(&mut self, key: &Key) -> Option<Vec<u16>> {
-        let codes = |v: &JsValue| {
-            Array::is_array(v)
-                && Array::from(v).iter().all(|n| n.as_f64().is_some_and(|n| (100.0..600.0).contains(&n)))
-        };
+        fn code(v: Json<'_>) -> Option<f64> {
+            v.as_f64().filter(|n| (100.0..600.0).contains(n))
+        }
+        let codes = |v: &Json<'_>| v.items().is_some_and(|mut items| items.all(|n| code(n).is_some()));
         let value = self.checked(key, codes, "must be an array of HTTP status codes")?;
-        Some(Array::from(&value).iter().filter_map(|n| n.as_f64()).map(|n| n as u16).collect())
+        Some(value.items()?.filter_map(code).map(|n| n as u16).collect())
     }
 
     /// An array of strings.
     #[cfg(feature = "full")]
     #[inline(never)]
     fn strings(&mut self, key: &Key) -> Option<Vec<String>> {
-        let all = |v: &JsValue| Array::is_array(v) && Array::from(v).iter().all(|s| s.is_string());
+        let all = |v: &Json<'_>| v.items().is_some_and(|mut items| items.all(|s| s.as_str().is_some()));
         let value = self.checked(key, all, "must be an array of strings")?;
-        Some(host::strings(value.unchecked_into()).collect())
+        Some(value.items()?.filter_map(|s| s.as_str()).map(Cow::into_owned).collect())
     }
 
+    /// One of the page's functions.
     #[inline(never)]
     fn function(&mut self, key: &Key) -> Option<Function> {
-        Some(self.checked(key, JsValue::is_function, "must be a function")?.unchecked_into())
+        let value = self.value(key)?;
+        let f = self.page_object(value);
+        if f.is_function() {
+            return Some(f.unchecked_into());
+        }
+        self.fail(key.name(), "must be a function");
+        None
     }
 
     /// A string that must be one of `parse`'s values.
@@ -277,10 +408,25 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Keeps `other`'s failure if this reader has none yet.
+    #[cfg(feature = "full")]
+    fn adopt(&mut self, other: Result<()>) {
+        if let (None, Err(err)) = (&self.error, other) {
+            self.error = Some(err);
+        }
+    }
+
     /// The first failure, if any.
     fn finish(self) -> Result<()> {
         self.error.map_or(Ok(()), Err)
     }
+}
+
+/// A non-negative whole number up to 9e15 (`-0` is 0).
+fn whole(value: &Json<'_>) -> Option<u64> {
+    let text = value.number_text()?;
+    let digits = if text == "-0" { "0" } else { text };
+    digits.parse::<u64>().ok().filter(|n| *n <= 9_000_000_000_000_000)
 }
 
 /// A number rounded to the nearest whole one (halves away from zero), saturating.
@@ -308,8 +454,8 @@ fn set<T>(slot: &mut T, value: Option<T>) {
 ///
 /// # Errors
 /// [`Error::Config`] naming the first option of the wrong type or value.
-pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks> {
-    if !options.is_null_or_undefined() && !options.is_object() {
+pub fn read_options(config: &mut Config, options: Input<'_>) -> Result<Callbacks> {
+    if !options.value.is_null() && !is_object(&options.value) {
         return Err(Error::config("config", "must be an object"));
     }
     let mut o = Reader::new(options, "", true);
@@ -347,15 +493,15 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
     set(&mut config.screen_engagement_scroll, o.boolean(&SCREEN_ENGAGEMENT_SCROLL));
     set(&mut config.reset_activity_on_page_view, o.boolean(&RESET_ACTIVITY_TRACKING_ON_PAGE_VIEW));
     if let Some(autotracking) = o.value(&PAGE_VIEW_AUTOTRACKING) {
-        match autotracking.as_string().as_deref() {
+        match autotracking.as_str().as_deref() {
             Some("history") if !cfg!(feature = "full") => o.fail(PAGE_VIEW_AUTOTRACKING.name(), NOT_IN_CORE),
             Some("history") => config.page_view_autotracking = true,
             _ if autotracking.as_bool() == Some(false) => {}
             _ => o.not_one_of(&PAGE_VIEW_AUTOTRACKING, "'history', false"),
         }
     }
-    if let Some(contexts) = o.checked(&CONTEXTS, JsValue::is_object, "must be an object") {
-        let mut c = Reader::new(&contexts, "contexts.", true);
+    if let Some(contexts) = o.checked(&CONTEXTS, is_object, "must be an object") {
+        let mut c = Reader::new(o.input(contexts), "contexts.", true);
         config.session_context = c.boolean(&SESSION).unwrap_or(true);
         config.web_page_context = c.boolean(&WEB_PAGE).unwrap_or(true);
         config.geolocation_context = c.boolean(&GEOLOCATION).unwrap_or(false);
@@ -370,8 +516,8 @@ pub fn read_options(config: &mut Config, options: &JsValue) -> Result<Callbacks>
     set(&mut config.queue_limits.max_bytes, o.size(&MAX_QUEUE_BYTES));
     let persisted = o.size(&MAX_LOCAL_STORAGE_QUEUE_BYTES);
     set(&mut config.queue_limits.max_persisted_bytes, persisted);
-    if let Some(headers) = o.checked(&CUSTOM_HEADERS, JsValue::is_object, "must be an object") {
-        config.custom_headers = headers_of(&mut o, &headers);
+    if let Some(headers) = o.checked(&CUSTOM_HEADERS, is_object, "must be an object") {
+        config.custom_headers = headers_of(&mut o, headers);
     }
     if cfg!(feature = "full") {
         last_mile_options(&mut o, config);
@@ -401,7 +547,7 @@ fn last_mile_options(o: &mut Reader<'_>, config: &mut Config) {
     if let Some(preserve) = o.value(&PRESERVE_PAGE_VIEW_ID_FOR_URL) {
         let mode = match preserve.as_bool() {
             Some(on) => Some(if on { PreserveForUrl::Full } else { PreserveForUrl::Off }),
-            None => preserve.as_string().as_deref().and_then(PreserveForUrl::parse),
+            None => preserve.as_str().as_deref().and_then(PreserveForUrl::parse),
         };
         match mode {
             Some(mode) => config.preserve_page_view_id_for_url = mode,
@@ -421,7 +567,7 @@ const MAX_TIMER_S: u64 = 2_147_483;
 ///
 /// # Errors
 /// [`Error::Config`] naming the first missing or invalid field.
-pub fn activity_config(value: &JsValue, callback: bool) -> Result<(ActivityConfig, Option<Function>)> {
+pub fn activity_config(value: Input<'_>, callback: bool) -> Result<(ActivityConfig, Option<Function>)> {
     let mut r = Reader::new(value, "", true);
     let mut ms = |key: &Key, least: u64| {
         let seconds = r.whole(key).filter(|s| (least..=MAX_TIMER_S).contains(s));
@@ -455,7 +601,8 @@ pub struct LinkClickConfig {
     pub pseudo_clicks: bool,
     /// `trackContent`: a link's `innerHTML` as `elementContent`.
     pub track_content: bool,
-    /// `context`: entities, and functions of the link returning one (called at each click).
+    /// `context`: entities, and functions of the link returning one (called at each click),
+    /// as JS values.
     pub context: Option<Array>,
 }
 
@@ -467,33 +614,35 @@ pub struct LinkClickConfig {
 ///
 /// # Errors
 /// [`Error::Config`] naming the first invalid field.
-pub fn link_click_config(value: &JsValue) -> Result<LinkClickConfig> {
+pub fn link_click_config(value: Input<'_>) -> Result<LinkClickConfig> {
     let mut r = Reader::new(value, "", true);
-    let options = r.checked(&OPTIONS, |v| v.is_object() && !Array::is_array(v), "must be an object");
+    let options = r.checked(&OPTIONS, |v| v.is_object(), "must be an object");
     let (mut filter, mut page_filter) = (LinkFilter::All, None);
-    if let Some(options) = &options {
-        let mut o = Reader::new(options, "options.", true);
-        page_filter = o.value(&FILTER).filter(JsValue::is_truthy).and_then(|_| o.function(&FILTER));
+    if let Some(options) = options {
+        let mut o = Reader::new(r.input(options), "options.", true);
+        page_filter = o.value(&FILTER).filter(|v| truthy(v)).and_then(|_| o.function(&FILTER));
         if page_filter.is_some() {
             filter = LinkFilter::Page;
         } else {
             // An `allowlist` property makes the list an allowlist (the JS tracker's rule).
-            let allow = host::property(options, ALLOWLIST.js()).is_ok_and(|v| !v.is_undefined());
-            let key = if o.value(&ALLOWLIST).is_some_and(|v| v.is_truthy()) { &ALLOWLIST } else { &DENYLIST };
+            let allow = options.get(ALLOWLIST.name()).is_some();
+            let key = if o.value(&ALLOWLIST).is_some_and(|v| truthy(&v)) { &ALLOWLIST } else { &DENYLIST };
             let listed = match o.value(key) {
-                Some(class) if class.is_string() => class.as_string().into_iter().collect(),
+                Some(class) if class.as_str().is_some() => {
+                    class.as_str().map(Cow::into_owned).into_iter().collect()
+                }
                 Some(_) => o.strings(key).unwrap_or_default(),
                 None => Vec::new(),
             };
             filter = LinkFilter::Classes { allow, listed };
         }
-        if let (None, Err(err)) = (&r.error, o.finish()) {
-            r.error = Some(err);
-        }
+        r.adopt(o.finish());
     }
     let pseudo_clicks = r.boolean(&PSEUDO_CLICKS).unwrap_or(false);
     let track_content = r.boolean(&TRACK_CONTENT).unwrap_or(false);
-    let context = r.checked(&CONTEXT, Array::is_array, "must be an array").map(JsCast::unchecked_into);
+    let context = r.checked(&CONTEXT, |v| v.items().is_some(), "must be an array");
+    let context =
+        context.and_then(|c| c.items()).map(|items| items.map(|item| value.js(item)).collect::<Array>());
     r.finish()?;
     Ok(LinkClickConfig { filter, page_filter, pseudo_clicks, track_content, context })
 }
@@ -524,7 +673,9 @@ impl LinkAttributes {
     /// The link's `link_click` event (with `element`'s `innerHTML` when `content`); `None` for a
     /// script link.
     pub fn event(&self, element: &JsValue, content: bool) -> Option<Event> {
-        let inner = content.then(|| host::property(element, INNER_HTML.js()).ok()?.as_string()).flatten();
+        let inner = content
+            .then(|| host::property(element, &JsValue::from_str(INNER_HTML.name())).ok()?.as_string())
+            .flatten();
         let [href, hostname, id, target] = &self.texts;
         let classes = &self.classes;
         link_click::event(&Link { href, hostname, id, classes, target, content: inner.as_deref() })
@@ -539,30 +690,33 @@ impl LinkAttributes {
 /// # Errors
 /// [`Error::Event`] naming the first entry that is not a self-describing JSON.
 pub fn link_click_context(resolved: &Array) -> Result<TrackOptions> {
-    let none = JsValue::UNDEFINED;
-    let mut r = Reader::new(&none, "", false);
-    let mut options = TrackOptions::default();
-    entities(&mut r, resolved, JsValue::is_truthy, &mut options.context);
-    r.finish()?;
-    Ok(options)
+    read_answer(resolved, "context", |input| {
+        let mut r = Reader::new(input, "", false);
+        let mut options = TrackOptions::default();
+        if let Some(items) = input.value.items() {
+            entities(&mut r, items, truthy, &mut options.context);
+        }
+        r.finish()?;
+        Ok(options)
+    })
 }
 
 /// The entities of `context` (those `keep` keeps) into `out`; the first invalid one is `r`'s
 /// failure.
-fn entities(
-    r: &mut Reader<'_>,
-    context: &Array,
-    keep: fn(&JsValue) -> bool,
+fn entities<'a>(
+    r: &mut Reader<'a>,
+    context: json_value::Items<'a>,
+    keep: fn(&Json<'_>) -> bool,
     out: &mut Vec<SelfDescribingJson>,
 ) {
-    for (i, entity) in context.iter().enumerate() {
+    for (i, entity) in context.enumerate() {
         if !keep(&entity) {
             continue;
         }
         let mut field = String::from("context[");
         push_uint(&mut field, i as u64, 0);
         field.push(']');
-        let entity = (!entity.is_null_or_undefined()).then_some(entity);
+        let entity = (!entity.is_null()).then_some(entity);
         match self_describing_json(r, &field, entity) {
             Some(sdj) => out.push(sdj),
             None => break,
@@ -615,14 +769,9 @@ fn scroll_changed(r: &mut Reader<'_>) -> Event {
     })
 }
 
-/// A number as JavaScript's `String(value)` writes it (no float formatting in wasm).
-fn number_text(value: f64) -> Option<String> {
-    js_sys::Number::from(value).to_string_with_radix(10).ok().map(String::from)
-}
-
 impl<'a> EventReader<'a> {
     /// Reads `value`.
-    pub fn new(value: &'a JsValue) -> Self {
+    pub fn new(value: Input<'a>) -> Self {
         EventReader { reader: Reader::new(value, "", false) }
     }
 
@@ -657,6 +806,7 @@ impl<'a> EventReader<'a> {
         }
         if let Some(element) = r.value(&ELEMENT) {
             let content = r.boolean(&TRACK_CONTENT).unwrap_or(false);
+            let element = r.page_object(element);
             let Some(link) = LinkAttributes::of(&element) else {
                 r.fail(ELEMENT.name(), "must be an a or area element");
                 return None;
@@ -694,8 +844,12 @@ impl<'a> EventReader<'a> {
         let action = r.required(&ACTION);
         let label = r.string(&LABEL);
         let property = r.string(&PROPERTY);
-        // Formatted by the browser, as `String(value)` writes it (no float formatting in wasm).
-        let value = r.number(&VALUE).and_then(number_text);
+        // As the browser's `JSON.stringify` wrote it, which is `String(value)` (no float
+        // formatting in wasm).
+        let value = match r.checked(&VALUE, |v| v.as_f64().is_some(), "must be a finite number") {
+            Some(value) => value.number_text().map(String::from),
+            None => None,
+        };
         Some(Event::Struct(StructEvent { category, action, label, property, value }))
     }
 
@@ -707,8 +861,9 @@ impl<'a> EventReader<'a> {
     pub fn options(mut self) -> Result<TrackOptions> {
         let r = &mut self.reader;
         let mut options = TrackOptions::default();
-        if let Some(context) = r.checked(&CONTEXT, Array::is_array, "must be an array") {
-            entities(r, &context.unchecked_into(), |_| true, &mut options.context);
+        let context = r.checked(&CONTEXT, |v| v.items().is_some(), "must be an array");
+        if let Some(context) = context.and_then(|c| c.items()) {
+            entities(r, context, |_| true, &mut options.context);
         }
         if let Some(ts) = r.value(&TIMESTAMP) {
             options.timestamp = timestamp(r, ts);
@@ -719,33 +874,28 @@ impl<'a> EventReader<'a> {
 }
 
 /// A self-describing JSON under `field`: `{schema, data}` with `data` an object.
-fn self_describing_json(
-    r: &mut Reader<'_>,
+fn self_describing_json<'a>(
+    r: &mut Reader<'a>,
     field: &str,
-    value: Option<JsValue>,
+    value: Option<Json<'a>>,
 ) -> Option<SelfDescribingJson> {
     if r.error.is_some() {
         return None;
     }
-    let Some(value) = value.filter(JsValue::is_object) else {
+    let Some(value) = value.filter(|v| is_object(v)) else {
         r.fail(field, "must be an object with schema and data");
         return None;
     };
     let prefix = concat(&[field, "."]);
-    let mut sdj = Reader::new(&value, &prefix, false);
+    let mut sdj = Reader::new(r.input(value), &prefix, false);
     let schema = sdj.string(&SCHEMA);
     if schema.is_none() {
         sdj.fail(SCHEMA.name(), "is required");
     }
-    let data = sdj.value(&DATA).filter(|d| !Array::is_array(d) && d.is_object());
-    if data.is_none() {
-        sdj.fail(DATA.name(), "must be an object");
-    }
-    // JSON.stringify refuses cycles and BigInts, and may run a throwing toJSON.
-    let json =
-        data.and_then(|d| js_sys::JSON::stringify(&d).ok()).and_then(|text| JsValue::from(text).as_string());
+    // The data's text as `JSON.stringify` wrote it: not written again.
+    let json = sdj.value(&DATA).filter(Json::is_object).map(|d| d.to_json());
     if json.is_none() {
-        sdj.fail(DATA.name(), "cannot be serialized to JSON");
+        sdj.fail(DATA.name(), "must be an object");
     }
     let checked = sdj
         .finish()
@@ -760,11 +910,11 @@ fn self_describing_json(
 }
 
 /// A `timestamp`: a number (device time) or `{type: 'ttm' | 'dtm', value}`.
-fn timestamp(r: &mut Reader<'_>, value: JsValue) -> Option<Timestamp> {
-    if let Some(ms) = value.as_f64().filter(|ms| ms.is_finite()) {
+fn timestamp<'a>(r: &mut Reader<'a>, value: Json<'a>) -> Option<Timestamp> {
+    if let Some(ms) = value.as_f64() {
         return Some(Timestamp::Device(ms as i64));
     }
-    let mut t = Reader::new(&value, "timestamp.", false);
+    let mut t = Reader::new(r.input(value), "timestamp.", false);
     let ms = t.number(&VALUE);
     let kind = t.string(&TYPE);
     let stamp = match (kind.as_deref(), ms) {
@@ -785,7 +935,7 @@ fn timestamp(r: &mut Reader<'_>, value: JsValue) -> Option<Timestamp> {
 ///
 /// # Errors
 /// [`Error::Event`] naming the first invalid field.
-pub fn read_gdpr(value: &JsValue) -> Result<Gdpr> {
+pub fn read_gdpr(value: Input<'_>) -> Result<Gdpr> {
     let mut r = Reader::new(value, "", false);
     let gdpr = Gdpr {
         basis: r.string(&BASIS_FOR_PROCESSING).unwrap_or_else(|| "consent".into()),
@@ -799,12 +949,12 @@ pub fn read_gdpr(value: &JsValue) -> Result<Gdpr> {
 }
 
 /// `customHeaders`: an object of header names and string values.
-fn headers_of(o: &mut Reader<'_>, headers: &JsValue) -> Vec<(String, String)> {
+fn headers_of(o: &mut Reader<'_>, headers: Json<'_>) -> Vec<(String, String)> {
     let mut pairs = Vec::new();
-    for entry in js_sys::Object::entries(headers.unchecked_ref()).iter() {
-        let entry: Array = entry.unchecked_into();
-        match (entry.get(0).as_string(), entry.get(1).as_string()) {
-            (Some(name), Some(value)) if !name.is_empty() => pairs.push((name, value)),
+    let Some(members) = headers.members() else { return pairs };
+    for (name, value) in members {
+        match value.as_str() {
+            Some(value) if !name.is_empty() => pairs.push((key_text(name).into_owned(), value.into_owned())),
             _ => {
                 o.fail(CUSTOM_HEADERS.name(), "must map header names to strings");
                 break;

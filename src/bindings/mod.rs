@@ -1,5 +1,9 @@
-//! The JavaScript API (wasm32 only): `newTracker` and the tracker's methods, named as in
-//! @snowplow/browser-tracker. Input is read by name and validated in [`input`], once, into the
+//! The module's entry point (wasm32 only): three exports under the package's JS facade
+//! (`js/facade.js`), which gives the JavaScript API named as in @snowplow/browser-tracker.
+//! [`create`] makes a tracker (`newTracker`); [`call`] runs one of its methods, [`get`] one that
+//! answers (a getter, `flush`). They take the
+//! call's arguments as one JSON text (the facade's `JSON.stringify`) and the page's values it
+//! refers to (functions, elements, plugins), read and validated once in [`input`] into the
 //! core's typed values. Bad configuration or event input throws an `Error` naming the field;
 //! nothing else throws.
 
@@ -16,14 +20,17 @@ use crate::engine::config::{Config, StateStorage};
 use crate::engine::env::Env;
 use crate::engine::event::{Event, TrackOptions};
 use crate::engine::tracker::Tracker as CoreTracker;
+use crate::engine::util::json_value::Json;
 use crate::engine::{Input, Setting};
 use crate::error::Error;
+use crate::web::lazy_global::LazyGlobal;
 use crate::web::page_functions::PageFunctions;
 use crate::web::runtime::{self, Runtime, Shared};
 use crate::web::{domain, env::WebEnv, facts, host};
 use alloc::rc::Rc;
+use core::cell::RefCell;
 use input::EventReader;
-use js_sys::{JSON, Object};
+use js_sys::{Array, JSON};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -245,8 +252,13 @@ fn js_error(err: Error) -> JsError {
     JsError::new(&err.message())
 }
 
-/// A snowtrack tracker, created by `newTracker`.
-#[wasm_bindgen(js_name = Tracker)]
+/// What a method answers: a value for the page, or an `Error` naming the field.
+type Answer = core::result::Result<JsValue, JsError>;
+
+/// The trackers of the page, by the number [`create`] gave them.
+static TRACKERS: LazyGlobal<RefCell<Vec<Rc<JsTracker>>>> = LazyGlobal::new(Default::default);
+
+/// One tracker, made by [`create`]: the runtime it drives.
 pub struct JsTracker {
     shared: Shared,
     /// The runtime's registry of the page's functions, to give them handles while reading
@@ -255,24 +267,77 @@ pub struct JsTracker {
     registry: PageFunctions,
 }
 
+/// Reads a call's JSON `args` (the text of an array) and hands its items to `f` with the call's
+/// page values. The text is a JS string copied into the module here, inside the call (one call
+/// into the module per call of the API, its allocation nested in it).
+fn with_args<T>(
+    args: &JsValue,
+    page: &Array,
+    f: impl FnOnce(&[Json<'_>]) -> core::result::Result<T, JsError>,
+) -> core::result::Result<T, JsError> {
+    let _ = page; // the items refer to it
+    let text = args.as_string().unwrap_or_default();
+    match Json::new(&text).items() {
+        Some(items) => f(&items.collect::<Vec<_>>()),
+        None => Err(js_error(Error::config("arguments", "must be the JSON text of an array"))),
+    }
+}
+
+/// `newTracker(namespace, collectorUrl, config)`: `args` is the JSON text of those three
+/// arguments (the facade's), `page` the page's values it refers to. Answers the tracker's
+/// number for [`call`]. Throws an `Error` naming the field when an option is invalid.
+#[wasm_bindgen]
+pub fn create(args: &JsValue, page: &Array) -> core::result::Result<u32, JsError> {
+    with_args(args, page, |items| {
+        let arg = |i: usize| input::Input::new(items.get(i).copied().unwrap_or(Json::new("null")), page);
+        let tracker = new_tracker(arg(0), arg(1), arg(2))?;
+        let mut trackers = TRACKERS.try_borrow_mut().map_err(|_| {
+            js_error(Error::config("newTracker", "cannot be called from a tracker's callback"))
+        })?;
+        trackers.push(Rc::new(tracker));
+        Ok(trackers.len() as u32 - 1)
+    })
+}
+
+/// Runs the method `args[0]` of the tracker number `tracker` with the arguments that follow
+/// (the JSON text of `[method, ...arguments]`, the facade's; `page` the page's values it refers
+/// to). Throws an `Error` naming the field when an argument is invalid, or the method when the
+/// build has no such method. For the methods that answer nothing: no value crosses back.
+#[wasm_bindgen]
+pub fn call(tracker: u32, args: &JsValue, page: &Array) -> core::result::Result<(), JsError> {
+    get(tracker, args, page).map(drop)
+}
+
+/// As [`call`], for the methods that answer (the getters and `flush`): their answer.
+#[wasm_bindgen]
+pub fn get(tracker: u32, args: &JsValue, page: &Array) -> Answer {
+    let tracker = TRACKERS.try_borrow().ok().and_then(|trackers| trackers.get(tracker as usize).cloned());
+    let Some(tracker) = tracker else {
+        return Err(js_error(Error::config("tracker", "is not one newTracker made")));
+    };
+    with_args(args, page, |items| {
+        let method = items.first().and_then(|m| m.as_str()).unwrap_or_default();
+        let arg = |i: usize| input::Input::new(items.get(i + 1).copied().unwrap_or(Json::new("null")), page);
+        tracker.dispatch(&method, arg)
+    })
+}
+
 /// Creates a tracker sending to `collectorUrl` (`https://` is assumed on https pages when the
-/// scheme is missing). Throws an `Error` naming the field when an option is invalid.
-#[wasm_bindgen(js_name = newTracker)]
-pub fn new_tracker(
-    #[wasm_bindgen(unchecked_param_type = "string")] namespace: JsValue,
-    #[wasm_bindgen(js_name = collectorUrl, unchecked_param_type = "string")] collector_url: JsValue,
-    #[wasm_bindgen(unchecked_optional_param_type = "TrackerConfiguration | null")] config: Option<Object>,
+/// scheme is missing).
+fn new_tracker(
+    namespace: input::Input<'_>,
+    collector_url: input::Input<'_>,
+    options: input::Input<'_>,
 ) -> core::result::Result<JsTracker, JsError> {
-    let options = config.map_or(JsValue::UNDEFINED, JsValue::from);
     let namespace =
-        namespace.as_string().ok_or_else(|| js_error(Error::config("namespace", "must be a string")))?;
-    let collector_url = collector_url
-        .as_string()
-        .ok_or_else(|| js_error(Error::config("collectorUrl", "must be a string")))?;
+        namespace.as_str().ok_or_else(|| js_error(Error::config("namespace", "must be a string")))?;
+    let collector_url =
+        collector_url.as_str().ok_or_else(|| js_error(Error::config("collectorUrl", "must be a string")))?;
     let mut core_config = Config::new(&namespace, &collector_url);
-    let callbacks = input::read_options(&mut core_config, &options).map_err(js_error)?;
+    let callbacks = input::read_options(&mut core_config, options).map_err(js_error)?;
     #[cfg(feature = "full")]
-    let linker = input::cross_domain::read_options(&options, &mut core_config).map_err(js_error)?;
+    let linker = input::cross_domain::read_options(options, &mut core_config).map_err(js_error)?;
+    let plugins = input::privacy::plugins(options).map_err(js_error)?;
     let browser = facts::browser_info();
     let mut env = WebEnv::new();
     let discover = core_config.cookie_domain.is_none()
@@ -283,7 +348,6 @@ pub fn new_tracker(
         domain::find_root_domain(&browser.hostname, core_config.cookie_same_site, secure)
     });
     let hidden = crate::web::host::hidden();
-    let plugins = input::privacy::plugins(&options).map_err(js_error)?;
     let tracker = CoreTracker::new(core_config, browser, root, hidden, &mut env).map_err(js_error)?;
     // The core build runs no page code: no entity reader for it.
     let read: crate::web::page_functions::ReadEntities =
@@ -303,6 +367,69 @@ pub fn new_tracker(
 }
 
 impl JsTracker {
+    /// Runs the method `method` with the arguments `arg` gives.
+    fn dispatch<'a>(&self, method: &str, arg: impl Fn(usize) -> input::Input<'a>) -> Answer {
+        let done = Ok(JsValue::UNDEFINED);
+        match method {
+            "trackPageView" => self.track(arg(0), |r| r.page_view()).and(done),
+            "trackScreenView" => self.track(arg(0), |r| r.screen_view()).and(done),
+            "trackSelfDescribingEvent" => self.track(arg(0), |r| r.self_describing()).and(done),
+            "trackStructEvent" => self.track(arg(0), |r| r.structured()).and(done),
+            "trackListItemView" => self.track(arg(0), |r| r.list_item_view()).and(done),
+            "trackScrollChanged" => self.track(arg(0), |r| r.scroll_changed()).and(done),
+            "newSession" => {
+                self.with(|rt| rt.handle(Input::NewSession));
+                done
+            }
+            "setUserId" => {
+                self.set_user_id(arg(0).as_str());
+                done
+            }
+            "getDomainSessionIndex" => Ok(JsValue::from_f64(self.get_domain_session_index())),
+            "getSessionContext" => Ok(self.get_session_context()),
+            "flush" => Ok(self.flush().into()),
+            "getDeliveryStats" => Ok(self.get_delivery_stats()),
+            "getDomainUserId" => Ok(JsValue::from_str(&self.get_domain_user_id())),
+            "getDomainSessionId" => Ok(JsValue::from_str(&self.get_domain_session_id())),
+            "getCookieName" => {
+                Ok(JsValue::from_str(&self.get_cookie_name(&arg(0).as_str().unwrap_or_default())))
+            }
+            "setCustomUrl" => {
+                let url = arg(0).as_str().map(|url| host::resolve_url(&JsValue::from_str(&url)));
+                self.set_text(url.and_then(|url| url.as_string()), "url", Setting::CustomUrl);
+                done
+            }
+            "setReferrerUrl" => {
+                self.set_text(arg(0).as_str(), "url", Setting::ReferrerUrl);
+                done
+            }
+            "setDocumentTitle" => {
+                self.set_text(arg(0).as_str(), "title", Setting::DocumentTitle);
+                done
+            }
+            "preservePageViewId" => {
+                self.act(|rt, _| rt.handle(Input::Set(Setting::PreservePageViewId)));
+                done
+            }
+            "getPageViewId" => Ok(self.get_page_view_id()),
+            "getUserId" => {
+                Ok(self.get(|rt| rt.engine.tracker.user_id().map_or(JsValue::NULL, JsValue::from_str)))
+            }
+            "getDomainUserInfo" => Ok(self.get(|rt| {
+                let (stored, value) = rt.engine.tracker.domain_user_info(&mut rt.env);
+                host::domain_user_info(stored, &value)
+            })),
+            "getTabId" => Ok(self.get(|rt| match rt.engine.tracker.config().state_storage {
+                StateStorage::None => JsValue::NULL,
+                _ => host::tab_id("_sp_tab_id", &rt.env.new_uuid()),
+            })),
+            #[cfg(feature = "full")]
+            _ => self.dispatch_full(method, arg),
+            #[cfg(not(feature = "full"))]
+            _ => Err(unknown(method)),
+        }
+    }
+
     /// Applies `f` to the shared state (at the end of the task when the state is in use: a
     /// call from inside one of the tracker's own host calls), never a panic.
     fn with(&self, f: impl FnOnce(&mut Runtime) + 'static) {
@@ -316,19 +443,19 @@ impl JsTracker {
 
     /// Reads `event` (`build` reads the event's own fields, then the common options follow)
     /// and tracks it. A call made while the tracker is in use is tracked at the end of the task.
-    fn track<'v>(
+    fn track(
         &self,
-        event: &'v JsValue,
-        build: fn(&mut EventReader<'v>) -> Option<Event>,
+        event: input::Input<'_>,
+        build: for<'v> fn(&mut EventReader<'v>) -> Option<Event>,
     ) -> core::result::Result<(), JsError> {
         self.track_with(event, build, Runtime::track)
     }
 
     /// As [`JsTracker::track`], the event handed to `track`.
-    fn track_with<'v>(
+    fn track_with(
         &self,
-        event: &'v JsValue,
-        build: fn(&mut EventReader<'v>) -> Option<Event>,
+        event: input::Input<'_>,
+        build: for<'v> fn(&mut EventReader<'v>) -> Option<Event>,
         track: fn(&mut Runtime, Event, TrackOptions),
     ) -> core::result::Result<(), JsError> {
         let mut reader = EventReader::new(event);
@@ -339,83 +466,13 @@ impl JsTracker {
         self.with(move |rt| track(rt, event, options));
         Ok(())
     }
-}
-
-#[wasm_bindgen(js_class = Tracker)]
-impl JsTracker {
-    /// Tracks a page view (`title` defaults to `document.title`).
-    #[wasm_bindgen(js_name = trackPageView)]
-    pub fn track_page_view(
-        &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "PageViewEvent | null")] event: Option<Object>,
-    ) -> core::result::Result<(), JsError> {
-        let event = event.map_or(JsValue::UNDEFINED, JsValue::from);
-        self.track(&event, EventReader::page_view)
-    }
-
-    /// Tracks a screen view (mobile data model) and makes it the current screen.
-    #[wasm_bindgen(js_name = trackScreenView)]
-    pub fn track_screen_view(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "ScreenViewEvent")] event: JsValue,
-    ) -> core::result::Result<(), JsError> {
-        self.track(&event, EventReader::screen_view)
-    }
-
-    /// Tracks a self-describing event.
-    #[wasm_bindgen(js_name = trackSelfDescribingEvent)]
-    pub fn track_self_describing_event(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "SelfDescribingEvent")] event: JsValue,
-    ) -> core::result::Result<(), JsError> {
-        self.track(&event, EventReader::self_describing)
-    }
-
-    /// Tracks a structured event.
-    #[wasm_bindgen(js_name = trackStructEvent)]
-    pub fn track_struct_event(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "StructuredEvent")] event: JsValue,
-    ) -> core::result::Result<(), JsError> {
-        self.track(&event, EventReader::structured)
-    }
-
-    /// A list item seen: folded into the current screen's summary while screen engagement is
-    /// on (no event), else tracked as a `list_item_view` event.
-    #[wasm_bindgen(js_name = trackListItemView)]
-    pub fn track_list_item_view(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "ListItemViewEvent")] event: JsValue,
-    ) -> core::result::Result<(), JsError> {
-        self.track(&event, EventReader::list_item_view)
-    }
-
-    /// A scroll position: folded into the current screen's summary while screen engagement is
-    /// on (no event), else tracked as a `scroll_changed` event.
-    #[wasm_bindgen(js_name = trackScrollChanged)]
-    pub fn track_scroll_changed(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "ScrollChangedEvent")] event: JsValue,
-    ) -> core::result::Result<(), JsError> {
-        self.track(&event, EventReader::scroll_changed)
-    }
-
-    /// Starts a new session now, written to storage at once.
-    #[wasm_bindgen(js_name = newSession)]
-    pub fn new_session(&self) {
-        self.with(|rt| {
-            rt.handle(Input::NewSession);
-        });
-    }
 
     /// The current session index (`vid`).
-    #[wasm_bindgen(js_name = getDomainSessionIndex)]
     pub fn get_domain_session_index(&self) -> f64 {
         self.peek(|rt| rt.engine.tracker.state().visit_count as f64).unwrap_or(0.0)
     }
 
     /// The current `client_session` entity data.
-    #[wasm_bindgen(js_name = getSessionContext, unchecked_return_type = "ClientSession")]
     pub fn get_session_context(&self) -> JsValue {
         self.peek(|rt| rt.engine.tracker.session_context_json())
             .and_then(|json| JSON::parse(&json).ok())
@@ -424,13 +481,11 @@ impl JsTracker {
 
     /// Sends every queued event now, skipping any retry backoff; resolves to true when the
     /// queue is empty (false when the collector could not be reached: events stay queued).
-    #[wasm_bindgen(unchecked_return_type = "Promise<boolean>")]
     pub fn flush(&self) -> js_sys::Promise {
         js_sys::Promise::new(&mut |resolve, _reject| self.with(move |rt| rt.flush(resolve)))
     }
 
     /// Delivery counters: `{queued, inFlight, sent, failed, retried, dropped, filtered}`.
-    #[wasm_bindgen(js_name = getDeliveryStats, unchecked_return_type = "DeliveryStats")]
     pub fn get_delivery_stats(&self) -> JsValue {
         self.peek(|rt| {
             let mut stats = rt.engine.delivery.stats();
@@ -440,20 +495,8 @@ impl JsTracker {
         .and_then(|json| JSON::parse(&json).ok())
         .unwrap_or(JsValue::NULL)
     }
-}
 
-#[wasm_bindgen(typescript_custom_section)]
-const TS_SET_USER_ID: &str = r#"
-export interface Tracker {
-  /** Sets the business user id (`uid`); `null` or `undefined` clears it. */
-  setUserId(userId?: string | null): void;
-}
-"#;
-
-// The Rust side of four methods whose JavaScript side (below) takes and returns JS values: the
-// same behaviour, with less glue in the module.
-impl JsTracker {
-    /// Sets the business user id (`uid`); `null` or `undefined` clears it.
+    /// Sets the business user id (`uid`); `None` clears it.
     pub fn set_user_id(&self, user_id: Option<String>) {
         self.with(move |rt| rt.handle(Input::Set(Setting::UserId(user_id))));
     }
@@ -476,41 +519,12 @@ impl JsTracker {
         })
         .unwrap_or_default()
     }
-}
 
-#[wasm_bindgen(js_class = Tracker)]
-impl JsTracker {
-    /// Sets the business user id (`uid`); `null` or `undefined` clears it.
-    #[wasm_bindgen(js_name = setUserId, skip_typescript)]
-    pub fn set_user_id_js(&self, #[wasm_bindgen(js_name = userId)] user_id: JsValue) {
-        self.set_user_id(user_id.as_string());
+    /// The page view id (of the `web_page` entity).
+    pub fn get_page_view_id(&self) -> JsValue {
+        self.get(|rt| JsValue::from_str(rt.engine.tracker.page_state().page_view_id(|| rt.env.new_uuid())))
     }
 
-    /// The domain user id (`duid`).
-    #[wasm_bindgen(js_name = getDomainUserId, unchecked_return_type = "string")]
-    pub fn get_domain_user_id_js(&self) -> JsValue {
-        JsValue::from_str(&self.get_domain_user_id())
-    }
-
-    /// The current session id (`sid`).
-    #[wasm_bindgen(js_name = getDomainSessionId, unchecked_return_type = "string")]
-    pub fn get_domain_session_id_js(&self) -> JsValue {
-        JsValue::from_str(&self.get_domain_session_id())
-    }
-
-    /// The full name of the `id` or `ses` cookie, e.g. `_sp_id.1fff`.
-    #[wasm_bindgen(js_name = getCookieName, unchecked_return_type = "string")]
-    pub fn get_cookie_name_js(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] base: JsValue,
-    ) -> JsValue {
-        JsValue::from_str(&self.get_cookie_name(&base.as_string().unwrap_or_default()))
-    }
-}
-
-// The web data model: activity tracking, single-page apps, link clicks, getters. Each method
-// goes through one of the shared helpers below (one instance each in the module).
-impl JsTracker {
     /// Applies `f` to the state (with the time).
     #[inline(never)]
     fn act(&self, f: fn(&mut Runtime, i64)) {
@@ -520,8 +534,8 @@ impl JsTracker {
     /// Hands the engine the setting `f` makes of a setter's string `value`; anything but a
     /// string is reported with `console.warn` (naming `field`) and ignored.
     #[inline(never)]
-    fn set_text(&self, value: &JsValue, field: &str, f: fn(String) -> Setting) {
-        let Some(text) = value.as_string() else {
+    fn set_text(&self, value: Option<String>, field: &str, f: fn(String) -> Setting) {
+        let Some(text) = value else {
             return host::warn(&Error::config(field, "must be a string").message());
         };
         self.with(move |rt| rt.handle(Input::Set(f(text))));
@@ -534,59 +548,8 @@ impl JsTracker {
     }
 }
 
-#[wasm_bindgen(js_class = Tracker)]
-impl JsTracker {
-    /// The `url` of later events (resolved against the page's).
-    #[wasm_bindgen(js_name = setCustomUrl)]
-    pub fn set_custom_url(&self, #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue) {
-        self.set_text(&host::resolve_url(&url), "url", Setting::CustomUrl)
-    }
-
-    /// The `refr` of later events.
-    #[wasm_bindgen(js_name = setReferrerUrl)]
-    pub fn set_referrer_url(&self, #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue) {
-        self.set_text(&url, "url", Setting::ReferrerUrl)
-    }
-
-    /// The title of later page views tracked without one.
-    #[wasm_bindgen(js_name = setDocumentTitle)]
-    pub fn set_document_title(&self, #[wasm_bindgen(unchecked_param_type = "string")] title: JsValue) {
-        self.set_text(&title, "title", Setting::DocumentTitle)
-    }
-
-    /// Keeps the page view id for later page views.
-    #[wasm_bindgen(js_name = preservePageViewId)]
-    pub fn preserve_page_view_id(&self) {
-        self.act(|rt, _| rt.handle(Input::Set(Setting::PreservePageViewId)));
-    }
-
-    /// The page view id (of the `web_page` entity).
-    #[wasm_bindgen(js_name = getPageViewId, unchecked_return_type = "string")]
-    pub fn get_page_view_id(&self) -> JsValue {
-        self.get(|rt| JsValue::from_str(rt.engine.tracker.page_state().page_view_id(|| rt.env.new_uuid())))
-    }
-
-    /// The business user id (`null` when none).
-    #[wasm_bindgen(js_name = getUserId, unchecked_return_type = "string | null")]
-    pub fn get_user_id(&self) -> JsValue {
-        self.get(|rt| rt.engine.tracker.user_id().map_or(JsValue::NULL, JsValue::from_str))
-    }
-
-    /// `_sp_id` as the JS tracker reads it (`DomainUserInfo`).
-    #[wasm_bindgen(js_name = getDomainUserInfo, unchecked_return_type = "DomainUserInfo")]
-    pub fn get_domain_user_info(&self) -> JsValue {
-        self.get(|rt| {
-            let (stored, value) = rt.engine.tracker.domain_user_info(&mut rt.env);
-            host::domain_user_info(stored, &value)
-        })
-    }
-
-    /// The tab's id (sessionStorage `_sp_tab_id`, as the JS tracker's); `null` without storage.
-    #[wasm_bindgen(js_name = getTabId, unchecked_return_type = "string | null")]
-    pub fn get_tab_id(&self) -> JsValue {
-        self.get(|rt| match rt.engine.tracker.config().state_storage {
-            StateStorage::None => JsValue::NULL,
-            _ => host::tab_id("_sp_tab_id", &rt.env.new_uuid()),
-        })
-    }
+/// The error of a method this build does not have.
+#[inline(never)]
+fn unknown(method: &str) -> JsError {
+    js_error(Error::config(method, "is no method of this build's tracker"))
 }

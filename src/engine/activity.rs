@@ -49,6 +49,27 @@ pub struct ActivityConfig {
 pub const ACTIVITY_METRICS_SCHEMA: &str =
     "iglu:com.snowplowanalytics.snowplow/activity_metrics/jsonschema/1-0-0";
 
+/// What the activity callback gets, as JSON: `{context, pageViewId, minXOffset, minYOffset,
+/// maxXOffset, maxYOffset, activityMetrics}`, the offsets `Math.round`-ed; `metrics` (the
+/// `activity_metrics` data, JSON) is also the one entity of `context`, which is `[]` without it.
+pub fn callback_json(page_view_id: &str, e: &Extents, metrics: Option<&str>) -> String {
+    use crate::engine::util::json::{ObjectWriter, self_describing};
+    use crate::engine::util::text::{concat, int, math_round};
+    let mut o = ObjectWriter::new();
+    let context = metrics
+        .map_or_else(|| "[]".into(), |m| concat(&["[", &self_describing(ACTIVITY_METRICS_SCHEMA, m), "]"]));
+    o.raw("context", &context).string("pageViewId", page_view_id);
+    for (key, value) in
+        [("minXOffset", e.min_x), ("minYOffset", e.min_y), ("maxXOffset", e.max_x), ("maxYOffset", e.max_y)]
+    {
+        o.raw(key, &int(math_round(value)));
+    }
+    if let Some(metrics) = metrics {
+        o.raw("activityMetrics", metrics);
+    }
+    o.finish()
+}
+
 /// What the page's listeners counted (`activityMetrics`): distances in pixels (the mouse's
 /// straight moves, the scroll's offsets changed on both axes), and events.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

@@ -142,18 +142,6 @@ extern "C" {
     /// The activity noted since the last call: `{last, minX, maxX, minY, maxY, x, y}`.
     #[wasm_bindgen(js_name = takeActivity)]
     pub fn take_activity(watcher: &JsValue) -> JsValue;
-    /// Calls the activity callback with `{context, pageViewId, minXOffset, minYOffset,
-    /// maxXOffset, maxYOffset, activityMetrics}` (`metrics`: the `activity_metrics` data as JSON,
-    /// also the one entity of `context`; without it `context` is `[]`), logging what it throws.
-    pub fn activity(
-        callback: &Function,
-        page_view_id: &str,
-        min_x: f64,
-        min_y: f64,
-        max_x: f64,
-        max_y: f64,
-        metrics: Option<&str>,
-    );
     /// Calls `f` once per task after `pushState`, `replaceState` or `popstate` (whether the URL
     /// changed is [`crate::engine::history`]'s to decide).
     #[wasm_bindgen(js_name = watchHistory)]

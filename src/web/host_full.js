@@ -3,7 +3,7 @@
 // link click tracking. The core build (no `full` feature) imports none of them, so a page of the
 // core build does not download this file (the rest is in host.js). Nothing here throws.
 
-import { call, messageOf, notify } from './host.js';
+import { call, messageOf } from './host.js';
 
 /**
  * Calls the page's function `f` on `arg` (with `self` as `this`); `fallback` when it throws,
@@ -137,12 +137,6 @@ export function takeActivity(w) {
   w.minX = w.maxX = x;
   w.minY = w.maxY = y;
   return taken;
-}
-
-export function activity(callback, pageViewId, minXOffset, minYOffset, maxXOffset, maxYOffset, metrics) {
-  const activityMetrics = metrics ? JSON.parse(metrics) : undefined;
-  const context = activityMetrics ? [{ schema: 'iglu:com.snowplowanalytics.snowplow/activity_metrics/jsonschema/1-0-0', data: activityMetrics }] : [];
-  notify(callback, JSON.stringify({ context, pageViewId, minXOffset, minYOffset, maxXOffset, maxYOffset, activityMetrics }));
 }
 
 const historyWatchers = [];

@@ -8,7 +8,7 @@
 //! produced, releases the state, and only then calls the page's callbacks (which may call the
 //! tracker again).
 
-use crate::engine::activity::{ActivityConfig, Extents, Which};
+use crate::engine::activity::{self, ActivityConfig, Which};
 use crate::engine::delivery::{Action, LiveTabs, Report};
 use crate::engine::env::Env;
 use crate::engine::event::{Event, TrackOptions};
@@ -59,8 +59,6 @@ enum NoticeArg {
     Json(String),
     /// The value a `flush()` promise settles with.
     Settled(bool),
-    /// The activity callback's page view id, scroll extents and `activity_metrics` (JSON).
-    Activity(String, Extents, Option<String>),
 }
 
 impl Notice {
@@ -68,11 +66,6 @@ impl Notice {
         match self.arg {
             NoticeArg::Json(json) => host::notify(&self.callback, &json),
             NoticeArg::Settled(value) => host::settle(&self.callback, value),
-            // Only the full build has activity tracking (and so these).
-            NoticeArg::Activity(id, e, metrics) if cfg!(feature = "full") => {
-                host::activity(&self.callback, &id, e.min_x, e.min_y, e.max_x, e.max_y, metrics.as_deref())
-            }
-            NoticeArg::Activity(..) => {}
         }
     }
 }
@@ -220,12 +213,20 @@ impl Runtime {
                         host::set_href(&link, &href);
                     }
                 }
-                Effect::ActivityCallback { callback, page_view_id, extents, metrics } => {
+                // Only the full build has activity tracking (and so these).
+                Effect::ActivityCallback { callback, page_view_id, extents, metrics }
+                    if cfg!(feature = "full") =>
+                {
                     if let Some(callback) = self.functions.get(callback as usize) {
-                        let arg = NoticeArg::Activity(page_view_id, extents, metrics);
+                        let arg = NoticeArg::Json(activity::callback_json(
+                            &page_view_id,
+                            &extents,
+                            metrics.as_deref(),
+                        ));
                         notices.push(Notice { callback: callback.clone(), arg });
                     }
                 }
+                Effect::ActivityCallback { .. } => {}
             }
         }
         notices

@@ -23,7 +23,7 @@ export const LINK_CLICK = SCHEMAS.linkClick;
 const PACKAGE_INPUTS = [
   'pkg/web/snowtrack.js', 'pkg/web/snowtrack_bg.wasm', 'pkg/bundler/snowtrack.js', 'pkg/bundler/snowtrack_bg.wasm',
   'pkg/web-core/snowtrack.js', 'pkg/web-core/snowtrack_bg.wasm', 'pkg/bundler-core/snowtrack.js',
-  'pkg/bundler-core/snowtrack_bg.wasm', 'js/load.js', 'js/load-full.js', 'js/safe-load.js', 'js/builds.js', 'js/commands.js',
+  'pkg/bundler-core/snowtrack_bg.wasm', 'js/facade.js', 'js/facade-glue.mjs', 'js/tracker.d.ts', 'js/load.js', 'js/load-full.js', 'js/safe-load.js', 'js/builds.js', 'js/commands.js',
   'js/load.d.ts', 'js/load-full.d.ts', 'js/loader.js', 'js/loader.d.ts', 'js/snippet.js', 'js/build.mjs', 'js/README.md',
   'Cargo.toml',
 ];

@@ -4,13 +4,14 @@
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { attachFacade } from '../../js/facade-glue.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const PKG_DIR = path.join(REPO_ROOT, 'pkg/web');
@@ -176,8 +177,28 @@ export class Collector {
 
 // ---- static sites --------------------------------------------------------------------------------
 
+let preparedWeb = null;
+
 /**
- * A temporary directory linking every entry of `sourceDir` (but its `pkg`) plus `pkg` → pkg/web,
+ * pkg/web as the package ships it (js/build.mjs), with the module's own export names (the
+ * package shortens them): its glue ends with the API of js/facade.js, imported as
+ * `../facade.js`. Made once per process in a temporary directory, removed on exit.
+ */
+export function webWithFacade() {
+  if (preparedWeb) return preparedWeb;
+  const dir = mkdtempSync(path.join(tmpdir(), 'snowtrack-e2e-web-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  cpSync(PKG_DIR, path.join(dir, 'web'), { recursive: true });
+  attachFacade(path.join(dir, 'web/snowtrack.js'), 'full', path.join(dir, 'web/snowtrack.d.ts'));
+  copyFileSync(path.join(REPO_ROOT, 'js/facade.js'), path.join(dir, 'facade.js'));
+  preparedWeb = dir;
+  return dir;
+}
+
+/**
+ * A temporary directory linking every entry of `sourceDir` (but its `pkg`) plus `pkg` → pkg/web
+ * with the facade attached to its glue (as the package's web/ has it, the names of the module's
+ * exports kept; see `webWithFacade`),
  * so the collector can serve a page and the built package from one origin.
  */
 export async function makeSite(sourceDir) {
@@ -188,7 +209,9 @@ export async function makeSite(sourceDir) {
   for (const name of await readdir(sourceDir)) {
     if (name !== 'pkg' && name !== 'npm') await symlink(path.join(sourceDir, name), path.join(dir, name));
   }
-  await symlink(PKG_DIR, path.join(dir, 'pkg'));
+  const web = webWithFacade();
+  await symlink(path.join(web, 'web'), path.join(dir, 'pkg'));
+  await symlink(path.join(web, 'facade.js'), path.join(dir, 'facade.js'));
   await symlink(path.join(REPO_ROOT, 'pkg/npm'), path.join(dir, 'npm'));
   return dir;
 }

@@ -1,4 +1,4 @@
-// The built package (pkg/web) on a real page in headless Chromium, sending to the real collector.
+// The built package (pkg/web, with the facade the package attaches) on a real page in headless Chromium, sending to the real collector.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

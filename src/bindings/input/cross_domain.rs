@@ -4,17 +4,16 @@
 //! event). Full build only: in the core build, either asking for linking is an error naming it
 //! (with the other full-build options, in [`super::privacy`]).
 
-use super::Reader;
+use super::{Input, Reader, is_object};
 use crate::engine::config::Config;
 use crate::engine::cross_domain::ExtendedFields;
 use crate::error::Result;
 #[allow(unused_imports)]
 use crate::prelude::*;
-use crate::web::lazy_global::keys;
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
-keys! {
+names! {
     CROSS_DOMAIN_LINKER = "crossDomainLinker",
     USE_EXTENDED_CROSS_DOMAIN_LINKER = "useExtendedCrossDomainLinker",
     USER_ID = "userId",
@@ -38,16 +37,16 @@ pub struct Linker {
 ///
 /// # Errors
 /// [`crate::error::Error::Config`] naming the first invalid field.
-pub fn read_options(options: &JsValue, config: &mut Config) -> Result<Linker> {
+pub fn read_options(options: Input<'_>, config: &mut Config) -> Result<Linker> {
     let mut o = Reader::new(options, "", true);
     let mut linker = Linker { linker: o.function(&CROSS_DOMAIN_LINKER), reason: None };
     if let Some(value) = o.value(&USE_EXTENDED_CROSS_DOMAIN_LINKER) {
         let name = USE_EXTENDED_CROSS_DOMAIN_LINKER.name();
         if let Some(on) = value.as_bool() {
             config.cross_domain_extended = on.then(ExtendedFields::default);
-        } else if value.is_object() {
+        } else if is_object(&value) {
             let prefix = "useExtendedCrossDomainLinker.";
-            let mut e = Reader::new(&value, prefix, true);
+            let mut e = Reader::new(o.input(value), prefix, true);
             let d = ExtendedFields::default();
             let mut fields = ExtendedFields {
                 user_id: e.boolean(&USER_ID).unwrap_or(d.user_id),
@@ -57,9 +56,9 @@ pub fn read_options(options: &JsValue, config: &mut Config) -> Result<Linker> {
                 reason: false,
             };
             match e.value(&REASON) {
-                Some(reason) if reason.is_function() => {
+                Some(reason) if e.is_function(reason) => {
                     fields.reason = true;
-                    linker.reason = Some(reason.unchecked_into());
+                    linker.reason = Some(e.page_object(reason).unchecked_into());
                 }
                 Some(reason) => match reason.as_bool() {
                     Some(on) => fields.reason = on,
@@ -67,9 +66,7 @@ pub fn read_options(options: &JsValue, config: &mut Config) -> Result<Linker> {
                 },
                 None => {}
             }
-            if let (None, Err(err)) = (&o.error, e.finish()) {
-                o.error = Some(err);
-            }
+            o.adopt(e.finish());
             config.cross_domain_extended = Some(fields);
         } else {
             o.fail(name, "must be a boolean or an object");

@@ -3,19 +3,18 @@
 //! (`addGlobalContexts`, `removeGlobalContexts`), plugins, and what the page's generators and
 //! plugins answer as entities. Read by name and checked here, with the track calls' readers.
 
-use super::{Reader, self_describing_json};
+use super::{Input, Reader, is_object, read_answer, self_describing_json, truthy};
 use crate::engine::config::{AnonymousTracking, Config, StateStorage};
 use crate::engine::contexts::{Condition, GlobalContext, Handle, Primitive, RuleSet, invalid_rule};
+use crate::engine::util::json_value::{Json, key_text};
 use crate::engine::util::text::{concat, int};
 use crate::error::{Error, Result};
 #[allow(unused_imports)]
 use crate::prelude::*;
-use crate::web::host;
-use crate::web::lazy_global::keys;
-use js_sys::{Array, Function, Object};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
-keys! {
+names! {
     ANONYMOUS_TRACKING = "anonymousTracking",
     WITH_SESSION_TRACKING = "withSessionTracking",
     WITH_SERVER_ANONYMISATION = "withServerAnonymisation",
@@ -32,7 +31,6 @@ keys! {
     REJECT = "reject",
     PLUGIN = "plugin",
     PLUGINS = "plugins",
-    LENGTH = "length",
 }
 
 /// Gives a page function (generator or filter) its handle.
@@ -40,16 +38,16 @@ pub type Register<'a> = &'a dyn Fn(&Function) -> Handle;
 
 /// Anonymous tracking's settings under `field`: `true`, `false`, or `{withSessionTracking,
 /// withServerAnonymisation}`.
-fn anonymous(r: &mut Reader<'_>, field: &str, value: &JsValue) -> Option<AnonymousTracking> {
+fn anonymous<'a>(r: &mut Reader<'a>, field: &str, value: Json<'a>) -> Option<AnonymousTracking> {
     if let Some(on) = value.as_bool() {
         return on.then_some(AnonymousTracking::default());
     }
-    if !value.is_object() {
+    if !is_object(&value) {
         r.fail(field, "must be a boolean or an object");
         return None;
     }
     let prefix = concat(&[field, "."]);
-    let mut a = Reader::new(value, &prefix, r.options);
+    let mut a = Reader::new(r.input(value), &prefix, r.options);
     let settings = AnonymousTracking {
         with_session_tracking: a.boolean(&WITH_SESSION_TRACKING).unwrap_or(false),
         with_server_anonymisation: a.boolean(&WITH_SERVER_ANONYMISATION).unwrap_or(false),
@@ -81,15 +79,15 @@ pub(super) fn read_options(o: &mut Reader<'_>, config: &mut Config) {
             &super::ID_SERVICE,
         ];
         for key in keys {
-            let asks = |v: &JsValue| v.is_truthy() && !(Array::is_array(v) && Array::from(v).length() == 0);
-            if o.value(key).is_some_and(|v| asks(&v)) {
+            let asks = |v: Json<'_>| truthy(&v) && v.items().is_none_or(|mut items| items.next().is_some());
+            if o.value(key).is_some_and(asks) {
                 o.fail(key.name(), super::NOT_IN_CORE);
             }
         }
         return;
     }
     if let Some(value) = o.value(&ANONYMOUS_TRACKING) {
-        config.anonymous = anonymous(o, ANONYMOUS_TRACKING.name(), &value);
+        config.anonymous = anonymous(o, ANONYMOUS_TRACKING.name(), value);
     }
     config.respect_do_not_track = o.boolean(&RESPECT_DO_NOT_TRACK).unwrap_or(false);
     config.respect_global_privacy_control = o.boolean(&RESPECT_GLOBAL_PRIVACY_CONTROL).unwrap_or(false);
@@ -98,10 +96,10 @@ pub(super) fn read_options(o: &mut Reader<'_>, config: &mut Config) {
 
 /// `enableAnonymousTracking({options, stateStorageStrategy})`: the settings (anonymous
 /// without session tracking by default) and the strategy to switch to, if given.
-pub fn enable_anonymous(value: &JsValue) -> Result<(AnonymousTracking, Option<StateStorage>)> {
+pub fn enable_anonymous(value: Input<'_>) -> Result<(AnonymousTracking, Option<StateStorage>)> {
     let mut r = Reader::new(value, "enableAnonymousTracking.", false);
     let settings = match r.value(&OPTIONS) {
-        Some(options) => anonymous(&mut r, "enableAnonymousTracking.options", &options).unwrap_or_default(),
+        Some(options) => anonymous(&mut r, "enableAnonymousTracking.options", options).unwrap_or_default(),
         None => AnonymousTracking::default(),
     };
     let strategy = strategy(&mut r);
@@ -110,7 +108,7 @@ pub fn enable_anonymous(value: &JsValue) -> Result<(AnonymousTracking, Option<St
 }
 
 /// `disableAnonymousTracking({stateStorageStrategy})`: the strategy to switch to, if given.
-pub fn disable_anonymous(value: &JsValue) -> Result<Option<StateStorage>> {
+pub fn disable_anonymous(value: Input<'_>) -> Result<Option<StateStorage>> {
     let mut r = Reader::new(value, "disableAnonymousTracking.", false);
     let strategy = strategy(&mut r);
     r.finish()?;
@@ -123,7 +121,7 @@ fn strategy(r: &mut Reader<'_>) -> Option<StateStorage> {
 }
 
 /// `clearUserData({preserveSession, preserveUser})`.
-pub fn clear_user_data(value: &JsValue) -> Result<(bool, bool)> {
+pub fn clear_user_data(value: Input<'_>) -> Result<(bool, bool)> {
     let mut r = Reader::new(value, "clearUserData.", false);
     let kept = (r.boolean(&PRESERVE_SESSION).unwrap_or(false), r.boolean(&PRESERVE_USER).unwrap_or(false));
     r.finish()?;
@@ -136,56 +134,62 @@ pub fn entities(value: &JsValue) -> core::result::Result<Vec<String>, String> {
     if value.is_null_or_undefined() {
         return Ok(Vec::new());
     }
-    let none = JsValue::UNDEFINED;
-    let mut r = Reader::new(&none, "", false);
-    let mut out = Vec::new();
-    if Array::is_array(value) {
-        for (i, item) in Array::from(value).iter().enumerate() {
-            let field = concat(&["[", &int(i as i64), "]"]);
-            match self_describing_json(&mut r, &field, Some(item)) {
-                Some(entity) => out.push(entity.to_json()),
-                None => break,
+    let read = read_answer(value, "entity", |input| {
+        let mut r = Reader::new(input, "", false);
+        let mut out = Vec::new();
+        if let Some(items) = input.value.items() {
+            for (i, item) in items.enumerate() {
+                let field = concat(&["[", &int(i as i64), "]"]);
+                match self_describing_json(&mut r, &field, Some(item)) {
+                    Some(entity) => out.push(entity.to_json()),
+                    None => break,
+                }
             }
+        } else if let Some(entity) = self_describing_json(&mut r, "entity", Some(input.value)) {
+            out.push(entity.to_json());
         }
-    } else if let Some(entity) = self_describing_json(&mut r, "entity", Some(value.clone())) {
-        out.push(entity.to_json());
-    }
-    r.finish().map_err(|err| err.message())?;
-    Ok(out)
+        r.finish()?;
+        Ok(out)
+    });
+    read.map_err(|err| err.message())
 }
 
 /// A generator or filter, by handle: a function of at most one parameter (as the JS tracker
 /// accepts).
-fn page_function(r: &mut Reader<'_>, field: &str, value: &JsValue, register: Register<'_>) -> Option<Handle> {
-    let f: &Function = value.dyn_ref()?;
-    if host::property(f, LENGTH.js()).ok().and_then(|n| n.as_f64()).unwrap_or(0.0) > 1.0 {
+fn page_function(r: &mut Reader<'_>, field: &str, value: Json<'_>, register: Register<'_>) -> Option<Handle> {
+    let f: Function = r.page_object(value).dyn_into().ok()?;
+    if f.length() > 1 {
         r.fail(field, "must be a function of one parameter ({event, eventType, eventSchema})");
         return None;
     }
-    Some(register(f))
+    Some(register(&f))
 }
 
 /// An entity or a generator.
-fn primitive(r: &mut Reader<'_>, field: &str, value: &JsValue, register: Register<'_>) -> Option<Primitive> {
-    if value.is_function() {
+fn primitive<'a>(
+    r: &mut Reader<'a>,
+    field: &str,
+    value: Json<'a>,
+    register: Register<'_>,
+) -> Option<Primitive> {
+    if r.is_function(value) {
         return page_function(r, field, value, register).map(Primitive::Generator);
     }
-    if Array::is_array(value) {
+    if value.items().is_some() {
         r.fail(field, "must be an entity or a generator (a nested array is not)");
         return None;
     }
-    self_describing_json(r, field, Some(value.clone())).map(|entity| Primitive::Entity(entity.to_json()))
+    self_describing_json(r, field, Some(value)).map(|entity| Primitive::Entity(entity.to_json()))
 }
 
 /// A ruleset's `accept` or `reject`: one rule or an array of them.
-fn rules(r: &mut Reader<'_>, field: &str, value: Option<JsValue>) -> Vec<String> {
+fn rules(r: &mut Reader<'_>, field: &str, value: Option<Json<'_>>) -> Vec<String> {
     let Some(value) = value else { return Vec::new() };
-    let items: Vec<JsValue> =
-        if Array::is_array(&value) { Array::from(&value).iter().collect() } else { vec![value] };
+    let items: Vec<Json<'_>> = value.items().map_or_else(|| vec![value], Iterator::collect);
     let mut out = Vec::new();
     for item in items {
-        match item.as_string() {
-            Some(rule) => out.push(rule),
+        match item.as_str() {
+            Some(rule) => out.push(rule.into_owned()),
             None => {
                 r.fail(field, "must be a rule (a string) or an array of rules");
                 break;
@@ -196,9 +200,9 @@ fn rules(r: &mut Reader<'_>, field: &str, value: Option<JsValue>) -> Vec<String>
 }
 
 /// A ruleset `{accept, reject}`, every rule a valid Iglu schema glob.
-fn rule_set(r: &mut Reader<'_>, field: &str, value: &JsValue) -> Option<RuleSet> {
+fn rule_set<'a>(r: &mut Reader<'a>, field: &str, value: Json<'a>) -> Option<RuleSet> {
     let prefix = concat(&[field, "."]);
-    let mut s = Reader::new(value, &prefix, false);
+    let mut s = Reader::new(r.input(value), &prefix, false);
     let accept = s.value(&ACCEPT);
     let reject = s.value(&REJECT);
     let rules = RuleSet {
@@ -221,63 +225,59 @@ fn rule_set(r: &mut Reader<'_>, field: &str, value: &JsValue) -> Option<RuleSet>
 }
 
 /// One global context: an entity, a generator, or `[ruleset | filter, primitive | primitives]`.
-fn context(
-    r: &mut Reader<'_>,
+fn context<'a>(
+    r: &mut Reader<'a>,
     field: &str,
-    value: &JsValue,
+    value: Json<'a>,
     register: Register<'_>,
 ) -> Option<GlobalContext> {
-    if !Array::is_array(value) {
+    let Some(pair) = value.items() else {
         return primitive(r, field, value, register).map(GlobalContext::Primitive);
-    }
-    let pair = Array::from(value);
-    if pair.length() != 2 {
+    };
+    let pair: Vec<Json<'a>> = pair.collect();
+    let [first, second] = pair[..] else {
         r.fail(field, "must be [ruleset or filter, contexts] (two items)");
         return None;
-    }
-    let (first, second) = (pair.get(0), pair.get(1));
+    };
     let condition_field = concat(&[field, "[0]"]);
-    let condition = if first.is_function() {
-        Condition::Filter(page_function(r, &condition_field, &first, register)?)
-    } else if first.is_object() && !Array::is_array(&first) {
-        Condition::RuleSet(rule_set(r, &condition_field, &first)?)
+    let condition = if r.is_function(first) {
+        Condition::Filter(page_function(r, &condition_field, first, register)?)
+    } else if first.is_object() {
+        Condition::RuleSet(rule_set(r, &condition_field, first)?)
     } else {
         r.fail(&condition_field, "must be a ruleset {accept, reject} or a filter function");
         return None;
     };
-    let items: Vec<JsValue> =
-        if Array::is_array(&second) { Array::from(&second).iter().collect() } else { vec![second] };
+    let items: Vec<Json<'a>> = second.items().map_or_else(|| vec![second], Iterator::collect);
     let mut primitives = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let item_field = concat(&[field, "[1][", &int(i as i64), "]"]);
-        primitives.push(primitive(r, &item_field, item, register)?);
+        primitives.push(primitive(r, &item_field, *item, register)?);
     }
     Some(GlobalContext::Conditional(condition, primitives))
 }
 
 /// `addGlobalContexts(list | {name: context})`: the contexts, with their names.
 pub fn global_contexts(
-    value: &JsValue,
+    value: Input<'_>,
     register: Register<'_>,
 ) -> Result<Vec<(Option<String>, GlobalContext)>> {
-    let none = JsValue::UNDEFINED;
-    let mut r = Reader::new(&none, "", false);
+    let mut r = Reader::new(value, "", false);
     let mut out = Vec::new();
-    if Array::is_array(value) {
-        for (i, item) in Array::from(value).iter().enumerate() {
+    if let Some(items) = value.value.items() {
+        for (i, item) in items.enumerate() {
             let field = concat(&["addGlobalContexts[", &int(i as i64), "]"]);
-            match context(&mut r, &field, &item, register) {
+            match context(&mut r, &field, item, register) {
                 Some(c) => out.push((None, c)),
                 None => break,
             }
         }
-    } else if value.is_object() {
-        for entry in Object::entries(value.unchecked_ref()).iter() {
-            let entry = Array::from(&entry);
-            let name = entry.get(0).as_string().unwrap_or_default();
+    } else if let Some(members) = value.value.members() {
+        for (name, item) in members {
+            let name = key_text(name);
             let field = concat(&["addGlobalContexts.", &name]);
-            match context(&mut r, &field, &entry.get(1), register) {
-                Some(c) => out.push((Some(name), c)),
+            match context(&mut r, &field, item, register) {
+                Some(c) => out.push((Some(name.into_owned()), c)),
                 None => break,
             }
         }
@@ -290,22 +290,21 @@ pub fn global_contexts(
 
 /// `removeGlobalContexts(list)`: names (strings), and unnamed contexts to remove.
 pub fn removed_contexts(
-    value: &JsValue,
+    value: Input<'_>,
     register: Register<'_>,
 ) -> Result<(Vec<String>, Vec<GlobalContext>)> {
-    if !Array::is_array(value) {
+    let Some(items) = value.value.items() else {
         return Err(Error::event("removeGlobalContexts", "must be an array of names or contexts"));
-    }
-    let none = JsValue::UNDEFINED;
-    let mut r = Reader::new(&none, "", false);
+    };
+    let mut r = Reader::new(value, "", false);
     let (mut names, mut contexts) = (Vec::new(), Vec::new());
-    for (i, item) in Array::from(value).iter().enumerate() {
-        if let Some(name) = item.as_string() {
-            names.push(name);
+    for (i, item) in items.enumerate() {
+        if let Some(name) = item.as_str() {
+            names.push(name.into_owned());
             continue;
         }
         let field = concat(&["removeGlobalContexts[", &int(i as i64), "]"]);
-        match context(&mut r, &field, &item, register) {
+        match context(&mut r, &field, item, register) {
             Some(c) => contexts.push(c),
             None => break,
         }
@@ -315,27 +314,30 @@ pub fn removed_contexts(
 }
 
 /// `addPlugin({plugin})`: the plugin object.
-pub fn plugin(value: &JsValue) -> Result<JsValue> {
+pub fn plugin(value: Input<'_>) -> Result<JsValue> {
     let mut r = Reader::new(value, "addPlugin.", false);
-    let plugin = r.checked(&PLUGIN, JsValue::is_object, "must be an object (the plugin)");
-    if plugin.is_none() && r.error.is_none() {
-        r.fail(PLUGIN.name(), "is required");
+    let plugin = r.value(&PLUGIN).map(|v| r.page_object(v));
+    match &plugin {
+        None => r.fail(PLUGIN.name(), "is required"),
+        Some(plugin) if !plugin.is_object() => r.fail(PLUGIN.name(), "must be an object (the plugin)"),
+        Some(_) => {}
     }
     r.finish()?;
     Ok(plugin.unwrap_or(JsValue::UNDEFINED))
 }
 
 /// `newTracker`'s `plugins`: an array of plugin objects.
-pub fn plugins(options: &JsValue) -> Result<Vec<JsValue>> {
+pub fn plugins(options: Input<'_>) -> Result<Vec<JsValue>> {
     if !cfg!(feature = "full") {
         return Ok(Vec::new()); // none: `read_options` turned down any in the core build
     }
     let mut o = Reader::new(options, "", true);
-    let list = o.checked(&PLUGINS, Array::is_array, "must be an array of plugins");
+    let list = o.checked(&PLUGINS, |v| v.items().is_some(), "must be an array of plugins");
     o.finish()?;
-    let Some(list) = list else { return Ok(Vec::new()) };
+    let Some(list) = list.and_then(|l| l.items()) else { return Ok(Vec::new()) };
     let mut out = Vec::new();
-    for (i, plugin) in Array::from(&list).iter().enumerate() {
+    for (i, plugin) in list.enumerate() {
+        let plugin = options.page_object(plugin);
         if !plugin.is_object() {
             return Err(Error::config(concat(&["plugins[", &int(i as i64), "]"]), "must be an object"));
         }

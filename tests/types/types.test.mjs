@@ -89,7 +89,6 @@ tracker.flushBuffer({ newBufferSize: 1 });
 const preserving: TrackerConfiguration = { preservePageViewIdForUrl: 'pathname', preserveOriginalReferrer: true };
 const duid: string = tracker.getDomainUserId();
 const sent: boolean = await tracker.flush();
-tracker.free();
 
 await init();
 const web: Tracker = newWebTracker('web', 'https://collector.example.com');

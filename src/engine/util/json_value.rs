@@ -313,7 +313,10 @@ pub fn number(text: &str) -> f64 {
 
 /// Whether `raw` may hold a marker (a string starting with U+0000, in a marker or not).
 fn has_marker(raw: &str) -> bool {
-    raw.as_bytes().windows(7).any(|w| w == b"\"\\u0000")
+    let bytes = raw.as_bytes();
+    bytes.iter().enumerate().any(|(i, &byte)| {
+        byte == b'\\' && bytes.get(i + 1..i + 6) == Some(b"u0000") && i > 0 && bytes.get(i - 1) == Some(&b'"')
+    })
 }
 
 /// The value of a string's raw text with escapes; `None` for a bad escape. A surrogate

@@ -313,10 +313,7 @@ pub fn number(text: &str) -> f64 {
 
 /// Whether `raw` may hold a marker (a string starting with U+0000, in a marker or not).
 fn has_marker(raw: &str) -> bool {
-    let bytes = raw.as_bytes();
-    bytes.iter().enumerate().any(|(i, &byte)| {
-        byte == b'\\' && bytes.get(i + 1..i + 6) == Some(b"u0000") && i > 0 && bytes.get(i - 1) == Some(&b'"')
-    })
+    raw.as_bytes().windows(7).any(|w| matches!(w, [b'"', b'\\', b'u', b'0', b'0', b'0', b'0']))
 }
 
 /// The value of a string's raw text with escapes; `None` for a bad escape. A surrogate

@@ -142,7 +142,13 @@ function withJson(args, holder, kind, from, name, send, event) {
     // faster without one): getters, setters, and the track calls' events.
     text = args.every(event ? plainEvent : plain) ? JSON.stringify(args) : encode(args, page, holder);
   } catch (err) {
-    const [field, why] = locate(args[from], '', []) ?? ['', `could not be read (${messageOf(err)})`];
+    let found = null;
+    try {
+      found = locate(args[from], '', []);
+    } catch {
+      // Too deep to walk (the same RangeError JSON.stringify met): named as the argument.
+    }
+    const [field, why] = found ?? ['', `could not be read (${messageOf(err)})`];
     throw new Error(`snowtrack: invalid ${kind} \`${field || name}\`: ${why}`);
   }
   return send(text, page);

@@ -165,16 +165,9 @@ pub struct Input<'a> {
 /// What `read` answers, or an error naming `field` when `value` cannot be written as JSON (a
 /// getter or `toJSON` that throws, a cycle, a BigInt).
 pub fn read_answer<T>(value: &JsValue, field: &str, read: impl FnOnce(Input<'_>) -> Result<T>) -> Result<T> {
-    let unreadable = || Error::event(field, "could not be written as JSON");
-    let text = js_sys::JSON::stringify(value).ok().and_then(|text| text.as_string()).unwrap_or_default();
-    let empty = Array::new();
-    if value.is_undefined() {
-        return read(Input { value: Json::new("null"), page: &empty });
-    }
-    if text.is_empty() {
-        return Err(unreadable());
-    }
-    read(Input { value: Json::new(&text), page: &empty })
+    let text = js_sys::JSON::stringify(value).ok().and_then(|text| text.as_string());
+    let text = text.ok_or_else(|| Error::event(field, "could not be written as JSON"))?;
+    read(Input { value: Json::new(&text), page: &Array::new() })
 }
 
 impl<'a> Input<'a> {
@@ -280,12 +273,12 @@ impl<'a> Reader<'a> {
     }
 
     /// The page's value `value` refers to (`undefined` when it is no reference).
-    fn page_object(&self, value: Json<'_>) -> JsValue {
-        value.page().map_or(JsValue::UNDEFINED, |i| self.page.get(i))
+    fn page_object(&self, value: Json<'a>) -> JsValue {
+        self.input(value).page_object(value)
     }
 
     /// Whether `value` refers to one of the page's functions.
-    fn is_function(&self, value: Json<'_>) -> bool {
+    fn is_function(&self, value: Json<'a>) -> bool {
         self.page_object(value).is_function()
     }
 

@@ -267,20 +267,19 @@ pub struct JsTracker {
     registry: PageFunctions,
 }
 
-/// Reads a call's JSON `args` (the text of an array) and hands its items to `f` with the call's
-/// page values. The text is a JS string copied into the module here, inside the call (one call
-/// into the module per call of the API, its allocation nested in it).
+/// Reads a call's JSON `args` (the text of an array) and hands its items to `f`. The text is a
+/// JS string copied into the module here, inside the call (one call into the module per call
+/// of the API, its allocation nested in it). (A fixed array of items instead of the `Vec` was
+/// measured: 60 B more gzip for one small allocation less per call.)
 fn with_args<T>(
     args: &JsValue,
-    page: &Array,
     f: impl FnOnce(&[Json<'_>]) -> core::result::Result<T, JsError>,
 ) -> core::result::Result<T, JsError> {
-    let _ = page; // the items refer to it
     let text = args.as_string().unwrap_or_default();
-    match Json::new(&text).items() {
-        Some(items) => f(&items.collect::<Vec<_>>()),
-        None => Err(js_error(Error::config("arguments", "must be the JSON text of an array"))),
-    }
+    let Some(items) = Json::new(&text).items() else {
+        return Err(js_error(Error::config("arguments", "must be the JSON text of an array")));
+    };
+    f(&items.collect::<Vec<_>>())
 }
 
 /// `newTracker(namespace, collectorUrl, config)`: `args` is the JSON text of those three
@@ -288,14 +287,15 @@ fn with_args<T>(
 /// number for [`call`]. Throws an `Error` naming the field when an option is invalid.
 #[wasm_bindgen]
 pub fn create(args: &JsValue, page: &Array) -> core::result::Result<u32, JsError> {
-    with_args(args, page, |items| {
+    with_args(args, |items| {
         let arg = |i: usize| input::Input::new(items.get(i).copied().unwrap_or(Json::new("null")), page);
         let tracker = new_tracker(arg(0), arg(1), arg(2))?;
         let mut trackers = TRACKERS.try_borrow_mut().map_err(|_| {
             js_error(Error::config("newTracker", "cannot be called from a tracker's callback"))
         })?;
+        let id = u32::try_from(trackers.len()).unwrap_or(u32::MAX);
         trackers.push(Rc::new(tracker));
-        Ok(trackers.len() as u32 - 1)
+        Ok(id)
     })
 }
 
@@ -315,7 +315,7 @@ pub fn get(tracker: u32, args: &JsValue, page: &Array) -> Answer {
     let Some(tracker) = tracker else {
         return Err(js_error(Error::config("tracker", "is not one newTracker made")));
     };
-    with_args(args, page, |items| {
+    with_args(args, |items| {
         let method = items.first().and_then(|m| m.as_str()).unwrap_or_default();
         let arg = |i: usize| input::Input::new(items.get(i + 1).copied().unwrap_or(Json::new("null")), page);
         tracker.dispatch(&method, arg)

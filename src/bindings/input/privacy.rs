@@ -182,11 +182,16 @@ fn primitive<'a>(
     self_describing_json(r, field, Some(value)).map(|entity| Primitive::Entity(entity.to_json()))
 }
 
+/// The items of `value` when it is an array, else `value` alone (the API takes one or a list).
+fn one_or_many(value: Json<'_>) -> Vec<Json<'_>> {
+    value.items().map_or_else(|| vec![value], Iterator::collect)
+}
+
 /// A ruleset's `accept` or `reject`: one rule or an array of them.
 fn rules(r: &mut Reader<'_>, field: &str, value: Option<Json<'_>>) -> Vec<String> {
     let Some(value) = value else { return Vec::new() };
-    let items: Vec<Json<'_>> = value.items().map_or_else(|| vec![value], Iterator::collect);
     let mut out = Vec::new();
+    let items = one_or_many(value);
     for item in items {
         match item.as_str() {
             Some(rule) => out.push(rule.into_owned()),
@@ -248,7 +253,7 @@ fn context<'a>(
         r.fail(&condition_field, "must be a ruleset {accept, reject} or a filter function");
         return None;
     };
-    let items: Vec<Json<'a>> = second.items().map_or_else(|| vec![second], Iterator::collect);
+    let items = one_or_many(second);
     let mut primitives = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let item_field = concat(&[field, "[1][", &int(i as i64), "]"]);

@@ -22,6 +22,9 @@ use alloc::borrow::Cow;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Json<'a>(&'a str);
 
+/// How deep [`Json::to_json`] rewrites nested values.
+const MAX_DEPTH: u32 = 256;
+
 /// The marker keys, as they appear (escaped) in the text.
 const PAGE_KEY: &str = "\\u0000f";
 const NON_FINITE_KEY: &str = "\\u0000n";
@@ -117,15 +120,17 @@ impl<'a> Json<'a> {
     /// The text itself wherever it holds no marker.
     pub fn to_json(&self) -> String {
         let mut out = String::new();
-        self.write(&mut out);
+        self.write(&mut out, 0);
         out
     }
 
-    fn write(&self, out: &mut String) {
+    /// Writes it at nesting `depth`: past [`MAX_DEPTH`] the text goes as it is, so the
+    /// recursion stays bounded whatever the text.
+    fn write(&self, out: &mut String, depth: u32) {
         let marked = self.page().is_some() || self.non_finite().is_some();
         if marked {
             out.push_str("null");
-        } else if !has_marker(self.0) {
+        } else if depth > MAX_DEPTH || !has_marker(self.0) {
             out.push_str(self.0);
         } else if let Some(items) = self.items() {
             out.push('[');
@@ -133,7 +138,7 @@ impl<'a> Json<'a> {
                 if i > 0 {
                     out.push(',');
                 }
-                item.write(out);
+                item.write(out, depth + 1);
             }
             out.push(']');
         } else if let Some(members) = self.members() {
@@ -144,9 +149,9 @@ impl<'a> Json<'a> {
                     out.push(',');
                 }
                 first = false;
-                push_string(out, &Json(key).as_str_of_key());
+                push_string(out, &key_text(key));
                 out.push(':');
-                value.write(out);
+                value.write(out, depth + 1);
             }
             out.push('}');
         } else {
@@ -154,20 +159,15 @@ impl<'a> Json<'a> {
             out.push_str(self.0);
         }
     }
-
-    /// A key's raw text, unescaped.
-    fn as_str_of_key(&self) -> Cow<'a, str> {
-        if self.0.as_bytes().contains(&b'\\') {
-            unescape(self.0).map_or(Cow::Borrowed(self.0), Cow::Owned)
-        } else {
-            Cow::Borrowed(self.0)
-        }
-    }
 }
 
-/// A member key's value: its raw text unescaped.
+/// A member key's value: its raw text unescaped (as it is when an escape is bad).
 pub fn key_text(raw: &str) -> Cow<'_, str> {
-    Json(raw).as_str_of_key()
+    if raw.as_bytes().contains(&b'\\') {
+        unescape(raw).map_or(Cow::Borrowed(raw), Cow::Owned)
+    } else {
+        Cow::Borrowed(raw)
+    }
 }
 
 /// The items of an array.
